@@ -1,0 +1,79 @@
+# dartmk — make · make check · make demo · make asan · make install PREFIX=...
+PREFIX   ?= /usr/local
+BUILD    ?= build
+CC       ?= cc
+PKGS     := libisofs-1 libudfread wimlib json-c
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DDARTMK_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) \
+              $(PKG_CFLAGS) -Isrc -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS)
+LIBS     := $(PKG_LIBS)
+
+# Library part of the program (everything but main.c), shared by the binary and the unit tests.
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c src/fat/*.c partition/*.c boot/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/src/main.o
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+
+.PHONY: all check demo asan install deps unit fixtures clean
+# `make` builds ./dartmk; a build in another directory (make asan) keeps its binary there.
+BIN := $(if $(filter build,$(BUILD)),dartmk,$(BUILD)/dartmk)
+all: $(BIN)
+
+$(BIN): $(MAIN_OBJ) $(BUILD)/libdartmk.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+$(BUILD)/libdartmk.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libdartmk.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< $(BUILD)/libdartmk.a \
+	    $(ALL_LDFLAGS) $(LIBS) $(shell pkg-config --libs cmocka)
+
+unit: $(UNIT_BINS)
+
+include tests/fixtures/fixtures.mk
+include tests/fixtures/samples.mk
+
+deps:
+	./scripts/install-deps.sh
+
+# The whole suite: unit tests (cmocka, TAP), CLI tests and QEMU boot tests, under prove.
+TESTS ?= $(UNIT_BINS) $(wildcard tests/cli/*.t) $(wildcard tests/boot/*.t)
+check: deps
+	$(MAKE) all unit fixtures
+	CMOCKA_MESSAGE_OUTPUT=TAP DARTMK=$(CURDIR)/$(BIN) FIXTURES=$(CURDIR)/$(BUILD)/fixtures \
+	    prove --timer --exec 'tests/lib/exec' $(TESTS)
+
+demo: deps
+	$(MAKE) all fixtures
+	./scripts/demo
+
+# ASan + UBSan build in its own directory, running the whole suite.
+asan: deps
+	$(MAKE) BUILD=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	    LDFLAGS='-fsanitize=address,undefined' all unit fixtures
+	CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 DARTMK=$(CURDIR)/build-asan/dartmk \
+	    FIXTURES=$(CURDIR)/build-asan/fixtures prove --timer --exec 'tests/lib/exec' $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/dartmk
+
+clean:
+	rm -rf build build-asan dartmk
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

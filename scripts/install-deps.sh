@@ -1,0 +1,39 @@
+#!/bin/sh
+# Install the Debian packages dartmk needs to build, run and test.
+# Idempotent: packages already present are skipped; apt-get runs only when something is missing.
+set -eu
+
+PKGS="
+build-essential pkg-config
+libisofs-dev libburn-dev libudfread-dev libwim-dev libfdisk-dev libblkid-dev
+libinih-dev libjson-c-dev libefiboot-dev libmspack-dev libcmocka-dev
+nasm gnu-efi mingw-w64
+qemu-system-x86 ovmf ipxe-qemu seabios
+syslinux syslinux-common syslinux-utils pxelinux isolinux
+dosfstools mtools xorriso p7zip-full genisoimage wimtools udftools
+perl tftpd-hpa tftp-hpa dnsmasq-base util-linux fdisk valgrind
+"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "install-deps: all packages present"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages:$missing" >&2
+    echo "install-deps: run as root (or: sudo $0)" >&2
+    exit 1
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
