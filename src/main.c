@@ -1,0 +1,151 @@
+/* main.c — dartmk's entry point: the command table and dispatch. */
+#include "cli.h"
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define COMMON_OPTIONS                                                                        \
+    "Common options:\n"                                                                       \
+    "  -q, --quiet              print only errors\n"                                          \
+    "  -v, --verbose            say more about what is being done\n"                          \
+    "      --progress=MODE      auto (a bar on a terminal), none, bar, or json (one JSON\n"   \
+    "                           object per line on stderr)\n"                                 \
+    "  -h, --help               this help\n"
+
+#define EXIT_CODES "Exit codes: 0 done, 1 failed, 2 usage error, 3 refused for safety.\n"
+
+static const char inspect_help[] =
+    "usage: dartmk inspect SOURCE [--image-index N] [--json]\n"
+    "\n"
+    "Tells what SOURCE is and whether recovery media made from it can boot under BIOS and\n"
+    "UEFI: the layout (install DVD, ADK copype media, bare boot.wim), where each boot file is\n"
+    "(on the media, or inside boot.wim), the images of boot.wim and which one boots, the\n"
+    "architecture, and what is missing for each way of booting.\n"
+    "\n"
+    "SOURCE is a directory holding Windows PE media, an ISO image (ISO 9660, Joliet, Rock\n"
+    "Ridge, or UDF-only Windows media), a bare boot.wim, or an optical drive (/dev/sr0).\n"
+    "Nothing is written; an ISO's boot.wim is read through an unlinked temporary copy.\n"
+    "\n"
+    "Options:\n"
+    "      --image-index N      look inside image N of boot.wim (default: the bootable one;\n"
+    "                           on an install DVD that is image 2, Windows Setup)\n"
+    "      --json               print one JSON object on stdout: kind, layout, bios, uefi,\n"
+    "                           el_torito, files, missing, wim.images, wim.boot_index,\n"
+    "                           arch, expires, expired\n" COMMON_OPTIONS "\n"
+    "Examples:\n"
+    "  dartmk inspect /srv/media/Win11_x64.iso\n"
+    "  dartmk inspect ~/WinPE_amd64/media --json | jq .uefi\n"
+    "  dartmk inspect boot.wim --image-index 1\n"
+    "\n" EXIT_CODES;
+
+#define UNBUILT_HELP(usage, what, example)                                                    \
+    "usage: dartmk " usage "\n\n" what "\n\nThis command is not built yet in this version of " \
+    "dartmk.\n\nExample:\n  dartmk " example "\n\n" EXIT_CODES
+
+const struct dm_cmd dm_commands[] = {
+    {"inspect", "show what a source holds and whether it can boot (BIOS, UEFI)", inspect_help,
+     dm_cmd_inspect},
+    {"build", "make a DaRT recovery image: customise boot.wim (tools, drivers, expiry)",
+     UNBUILT_HELP("build SOURCE -o DIR [options]",
+                  "Writes a recovery tree with a customised boot.wim.",
+                  "build win11.iso -o dart/ --tool Explorer=explorer.exe --expire-days 30"),
+     NULL},
+    {"iso", "master a bootable recovery ISO (BIOS and UEFI El Torito)",
+     UNBUILT_HELP("iso SOURCE -o FILE.iso [options]", "Masters a bootable ISO image.",
+                  "iso win11.iso -o recovery.iso"),
+     NULL},
+    {"burn", "burn an ISO to a CD/DVD and verify it",
+     UNBUILT_HELP("burn FILE.iso --drive DRIVE [options]", "Burns and verifies a disc.",
+                  "burn recovery.iso --drive /dev/sr0"),
+     NULL},
+    {"usb", "write a USB flash drive that boots under BIOS and UEFI",
+     UNBUILT_HELP("usb SOURCE TARGET [options]", "Writes a bootable stick or stick image.",
+                  "usb win11.iso /dev/sdb"),
+     NULL},
+    {"partition", "add or update a hidden recovery partition on a machine's disk",
+     UNBUILT_HELP("partition SOURCE DISK [options]",
+                  "Provisions a hidden, bootable recovery partition.",
+                  "partition win11.iso /dev/sda"),
+     NULL},
+    {"pxe", "write a network (PXE) boot tree for TFTP/HTTP servers",
+     UNBUILT_HELP("pxe SOURCE -o DIR [options]", "Writes a PXE boot tree.",
+                  "pxe win11.iso -o /srv/tftp/dart"),
+     NULL},
+    {"devices", "list removable disks (and optical recorders) you can write to",
+     UNBUILT_HELP("devices [--json] [--all] [--optical]", "Lists candidate target devices.",
+                  "devices --json"),
+     NULL},
+    {"verify", "check written media against its manifest",
+     UNBUILT_HELP("verify TARGET [--json]", "Checks every file against the manifest.",
+                  "verify /dev/sdb"),
+     NULL},
+};
+const int dm_command_count = sizeof dm_commands / sizeof dm_commands[0];
+
+static void usage(FILE *f)
+{
+    fputs("usage: dartmk <command> [options]\n"
+          "\n"
+          "Makes Windows PE (DaRT) recovery media from Linux and deploys it.\n"
+          "\n"
+          "Commands:\n",
+          f);
+    for (int i = 0; i < dm_command_count; i++)
+        fprintf(f, "  %-10s %s%s\n", dm_commands[i].name, dm_commands[i].summary,
+                dm_commands[i].run ? "" : " (not built yet)");
+    fputs("\n"
+          "'dartmk <command> --help' teaches each command, with an example.\n"
+          "      --version            print the version\n"
+          "  -h, --help               this help\n"
+          "\n" EXIT_CODES,
+          f);
+}
+
+static const struct dm_cmd *find_command(const char *name)
+{
+    for (int i = 0; i < dm_command_count; i++)
+        if (strcmp(dm_commands[i].name, name) == 0)
+            return &dm_commands[i];
+    return NULL;
+}
+
+static int run_unbuilt(const struct dm_cmd *cmd, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(cmd->help, stdout);
+            return DM_OK;
+        }
+    }
+    return dm_error(DM_UNBUILT, "%s: this command is not built yet", cmd->name);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return DM_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        const struct dm_cmd *cmd = argc > 2 ? find_command(argv[2]) : NULL;
+        if (cmd)
+            fputs(cmd->help, stdout);
+        else
+            usage(stdout);
+        return DM_OK;
+    }
+    if (strcmp(name, "--version") == 0) {
+        printf("dartmk %s\n", DARTMK_VERSION);
+        return DM_OK;
+    }
+    const struct dm_cmd *cmd = find_command(name);
+    if (!cmd) {
+        fprintf(stderr, "dartmk: '%s' is not a dartmk command (see 'dartmk --help')\n", name);
+        return DM_USAGE;
+    }
+    if (!cmd->run)
+        return run_unbuilt(cmd, argc - 1, argv + 1);
+    return cmd->run(cmd, argc - 1, argv + 1);
+}

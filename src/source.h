@@ -1,0 +1,26 @@
+/* source.h — opening what the user names as SOURCE and presenting it as a media tree. */
+#ifndef DARTMK_SOURCE_H
+#define DARTMK_SOURCE_H
+
+#include "tree.h"
+
+enum dm_source_kind { DM_SOURCE_DIRECTORY, DM_SOURCE_ISO, DM_SOURCE_WIM, DM_SOURCE_DEVICE };
+
+/* "iso", "directory", "wim", "device" — the inspect --json `kind`. */
+const char *dm_source_kind_name(enum dm_source_kind k);
+
+/* Opens a directory, an ISO file (ISO 9660/Joliet/Rock Ridge, or UDF when the ISO 9660 tree is
+ * only a stub), a bare WIM (the media files then come from inside it) or an optical drive.
+ * Returns 0, or an exit code after printing one line naming the path and the reason. */
+int dm_source_open(const char *path, struct dm_tree **out, enum dm_source_kind *kind);
+
+/* The backends (source_dir.c, source_iso.c, source_udf.c, source_wim.c). */
+int dm_source_dir_open(const char *path, struct dm_tree **out);
+int dm_source_iso_open(const char *path, struct dm_tree **out);
+int dm_source_udf_open(const char *path, struct dm_tree **out);
+int dm_source_wim_open(const char *path, struct dm_tree **out);
+
+/* A stream over a host file descriptor (owned: closed with the stream). `name` is for errors. */
+struct dm_stream *dm_fd_stream_new(int fd, const char *name);
+
+#endif
