@@ -1,0 +1,142 @@
+#!/bin/bash
+# dartmk inspect: every kind of source and layout, text and JSON, and every bad input the
+# foundation issue names (exit code, one-line message, nothing written).
+. "$(dirname "$0")/../lib/tap.sh"
+SAMPLES=${SAMPLES:-$TOP/build/samples}
+[ -f "$SAMPLES/udf.iso" ] || make -C "$TOP" -s samples >/dev/null || { echo "1..0 # no samples"; exit 1; }
+plan 71
+scratch
+export TMPDIR=$SCRATCH/tmp
+mkdir -p "$TMPDIR"
+
+j() { printf '%s' "$out" | jq -r "$1"; }
+
+# --- install DVD layout, as a directory ---------------------------------------------------
+run "$DARTMK" inspect --json "$SAMPLES/dvd"
+is "$rc" 0 "dvd dir: exit 0"
+is "$(j .kind)/$(j .layout)" "directory/install-dvd" "dvd dir: kind and layout"
+is "$(j .bios)/$(j .uefi)" "true/true" "dvd dir: boots BIOS and UEFI"
+is "$(j '.el_torito.bios')/$(j '.el_torito.uefi')" "true/true" "dvd dir: El Torito both ways"
+is "$(j .files.bootmgr)" "bootmgr" "dvd dir: bootmgr on the media"
+is "$(j .files.bcd)" "boot/bcd" "dvd dir: bcd"
+is "$(j .files.boot_sdi)" "boot/boot.sdi" "dvd dir: boot.sdi"
+is "$(j .files.etfsboot)" "boot/etfsboot.com" "dvd dir: etfsboot on the media"
+is "$(j .files.efi_loader)" "efi/boot/bootx64.efi" "dvd dir: EFI loader"
+is "$(j .files.efisys)" "efi/microsoft/boot/efisys.bin" "dvd dir: efisys on the media"
+is "$(j .files.boot_wim)" "sources/boot.wim" "dvd dir: boot.wim"
+is "$(j '.wim.images | length')" 2 "dvd dir: two images"
+is "$(j '.wim.images[0].name')" "Microsoft Windows PE (amd64)" "dvd dir: image 1 name"
+is "$(j '.wim.images[1].name')" "Microsoft Windows Setup (amd64)" "dvd dir: image 2 name"
+is "$(j '.wim.images[0].bootable')/$(j '.wim.images[1].bootable')" "false/true" "dvd dir: image 2 bootable"
+is "$(j .wim.boot_index)/$(j .wim.image)" "2/2" "dvd dir: boot index 2 chosen by default"
+is "$(j .arch)/$(j .arch_source)" "amd64/wim-xml" "dvd dir: arch from the WIM XML"
+is "$(j .expires)/$(j .expired)" "null/false" "dvd dir: no expiry"
+is "$(j '.missing.bios | length')/$(j '.missing.uefi | length')" "0/0" "dvd dir: nothing missing"
+
+run "$DARTMK" inspect --json --image-index 1 "$SAMPLES/dvd"
+is "$rc/$(j .wim.image)" "0/1" "--image-index 1 chooses image 1"
+
+run "$DARTMK" inspect "$SAMPLES/dvd"
+is "$rc" 0 "dvd dir text: exit 0"
+like "$out" "^Kind +directory, install-dvd layout" "text: kind and layout"
+like "$out" "^Architecture +amd64" "text: architecture"
+like "$out" "^ +\* 2 +Microsoft Windows Setup \(amd64\) +\[bootable\]" "text: chosen bootable image"
+like "$out" "^BIOS boot +yes" "text: BIOS yes"
+like "$out" "^UEFI boot +yes" "text: UEFI yes"
+
+# --- ADK copype layout: El Torito images only inside boot.wim ------------------------------
+run "$DARTMK" inspect --json "$SAMPLES/adk"
+is "$rc/$(j .layout)" "0/adk" "adk dir: layout"
+is "$(j '.wim.images | length')/$(j .wim.boot_index)" "1/1" "adk dir: one bootable image"
+is "$(j .files.bcd)" "Boot/BCD" "adk dir: capitalised names kept"
+is "$(j .files.etfsboot)" "sources/boot.wim:Windows/Boot/DVD/PCAT/etfsboot.com" "adk dir: etfsboot inside boot.wim"
+is "$(j .files.efisys)" "sources/boot.wim:Windows/Boot/DVD/EFI/en-US/efisys.bin" "adk dir: efisys inside boot.wim"
+is "$(j .bios)/$(j .uefi)" "true/true" "adk dir: boots BIOS and UEFI"
+
+run "$DARTMK" inspect --json "$SAMPLES/adk-noarch"
+is "$rc/$(j .arch)/$(j .arch_source)" "0/amd64/pe-header" "no ARCH in the XML: arch from the PE header"
+
+# --- ISO, UDF-only ISO, bare WIM, optical device --------------------------------------------
+run "$DARTMK" inspect --json "$SAMPLES/dvd.iso"
+is "$rc/$(j .kind)/$(j .filesystem)" "0/iso/ISO 9660" "dvd.iso: ISO 9660"
+is "$(j .bios)/$(j .uefi)/$(j .layout)" "true/true/install-dvd" "dvd.iso: boots, install-dvd"
+is "$(j .wim.boot_index)/$(j '.wim.images | length')" "2/2" "dvd.iso: images read through the ISO"
+
+run "$DARTMK" inspect --json "$SAMPLES/adk.iso"
+is "$rc/$(j .layout)/$(j .files.etfsboot)" "0/adk/sources/boot.wim:Windows/Boot/DVD/PCAT/etfsboot.com" "adk.iso: etfsboot inside boot.wim"
+
+run "$DARTMK" inspect --json "$SAMPLES/udf.iso"
+is "$rc/$(j .kind)/$(j .filesystem)" "0/iso/UDF" "udf.iso: read through UDF"
+is "$(j .files.boot_wim)/$(j .bios)/$(j .uefi)" "sources/boot.wim/true/true" "udf.iso: media found in UDF"
+is "$(j .arch)" "amd64" "udf.iso: arch"
+
+run "$DARTMK" inspect --json "$SAMPLES/boot.wim"
+is "$rc/$(j .kind)/$(j .layout)" "0/wim/wim" "bare WIM: kind wim"
+is "$(j .files.bootmgr)" "$SAMPLES/boot.wim:Windows/Boot/PCAT/bootmgr" "bare WIM: bootmgr from inside"
+is "$(j .files.efi_loader)" "$SAMPLES/boot.wim:Windows/Boot/EFI/bootmgfw.efi" "bare WIM: EFI loader from inside"
+is "$(j .files.boot_wim)" "$SAMPLES/boot.wim" "bare WIM: boot_wim is the file itself"
+is "$(j .bios)/$(j .uefi)" "true/true" "bare WIM: boots both ways"
+
+if loop=$(losetup -r -f --show "$SAMPLES/dvd.iso" 2>/dev/null); then
+    run "$DARTMK" inspect --json "$loop"
+    losetup -d "$loop"
+    is "$rc/$(j .kind)/$(j .layout)" "0/device/install-dvd" "a block device holding the disc: kind device"
+else
+    fail "a block device holding the disc: losetup failed (root and /dev/loop* are needed)"
+fi
+
+# --- what is missing is said --------------------------------------------------------------
+cp -r "$SAMPLES/adk" "$SCRATCH/noefi"
+rm -f "$SCRATCH/noefi/EFI/Boot/bootx64.efi" "$SCRATCH/noefi/EFI/Microsoft/Boot/BCD"
+run "$DARTMK" inspect "$SCRATCH/noefi"
+is "$rc" 0 "media without EFI BCD: inspect still succeeds"
+like "$out" "^UEFI boot +no, missing efi_bcd \(efi/microsoft/boot/bcd\)" "text names what UEFI boot is missing"
+run "$DARTMK" inspect --json "$SCRATCH/noefi"
+is "$(j .uefi)/$(j '.missing.uefi | join(",")')" "false/efi_bcd" "JSON: uefi false, missing efi_bcd"
+is "$(j .files.efi_loader)" "sources/boot.wim:Windows/Boot/EFI/bootmgfw.efi" "EFI loader found inside boot.wim instead"
+
+# --- bad input: exit code, one line naming the thing and the reason, nothing written -------
+bad() { # bad DESCRIPTION EXPECTED-RC REGEX ARGS...
+    local d=$1 want=$2 re=$3
+    shift 3
+    run "$DARTMK" inspect "$@"
+    is "$rc" "$want" "$d: exit $want"
+    like "$err" "$re" "$d: message"
+    is "$(printf '%s\n' "$err" | wc -l)/${#out}" "1/0" "$d: one line on stderr, nothing on stdout"
+}
+
+bad "missing path" 1 "^dartmk: $SCRATCH/nope.iso: no such file or directory$" "$SCRATCH/nope.iso"
+
+echo data > "$SCRATCH/secret.iso"
+chmod 000 "$SCRATCH/secret.iso"
+chmod 755 "$SCRATCH"
+if [ "$(id -u)" = 0 ]; then
+    run setpriv --reuid=65534 --regid=65534 --clear-groups "$DARTMK" inspect "$SCRATCH/secret.iso"
+else
+    run "$DARTMK" inspect "$SCRATCH/secret.iso"
+fi
+is "$rc" 1 "unreadable file: exit 1"
+is "$err" "dartmk: $SCRATCH/secret.iso: cannot open: Permission denied" "unreadable file: message"
+
+head -c $(( $(stat -c %s "$SAMPLES/dvd.iso") / 2 )) "$SAMPLES/dvd.iso" > "$SCRATCH/half.iso"
+bad "truncated ISO" 1 "^dartmk: $SCRATCH/half.iso: truncated ISO image \([0-9]+ bytes, the volume needs [0-9]+\)$" "$SCRATCH/half.iso"
+
+head -c 100000 /dev/urandom > "$SCRATCH/random.bin"
+bad "not an ISO or WIM" 1 "^dartmk: $SCRATCH/random.bin: not an ISO image, WIM file or directory$" "$SCRATCH/random.bin"
+
+# A corrupt WIM: a valid header, the rest overwritten.
+cp "$SAMPLES/boot.wim" "$SCRATCH/corrupt.wim"
+size=$(stat -c %s "$SCRATCH/corrupt.wim")
+dd if=/dev/zero of="$SCRATCH/corrupt.wim" bs=1 seek=208 count=$((size - 208)) conv=notrunc status=none
+bad "corrupt WIM" 1 "^dartmk: $SCRATCH/corrupt.wim: not a readable WIM file \(.+\)$" "$SCRATCH/corrupt.wim"
+
+mkdir -p "$SCRATCH/notmedia/docs" && echo hi > "$SCRATCH/notmedia/docs/a.txt"
+bad "directory that is not Windows media" 1 "^dartmk: $SCRATCH/notmedia: not Windows PE media \(no sources/boot.wim\)$" "$SCRATCH/notmedia"
+
+bad "WIM index that does not exist" 1 "^dartmk: sources/boot.wim: image index 3 does not exist \(the WIM has 2 images\)$" --image-index 3 "$SAMPLES/dvd"
+
+bad "no SOURCE" 2 "^dartmk inspect: no SOURCE given" 
+bad "bad --image-index" 2 "^dartmk inspect: --image-index: 'two' is not an image number" --image-index two "$SAMPLES/dvd"
+
+is "$(ls -A "$TMPDIR" | wc -l)" 0 "nothing left in TMPDIR"
+done_testing
