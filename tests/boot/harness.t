@@ -2,7 +2,9 @@
 # The QEMU boot harness and the stub boot programs, on hand-built media:
 # an El Torito ISO, a syslinux USB stick image and a TFTP root, under SeaBIOS and OVMF.
 # Also: the harness fails when the marker does not come, and rejects bad usage.
+# shellcheck source=tests/lib/tap.sh disable=SC2154  # run sets $rc, $out, $err
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/boot.sh
 . "$TOP/tests/lib/boot.sh"
 
 plan 28

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Image-building helpers for dartmk's QEMU boot tests. Source after tap.sh.
 #
 # Everything is built in image files with mkfs.fat --offset, mtools and sfdisk: nothing is
@@ -31,7 +32,7 @@ boot_efisys() { # OUT EFI_LOADER
     local out=$1 efi=$2 kib
     [ -f "$efi" ] || { diag "$efi: no such file"; return 1; }
     # Room for the loader plus FAT overhead; never below a 1.44 MB floppy's size.
-    kib=$(( $(stat -c %s "$efi") / 1024 * 11 / 10 + 128 ))
+    kib=$(( $(stat -c %s "$efi") * 11 / 10240 + 128 ))
     [ "$kib" -ge 1440 ] || kib=1440
     rm -f "$out"
     _boot_do mkfs.fat -C -F 12 -n EFISYS "$out" "$kib" &&
