@@ -2,9 +2,11 @@
 PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
-PKGS     := libisofs-1 libudfread wimlib json-c
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKGS     := libisofs-1 libudfread wimlib json-c libxml-2.0
+# One query per package: wimlib's .pc names private dependencies (ntfs-3g, fuse) whose .pc files
+# Debian does not install, which would fail a combined query.
+PKG_CFLAGS := $(foreach p,$(PKGS),$(shell pkg-config --cflags $(p) 2>/dev/null))
+PKG_LIBS   := $(foreach p,$(PKGS),$(shell pkg-config --libs $(p) 2>/dev/null || echo -l$(p:lib%=%)))
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -54,7 +56,7 @@ deps:
 # The whole suite: unit tests (cmocka, TAP), CLI tests and QEMU boot tests, under prove.
 TESTS ?= $(UNIT_BINS) $(wildcard tests/cli/*.t) $(wildcard tests/boot/*.t)
 check: deps
-	$(MAKE) all unit fixtures
+	$(MAKE) all unit fixtures samples
 	CMOCKA_MESSAGE_OUTPUT=TAP DARTMK=$(CURDIR)/$(BIN) FIXTURES=$(CURDIR)/$(BUILD)/fixtures \
 	    prove --timer --exec 'tests/lib/exec' $(TESTS)
 
@@ -62,12 +64,15 @@ demo: deps
 	$(MAKE) all fixtures
 	./scripts/demo
 
-# ASan + UBSan build in its own directory, running the whole suite.
+# ASan + UBSan build of dartmk and the unit tests in build-asan/, running the whole suite
+# (fixtures and sample media are test data: they come from the normal build).
 asan: deps
+	$(MAKE) fixtures samples
 	$(MAKE) BUILD=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-	    LDFLAGS='-fsanitize=address,undefined' all unit fixtures
+	    LDFLAGS='-fsanitize=address,undefined' all unit
 	CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 DARTMK=$(CURDIR)/build-asan/dartmk \
-	    FIXTURES=$(CURDIR)/build-asan/fixtures prove --timer --exec 'tests/lib/exec' $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
+	    FIXTURES=$(CURDIR)/build/fixtures prove --timer --exec 'tests/lib/exec' \
+	    $(patsubst build/%,build-asan/%,$(TESTS))
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <wimlib.h>
+#include <libxml/xmlerror.h>
 
 struct dm_wim {
     WIMStruct *wim;
@@ -22,10 +23,18 @@ struct dm_wim {
     struct dm_wim_image *images;
 };
 
+/* wimlib parses the WIM's XML with libxml2, which prints parser errors on stderr; the failure
+ * reaches us as wimlib's error code and is reported as one line. */
+static void xml_quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx, (void)msg;
+}
+
 static int wimlib_ready(void)
 {
     static int ready;
     if (!ready) {
+        xmlSetGenericErrorFunc(NULL, xml_quiet);
         /* Windows media paths are case-insensitive; so are our lookups. */
         if (wimlib_global_init(WIMLIB_INIT_FLAG_DEFAULT_CASE_INSENSITIVE) != 0)
             return -1;
@@ -136,6 +145,9 @@ static int copy_stream(struct dm_stream *s, int fd, const char *name, uint64_t t
     return rc;
 }
 
+/* Copies the entry into a temporary file and opens that. The file is unlinked as soon as wimlib
+ * holds it open (wimlib needs a name that resolves while it opens the file), so nothing is left
+ * behind and the copy's space is freed when the WIM is closed. */
 static int stage(struct dm_tree *t, const struct dm_entry *e, struct dm_wim **out)
 {
     const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
@@ -144,7 +156,6 @@ static int stage(struct dm_tree *t, const struct dm_entry *e, struct dm_wim **ou
     int fd = mkstemp(tmpl);
     if (fd < 0)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot create a temporary file", dir);
-    unlink(tmpl); /* nothing is left behind, whatever happens next */
     struct dm_stream *s;
     int rc = dm_tree_open(t, e, &s);
     if (rc == 0) {
@@ -152,13 +163,12 @@ static int stage(struct dm_tree *t, const struct dm_entry *e, struct dm_wim **ou
         int crc = dm_stream_close(s);
         rc = rc ? rc : crc;
     }
-    if (rc) {
+    if (rc == 0)
+        rc = open_at(tmpl, e->path, fd, out);
+    else
         close(fd);
-        return rc;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    return open_at(path, e->path, fd, out);
+    unlink(tmpl);
+    return rc;
 }
 
 int dm_wim_open_entry(struct dm_tree *t, const struct dm_entry *e, struct dm_wim **out)

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -f "$SAMPLES/udf.iso" ] || make -C "$TOP" -s samples >/dev/null || { echo "1..0 # no samples"; exit 1; }
-plan 71
+plan 79
 scratch
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
@@ -85,15 +85,20 @@ else
     fail "a block device holding the disc: losetup failed (root and /dev/loop* are needed)"
 fi
 
-# --- what is missing is said --------------------------------------------------------------
-cp -r "$SAMPLES/adk" "$SCRATCH/noefi"
-rm -f "$SCRATCH/noefi/EFI/Boot/bootx64.efi" "$SCRATCH/noefi/EFI/Microsoft/Boot/BCD"
-run "$DARTMK" inspect "$SCRATCH/noefi"
-is "$rc" 0 "media without EFI BCD: inspect still succeeds"
-like "$out" "^UEFI boot +no, missing efi_bcd \(efi/microsoft/boot/bcd\)" "text names what UEFI boot is missing"
-run "$DARTMK" inspect --json "$SCRATCH/noefi"
-is "$(j .uefi)/$(j '.missing.uefi | join(",")')" "false/efi_bcd" "JSON: uefi false, missing efi_bcd"
-is "$(j .files.efi_loader)" "sources/boot.wim:Windows/Boot/EFI/bootmgfw.efi" "EFI loader found inside boot.wim instead"
+# --- what is missing is said ---------------------------------------------------------------
+# Media whose boot.wim holds only the BIOS boot manager and BCD: no boot.sdi, no EFI files.
+mkdir -p "$SCRATCH/thin/Windows/Boot/PCAT" "$SCRATCH/thin/Windows/Boot/DVD/PCAT" "$SCRATCH/partial/sources"
+cp "$FIXTURES/bootmgr" "$SCRATCH/thin/Windows/Boot/PCAT/bootmgr"
+echo regf > "$SCRATCH/thin/Windows/Boot/DVD/PCAT/BCD"
+wimcapture "$SCRATCH/thin" "$SCRATCH/partial/sources/boot.wim" "Thin PE" --boot >/dev/null
+run "$DARTMK" inspect "$SCRATCH/partial"
+is "$rc" 0 "media that cannot boot: inspect still succeeds"
+like "$out" "^BIOS boot +no, missing boot_sdi \(boot/boot.sdi\)$" "text names what BIOS boot is missing"
+like "$out" "^UEFI boot +no, missing efi_loader \(efi/boot/bootx64.efi\), efi_bcd \(efi/microsoft/boot/bcd\), boot_sdi \(boot/boot.sdi\)$" "text names what UEFI boot is missing"
+run "$DARTMK" inspect --json "$SCRATCH/partial"
+is "$(j .bios)/$(j '.missing.bios | join(",")')" "false/boot_sdi" "JSON: bios false, missing boot_sdi"
+is "$(j .uefi)/$(j '.missing.uefi | join(",")')" "false/efi_loader,efi_bcd,boot_sdi" "JSON: uefi false, missing the EFI files"
+is "$(j .files.bootmgr)/$(j .files.efi_loader)/$(j .arch)" "sources/boot.wim:Windows/Boot/PCAT/bootmgr/null/null" "JSON: bootmgr found inside, no loader, arch unknown"
 
 # --- bad input: exit code, one line naming the thing and the reason, nothing written -------
 bad() { # bad DESCRIPTION EXPECTED-RC REGEX ARGS...
