@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -f "$SAMPLES/udf.iso" ] || make -C "$TOP" -s samples >/dev/null || { echo "1..0 # no samples"; exit 1; }
-plan 79
+plan 89
 scratch
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
@@ -135,6 +135,14 @@ size=$(stat -c %s "$SCRATCH/corrupt.wim")
 dd if=/dev/zero of="$SCRATCH/corrupt.wim" bs=1 seek=208 count=$((size - 208)) conv=notrunc status=none
 bad "corrupt WIM" 1 "^dartmk: $SCRATCH/corrupt.wim: not a readable WIM file \(.+\)$" "$SCRATCH/corrupt.wim"
 
+# A corrupt WIM whose header and XML are sound but whose image metadata is garbage.
+cp "$SAMPLES/boot.wim" "$SCRATCH/badmeta.wim"
+hdr=$(wiminfo --header "$SCRATCH/badmeta.wim")
+off=$(printf '%s\n' "$hdr" | awk '/^Boot Metadata Offset/ {print $NF}')
+len=$(printf '%s\n' "$hdr" | awk '/^Boot Metadata Size/ {print $NF}')
+head -c $((len - 32)) /dev/urandom | dd of="$SCRATCH/badmeta.wim" bs=1 seek=$((off + 16)) conv=notrunc status=none
+bad "corrupt WIM metadata" 1 "^dartmk: $SCRATCH/badmeta.wim: cannot read the image's directory tree \(.+\)$" "$SCRATCH/badmeta.wim"
+
 mkdir -p "$SCRATCH/notmedia/docs" && echo hi > "$SCRATCH/notmedia/docs/a.txt"
 bad "directory that is not Windows media" 1 "^dartmk: $SCRATCH/notmedia: not Windows PE media \(no sources/boot.wim\)$" "$SCRATCH/notmedia"
 
@@ -142,6 +150,17 @@ bad "WIM index that does not exist" 1 "^dartmk: sources/boot.wim: image index 3 
 
 bad "no SOURCE" 2 "^dartmk inspect: no SOURCE given" 
 bad "bad --image-index" 2 "^dartmk inspect: --image-index: 'two' is not an image number" --image-index two "$SAMPLES/dvd"
+
+bad "bad --progress" 2 "^dartmk inspect: --progress: 'loud' is not auto, none, bar or json" --progress=loud "$SAMPLES/dvd"
+
+# Progress: JSON lines on stderr while an ISO's boot.wim is read; nothing in a pipe otherwise.
+run "$DARTMK" inspect --json --progress=json "$SAMPLES/dvd.iso"
+is "$rc/$(j .kind)" "0/iso" "--progress=json keeps stdout one JSON object"
+first=$(printf '%s\n' "$err" | head -1) last=$(printf '%s\n' "$err" | tail -1)
+is "$(printf '%s' "$first" | jq -r '.event + " " + .task')" "begin reading sources/boot.wim" "progress: begin line"
+is "$(printf '%s' "$last" | jq -r '.event + " " + (.done == .total | tostring)')" "end true" "progress: end line, all bytes"
+run "$DARTMK" inspect "$SAMPLES/dvd.iso"
+is "$err" "" "no progress output in a pipe"
 
 is "$(ls -A "$TMPDIR" | wc -l)" 0 "nothing left in TMPDIR"
 done_testing

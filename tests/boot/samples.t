@@ -1,0 +1,40 @@
+#!/bin/bash
+# The sample media boot for real: its El Torito entries, a stick built from its files, and a
+# TFTP root holding the PXE loaders taken out of its boot.wim — under SeaBIOS and OVMF.
+# shellcheck source=tests/lib/tap.sh disable=SC2154  # run sets $rc, $out, $err
+. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/boot.sh
+. "$TOP/tests/lib/boot.sh"
+SAMPLES=${SAMPLES:-$(dirname "$FIXTURES")/samples}
+[ -f "$SAMPLES/udf.iso" ] || make -C "$TOP" -s samples >/dev/null
+plan 11
+scratch
+
+boots() { # DESC ARGS...
+    local desc=$1
+    shift
+    run boot_qemu "$@"
+    is "$rc" 0 "$desc"
+    [ "$rc" = 0 ] || printf '%s\n' "$err" | sed 's/^#*/#/' >&2
+}
+
+boots "dvd.iso boots etfsboot under BIOS" --firmware bios --cdrom "$SAMPLES/dvd.iso" --expect "DARTMK-STUB: etfsboot"
+boots "dvd.iso boots its EFI loader under UEFI" --firmware uefi --cdrom "$SAMPLES/dvd.iso" --expect "DARTMK-STUB: efi"
+boots "adk.iso (El Torito images hidden) boots under BIOS" --firmware bios --cdrom "$SAMPLES/adk.iso" --expect "DARTMK-STUB: etfsboot"
+boots "udf.iso (UDF-only media) boots under BIOS" --firmware bios --cdrom "$SAMPLES/udf.iso" --expect "DARTMK-STUB: etfsboot"
+
+boot_stick "$SCRATCH/adk.img" "$SAMPLES/adk/bootmgr" "$SAMPLES/adk/EFI/Boot/bootx64.efi"
+ok $? "stick image built from the ADK sample's bootmgr and EFI loader"
+boots "stick from the sample boots bootmgr under BIOS (syslinux chain.c32 ntldr=)" --firmware bios --disk "$SCRATCH/adk.img" --expect "DARTMK-STUB: bootmgr"
+boots "stick from the sample boots BOOTX64.EFI under UEFI" --firmware uefi --disk "$SCRATCH/adk.img" --expect "DARTMK-STUB: efi"
+
+mkdir -p "$SCRATCH/tftp"
+wimextract "$SAMPLES/boot.wim" 1 /Windows/Boot/PXE/pxeboot.n12 /Windows/Boot/EFI/bootmgfw.efi \
+    --dest-dir="$SCRATCH/tftp" >/dev/null
+ok $? "PXE loaders taken out of the sample boot.wim"
+cmp -s "$SCRATCH/tftp/pxeboot.n12" "$FIXTURES/pxeboot.n12"
+ok $? "the sample's pxeboot.n12 is the PXE stand-in"
+boots "pxeboot.n12 from boot.wim PXE-boots under BIOS" --firmware bios --tftp "$SCRATCH/tftp" --bootfile pxeboot.n12 --expect "DARTMK-STUB: pxeboot"
+boots "bootmgfw.efi from boot.wim PXE-boots under UEFI" --firmware uefi --tftp "$SCRATCH/tftp" --bootfile bootmgfw.efi --expect "DARTMK-STUB: efi"
+
+done_testing
