@@ -116,7 +116,7 @@ echo data > "$SCRATCH/secret.iso"
 chmod 000 "$SCRATCH/secret.iso"
 chmod 755 "$SCRATCH"
 if [ "$(id -u)" = 0 ]; then
-    run setpriv --reuid=65534 --regid=65534 --clear-groups "$DARTMK" inspect "$SCRATCH/secret.iso"
+    run env TMPDIR=/tmp setpriv --reuid=65534 --regid=65534 --clear-groups "$DARTMK" inspect "$SCRATCH/secret.iso"
 else
     run "$DARTMK" inspect "$SCRATCH/secret.iso"
 fi
