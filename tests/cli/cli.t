@@ -1,7 +1,7 @@
 #!/bin/bash
 # The CLI contract: help, version, the command table, unbuilt commands, usage errors.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 22
+plan 24
 
 run "$DARTMK" --help
 is "$rc" 0 "--help exits 0"
@@ -34,5 +34,11 @@ like "$(echo "$out" | grep -c 'dartmk inspect ')" '^[4-9]$' "inspect --help has 
 run "$DARTMK" inspect --no-such-option x
 is "$rc" 2 "unknown option: exit 2"
 like "$err" "^dartmk inspect: unknown option '--no-such-option'" "unknown option named"
+
+scratch
+make -s -C "$TOP" install PREFIX="$SCRATCH/prefix" >/dev/null 2>&1
+ok $? "make install PREFIX=... installs"
+run "$SCRATCH/prefix/bin/dartmk" --version
+like "$out" '^dartmk [0-9]' "the installed dartmk runs"
 
 done_testing

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -f "$SAMPLES/udf.iso" ] || make -C "$TOP" -s samples >/dev/null || { echo "1..0 # no samples"; exit 1; }
-plan 89
+plan 99
 scratch
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
@@ -84,6 +84,33 @@ if loop=$(losetup -r -f --show "$SAMPLES/dvd.iso" 2>/dev/null); then
 else
     fail "a block device holding the disc: losetup failed (root and /dev/loop* are needed)"
 fi
+
+# --- the ISO name flavours: Joliet only, plain ISO 9660 (upper-case names) ----------------------
+xorriso -as mkisofs -quiet -iso-level 3 -J -joliet-long -o "$SCRATCH/joliet.iso" "$SAMPLES/dvd" 2>/dev/null
+run "$DARTMK" inspect --json "$SCRATCH/joliet.iso"
+is "$rc/$(j .files.efisys)/$(j .bios)/$(j .uefi)" "0/efi/microsoft/boot/efisys.bin/true/true" "Joliet-only ISO: long names read"
+xorriso -as mkisofs -quiet -iso-level 3 -o "$SCRATCH/plain.iso" "$SAMPLES/dvd" 2>/dev/null
+run "$DARTMK" inspect --json "$SCRATCH/plain.iso"
+is "$rc/$(j .files.bcd)/$(j .files.boot_wim)/$(j .bios)/$(j .uefi)" "0/boot/bcd/sources/boot.wim/true/true" "plain ISO 9660: versions and trailing dots stripped, names found"
+
+# --- text output of the other kinds ---------------------------------------------------------
+run "$DARTMK" inspect "$SAMPLES/udf.iso"
+like "$out" "^Kind +iso \(UDF\), install-dvd layout$" "udf.iso text: UDF named"
+run "$DARTMK" inspect "$SAMPLES/boot.wim"
+like "$out" "^  bootmgr +$SAMPLES/boot.wim:Windows/Boot/PCAT/bootmgr$" "boot.wim text: bootmgr inside the WIM"
+like "$out" "^Kind +wim, wim layout$" "boot.wim text: kind"
+run "$DARTMK" inspect "$SAMPLES/adk-noarch"
+like "$out" "^Architecture +amd64 \(from the EFI loader's PE header\)$" "text: arch from the PE header"
+
+# --- -v, -q and the progress bar on a terminal ----------------------------------------------
+run "$DARTMK" inspect -v "$SAMPLES/udf.iso"
+like "$err" "the ISO 9660 tree holds no sources/boot.wim; reading the UDF volume" "-v says why UDF is read"
+run "$DARTMK" inspect -q "$SAMPLES/udf.iso"
+is "$rc/$err" "0/" "-q: nothing on stderr"
+tty_out=$(script -qec "$DARTMK inspect $SAMPLES/dvd.iso" /dev/null)
+like "$tty_out" "reading sources/boot.wim \[#+\] 100% .* left" "a terminal gets a progress bar"
+tty_out=$(script -qec "$DARTMK inspect -q $SAMPLES/dvd.iso" /dev/null)
+if printf '%s' "$tty_out" | grep -q "reading sources/boot.wim"; then fail "-q: no bar on a terminal"; else pass "-q: no bar on a terminal"; fi
 
 # --- what is missing is said ---------------------------------------------------------------
 # Media whose boot.wim holds only the BIOS boot manager and BCD: no boot.sdi, no EFI files.
