@@ -22,7 +22,6 @@ struct dir_source {
 struct fd_stream {
     struct dm_stream base;
     int fd;
-    char *name;
 };
 
 static ssize_t fd_read(struct dm_stream *s, void *buf, size_t n)
@@ -33,7 +32,7 @@ static ssize_t fd_read(struct dm_stream *s, void *buf, size_t n)
         if (r >= 0)
             return r;
         if (errno != EINTR) {
-            dm_error_errno(DM_FAIL, errno, "%s: read error", f->name);
+            dm_error_errno(DM_FAIL, errno, "%s: read error", s->name);
             return -1;
         }
     }
@@ -43,8 +42,7 @@ static int fd_close(struct dm_stream *s)
 {
     struct fd_stream *f = (struct fd_stream *)s;
     close(f->fd);
-    free(f->name);
-    free(f);
+    dm_stream_free(s);
     return 0;
 }
 
@@ -52,12 +50,9 @@ static const struct dm_stream_ops fd_stream_ops = {.read = fd_read, .close = fd_
 
 struct dm_stream *dm_fd_stream_new(int fd, const char *name)
 {
-    struct fd_stream *f = calloc(1, sizeof *f);
-    if (!f || !(f->name = strdup(name))) {
-        free(f);
+    struct fd_stream *f = dm_stream_alloc(sizeof *f, &fd_stream_ops, name);
+    if (!f)
         return NULL;
-    }
-    f->base.ops = &fd_stream_ops;
     f->fd = fd;
     return &f->base;
 }

@@ -15,7 +15,6 @@ struct iso_source {
 struct isofile_stream {
     struct dm_stream base;
     IsoStream *stream;
-    char *name;
 };
 
 static int libisofs_ready(void)
@@ -37,7 +36,7 @@ static ssize_t isos_read(struct dm_stream *s, void *buf, size_t n)
     struct isofile_stream *is = (struct isofile_stream *)s;
     int r = iso_stream_read(is->stream, buf, n);
     if (r < 0) {
-        dm_error(DM_FAIL, "%s: read error in the ISO image (%s)", is->name, iso_error_to_msg(r));
+        dm_error(DM_FAIL, "%s: read error in the ISO image (%s)", s->name, iso_error_to_msg(r));
         return -1;
     }
     return r;
@@ -47,8 +46,7 @@ static int isos_close(struct dm_stream *s)
 {
     struct isofile_stream *is = (struct isofile_stream *)s;
     iso_stream_close(is->stream);
-    free(is->name);
-    free(is);
+    dm_stream_free(s);
     return 0;
 }
 
@@ -62,13 +60,11 @@ static int iso_open_entry(struct dm_tree *t, const struct dm_entry *e, struct dm
     if (r < 0)
         return dm_error(DM_FAIL, "%s: cannot open in the ISO image (%s)", e->path,
                         iso_error_to_msg(r));
-    struct isofile_stream *is = calloc(1, sizeof *is);
-    if (!is || !(is->name = strdup(e->path))) {
-        free(is);
+    struct isofile_stream *is = dm_stream_alloc(sizeof *is, &iso_stream_ops, e->path);
+    if (!is) {
         iso_stream_close(st);
         return dm_error(DM_FAIL, "%s: out of memory", e->path);
     }
-    is->base.ops = &iso_stream_ops;
     is->stream = st;
     *out = &is->base;
     return 0;

@@ -12,7 +12,6 @@
 struct udf_stream {
     struct dm_stream base;
     UDFFILE *file;
-    char *name;
 };
 
 static ssize_t udfs_read(struct dm_stream *s, void *buf, size_t n)
@@ -20,7 +19,7 @@ static ssize_t udfs_read(struct dm_stream *s, void *buf, size_t n)
     struct udf_stream *us = (struct udf_stream *)s;
     ssize_t r = udfread_file_read(us->file, buf, n);
     if (r < 0) {
-        dm_error(DM_FAIL, "%s: read error in the UDF volume", us->name);
+        dm_error(DM_FAIL, "%s: read error in the UDF volume", s->name);
         return -1;
     }
     return r;
@@ -30,8 +29,7 @@ static int udfs_close(struct dm_stream *s)
 {
     struct udf_stream *us = (struct udf_stream *)s;
     udfread_file_close(us->file);
-    free(us->name);
-    free(us);
+    dm_stream_free(s);
     return 0;
 }
 
@@ -42,13 +40,11 @@ static int udf_open_entry(struct dm_tree *t, const struct dm_entry *e, struct dm
     UDFFILE *f = udfread_file_open(t->priv, e->path);
     if (!f)
         return dm_error(DM_FAIL, "%s: cannot open in the UDF volume of %s", e->path, t->origin);
-    struct udf_stream *us = calloc(1, sizeof *us);
-    if (!us || !(us->name = strdup(e->path))) {
-        free(us);
+    struct udf_stream *us = dm_stream_alloc(sizeof *us, &udf_stream_ops, e->path);
+    if (!us) {
         udfread_file_close(f);
         return dm_error(DM_FAIL, "%s: out of memory", e->path);
     }
-    us->base.ops = &udf_stream_ops;
     us->file = f;
     *out = &us->base;
     return 0;

@@ -133,6 +133,23 @@ const char *dm_tree_host_path(struct dm_tree *t, const struct dm_entry *e)
     return t->ops->host_path ? t->ops->host_path(t, e) : NULL;
 }
 
+void *dm_stream_alloc(size_t size, const struct dm_stream_ops *ops, const char *name)
+{
+    struct dm_stream *s = calloc(1, size);
+    if (!s || !(s->name = strdup(name))) {
+        free(s);
+        return NULL;
+    }
+    s->ops = ops;
+    return s;
+}
+
+void dm_stream_free(struct dm_stream *s)
+{
+    free(s->name);
+    free(s);
+}
+
 ssize_t dm_stream_read(struct dm_stream *s, void *buf, size_t n) { return s->ops->read(s, buf, n); }
 
 ssize_t dm_stream_read_full(struct dm_stream *s, void *buf, size_t n)

@@ -32,7 +32,13 @@ struct dm_stream_ops {
 };
 struct dm_stream {
     const struct dm_stream_ops *ops;
+    char *name; /* for messages: the entry's path */
 };
+
+/* Allocates a source's stream of `size` bytes (its struct begins with struct dm_stream), named
+ * `name`; NULL when out of memory. Sources' close functions end with dm_stream_free. */
+void *dm_stream_alloc(size_t size, const struct dm_stream_ops *ops, const char *name);
+void dm_stream_free(struct dm_stream *s);
 
 struct dm_tree;
 struct dm_tree_ops {

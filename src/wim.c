@@ -238,7 +238,6 @@ struct wim_stream {
     int fd;
     pid_t pid;
     int ended; /* the child has been reaped */
-    char *name;
 };
 
 /* Reaps the child; returns 0 when it extracted the whole file, else prints and returns DM_FAIL. */
@@ -253,7 +252,7 @@ static int reap(struct wim_stream *ws, int kill_it)
     if (kill_it || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
         return 0;
     int err = WIFEXITED(status) ? WEXITSTATUS(status) : WIMLIB_ERR_READ;
-    return dm_error(DM_FAIL, "%s: cannot read from the WIM (%s)", ws->name,
+    return dm_error(DM_FAIL, "%s: cannot read from the WIM (%s)", ws->base.name,
                     wimlib_get_error_string(err));
 }
 
@@ -264,7 +263,7 @@ static ssize_t wims_read(struct dm_stream *s, void *buf, size_t n)
     while ((r = read(ws->fd, buf, n)) < 0 && errno == EINTR)
         ;
     if (r < 0) {
-        dm_error_errno(DM_FAIL, errno, "%s: read error", ws->name);
+        dm_error_errno(DM_FAIL, errno, "%s: read error", s->name);
         return -1;
     }
     if (r == 0 && !ws->ended && reap(ws, 0) != 0)
@@ -278,8 +277,7 @@ static int wims_close(struct dm_stream *s)
     close(ws->fd);
     if (!ws->ended)
         reap(ws, 1); /* closed before the end: the rest is not wanted */
-    free(ws->name);
-    free(ws);
+    dm_stream_free(s);
     return 0;
 }
 
@@ -296,14 +294,16 @@ static void child_extract(struct dm_wim *w, int index, const char *path, int out
 
 int dm_wim_open_file(struct dm_wim *w, int index, const char *path, struct dm_stream **out)
 {
-    struct wim_stream *ws = calloc(1, sizeof *ws);
-    if (!ws || asprintf(&ws->name, "%s:%s", w->display, path) < 0) {
-        free(ws);
+    char *name;
+    if (asprintf(&name, "%s:%s", w->display, path) < 0)
         return dm_error(DM_FAIL, "%s: out of memory", w->display);
-    }
+    struct wim_stream *ws = dm_stream_alloc(sizeof *ws, &wim_stream_ops, name);
+    free(name);
+    if (!ws)
+        return dm_error(DM_FAIL, "%s: out of memory", w->display);
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) {
-        free(ws->name), free(ws);
+        dm_stream_free(&ws->base);
         return dm_error_errno(DM_FAIL, errno, "%s: cannot create a pipe", w->display);
     }
     fflush(NULL);
@@ -315,10 +315,9 @@ int dm_wim_open_file(struct dm_wim *w, int index, const char *path, struct dm_st
     close(p[1]);
     if (ws->pid < 0) {
         close(p[0]);
-        free(ws->name), free(ws);
+        dm_stream_free(&ws->base);
         return dm_error_errno(DM_FAIL, errno, "%s: cannot start a reader", w->display);
     }
-    ws->base.ops = &wim_stream_ops;
     ws->fd = p[0];
     *out = &ws->base;
     return 0;
