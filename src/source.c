@@ -23,6 +23,7 @@ struct probe {
     enum format format;
     int has_iso, has_udf;
     uint64_t iso_bytes; /* ISO 9660 volume size from the primary descriptor, 0 if none */
+    uint64_t size;      /* of the file or device */
 };
 
 static uint32_t le32(const unsigned char *p)
@@ -66,7 +67,8 @@ static int probe(const char *path, struct probe *pr)
         close(fd);
         return dm_error_errno(DM_FAIL, err, "%s: cannot read", path);
     }
-    *pr = (struct probe){FMT_UNKNOWN, 0, 0, 0};
+    off_t end = lseek(fd, 0, SEEK_END); /* works for block devices too, unlike st_size */
+    *pr = (struct probe){.format = FMT_UNKNOWN, .size = end > 0 ? (uint64_t)end : 0};
     if (n == 8 && memcmp(head, "MSWIM\0\0\0", 8) == 0) {
         pr->format = FMT_WIM;
     } else {
@@ -76,17 +78,6 @@ static int probe(const char *path, struct probe *pr)
     }
     close(fd);
     return 0;
-}
-
-static uint64_t size_of(const char *path, const struct stat *st)
-{
-    if (!S_ISBLK(st->st_mode))
-        return (uint64_t)st->st_size;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    off_t end = fd >= 0 ? lseek(fd, 0, SEEK_END) : 0;
-    if (fd >= 0)
-        close(fd);
-    return end > 0 ? (uint64_t)end : 0;
 }
 
 /* ISO media: ISO 9660 (Joliet/Rock Ridge) unless that tree is a stub beside a UDF volume that
@@ -126,16 +117,15 @@ int dm_source_open(const char *path, struct dm_tree **out, enum dm_source_kind *
     int rc = probe(path, &pr);
     if (rc)
         return rc;
-    uint64_t size = size_of(path, &st);
     switch (pr.format) {
     case FMT_WIM:
         *kind = DM_SOURCE_WIM;
         return dm_source_wim_open(path, out);
     case FMT_OPTICAL:
-        if (pr.iso_bytes > size)
+        if (pr.iso_bytes > pr.size)
             return dm_error(DM_FAIL,
                             "%s: truncated ISO image (%llu bytes, the volume needs %llu)", path,
-                            (unsigned long long)size, (unsigned long long)pr.iso_bytes);
+                            (unsigned long long)pr.size, (unsigned long long)pr.iso_bytes);
         *kind = S_ISBLK(st.st_mode) ? DM_SOURCE_DEVICE : DM_SOURCE_ISO;
         return open_optical(path, &pr, out);
     default:
