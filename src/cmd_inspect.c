@@ -67,19 +67,35 @@ static json_object *wim_json(const struct dm_media *m)
     return w;
 }
 
+static json_object *files_json(const struct dm_media *m)
+{
+    json_object *files = json_object_new_object();
+    char buf[1024];
+    for (int r = 0; r < DM_ROLE_COUNT; r++) {
+        const char *where = dm_media_describe(m, (enum dm_role)r, buf, sizeof buf);
+        json_object_object_add(files, dm_role_key((enum dm_role)r), json_string_or_null(where));
+    }
+    return files;
+}
+
+/* {"bios": ..., "uefi": ...} from a per-firmware predicate. */
+static json_object *both_ways(const struct dm_media *m,
+                              json_object *(*f)(const struct dm_media *, int))
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "bios", f(m, 0));
+    json_object_object_add(o, "uefi", f(m, 1));
+    return o;
+}
+
+static json_object *el_torito_json(const struct dm_media *m, int uefi)
+{
+    return json_object_new_boolean(dm_media_el_torito(m, uefi));
+}
+
 static void print_json(const struct dm_media *m)
 {
-    json_object *o = json_object_new_object(), *files = json_object_new_object();
-    json_object *el = json_object_new_object(), *missing = json_object_new_object();
-    char buf[1024];
-    for (int r = 0; r < DM_ROLE_COUNT; r++)
-        json_object_object_add(files, dm_role_key((enum dm_role)r),
-                               json_string_or_null(dm_media_describe(m, (enum dm_role)r, buf,
-                                                                     sizeof buf)));
-    json_object_object_add(el, "bios", json_object_new_boolean(dm_media_el_torito(m, 0)));
-    json_object_object_add(el, "uefi", json_object_new_boolean(dm_media_el_torito(m, 1)));
-    json_object_object_add(missing, "bios", missing_json(m, 0));
-    json_object_object_add(missing, "uefi", missing_json(m, 1));
+    json_object *o = json_object_new_object();
     json_object_object_add(o, "source", json_object_new_string(m->tree->origin));
     json_object_object_add(o, "kind", json_object_new_string(dm_source_kind_name(m->kind)));
     json_object_object_add(o, "filesystem", json_object_new_string(m->tree->ops->name));
@@ -88,15 +104,16 @@ static void print_json(const struct dm_media *m)
     json_object_object_add(o, "arch_source", json_string_or_null(m->arch_source));
     json_object_object_add(o, "bios", json_object_new_boolean(can_boot(m, 0)));
     json_object_object_add(o, "uefi", json_object_new_boolean(can_boot(m, 1)));
-    json_object_object_add(o, "el_torito", el);
-    json_object_object_add(o, "files", files);
-    json_object_object_add(o, "missing", missing);
+    json_object_object_add(o, "el_torito", both_ways(m, el_torito_json));
+    json_object_object_add(o, "files", files_json(m));
+    json_object_object_add(o, "missing", both_ways(m, missing_json));
     json_object_object_add(o, "wim", wim_json(m));
     /* The expiry instant is written by `dartmk build --expire-days`; media without it never
      * expire. */
     json_object_object_add(o, "expires", NULL);
     json_object_object_add(o, "expired", json_object_new_boolean(0));
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+    int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
+    puts(json_object_to_json_string_ext(o, flags));
     json_object_put(o);
 }
 
@@ -124,9 +141,8 @@ static void print_text(const struct dm_media *m)
     printf(", %s layout\n", dm_layout_name(m->layout));
     printf("Architecture  %s", dm_arch_name(m->arch) ? dm_arch_name(m->arch) : "unknown");
     if (m->arch_source)
-        printf(" (from the %s)", strcmp(m->arch_source, "wim-xml") == 0
-                                     ? "WIM's XML"
-                                     : "EFI loader's PE header");
+        printf(" (from the %s)",
+               strcmp(m->arch_source, "wim-xml") == 0 ? "WIM's XML" : "EFI loader's PE header");
     putchar('\n');
     printf("Boot image    %s: %d image%s, boot index %d; looking in image %d\n",
            dm_wim_display(m->wim), dm_wim_image_count(m->wim),

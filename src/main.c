@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define COMMON_OPTIONS                                                                        \
-    "Common options:\n"                                                                       \
-    "  -q, --quiet              print only errors\n"                                          \
-    "  -v, --verbose            say more about what is being done\n"                          \
-    "      --progress=MODE      auto (a bar on a terminal), none, bar, or json (one JSON\n"   \
-    "                           object per line on stderr)\n"                                 \
+#define COMMON_OPTIONS                                                                             \
+    "Common options:\n"                                                                            \
+    "  -q, --quiet              print only errors\n"                                               \
+    "  -v, --verbose            say more about what is being done\n"                               \
+    "      --progress=MODE      auto (a bar on a terminal), none, bar, or json (one JSON\n"        \
+    "                           object per line on stderr)\n"                                      \
     "  -h, --help               this help\n"
 
 #define EXIT_CODES "Exit codes: 0 done, 1 failed, 2 usage error, 3 refused for safety.\n"
@@ -39,8 +39,8 @@ static const char inspect_help[] =
     "  dartmk inspect boot.wim --image-index 1\n"
     "\n" EXIT_CODES;
 
-#define UNBUILT_HELP(usage, what, example)                                                    \
-    "usage: dartmk " usage "\n\n" what "\n\nThis command is not built yet in this version of " \
+#define UNBUILT_HELP(usage, what, example)                                                         \
+    "usage: dartmk " usage "\n\n" what "\n\nThis command is not built yet in this version of "     \
     "dartmk.\n\nExample:\n  dartmk " example "\n\n" EXIT_CODES
 
 const struct dm_cmd dm_commands[] = {

@@ -24,7 +24,8 @@ static const struct role_def {
                              "efi/boot/bootaa64.efi"},
                             "Windows/Boot/EFI/bootmgfw.efi"},
     [DM_ROLE_EFI_BCD] = {"efi_bcd", {"efi/microsoft/boot/bcd"}, "Windows/Boot/DVD/EFI/BCD"},
-    [DM_ROLE_EFISYS] = {"efisys", {"efi/microsoft/boot/efisys.bin"},
+    [DM_ROLE_EFISYS] = {"efisys",
+                        {"efi/microsoft/boot/efisys.bin"},
                         "Windows/Boot/DVD/EFI/en-US/efisys.bin"},
     [DM_ROLE_BOOT_WIM] = {"boot_wim", {"sources/boot.wim"}, NULL},
 };

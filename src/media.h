@@ -25,7 +25,7 @@ enum dm_layout { DM_LAYOUT_INSTALL_DVD, DM_LAYOUT_ADK, DM_LAYOUT_WIM };
 
 struct dm_bootfile {
     enum dm_where where;
-    char *path;     /* media path (its real case) or path inside the image */
+    char *path; /* media path (its real case) or path inside the image */
     uint64_t size;
 };
 
@@ -34,7 +34,7 @@ struct dm_media {
     enum dm_source_kind kind;
     enum dm_layout layout;
     struct dm_wim *wim;
-    int image;      /* the chosen boot.wim image, 1-based */
+    int image; /* the chosen boot.wim image, 1-based */
     struct dm_bootfile files[DM_ROLE_COUNT];
     enum dm_arch arch;
     const char *arch_source; /* "wim-xml", "pe-header" or NULL */

@@ -8,9 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BAR_INTERVAL 0.2  /* seconds between bar redraws */
+#define BAR_INTERVAL  0.2 /* seconds between bar redraws */
 #define JSON_INTERVAL 1.0 /* seconds between JSON lines */
-#define BAR_WIDTH 24
+#define BAR_WIDTH     24
 
 static enum dm_progress_mode global_mode = DM_PROGRESS_AUTO;
 static FILE *stream;
@@ -114,7 +114,9 @@ char *dm_progress_format_json(char *buf, size_t n, const struct dm_progress *p, 
     json_object_object_add(o, "rate", json_object_new_int64((int64_t)rate_of(p, t)));
     double left = eta_of(p, t);
     json_object_object_add(o, "eta", left >= 0 ? json_object_new_int64((int64_t)left) : NULL);
-    snprintf(buf, n, "%s", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    snprintf(
+        buf, n, "%s",
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     return buf;
 }
@@ -136,8 +138,8 @@ static void emit(struct dm_progress *p, double t, const char *event)
 void dm_progress_begin(struct dm_progress *p, const char *label, uint64_t total)
 {
     double t = now();
-    *p = (struct dm_progress){.label = label, .total = total, .start = t, .last = t,
-                              .mode = resolve_mode()};
+    *p = (struct dm_progress){
+        .label = label, .total = total, .start = t, .last = t, .mode = resolve_mode()};
     emit(p, t, "begin");
 }
 

@@ -11,17 +11,17 @@
 #include <stdio.h>
 
 enum dm_progress_mode {
-    DM_PROGRESS_AUTO,  /* bar if stderr is a terminal and not quiet, otherwise none */
+    DM_PROGRESS_AUTO, /* bar if stderr is a terminal and not quiet, otherwise none */
     DM_PROGRESS_NONE,
     DM_PROGRESS_BAR,
     DM_PROGRESS_JSON,
 };
 
 struct dm_progress {
-    const char *label;  /* what is being done: "reading boot.wim" */
-    uint64_t total;     /* bytes expected (0 when unknown) */
+    const char *label; /* what is being done: "reading boot.wim" */
+    uint64_t total;    /* bytes expected (0 when unknown) */
     uint64_t done;
-    double start, last; /* seconds, from the progress clock */
+    double start, last;         /* seconds, from the progress clock */
     enum dm_progress_mode mode; /* resolved at begin: NONE, BAR or JSON */
 };
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SECTOR 2048
+#define SECTOR    2048
 #define VRS_START (16 * SECTOR) /* ISO 9660 / UDF volume recognition sequence */
 
 static const char *const kind_names[] = {"directory", "iso", "wim", "device"};
@@ -123,9 +123,8 @@ int dm_source_open(const char *path, struct dm_tree **out, enum dm_source_kind *
         return dm_source_wim_open(path, out);
     case FMT_OPTICAL:
         if (pr.iso_bytes > pr.size)
-            return dm_error(DM_FAIL,
-                            "%s: truncated ISO image (%llu bytes, the volume needs %llu)", path,
-                            (unsigned long long)pr.size, (unsigned long long)pr.iso_bytes);
+            return dm_error(DM_FAIL, "%s: truncated ISO image (%llu bytes, the volume needs %llu)",
+                            path, (unsigned long long)pr.size, (unsigned long long)pr.iso_bytes);
         *kind = S_ISBLK(st.st_mode) ? DM_SOURCE_DEVICE : DM_SOURCE_ISO;
         return open_optical(path, &pr, out);
     default:

@@ -122,8 +122,7 @@ static int scan_entry(struct dm_tree *t, const char *rel, const char *host)
         return dm_error_errno(DM_FAIL, errno, "%s", host);
     if (S_ISLNK(st.st_mode)) {
         if (!inside_root(d, host) || stat(host, &st) != 0 || !S_ISREG(st.st_mode)) {
-            dm_warn("%s: skipping symbolic link (it does not name a file inside the source)",
-                    host);
+            dm_warn("%s: skipping symbolic link (it does not name a file inside the source)", host);
             return 0;
         }
     }

@@ -15,11 +15,11 @@
 enum dm_entry_kind { DM_ENTRY_FILE, DM_ENTRY_DIR };
 
 struct dm_entry {
-    char *path;     /* "sources/boot.wim" */
-    uint64_t size;  /* bytes; 0 for directories */
+    char *path;    /* "sources/boot.wim" */
+    uint64_t size; /* bytes; 0 for directories */
     enum dm_entry_kind kind;
-    int64_t mtime;  /* seconds since the epoch, 0 when the source has none */
-    void *priv;     /* the source's handle for this entry */
+    int64_t mtime; /* seconds since the epoch, 0 when the source has none */
+    void *priv;    /* the source's handle for this entry */
 };
 
 /* A byte stream read front to back. Sources embed it as the first member of their own. */

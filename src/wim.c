@@ -25,10 +25,7 @@ struct dm_wim {
 
 /* wimlib parses the WIM's XML with libxml2, which prints parser errors on stderr; the failure
  * reaches us as wimlib's error code and is reported as one line. */
-static void xml_quiet(void *ctx, const char *msg, ...)
-{
-    (void)ctx, (void)msg;
-}
+static void xml_quiet(void *ctx, const char *msg, ...) { (void)ctx, (void)msg; }
 
 static int wimlib_ready(void)
 {

@@ -19,9 +19,9 @@ enum dm_arch dm_arch_from_pe_machine(uint16_t machine);
 int dm_pe_machine(const void *buf, size_t n, uint16_t *machine);
 
 struct dm_wim_image {
-    int index;      /* 1-based */
-    char *name;     /* "" when unnamed */
-    int bootable;   /* the WIM header's boot index names this image */
+    int index;         /* 1-based */
+    char *name;        /* "" when unnamed */
+    int bootable;      /* the WIM header's boot index names this image */
     enum dm_arch arch; /* from the XML; DM_ARCH_UNKNOWN when absent */
 };
 

@@ -118,9 +118,12 @@ static void test_auto_mode_is_silent_in_pipes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_format_size),       cmocka_unit_test(test_parse_mode),
-        cmocka_unit_test(test_bar_line),          cmocka_unit_test(test_bar_unknown_total),
-        cmocka_unit_test(test_json_line),         cmocka_unit_test(test_json_mode_throttles),
+        cmocka_unit_test(test_format_size),
+        cmocka_unit_test(test_parse_mode),
+        cmocka_unit_test(test_bar_line),
+        cmocka_unit_test(test_bar_unknown_total),
+        cmocka_unit_test(test_json_line),
+        cmocka_unit_test(test_json_mode_throttles),
         cmocka_unit_test(test_auto_mode_is_silent_in_pipes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
