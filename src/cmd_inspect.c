@@ -138,7 +138,9 @@ static void print_text(const struct dm_media *m)
     printf("Kind          %s", dm_source_kind_name(m->kind));
     if (m->kind == DM_SOURCE_ISO || m->kind == DM_SOURCE_DEVICE)
         printf(" (%s)", m->tree->ops->name);
-    printf(", %s layout\n", dm_layout_name(m->layout));
+    static const char *const layouts[] = {"install DVD layout", "ADK (copype) media layout",
+                                          "a bare boot.wim"};
+    printf(", %s\n", layouts[m->layout]);
     printf("Architecture  %s", dm_arch_name(m->arch) ? dm_arch_name(m->arch) : "unknown");
     if (m->arch_source)
         printf(" (from the %s)",

@@ -38,7 +38,7 @@ is "$rc/$(j .wim.image)" "0/1" "--image-index 1 chooses image 1"
 
 run "$DARTMK" inspect "$SAMPLES/dvd"
 is "$rc" 0 "dvd dir text: exit 0"
-like "$out" "^Kind +directory, install-dvd layout" "text: kind and layout"
+like "$out" "^Kind +directory, install DVD layout$" "text: kind and layout"
 like "$out" "^Architecture +amd64" "text: architecture"
 like "$out" "^ +\* 2 +Microsoft Windows Setup \(amd64\) +\[bootable\]" "text: chosen bootable image"
 like "$out" "^BIOS boot +yes" "text: BIOS yes"
@@ -95,10 +95,10 @@ is "$rc/$(j .files.bcd)/$(j .files.boot_wim)/$(j .bios)/$(j .uefi)" "0/boot/bcd/
 
 # --- text output of the other kinds ---------------------------------------------------------
 run "$DARTMK" inspect "$SAMPLES/udf.iso"
-like "$out" "^Kind +iso \(UDF\), install-dvd layout$" "udf.iso text: UDF named"
+like "$out" "^Kind +iso \(UDF\), install DVD layout$" "udf.iso text: UDF named"
 run "$DARTMK" inspect "$SAMPLES/boot.wim"
 like "$out" "^  bootmgr +$SAMPLES/boot.wim:Windows/Boot/PCAT/bootmgr$" "boot.wim text: bootmgr inside the WIM"
-like "$out" "^Kind +wim, wim layout$" "boot.wim text: kind"
+like "$out" "^Kind +wim, a bare boot.wim$" "boot.wim text: kind"
 run "$DARTMK" inspect "$SAMPLES/adk-noarch"
 like "$out" "^Architecture +amd64 \(from the EFI loader's PE header\)$" "text: arch from the PE header"
 
