@@ -54,11 +54,11 @@ void dm_fat_plan_free(struct dm_fat_plan *p);
 struct dm_fat_info {
     enum dm_fat_type type;
     uint32_t cluster_size;
-    uint32_t clusters;       /* data clusters in the volume */
-    uint32_t used_clusters;  /* taken by the tree (root directory included on FAT32) */
-    uint64_t data_offset;    /* byte offset of cluster 2 from the volume start */
+    uint32_t clusters;      /* data clusters in the volume */
+    uint32_t used_clusters; /* taken by the tree (root directory included on FAT32) */
+    uint64_t data_offset;   /* byte offset of cluster 2 from the volume start */
     uint32_t serial;
-    char label[12];          /* as written, space-padded to 11, NUL-terminated */
+    char label[12]; /* as written, space-padded to 11, NUL-terminated */
 };
 void dm_fat_plan_info(const struct dm_fat_plan *p, struct dm_fat_info *info);
 

@@ -4,13 +4,13 @@
 
 #include "fat/fat.h"
 
-#define SECTOR 512u
+#define SECTOR             512u
 #define FAT32_MIN_CLUSTERS 65525u
 #define FAT16_MIN_CLUSTERS 4085u
 #define FAT32_MAX_CLUSTERS 0x0FFFFFF5u
-#define MAX_FILE 0xFFFFFFFFull
-#define MAX_PATH_UNITS 256 /* Windows' MAX_PATH less "X:\" and the terminating NUL */
-#define MAX_DIR_ENTRIES 65536u
+#define MAX_FILE           0xFFFFFFFFull
+#define MAX_PATH_UNITS     256 /* Windows' MAX_PATH less "X:\" and the terminating NUL */
+#define MAX_DIR_ENTRIES    65536u
 
 /* The volume's shape. */
 struct fat_geom {
@@ -23,7 +23,10 @@ struct fat_geom {
     uint32_t clusters;     /* data clusters */
 };
 
-static inline uint32_t geom_root_sectors(const struct fat_geom *g) { return g->root_entries * 32 / SECTOR; }
+static inline uint32_t geom_root_sectors(const struct fat_geom *g)
+{
+    return g->root_entries * 32 / SECTOR;
+}
 static inline uint32_t geom_data_start(const struct fat_geom *g)
 {
     return g->reserved + 2 * g->fat_sectors + geom_root_sectors(g);
@@ -45,12 +48,12 @@ struct fat_node {
     uint32_t first_child, next_sibling; /* 0 = none */
     uint16_t name[256];                 /* the long name, UTF-16 */
     uint16_t name_len;
-    uint16_t path_len;     /* UTF-16 units of the whole path, with separators */
+    uint16_t path_len; /* UTF-16 units of the whole path, with separators */
     uint8_t short_name[11];
-    uint8_t nt_case;       /* NT case flags, used when there are no long-name entries */
-    uint8_t lfn_entries;   /* long-name entries before the short entry */
+    uint8_t nt_case;     /* NT case flags, used when there are no long-name entries */
+    uint8_t lfn_entries; /* long-name entries before the short entry */
     uint8_t is_dir;
-    uint32_t dir_entries;  /* for directories: 32-byte entries it holds */
+    uint32_t dir_entries; /* for directories: 32-byte entries it holds */
     uint32_t first_cluster, nclusters;
 };
 

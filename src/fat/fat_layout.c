@@ -8,10 +8,10 @@
 static const struct {
     uint64_t up_to;
     uint32_t cluster;
-} fat16_table[] = {{32 * MIB, 512},   {64 * MIB, 1024},   {128 * MIB, 2048}, {256 * MIB, 4096},
-                   {512 * MIB, 8192}, {1 * GIB, 16384},   {2 * GIB, 32768},  {~0ull, 65536}},
-  fat32_table[] = {{64 * MIB, 512}, {128 * MIB, 1024}, {256 * MIB, 2048},
-                   {8 * GIB, 4096}, {16 * GIB, 8192},  {32 * GIB, 16384}, {~0ull, 32768}};
+} fat16_table[] = {{32 * MIB, 512},   {64 * MIB, 1024}, {128 * MIB, 2048}, {256 * MIB, 4096},
+                   {512 * MIB, 8192}, {1 * GIB, 16384}, {2 * GIB, 32768},  {~0ull, 65536}},
+  fat32_table[] = {{64 * MIB, 512},  {128 * MIB, 1024}, {256 * MIB, 2048}, {8 * GIB, 4096},
+                   {16 * GIB, 8192}, {32 * GIB, 16384}, {~0ull, 32768}};
 
 uint32_t fat_default_cluster(enum dm_fat_type type, uint64_t size)
 {
@@ -66,12 +66,14 @@ enum geom_status fat_geometry(uint64_t size, enum dm_fat_type type, uint32_t clu
         return GEOM_BAD_CLUSTER;
     if (size / SECTOR > 0xFFFFFFFFull)
         return GEOM_TOO_LARGE;
-    *g = (struct fat_geom){.type = type, .spc = cluster_size / SECTOR,
-                           .total = (uint32_t)(size / SECTOR)};
+    *g = (struct fat_geom){
+        .type = type, .spc = cluster_size / SECTOR, .total = (uint32_t)(size / SECTOR)};
     g->root_entries = type == DM_FAT32 ? 0 : (type == DM_FAT12 && g->total <= 2880 ? 224 : 512);
     settle(g);
-    uint32_t min = type == DM_FAT32 ? FAT32_MIN_CLUSTERS : type == DM_FAT16 ? FAT16_MIN_CLUSTERS : 1;
-    uint32_t max = type == DM_FAT32 ? FAT32_MAX_CLUSTERS
+    uint32_t min = type == DM_FAT32   ? FAT32_MIN_CLUSTERS
+                   : type == DM_FAT16 ? FAT16_MIN_CLUSTERS
+                                      : 1;
+    uint32_t max = type == DM_FAT32   ? FAT32_MAX_CLUSTERS
                    : type == DM_FAT16 ? FAT32_MIN_CLUSTERS - 1
                                       : FAT16_MIN_CLUSTERS - 1;
     if (g->clusters < min)

@@ -6,7 +6,10 @@
 #define MAX_LFN 255
 
 /* Characters no FAT name may hold (besides controls below 0x20). */
-static int forbidden_long(uint32_t c) { return c < 0x20 || (c < 0x80 && strchr("\"*/:<>?\\|", (int)c)); }
+static int forbidden_long(uint32_t c)
+{
+    return c < 0x20 || (c < 0x80 && strchr("\"*/:<>?\\|", (int)c));
+}
 
 /* Characters a short name may hold as they are (after upper-casing). */
 static int short_ok(uint32_t c)
@@ -20,8 +23,11 @@ static int short_ok(uint32_t c)
 static int utf8_next(const unsigned char *s, uint32_t *cp)
 {
     static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-    int n = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3
-                            : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    int n = s[0] < 0x80             ? 1
+            : (s[0] & 0xE0) == 0xC0 ? 2
+            : (s[0] & 0xF0) == 0xE0 ? 3
+            : (s[0] & 0xF8) == 0xF0 ? 4
+                                    : 0;
     if (n == 0)
         return 0;
     uint32_t c = n == 1 ? s[0] : s[0] & (0x7F >> n);

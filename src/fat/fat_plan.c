@@ -61,12 +61,14 @@ static int add_node(struct dm_fat_plan *p, const struct dm_entry *e, uint32_t pa
     n->is_dir = e->kind == DM_ENTRY_DIR;
     unsigned path_len = (parent ? up->path_len + 1u : 0u) + (unsigned)len;
     if (path_len > MAX_PATH_UNITS)
-        return dm_error(DM_FAIL, "%s: the path is %u characters long; on FAT, Windows reaches "
-                        "paths of at most %d", e->path, path_len, MAX_PATH_UNITS);
+        return dm_error(DM_FAIL,
+                        "%s: the path is %u characters long; on FAT, Windows reaches "
+                        "paths of at most %d",
+                        e->path, path_len, MAX_PATH_UNITS);
     n->path_len = (uint16_t)path_len;
     if (!n->is_dir && e->size > MAX_FILE)
-        return dm_error(DM_FAIL, "%s: %.1f GiB: FAT32 cannot hold a file of 4 GiB or more",
-                        e->path, (double)e->size / (1024.0 * MIB));
+        return dm_error(DM_FAIL, "%s: %.1f GiB: FAT32 cannot hold a file of 4 GiB or more", e->path,
+                        (double)e->size / (1024.0 * MIB));
     if (last_child[parent])
         p->nodes[last_child[parent]].next_sibling = p->count;
     else
@@ -166,8 +168,10 @@ static int check_collisions(const struct dm_fat_plan *p, uint32_t *kids, size_t 
     for (size_t i = 1; i < n; i++) {
         const struct fat_node *a = &p->nodes[kids[i - 1]], *b = &p->nodes[kids[i]];
         if (dm_fat_namecmp(a->name, a->name_len, b->name, b->name_len) == 0)
-            return dm_error(DM_FAIL, "%s and %s collide on FAT (names that differ only in case "
-                            "are the same name there)", a->entry->path, b->entry->path);
+            return dm_error(DM_FAIL,
+                            "%s and %s collide on FAT (names that differ only in case "
+                            "are the same name there)",
+                            a->entry->path, b->entry->path);
     }
     return 0;
 }
@@ -307,8 +311,8 @@ static int fits(const struct dm_fat_plan *p, const struct fat_geom *g)
 
 /* Smallest size (bytes, whole sectors) in [lo, hi] for which ok() holds, or 0. */
 static uint64_t smallest(const struct dm_fat_plan *p, enum dm_fat_type type, uint64_t lo,
-                         uint64_t hi, int (*ok)(const struct dm_fat_plan *, enum dm_fat_type,
-                                                uint64_t))
+                         uint64_t hi,
+                         int (*ok)(const struct dm_fat_plan *, enum dm_fat_type, uint64_t))
 {
     if (!ok(p, type, hi))
         return 0;
@@ -335,6 +339,10 @@ static int holds_tree(const struct dm_fat_plan *p, enum dm_fat_type type, uint64
     return fat_geometry(size, type, p->opts.cluster_size, &g) == GEOM_OK && fits(p, &g);
 }
 
+/* MiB with one decimal, rounded so that "needs X, has Y" never shows X <= Y wrongly. */
+static double mib_up(uint64_t b) { return (double)((b * 10 + (1 << 20) - 1) >> 20) / 10; }
+static double mib_down(uint64_t b) { return (double)((b * 10) >> 20) / 10; }
+
 #define MAX_SEARCH (2048ull * 1024 * 1024 * 1024 - SECTOR) /* 2 TiB: 32-bit sector counts */
 
 static const char *type_name(enum dm_fat_type t)
@@ -350,21 +358,24 @@ static int geometry_error(const struct dm_fat_plan *p, enum dm_fat_type type, ui
                         p->opts.cluster_size);
     if (st == GEOM_TOO_SMALL) {
         uint64_t min = smallest(p, type, SECTOR, MAX_SEARCH, geom_ok);
-        return dm_error(DM_FAIL, "the region (%.1f MiB) is too small for %s: the minimum is "
-                        "%.1f MiB", (double)size / MIB, type_name(type), (double)min / MIB);
+        return dm_error(DM_FAIL,
+                        "the region (%.1f MiB) is too small for %s: the minimum is "
+                        "%.1f MiB",
+                        mib_down(size), type_name(type), mib_up(min));
     }
-    /* Too large: the largest size that is not. */
+    /* Too large: the largest size that is not, with the largest clusters allowed. */
+    uint32_t cluster = p->opts.cluster_size ? p->opts.cluster_size : 65536;
     uint64_t lo = SECTOR, hi = size;
     while (lo + SECTOR < hi) {
         uint64_t mid = (lo + (hi - lo) / 2) / SECTOR * SECTOR;
         struct fat_geom g;
-        if (fat_geometry(mid, type, p->opts.cluster_size, &g) == GEOM_TOO_LARGE)
+        if (fat_geometry(mid, type, cluster, &g) == GEOM_TOO_LARGE)
             hi = mid;
         else
             lo = mid;
     }
     return dm_error(DM_FAIL, "the region (%.1f MiB) is too large for %s: the maximum is %.1f MiB",
-                    (double)size / MIB, type_name(type), (double)lo / MIB);
+                    mib_down(size), type_name(type), mib_down(lo));
 }
 
 static int choose_geometry(struct dm_fat_plan *p, uint64_t size)
@@ -390,9 +401,10 @@ static int choose_geometry(struct dm_fat_plan *p, uint64_t size)
     if (!need)
         return dm_error(DM_FAIL, "%s: the tree does not fit any %s volume", p->tree->origin,
                         type_name(type));
-    return dm_error(DM_FAIL, "%s: the tree needs a %s volume of at least %.1f MiB; the region "
-                    "is %.1f MiB", p->tree->origin, type_name(type), (double)need / MIB,
-                    (double)size / MIB);
+    return dm_error(DM_FAIL,
+                    "%s: the tree needs a %s volume of at least %.1f MiB; the region "
+                    "is %.1f MiB",
+                    p->tree->origin, type_name(type), mib_up(need), mib_down(size));
 }
 
 int dm_fat_plan_new(struct dm_tree *t, uint64_t size, const struct dm_fat_opts *o,
@@ -420,8 +432,8 @@ uint64_t dm_fat_min_size(struct dm_tree *t, enum dm_fat_type type, uint64_t rese
     struct dm_fat_plan *p;
     if (plan_names(t, &o, &p) != 0)
         return 0;
-    uint64_t need = smallest(p, type == DM_FAT_AUTO ? DM_FAT32 : type, SECTOR, MAX_SEARCH,
-                             holds_tree);
+    uint64_t need =
+        smallest(p, type == DM_FAT_AUTO ? DM_FAT32 : type, SECTOR, MAX_SEARCH, holds_tree);
     dm_fat_plan_free(p);
     return need;
 }

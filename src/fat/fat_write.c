@@ -28,8 +28,8 @@ static int out_flush(struct out *o)
 {
     size_t done = 0;
     while (!o->failed && done < o->len) {
-        ssize_t w = pwrite(o->fd, o->buf + done, o->len - done,
-                           (off_t)(o->base + o->pos - o->len + done));
+        ssize_t w =
+            pwrite(o->fd, o->buf + done, o->len - done, (off_t)(o->base + o->pos - o->len + done));
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
