@@ -24,7 +24,11 @@ MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
-.PHONY: all check demo asan install deps unit fixtures clean
+# Test tools (tests/tools/*.c): small programs on the library that tests and benchmarks drive.
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
+
+.PHONY: all check demo asan install deps unit tools fixtures fuzz fuzz-build bench clean
 # `make` builds ./dartmk; a build in another directory (make asan) keeps its binary there.
 BIN := $(if $(filter build,$(BUILD)),dartmk,$(BUILD)/dartmk)
 all: $(BIN)
@@ -47,6 +51,42 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libdartmk.a
 
 unit: $(UNIT_BINS)
 
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libdartmk.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libdartmk.a $(ALL_LDFLAGS) $(LIBS)
+
+tools: $(TOOL_BINS)
+
+# libFuzzer target for the FAT writer's names and directories (tests/fuzz/), built with clang
+# and ASan + UBSan from the few sources it needs, in build-fuzz/. `make fuzz` runs it for
+# FUZZ_SECONDS; make check runs it briefly (tests/cli/fuzz.t).
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_CC      ?= clang
+FUZZ_SRCS    := tests/fuzz/fuzz_fat.c src/tree.c src/report.c src/progress.c $(wildcard src/fat/*.c)
+FUZZ_HDRS    := src/tree.h src/report.h src/progress.h $(wildcard src/fat/*.h)
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                $(shell pkg-config --cflags json-c) -Isrc
+
+$(FUZZ_BUILD)/fuzz_fat: $(FUZZ_SRCS) $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRCS) $(shell pkg-config --libs json-c)
+
+fuzz-build: $(FUZZ_BUILD)/fuzz_fat
+
+# New inputs go to $(FUZZ_BUILD)/corpus (the seeds in tests/fuzz/corpus stay as they are),
+# crashes to $(FUZZ_BUILD)/crash-*; replay one with: $(FUZZ_BUILD)/fuzz_fat FILE
+fuzz: deps fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/corpus
+	$(FUZZ_BUILD)/fuzz_fat -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	    -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus tests/fuzz/corpus
+
+# The FAT writer against the limit (cat + sync) and mkfs.fat + mcopy; see BENCHMARKS.md.
+bench: deps
+	$(MAKE) all tools fixtures
+	MKFAT=$(CURDIR)/$(BUILD)/tests/tools/mkfat scripts/bench
+
 include tests/fixtures/fixtures.mk
 include tests/fixtures/samples.mk
 
@@ -56,9 +96,9 @@ deps:
 # The whole suite: unit tests (cmocka, TAP), CLI tests and QEMU boot tests, under prove.
 TESTS ?= $(UNIT_BINS) $(wildcard tests/cli/*.t) $(wildcard tests/boot/*.t)
 check: deps
-	$(MAKE) all unit fixtures samples
+	$(MAKE) all unit fixtures samples tools
 	CMOCKA_MESSAGE_OUTPUT=TAP DARTMK=$(CURDIR)/$(BIN) FIXTURES=$(CURDIR)/$(BUILD)/fixtures \
-	    prove --timer --exec 'tests/lib/exec' $(TESTS)
+	    TOOLS=$(CURDIR)/$(BUILD)/tests/tools prove --timer --exec 'tests/lib/exec' $(TESTS)
 
 demo: deps
 	$(MAKE) all fixtures
@@ -69,9 +109,9 @@ demo: deps
 asan: deps
 	$(MAKE) fixtures samples
 	$(MAKE) BUILD=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-	    LDFLAGS='-fsanitize=address,undefined' all unit
+	    LDFLAGS='-fsanitize=address,undefined' all unit tools
 	CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 DARTMK=$(CURDIR)/build-asan/dartmk \
-	    FIXTURES=$(CURDIR)/build/fixtures prove --timer --exec 'tests/lib/exec' \
+	    FIXTURES=$(CURDIR)/build/fixtures TOOLS=$(CURDIR)/build-asan/tests/tools prove --timer --exec 'tests/lib/exec' \
 	    $(patsubst build/%,build-asan/%,$(filter-out tests/cli/memcheck.t,$(TESTS)))
 
 install: $(BIN)
@@ -79,6 +119,6 @@ install: $(BIN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/dartmk
 
 clean:
-	rm -rf build build-asan dartmk
+	rm -rf build build-asan build-fuzz dartmk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

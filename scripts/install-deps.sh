@@ -12,6 +12,7 @@ qemu-system-x86 ovmf ipxe-qemu seabios
 syslinux syslinux-common syslinux-utils pxelinux isolinux
 dosfstools mtools xorriso p7zip-full genisoimage wimtools udftools
 perl jq tftpd-hpa tftp-hpa dnsmasq-base util-linux fdisk valgrind
+clang libclang-rt-dev time
 "
 
 missing=""
