@@ -309,14 +309,31 @@ static int fits(const struct dm_fat_plan *p, const struct fat_geom *g)
     return fat_clusters_needed(p, bytes, g->type) + div_up(p->opts.reserve, bytes) <= g->clusters;
 }
 
-/* Smallest size (bytes, whole sectors) in [lo, hi] for which ok() holds, or 0. */
-static uint64_t smallest(const struct dm_fat_plan *p, enum dm_fat_type type, uint64_t lo,
-                         uint64_t hi,
+#define MAX_SEARCH (2048ull * 1024 * 1024 * 1024 - SECTOR) /* 2 TiB: 32-bit sector counts */
+
+/* The largest volume of `type`, with the largest clusters allowed. */
+static uint64_t largest(const struct dm_fat_plan *p, enum dm_fat_type type)
+{
+    uint32_t cluster = p->opts.cluster_size ? p->opts.cluster_size : 65536;
+    uint64_t lo = 1, hi = MAX_SEARCH / SECTOR + 1; /* in sectors: hi is too large */
+    while (lo + 1 < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        struct fat_geom g;
+        if (fat_geometry(mid * SECTOR, type, cluster, &g) == GEOM_TOO_LARGE)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return lo * SECTOR;
+}
+
+/* The smallest volume of `type` for which ok() holds, or 0 when even the largest fails. */
+static uint64_t smallest(const struct dm_fat_plan *p, enum dm_fat_type type,
                          int (*ok)(const struct dm_fat_plan *, enum dm_fat_type, uint64_t))
 {
-    if (!ok(p, type, hi))
+    uint64_t lo = 1, hi = largest(p, type) / SECTOR;
+    if (!ok(p, type, hi * SECTOR))
         return 0;
-    lo /= SECTOR, hi /= SECTOR;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
         if (ok(p, type, mid * SECTOR))
@@ -343,8 +360,6 @@ static int holds_tree(const struct dm_fat_plan *p, enum dm_fat_type type, uint64
 static double mib_up(uint64_t b) { return (double)((b * 10 + (1 << 20) - 1) >> 20) / 10; }
 static double mib_down(uint64_t b) { return (double)((b * 10) >> 20) / 10; }
 
-#define MAX_SEARCH (2048ull * 1024 * 1024 * 1024 - SECTOR) /* 2 TiB: 32-bit sector counts */
-
 static const char *type_name(enum dm_fat_type t)
 {
     return t == DM_FAT12 ? "FAT12" : t == DM_FAT16 ? "FAT16" : "FAT32";
@@ -357,25 +372,14 @@ static int geometry_error(const struct dm_fat_plan *p, enum dm_fat_type type, ui
         return dm_error(DM_FAIL, "cluster size %u: not a power of two from 512 to 65536",
                         p->opts.cluster_size);
     if (st == GEOM_TOO_SMALL) {
-        uint64_t min = smallest(p, type, SECTOR, MAX_SEARCH, geom_ok);
+        uint64_t min = smallest(p, type, geom_ok);
         return dm_error(DM_FAIL,
                         "the region (%.1f MiB) is too small for %s: the minimum is "
                         "%.1f MiB",
                         mib_down(size), type_name(type), mib_up(min));
     }
-    /* Too large: the largest size that is not, with the largest clusters allowed. */
-    uint32_t cluster = p->opts.cluster_size ? p->opts.cluster_size : 65536;
-    uint64_t lo = SECTOR, hi = size;
-    while (lo + SECTOR < hi) {
-        uint64_t mid = (lo + (hi - lo) / 2) / SECTOR * SECTOR;
-        struct fat_geom g;
-        if (fat_geometry(mid, type, cluster, &g) == GEOM_TOO_LARGE)
-            hi = mid;
-        else
-            lo = mid;
-    }
     return dm_error(DM_FAIL, "the region (%.1f MiB) is too large for %s: the maximum is %.1f MiB",
-                    mib_down(size), type_name(type), mib_down(lo));
+                    mib_down(size), type_name(type), mib_down(largest(p, type)));
 }
 
 static int choose_geometry(struct dm_fat_plan *p, uint64_t size)
@@ -397,7 +401,7 @@ static int choose_geometry(struct dm_fat_plan *p, uint64_t size)
                         p->nodes[0].dir_entries, type_name(type), p->geom.root_entries);
     if (fits(p, &p->geom))
         return 0;
-    uint64_t need = smallest(p, type, SECTOR, MAX_SEARCH, holds_tree);
+    uint64_t need = smallest(p, type, holds_tree);
     if (!need)
         return dm_error(DM_FAIL, "%s: the tree does not fit any %s volume", p->tree->origin,
                         type_name(type));
@@ -432,8 +436,7 @@ uint64_t dm_fat_min_size(struct dm_tree *t, enum dm_fat_type type, uint64_t rese
     struct dm_fat_plan *p;
     if (plan_names(t, &o, &p) != 0)
         return 0;
-    uint64_t need =
-        smallest(p, type == DM_FAT_AUTO ? DM_FAT32 : type, SECTOR, MAX_SEARCH, holds_tree);
+    uint64_t need = smallest(p, type == DM_FAT_AUTO ? DM_FAT32 : type, holds_tree);
     dm_fat_plan_free(p);
     return need;
 }
