@@ -80,11 +80,12 @@ fuzz-build: $(FUZZ_BUILD)/fuzz_fat
 fuzz: deps fuzz-build
 	@mkdir -p $(FUZZ_BUILD)/corpus
 	$(FUZZ_BUILD)/fuzz_fat -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
-	    -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus tests/fuzz/corpus
+	    -dict=tests/fuzz/fuzz_fat.dict -artifact_prefix=$(FUZZ_BUILD)/ \
+	    $(FUZZ_BUILD)/corpus tests/fuzz/corpus
 
 # The FAT writer against the limit (cat + sync) and mkfs.fat + mcopy; see BENCHMARKS.md.
 bench: deps
-	$(MAKE) all tools fixtures
+	$(MAKE) all tools fixtures $(SAMPLE_GENDATA)
 	MKFAT=$(CURDIR)/$(BUILD)/tests/tools/mkfat scripts/bench
 
 include tests/fixtures/fixtures.mk
