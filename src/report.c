@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static enum dm_verbosity verbosity = DM_NORMAL;
@@ -11,11 +12,27 @@ void dm_set_verbosity(enum dm_verbosity v) { verbosity = v; }
 enum dm_verbosity dm_verbosity(void) { return verbosity; }
 int dm_error_count(void) { return errors; }
 
+/* Writes text with control characters shown as \xNN: a message stays one line whatever names
+ * (from media, from the user) it quotes. */
+static void put_escaped(const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7F)
+            fprintf(stderr, "\\x%02X", c);
+        else
+            fputc(c, stderr);
+    }
+}
+
 static void emit(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 {
+    char *msg = NULL;
     fputs("dartmk: ", stderr);
     fputs(prefix, stderr);
-    vfprintf(stderr, fmt, ap);
+    if (vasprintf(&msg, fmt, ap) >= 0)
+        put_escaped(msg);
+    free(msg);
     if (suffix)
         fprintf(stderr, ": %s", suffix);
     fputc('\n', stderr);

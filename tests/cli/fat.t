@@ -20,7 +20,7 @@ for t in fsck.fat mcopy mdir 7z blkid sfdisk syslinux; do
     command -v "$t" >/dev/null || skip_all "$t is missing (make deps)"
 done
 
-plan 237
+plan 240
 scratch
 export SOURCE_DATE_EPOCH=1700000000
 S=$SCRATCH
@@ -453,6 +453,10 @@ refused "a name with ':'" 'dir/a:b' "$src" --type 16 --size 16M
 
 src=$(bad_tree) && printf 'x\n' >"$src/what?"
 refused "a name with '?'" 'what\?' "$src" --type 16 --size 16M
+
+src=$(bad_tree) && printf 'x\n' >"$src/dir/two
+lines"
+refused "a name with a newline (the message stays one line)" 'dir/two\\x0Alines' "$src" --type 16 --size 16M
 
 src=$(bad_tree) && printf 'x\n' >"$src/dir/README.txt" && printf 'y\n' >"$src/dir/readme.TXT"
 refused "two names that collide" 'collid|clash|same name' "$src" --type 16 --size 16M
