@@ -108,9 +108,12 @@ static int build_nodes(struct dm_fat_plan *p)
 
 /* ---- short names, one directory at a time ---- */
 
+/* An open-addressing set of 11-byte short names, each with a number (used for the next "~n"
+ * tail to try after a basis, so that many names sharing one basis stay linear). */
 struct name_set {
     uint8_t (*keys)[11];
     uint8_t *used;
+    uint32_t *vals;
     size_t cap;
 };
 
@@ -122,18 +125,38 @@ static size_t hash11(const uint8_t k[11])
     return h;
 }
 
-/* Inserts a name; returns 0 when it was already there. */
-static int set_insert(struct name_set *s, const uint8_t k[11])
+/* The slot holding k, inserted (value 0) when absent; *fresh tells which. */
+static size_t set_slot(struct name_set *s, const uint8_t k[11], int *fresh)
 {
     size_t i = hash11(k) & (s->cap - 1);
     while (s->used[i]) {
-        if (memcmp(s->keys[i], k, 11) == 0)
-            return 0;
+        if (memcmp(s->keys[i], k, 11) == 0) {
+            *fresh = 0;
+            return i;
+        }
         i = (i + 1) & (s->cap - 1);
     }
     s->used[i] = 1;
+    s->vals[i] = 0;
     memcpy(s->keys[i], k, 11);
-    return 1;
+    *fresh = 1;
+    return i;
+}
+
+/* Inserts a name; returns 0 when it was already there. */
+static int set_insert(struct name_set *s, const uint8_t k[11])
+{
+    int fresh;
+    set_slot(s, k, &fresh);
+    return fresh;
+}
+
+static void set_free(struct name_set *s)
+{
+    free(s->keys);
+    free(s->used);
+    free(s->vals);
+    *s = (struct name_set){0};
 }
 
 static int set_reset(struct name_set *s, size_t n)
@@ -142,13 +165,15 @@ static int set_reset(struct name_set *s, size_t n)
     while (cap < 2 * n + 2)
         cap *= 2;
     if (cap > s->cap) {
-        free(s->keys);
-        free(s->used);
+        set_free(s);
         s->keys = malloc(cap * 11);
         s->used = malloc(cap);
-        s->cap = s->keys && s->used ? cap : 0;
-        if (!s->cap)
+        s->vals = malloc(cap * sizeof *s->vals);
+        s->cap = cap;
+        if (!s->keys || !s->used || !s->vals) {
+            set_free(s);
             return -1;
+        }
     }
     memset(s->used, 0, s->cap);
     return 0;
@@ -176,10 +201,12 @@ static int check_collisions(const struct dm_fat_plan *p, uint32_t *kids, size_t 
     return 0;
 }
 
-/* Names that fit 8.3 keep their name; the others get the first free "~n" tail. */
-static int short_names(struct dm_fat_plan *p, const uint32_t *kids, size_t n, struct name_set *s)
+/* Names that fit 8.3 keep their name; the others get the first free "~n" tail. `s` holds the
+ * short names taken, `tails` the next tail to try for each basis. */
+static int short_names(struct dm_fat_plan *p, const uint32_t *kids, size_t n, struct name_set *s,
+                       struct name_set *tails)
 {
-    if (set_reset(s, n) < 0)
+    if (set_reset(s, n) < 0 || set_reset(tails, n) < 0)
         return dm_error(DM_FAIL, "out of memory");
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < n; i++) {
@@ -194,11 +221,14 @@ static int short_names(struct dm_fat_plan *p, const uint32_t *kids, size_t n, st
                 continue;
             uint8_t basis[11];
             memcpy(basis, k->short_name, 11);
-            unsigned tail = 1;
+            int fresh;
+            uint32_t *next = &tails->vals[set_slot(tails, basis, &fresh)];
+            unsigned tail = fresh ? 1 : *next;
             do {
                 memcpy(k->short_name, basis, 11);
                 dm_fat_short_tail(k->short_name, tail++);
             } while (!set_insert(s, k->short_name));
+            *next = tail;
             if (!k->lfn_entries) /* the name changed: the long name must be kept */
                 k->lfn_entries = (uint8_t)((k->name_len + 12) / 13), k->nt_case = 0;
         }
@@ -206,14 +236,15 @@ static int short_names(struct dm_fat_plan *p, const uint32_t *kids, size_t n, st
     return 0;
 }
 
-static int name_dir(struct dm_fat_plan *p, uint32_t d, uint32_t *kids, struct name_set *s)
+static int name_dir(struct dm_fat_plan *p, uint32_t d, uint32_t *kids, struct name_set *s,
+                    struct name_set *tails)
 {
     size_t n = 0;
     for (uint32_t c = p->nodes[d].first_child; c; c = p->nodes[c].next_sibling)
         kids[n++] = c;
     int rc = check_collisions(p, kids, n);
     if (rc == 0)
-        rc = short_names(p, kids, n, s);
+        rc = short_names(p, kids, n, s, tails);
     uint64_t entries = d ? 2 : p->has_label;
     for (size_t i = 0; i < n; i++)
         entries += 1u + p->nodes[kids[i]].lfn_entries;
@@ -228,14 +259,14 @@ static int name_dir(struct dm_fat_plan *p, uint32_t d, uint32_t *kids, struct na
 static int name_dirs(struct dm_fat_plan *p)
 {
     uint32_t *kids = malloc(p->count * sizeof *kids);
-    struct name_set s = {0};
+    struct name_set s = {0}, tails = {0};
     int rc = kids ? 0 : dm_error(DM_FAIL, "out of memory");
     for (uint32_t i = 0; rc == 0 && i < p->count; i++)
         if (p->nodes[i].is_dir)
-            rc = name_dir(p, i, kids, &s);
+            rc = name_dir(p, i, kids, &s, &tails);
     free(kids);
-    free(s.keys);
-    free(s.used);
+    set_free(&s);
+    set_free(&tails);
     return rc;
 }
 
@@ -382,6 +413,28 @@ static int geometry_error(const struct dm_fat_plan *p, enum dm_fat_type type, ui
                     mib_down(size), type_name(type), mib_down(largest(p, type)));
 }
 
+/* No FAT type holds the tree in this region: say the smallest volume of any type that does. */
+static int auto_error(const struct dm_fat_plan *p, uint64_t size)
+{
+    static const enum dm_fat_type order[] = {DM_FAT12, DM_FAT16, DM_FAT32};
+    struct fat_geom g;
+    if (fat_geometry(size, DM_FAT32, p->opts.cluster_size, &g) == GEOM_TOO_LARGE)
+        return geometry_error(p, DM_FAT32, size, GEOM_TOO_LARGE);
+    uint64_t best = 0;
+    enum dm_fat_type best_type = DM_FAT32;
+    for (int i = 0; i < 3; i++) {
+        uint64_t need = smallest(p, order[i], holds_tree);
+        if (need && (!best || need < best))
+            best = need, best_type = order[i];
+    }
+    if (!best)
+        return dm_error(DM_FAIL, "%s: the tree does not fit any FAT volume", p->tree->origin);
+    return dm_error(DM_FAIL,
+                    "%s: the tree needs a volume of at least %.1f MiB (%s); the region "
+                    "is %.1f MiB",
+                    p->tree->origin, mib_up(best), type_name(best_type), mib_down(size));
+}
+
 static int choose_geometry(struct dm_fat_plan *p, uint64_t size)
 {
     static const enum dm_fat_type order[] = {DM_FAT32, DM_FAT16, DM_FAT12};
@@ -391,7 +444,7 @@ static int choose_geometry(struct dm_fat_plan *p, uint64_t size)
             if (fat_geometry(size, order[i], p->opts.cluster_size, &p->geom) == GEOM_OK &&
                 fits(p, &p->geom))
                 return 0;
-        type = DM_FAT32; /* say what FAT32, the usual choice, would need */
+        return auto_error(p, size);
     }
     enum geom_status st = fat_geometry(size, type, p->opts.cluster_size, &p->geom);
     if (st != GEOM_OK)

@@ -20,7 +20,7 @@ for t in fsck.fat mcopy mdir 7z blkid sfdisk syslinux; do
     command -v "$t" >/dev/null || skip_all "$t is missing (make deps)"
 done
 
-plan 240
+plan 243
 scratch
 export SOURCE_DATE_EPOCH=1700000000
 S=$SCRATCH
@@ -442,6 +442,9 @@ src=$(bad_tree) && truncate -s 50M "$src/dir/big.bin"
 refused "a tree larger than the region" 'need' "$src" --type 32 --size 40M
 refused "a tree larger than a FAT12 region" 'need' "$DVD" --type 12 --size 1440K
 refused "a tree larger than a FAT16 region" 'need' "$src" --type 16 --size 30M
+
+src=$(bad_tree) && head -c 3000000 /dev/urandom >"$src/dir/3mb.bin"
+refused "a tree larger than the region, any type" 'needs a volume of at least [0-9.]+ MiB \(FAT12\); the region is 1\.0 MiB' "$src" --size 1M
 
 src=$(bad_tree)
 refused "a region too small for FAT32" 'minimum' "$src" --type 32 --size 16M
