@@ -12,9 +12,6 @@
 #include <unistd.h>
 
 #define BUF_SIZE (1u << 20) /* 1 MiB: a multiple of every cluster size */
-/* Each pwrite: 64 KiB copies into the page cache ran steadily where 1 MiB ones did not
- * (BENCHMARKS.md); the buffer still gathers 1 MiB of sequential data between flushes. */
-#define WRITE_CHUNK (64u << 10)
 
 /* A sequential writer with one aligned buffer. */
 struct out {
