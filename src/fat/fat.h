@@ -62,9 +62,9 @@ struct dm_fat_info {
 };
 void dm_fat_plan_info(const struct dm_fat_plan *p, struct dm_fat_info *info);
 
-/* The smallest volume of `type` (not AUTO) that holds `t` plus `reserve` free bytes, with the
- * default cluster size for that volume size; 0 and a printed error when the tree cannot be
- * planned at all (bad names, a 4 GiB file). */
+/* The smallest volume of `type` (AUTO means FAT32) that holds `t` plus `reserve` free bytes,
+ * with the default cluster size for that volume size; 0 and a printed error when the tree cannot
+ * be planned (bad names, a 4 GiB file) or fits no volume of that type. */
 uint64_t dm_fat_min_size(struct dm_tree *t, enum dm_fat_type type, uint64_t reserve);
 
 /* ---- names (fat_names.c), exposed for unit tests and the fuzz target ---- */

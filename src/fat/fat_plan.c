@@ -489,7 +489,11 @@ uint64_t dm_fat_min_size(struct dm_tree *t, enum dm_fat_type type, uint64_t rese
     struct dm_fat_plan *p;
     if (plan_names(t, &o, &p) != 0)
         return 0;
-    uint64_t need = smallest(p, type == DM_FAT_AUTO ? DM_FAT32 : type, holds_tree);
+    if (type == DM_FAT_AUTO)
+        type = DM_FAT32;
+    uint64_t need = smallest(p, type, holds_tree);
+    if (!need)
+        dm_error(DM_FAIL, "%s: the tree does not fit any %s volume", t->origin, type_name(type));
     dm_fat_plan_free(p);
     return need;
 }

@@ -20,7 +20,7 @@ for t in fsck.fat mcopy mdir 7z blkid sfdisk syslinux; do
     command -v "$t" >/dev/null || skip_all "$t is missing (make deps)"
 done
 
-plan 243
+plan 245
 scratch
 export SOURCE_DATE_EPOCH=1700000000
 S=$SCRATCH
@@ -225,6 +225,13 @@ run "$MKFAT" "$DVD" "$S/min.img" --type 12 --size "$min12"
 is "$rc" 0 "min-size: a FAT12 volume of exactly the minimum ($min12) takes the tree"
 ok_same_tree "$DVD" "$S/min.img" "min-size: the tight FAT12 volume reads back"
 rm -f "$S/min.img"
+
+# --min-size for a tree no FAT12 volume holds: a failure that says so.
+mkdir -p "$S/fat12big" && truncate -s 300M "$S/fat12big/big.bin"
+run "$MKFAT" "$S/fat12big" --min-size --type 12
+is "$rc" 1 "min-size: a tree too big for any FAT12 volume fails"
+like "$err" "fat12big: the tree does not fit any FAT12 volume$" "min-size: and says so in one line"
+rm -rf "$S/fat12big"
 
 # --reserve leaves room: a file of that size fits afterwards.
 head -c 300000 /dev/urandom >"$S/extra.bin"
