@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-/* 256 KiB, a multiple of every cluster size: the buffer stays in the CPU cache between the read
+/* 128 KiB, a multiple of every cluster size: the buffer stays in the CPU cache between the read
  * from the source and the copy into the page cache. 1 MiB made every other run several times
  * slower (BENCHMARKS.md). */
-#define BUF_SIZE (256u << 10)
+#define BUF_SIZE (128u << 10)
 
 /* A sequential writer with one aligned buffer. */
 struct out {
