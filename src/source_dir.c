@@ -181,12 +181,5 @@ int dm_source_dir_open(const char *path, struct dm_tree **out)
         dir_destroy(&(struct dm_tree){.priv = d});
         return dm_error(DM_FAIL, "%s: out of memory", path);
     }
-    int rc = scan(t, "");
-    if (rc) {
-        dm_tree_free(t);
-        return rc;
-    }
-    dm_tree_seal(t);
-    *out = t;
-    return 0;
+    return dm_tree_finish(t, scan(t, ""), out);
 }

@@ -163,11 +163,5 @@ int dm_source_iso_open(const char *path, struct dm_tree **out)
     int rc = import(path, &s->image);
     if (rc == 0)
         rc = walk(t, iso_image_get_root(s->image), "");
-    if (rc) {
-        dm_tree_free(t);
-        return rc;
-    }
-    dm_tree_seal(t);
-    *out = t;
-    return 0;
+    return dm_tree_finish(t, rc, out);
 }

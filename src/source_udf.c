@@ -112,12 +112,5 @@ int dm_source_udf_open(const char *path, struct dm_tree **out)
         udfread_close(u);
         return dm_error(DM_FAIL, "%s: out of memory", path);
     }
-    int rc = udf_walk(t, "");
-    if (rc) {
-        dm_tree_free(t);
-        return rc;
-    }
-    dm_tree_seal(t);
-    *out = t;
-    return 0;
+    return dm_tree_finish(t, udf_walk(t, ""), out);
 }

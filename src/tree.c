@@ -86,6 +86,17 @@ void dm_tree_seal(struct dm_tree *t)
         qsort(t->by_name, t->count, sizeof *t->by_name, entry_ptr_casecmp);
 }
 
+int dm_tree_finish(struct dm_tree *t, int rc, struct dm_tree **out)
+{
+    if (rc) {
+        dm_tree_free(t);
+        return rc;
+    }
+    dm_tree_seal(t);
+    *out = t;
+    return 0;
+}
+
 const struct dm_entry *dm_tree_find(const struct dm_tree *t, const char *path)
 {
     while (*path == '/')

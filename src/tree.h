@@ -66,6 +66,9 @@ struct dm_entry *dm_tree_add(struct dm_tree *t, const char *path, enum dm_entry_
                              uint64_t size, int64_t mtime, void *priv);
 /* Sorts into tree order and builds the lookup index. Call once, after the last add. */
 void dm_tree_seal(struct dm_tree *t);
+/* Ends a source's scan: on rc == 0 seals the tree into *out and returns 0; otherwise frees it
+ * and returns rc (the scan already printed why). */
+int dm_tree_finish(struct dm_tree *t, int rc, struct dm_tree **out);
 /* Case-insensitive lookup of a path (leading '/' ignored); NULL when absent. */
 const struct dm_entry *dm_tree_find(const struct dm_tree *t, const char *path);
 void dm_tree_free(struct dm_tree *t);
