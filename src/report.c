@@ -6,11 +6,9 @@
 #include <string.h>
 
 static enum dm_verbosity verbosity = DM_NORMAL;
-static int errors;
 
 void dm_set_verbosity(enum dm_verbosity v) { verbosity = v; }
 enum dm_verbosity dm_verbosity(void) { return verbosity; }
-int dm_error_count(void) { return errors; }
 
 /* Writes text with control characters shown as \xNN: a message stays one line whatever names
  * (from media, from the user) it quotes. */
@@ -44,7 +42,6 @@ int dm_error(int code, const char *fmt, ...)
     va_start(ap, fmt);
     emit("", fmt, ap, NULL);
     va_end(ap);
-    errors++;
     return code;
 }
 
@@ -54,7 +51,6 @@ int dm_error_errno(int code, int err, const char *fmt, ...)
     va_start(ap, fmt);
     emit("", fmt, ap, strerror(err));
     va_end(ap);
-    errors++;
     return code;
 }
 

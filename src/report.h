@@ -31,7 +31,4 @@ void dm_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Verbose-only line on stderr. */
 void dm_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Count of errors printed so far (tests and the main loop use it to check the one-line rule). */
-int dm_error_count(void);
-
 #endif

@@ -20,7 +20,7 @@ int dm_source_iso_open(const char *path, struct dm_tree **out);
 int dm_source_udf_open(const char *path, struct dm_tree **out);
 int dm_source_wim_open(const char *path, struct dm_tree **out);
 
-/* A stream over a host file descriptor (owned: closed with the stream). `name` is for errors. */
-struct dm_stream *dm_fd_stream_new(int fd, const char *name);
+/* Opens a host file as a stream; returns 0 or an exit code after printing why. */
+int dm_host_stream_open(const char *path, struct dm_stream **out);
 
 #endif

@@ -48,13 +48,19 @@ static int fd_close(struct dm_stream *s)
 
 static const struct dm_stream_ops fd_stream_ops = {.read = fd_read, .close = fd_close};
 
-struct dm_stream *dm_fd_stream_new(int fd, const char *name)
+int dm_host_stream_open(const char *path, struct dm_stream **out)
 {
-    struct fd_stream *f = dm_stream_alloc(sizeof *f, &fd_stream_ops, name);
-    if (!f)
-        return NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot open", path);
+    struct fd_stream *f = dm_stream_alloc(sizeof *f, &fd_stream_ops, path);
+    if (!f) {
+        close(fd);
+        return dm_error(DM_FAIL, "%s: out of memory", path);
+    }
     f->fd = fd;
-    return &f->base;
+    *out = &f->base;
+    return 0;
 }
 
 static char *join(const char *a, const char *b)
@@ -76,15 +82,7 @@ static const char *dir_host_path(struct dm_tree *t, const struct dm_entry *e)
 static int dir_open(struct dm_tree *t, const struct dm_entry *e, struct dm_stream **out)
 {
     const char *p = dir_host_path(t, e);
-    int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1;
-    if (fd < 0)
-        return dm_error_errno(DM_FAIL, errno, "%s: cannot open", p ? p : e->path);
-    *out = dm_fd_stream_new(fd, p);
-    if (!*out) {
-        close(fd);
-        return dm_error(DM_FAIL, "%s: out of memory", p);
-    }
-    return 0;
+    return p ? dm_host_stream_open(p, out) : dm_error(DM_FAIL, "%s: out of memory", e->path);
 }
 
 static void dir_destroy(struct dm_tree *t)

@@ -5,10 +5,8 @@
 #include "report.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 static const char *wim_host_path(struct dm_tree *t, const struct dm_entry *e)
 {
@@ -19,14 +17,7 @@ static const char *wim_host_path(struct dm_tree *t, const struct dm_entry *e)
 static int wim_open_entry(struct dm_tree *t, const struct dm_entry *e, struct dm_stream **out)
 {
     (void)e;
-    int fd = open(t->origin, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return dm_error_errno(DM_FAIL, errno, "%s: cannot open", t->origin);
-    if (!(*out = dm_fd_stream_new(fd, t->origin))) {
-        close(fd);
-        return dm_error(DM_FAIL, "%s: out of memory", t->origin);
-    }
-    return 0;
+    return dm_host_stream_open(t->origin, out);
 }
 
 static const struct dm_tree_ops wim_ops = {
