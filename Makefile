@@ -2,7 +2,7 @@
 PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
-PKGS     := libisofs-1 libudfread wimlib json-c libxml-2.0
+PKGS     := libisofs-1 libudfread wimlib json-c libxml-2.0 inih libmspack libcrypto
 # One query per package: wimlib's .pc names private dependencies (ntfs-3g, fuse) whose .pc files
 # Debian does not install, which would fail a combined query.
 PKG_CFLAGS := $(foreach p,$(PKGS),$(shell pkg-config --cflags $(p) 2>/dev/null))
@@ -55,7 +55,32 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libdartmk.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libdartmk.a $(ALL_LDFLAGS) $(LIBS)
 
-tools: $(TOOL_BINS)
+tools: $(TOOL_BINS) $(BUILD)/tests/tools/failwrite.so
+
+# LD_PRELOAD shim that makes writes under a folder fail with ENOSPC after a number of bytes
+# (tests of a full disk). Plain flags on purpose, even in sanitizer builds.
+$(BUILD)/tests/tools/failwrite.so: tests/tools/preload/failwrite.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+
+# Programs that run inside Windows PE (winpe/), cross-compiled with mingw-w64 for both kinds of
+# media: dartexpire checks the image's time limit at start-up (src/expiry.c is shared with
+# dartmk). dartmk finds them at run time in $DARTMK_LIBDIR, else build/winpe beside its
+# executable, else ../lib/dartmk from it: keep these names. Own flags, never $(CFLAGS) or
+# $(LDFLAGS): `make asan` puts sanitizer flags there that mingw-w64 has no runtime for.
+# -static-libgcc: the .exe may import only DLLs Windows PE has, KERNEL32 and msvcrt; -s: no
+# debugger runs there, and the symbols would make it five times larger.
+WINPE_CC_x86   ?= i686-w64-mingw32-gcc
+WINPE_CC_amd64 ?= x86_64-w64-mingw32-gcc
+WINPE_CFLAGS   := -std=c11 -O2 $(WARN) -Isrc -static-libgcc -s
+WINPE_BINS     := $(BUILD)/winpe/dartexpire-x86.exe $(BUILD)/winpe/dartexpire-amd64.exe
+
+$(BUILD)/winpe/dartexpire-%.exe: winpe/dartexpire.c src/expiry.c src/expiry.h
+	@mkdir -p $(dir $@)
+	$(WINPE_CC_$*) $(WINPE_CFLAGS) -o $@ winpe/dartexpire.c src/expiry.c
+
+# `make` and `make install` build them too (added here: WINPE_BINS is not defined above).
+all install: $(WINPE_BINS)
 
 # libFuzzer target for the FAT writer's names and directories (tests/fuzz/), built with clang
 # and ASan + UBSan from the few sources it needs, in build-fuzz/. `make fuzz` runs it for
@@ -118,6 +143,8 @@ asan: deps
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/dartmk
+	install -d $(DESTDIR)$(PREFIX)/lib/dartmk
+	install -m 644 $(WINPE_BINS) $(DESTDIR)$(PREFIX)/lib/dartmk/
 
 clean:
 	rm -rf build build-asan build-fuzz dartmk

@@ -40,11 +40,24 @@ int dm_usage_error(const struct dm_cmd *cmd, const char *fmt, ...)
 /* Parses a decimal integer in [min, max]; returns 0 or -1. */
 int dm_parse_int(const char *s, long min, long max, long *out);
 
+/* Help text every command shares. */
+#define COMMON_OPTIONS                                                                             \
+    "Common options:\n"                                                                            \
+    "  -q, --quiet              print only errors\n"                                               \
+    "  -v, --verbose            say more about what is being done\n"                               \
+    "      --progress=MODE      auto (a bar on a terminal), none, bar, or json (one JSON\n"        \
+    "                           object per line on stderr)\n"                                      \
+    "  -h, --help               this help\n"
+
+#define EXIT_CODES "Exit codes: 0 done, 1 failed, 2 usage error, 3 refused for safety.\n"
+
 /* The command table (main.c). */
 extern const struct dm_cmd dm_commands[];
 extern const int dm_command_count;
 
 /* The commands. */
 int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv);
+int dm_cmd_build(const struct dm_cmd *cmd, int argc, char **argv);
+extern const char dm_build_help[];
 
 #endif

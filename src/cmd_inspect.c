@@ -1,11 +1,14 @@
 /* cmd_inspect.c — `dartmk inspect SOURCE`: what the media is and how it can boot. */
+#include "build.h"
 #include "cli.h"
+#include "expiry.h"
 #include "media.h"
 #include "report.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 enum { OPT_IMAGE_INDEX = DM_OPT_BASE };
 
@@ -93,7 +96,28 @@ static json_object *el_torito_json(const struct dm_media *m, int uefi)
     return json_object_new_boolean(dm_media_el_torito(m, uefi));
 }
 
-static void print_json(const struct dm_media *m)
+/* The time limit: expires is 0 for none. */
+struct limit {
+    int64_t expires;
+    int expired;
+    char text[DM_EXPIRY_TEXT];
+};
+
+static int read_limit(struct dm_media *m, struct limit *l)
+{
+    int rc = dm_media_expiry(m, &l->expires);
+    if (rc == 1) {
+        l->expires = 0;
+        return 0;
+    }
+    if (rc == 0) {
+        l->expired = (int64_t)time(NULL) >= l->expires;
+        dm_expiry_format(l->expires, l->text);
+    }
+    return rc;
+}
+
+static void print_json(const struct dm_media *m, const struct limit *l)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "source", json_object_new_string(m->tree->origin));
@@ -110,8 +134,8 @@ static void print_json(const struct dm_media *m)
     json_object_object_add(o, "wim", wim_json(m));
     /* The expiry instant is written by `dartmk build --expire-days`; media without it never
      * expire. */
-    json_object_object_add(o, "expires", NULL);
-    json_object_object_add(o, "expired", json_object_new_boolean(0));
+    json_object_object_add(o, "expires", l->expires ? json_object_new_string(l->text) : NULL);
+    json_object_object_add(o, "expired", json_object_new_boolean(l->expired));
     int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
     puts(json_object_to_json_string_ext(o, flags));
     json_object_put(o);
@@ -131,7 +155,7 @@ static void print_missing(const struct dm_media *m, int uefi)
     putchar('\n');
 }
 
-static void print_text(const struct dm_media *m)
+static void print_text(const struct dm_media *m, const struct limit *l)
 {
     char buf[1024];
     printf("Source        %s\n", m->tree->origin);
@@ -165,7 +189,10 @@ static void print_text(const struct dm_media *m)
     print_missing(m, 1);
     printf("ISO boot      BIOS %s, UEFI %s (El Torito)\n", dm_media_el_torito(m, 0) ? "yes" : "no",
            dm_media_el_torito(m, 1) ? "yes" : "no");
-    puts("Expires       never");
+    if (!l->expires)
+        puts("Expires       never");
+    else
+        printf("Expires       %s (%s)\n", l->text, l->expired ? "expired" : "not yet");
 }
 
 int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv)
@@ -184,10 +211,12 @@ int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv)
     rc = dm_media_open(argv[first], o.image_index, &m);
     if (rc)
         return rc;
-    if (common.json)
-        print_json(m);
-    else
-        print_text(m);
+    struct limit l = {0};
+    rc = read_limit(m, &l);
+    if (rc == 0 && common.json)
+        print_json(m, &l);
+    else if (rc == 0)
+        print_text(m, &l);
     dm_media_close(m);
-    return DM_OK;
+    return rc;
 }

@@ -5,16 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define COMMON_OPTIONS                                                                             \
-    "Common options:\n"                                                                            \
-    "  -q, --quiet              print only errors\n"                                               \
-    "  -v, --verbose            say more about what is being done\n"                               \
-    "      --progress=MODE      auto (a bar on a terminal), none, bar, or json (one JSON\n"        \
-    "                           object per line on stderr)\n"                                      \
-    "  -h, --help               this help\n"
-
-#define EXIT_CODES "Exit codes: 0 done, 1 failed, 2 usage error, 3 refused for safety.\n"
-
 static const char inspect_help[] =
     "usage: dartmk inspect SOURCE [--image-index N] [--json]\n"
     "\n"
@@ -47,10 +37,7 @@ const struct dm_cmd dm_commands[] = {
     {"inspect", "show what a source holds and whether it can boot (BIOS, UEFI)", inspect_help,
      dm_cmd_inspect},
     {"build", "make a DaRT recovery image: customise boot.wim (tools, drivers, expiry)",
-     UNBUILT_HELP("build SOURCE -o DIR [options]",
-                  "Writes a recovery tree with a customised boot.wim.",
-                  "build win11.iso -o dart/ --tool Explorer=explorer.exe --expire-days 30"),
-     NULL},
+     dm_build_help, dm_cmd_build},
     {"iso", "master a bootable recovery ISO (BIOS and UEFI El Torito)",
      UNBUILT_HELP("iso SOURCE -o FILE.iso [options]", "Masters a bootable ISO image.",
                   "iso win11.iso -o recovery.iso"),

@@ -27,7 +27,7 @@ struct dm_wim {
  * reaches us as wimlib's error code and is reported as one line. */
 static void xml_quiet(void *ctx, const char *msg, ...) { (void)ctx, (void)msg; }
 
-static int wimlib_ready(void)
+int dm_wimlib_ready(void)
 {
     static int ready;
     if (!ready) {
@@ -88,7 +88,7 @@ static int load_images(struct dm_wim *w)
 
 static int open_at(const char *host_path, const char *display, int staged_fd, struct dm_wim **out)
 {
-    if (wimlib_ready() < 0)
+    if (dm_wimlib_ready() < 0)
         return dm_error(DM_FAIL, "wimlib: cannot initialise");
     struct dm_wim *w = calloc(1, sizeof *w);
     if (!w || !(w->display = strdup(display))) {

@@ -51,4 +51,21 @@ int dm_wim_stat(struct dm_wim *w, int index, const char *path, int *found, uint6
 /* Streams a file of an image. */
 int dm_wim_open_file(struct dm_wim *w, int index, const char *path, struct dm_stream **out);
 
+/* wimlib set up for media: case-insensitive paths, errors returned rather than printed.
+ * Returns 0 or -1. */
+int dm_wimlib_ready(void);
+
+/* ---- changing a WIM (wim_update.c) ---- */
+
+struct dm_wim_add {
+    const char *host;   /* a host file or folder */
+    const char *target; /* where it goes in the image ('/'-separated; folders are merged) */
+};
+
+/* Adds host files and folders to image `index` of the WIM at `path` and appends the new data
+ * to the file in place (wimlib_overwrite): the WIM's existing resources are kept as they are,
+ * not recompressed. `display` names it in messages. Returns 0 or DM_FAIL after one line. */
+int dm_wim_add(const char *path, const char *display, int index, const struct dm_wim_add *adds,
+               size_t n);
+
 #endif

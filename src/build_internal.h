@@ -1,0 +1,37 @@
+/* build_internal.h — what the build's files share; not for other modules. */
+#ifndef DARTMK_BUILD_INTERNAL_H
+#define DARTMK_BUILD_INTERNAL_H
+
+#include "build.h"
+
+#include <json-c/json.h>
+
+/* The manifest's name, at the root of the recovery tree and in the image's DaRT folder. */
+#define DM_MANIFEST_NAME "dartmk-manifest.json"
+
+/* Reads a whole text file of at most `max` bytes into *out (malloc'd, NUL-terminated).
+ * Returns 0 or DM_FAIL after one line naming the file. */
+int dm_read_text_file(const char *path, size_t max, char **out);
+/* Removes a folder and everything in it (symbolic links are removed, not followed). */
+int dm_remove_tree(const char *path);
+/* --driver FILE.inf|DIR: the folders and their INF files (build_drivers.c). */
+int dm_plan_drivers(struct dm_build_plan *p, const struct dm_strlist *l);
+
+/* Can this media take the plan? (the time limit needs a checker for the image's
+ * architecture). Returns 0 or DM_FAIL after one line; nothing is written. */
+int dm_build_check_media(const struct dm_media *m, const struct dm_build_plan *p);
+/* Customises the WIM at wim_path (a copy of the media's boot.wim) in place: tools, drivers,
+ * files, the launcher, the configuration, the expiry checker and the manifest. */
+int dm_build_image(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
+                   const char *source, const char *source_sha, const char *wim_path);
+/* The manifest (without the list of files): what was built, from what, with which options. */
+json_object *dm_build_manifest(const struct dm_media *m, const struct dm_build_plan *p,
+                               const struct dm_recipe *r, const char *source,
+                               const char *source_sha);
+/* The recipe as a JSON object: scalar keys as strings, lists as arrays (recipe.c). */
+json_object *dm_recipe_json(const struct dm_recipe *r);
+/* A file of dartmk's own (the expiry checkers): $DARTMK_LIBDIR, else beside the program
+ * (build/winpe or winpe in a build tree), else ../lib/dartmk from it. malloc'd, or NULL. */
+char *dm_libdir_find(const char *name);
+
+#endif

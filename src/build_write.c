@@ -1,0 +1,336 @@
+/* build_write.c — writing the recovery tree: every media file copied (hashed on the way for the
+ * manifest), boot.wim copied and, when the recipe changes it, customised in place, then the
+ * manifest at the root. Everything written is recorded so that a failure removes it all. */
+#include "build_internal.h"
+#include "progress.h"
+#include "report.h"
+#include "sha256.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { COPY_BUF = 128 << 10 };
+
+/* ---- the output folder ---- */
+
+struct made {
+    char *path; /* relative to the root */
+    int is_dir;
+};
+
+struct outdir {
+    const char *root;
+    int fd, made_root;
+    struct made *made;
+    size_t nmade;
+};
+
+static int remember(struct outdir *o, const char *rel, int is_dir)
+{
+    struct made *m = realloc(o->made, (o->nmade + 1) * sizeof *m);
+    if (!m)
+        return dm_error(DM_FAIL, "out of memory");
+    o->made = m;
+    if (!(m[o->nmade].path = strdup(rel)))
+        return dm_error(DM_FAIL, "out of memory");
+    m[o->nmade++].is_dir = is_dir;
+    return 0;
+}
+
+static int is_empty_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int empty = 1;
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            empty = 0;
+    if (d)
+        closedir(d);
+    return d && empty;
+}
+
+static int out_open(struct outdir *o, const char *root, int force)
+{
+    struct stat st;
+    o->root = root, o->fd = -1;
+    if (lstat(root, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            return dm_error(DM_FAIL, "%s: exists and is not a folder", root);
+        if (!force && !is_empty_dir(root))
+            return dm_error(DM_REFUSED, "%s: exists and is not empty (--force writes into it)",
+                            root);
+    } else if (errno != ENOENT || mkdir(root, 0755) != 0) {
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot make the folder", root);
+    } else {
+        o->made_root = 1;
+    }
+    o->fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return o->fd >= 0 ? 0 : dm_error_errno(DM_FAIL, errno, "%s: cannot open", root);
+}
+
+static int out_mkdir(struct outdir *o, const char *rel)
+{
+    struct stat st;
+    if (mkdirat(o->fd, rel, 0755) == 0)
+        return remember(o, rel, 1);
+    if (errno == EEXIST && fstatat(o->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISDIR(st.st_mode))
+        return 0;
+    return dm_error_errno(DM_FAIL, errno, "%s/%s: cannot make the folder", o->root, rel);
+}
+
+/* The folders above rel, for files whose folder the source tree does not list. */
+static int out_parents(struct outdir *o, const char *rel)
+{
+    char *p = strdup(rel);
+    int rc = p ? 0 : dm_error(DM_FAIL, "out of memory");
+    for (char *s = p; rc == 0 && (s = strchr(s, '/')); *s++ = '/') {
+        *s = '\0';
+        rc = out_mkdir(o, p);
+    }
+    free(p);
+    return rc;
+}
+
+/* Opens rel for writing (never through a symbolic link). */
+static int out_create(struct outdir *o, const char *rel, int *fd)
+{
+    int rc = out_parents(o, rel);
+    if (rc)
+        return rc;
+    *fd = openat(o->fd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (*fd < 0)
+        return dm_error_errno(DM_FAIL, errno, "%s/%s: cannot write", o->root, rel);
+    return remember(o, rel, 0);
+}
+
+static void out_abort(struct outdir *o)
+{
+    for (size_t i = o->nmade; i-- > 0;)
+        unlinkat(o->fd, o->made[i].path, o->made[i].is_dir ? AT_REMOVEDIR : 0);
+    if (o->fd >= 0)
+        close(o->fd);
+    o->fd = -1;
+    if (o->made_root)
+        rmdir(o->root);
+}
+
+static void out_free(struct outdir *o)
+{
+    for (size_t i = 0; i < o->nmade; i++)
+        free(o->made[i].path);
+    free(o->made);
+    if (o->fd >= 0)
+        close(o->fd);
+}
+
+/* ---- copying ---- */
+
+static int write_all(int fd, const uint8_t *p, size_t n, const char *root, const char *rel)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return dm_error_errno(DM_FAIL, w < 0 ? errno : ENOSPC, "%s/%s: cannot write", root,
+                                  rel);
+        p += w, n -= (size_t)w;
+    }
+    return 0;
+}
+
+struct build {
+    struct dm_media *m;
+    const struct dm_build_plan *p;
+    struct outdir out;
+    struct dm_progress progress;
+    uint64_t done;
+    uint8_t *buf;
+    json_object *files; /* the manifest's list */
+    char source_wim_sha[DM_SHA256_HEX];
+};
+
+static int add_file_json(struct build *b, const char *rel, uint64_t size, const char *hex)
+{
+    json_object *f = json_object_new_object();
+    json_object_object_add(f, "path", json_object_new_string(rel));
+    json_object_object_add(f, "size", json_object_new_int64((int64_t)size));
+    json_object_object_add(f, "sha256", json_object_new_string(hex));
+    return json_object_array_add(b->files, f) == 0 ? 0 : dm_error(DM_FAIL, "out of memory");
+}
+
+static int pump(struct build *b, struct dm_stream *s, int fd, const char *rel,
+                struct dm_sha256 *h, uint64_t *got)
+{
+    for (;;) {
+        ssize_t r = dm_stream_read(s, b->buf, COPY_BUF);
+        if (r < 0)
+            return DM_FAIL;
+        if (r == 0)
+            return 0;
+        int rc = write_all(fd, b->buf, (size_t)r, b->out.root, rel);
+        if (rc)
+            return rc;
+        dm_sha256_update(h, b->buf, (size_t)r);
+        *got += (uint64_t)r;
+        dm_progress_update(&b->progress, b->done + *got);
+    }
+}
+
+/* Copies a tree entry to rel, hashing it into hex. */
+static int copy_entry(struct build *b, const struct dm_entry *e, const char *rel,
+                      char hex[DM_SHA256_HEX])
+{
+    struct dm_stream *s = NULL;
+    struct dm_sha256 *h = dm_sha256_new();
+    int fd = -1;
+    uint64_t got = 0;
+    int rc = h ? out_create(&b->out, rel, &fd) : dm_error(DM_FAIL, "out of memory");
+    if (rc == 0)
+        rc = dm_tree_open(b->m->tree, e, &s);
+    if (rc == 0)
+        rc = pump(b, s, fd, rel, h, &got);
+    int crc = s ? dm_stream_close(s) : 0;
+    rc = rc ? rc : crc;
+    if (rc == 0 && got != e->size)
+        rc = dm_error(DM_FAIL, "%s: the source changed while it was read", e->path);
+    if (rc == 0 && e->mtime)
+        futimens(fd, (struct timespec[2]){{e->mtime, 0}, {e->mtime, 0}});
+    if (fd >= 0 && close(fd) != 0 && rc == 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s/%s: cannot write", b->out.root, rel);
+    b->done += got;
+    if (rc == 0)
+        dm_sha256_final(h, hex);
+    else
+        dm_sha256_free(h);
+    return rc;
+}
+
+/* The SHA-256 of a file already written (boot.wim after it was changed in place). */
+static int hash_file(struct build *b, const char *rel, uint64_t *size, char hex[DM_SHA256_HEX])
+{
+    struct dm_sha256 *h = dm_sha256_new();
+    int fd = openat(b->out.fd, rel, O_RDONLY | O_CLOEXEC);
+    ssize_t r = 0;
+    *size = 0;
+    if (h && fd >= 0) {
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        while ((r = read(fd, b->buf, COPY_BUF)) > 0)
+            dm_sha256_update(h, b->buf, (size_t)r), *size += (uint64_t)r;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (h && fd >= 0 && r == 0) {
+        dm_sha256_final(h, hex);
+        return 0;
+    }
+    dm_sha256_free(h);
+    return dm_error_errno(DM_FAIL, errno, "%s/%s: cannot read it back", b->out.root, rel);
+}
+
+/* ---- the tree ---- */
+
+static int is_boot_wim(const struct build *b, const struct dm_entry *e)
+{
+    const struct dm_bootfile *f = &b->m->files[DM_ROLE_BOOT_WIM];
+    return f->where == DM_ON_MEDIA && strcasecmp(e->path, f->path) == 0;
+}
+
+static int copy_tree(struct build *b)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->m->tree->count; i++) {
+        const struct dm_entry *e = &b->m->tree->entries[i];
+        char hex[DM_SHA256_HEX];
+        if (strcasecmp(e->path, DM_MANIFEST_NAME) == 0)
+            continue; /* a previous build's: this build writes its own */
+        if (e->kind == DM_ENTRY_DIR) {
+            rc = out_mkdir(&b->out, e->path);
+            continue;
+        }
+        rc = copy_entry(b, e, e->path, is_boot_wim(b, e) ? b->source_wim_sha : hex);
+        if (rc == 0 && !(is_boot_wim(b, e) && b->p->customise))
+            rc = add_file_json(b, e->path, e->size, is_boot_wim(b, e) ? b->source_wim_sha : hex);
+    }
+    return rc;
+}
+
+static uint64_t tree_bytes(const struct dm_tree *t)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < t->count; i++)
+        n += t->entries[i].size;
+    return n;
+}
+
+/* boot.wim customised in place, then hashed for the manifest. */
+static int customise(struct build *b, const struct dm_recipe *r, const char *source)
+{
+    const char *rel = b->m->files[DM_ROLE_BOOT_WIM].path;
+    char *host, hex[DM_SHA256_HEX];
+    uint64_t size;
+    if (asprintf(&host, "%s/%s", b->out.root, rel) < 0)
+        return dm_error(DM_FAIL, "out of memory");
+    int rc = dm_build_image(b->m, b->p, r, source, b->source_wim_sha, host);
+    free(host);
+    if (rc == 0)
+        rc = hash_file(b, rel, &size, hex);
+    return rc ? rc : add_file_json(b, rel, size, hex);
+}
+
+static int write_manifest(struct build *b, const struct dm_recipe *r, const char *source)
+{
+    json_object *j = dm_build_manifest(b->m, b->p, r, source, b->source_wim_sha);
+    int fd = -1, rc = j ? 0 : dm_error(DM_FAIL, "out of memory");
+    if (rc == 0) {
+        json_object_object_add(j, "files", json_object_get(b->files));
+        rc = out_create(&b->out, DM_MANIFEST_NAME, &fd);
+    }
+    if (rc == 0) {
+        const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+        rc = write_all(fd, (const uint8_t *)text, strlen(text), b->out.root, DM_MANIFEST_NAME);
+        if (rc == 0)
+            rc = write_all(fd, (const uint8_t *)"\n", 1, b->out.root, DM_MANIFEST_NAME);
+    }
+    if (fd >= 0 && close(fd) != 0 && rc == 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s/%s: cannot write", b->out.root, DM_MANIFEST_NAME);
+    json_object_put(j);
+    return rc;
+}
+
+int dm_build_write(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
+                   const char *source, const char *outdir, int force)
+{
+    struct build b = {.m = m, .p = p, .files = json_object_new_array()};
+    if (m->files[DM_ROLE_BOOT_WIM].where != DM_ON_MEDIA)
+        return json_object_put(b.files), dm_error(DM_FAIL, "%s: no sources/boot.wim", source);
+    int rc = out_open(&b.out, outdir, force);
+    if (rc == 0 && (!b.files || posix_memalign((void **)&b.buf, 4096, COPY_BUF) != 0))
+        rc = dm_error(DM_FAIL, "out of memory");
+    if (rc == 0) {
+        dm_progress_begin(&b.progress, "copying the media", tree_bytes(m->tree));
+        rc = copy_tree(&b);
+        dm_progress_end(&b.progress);
+    }
+    if (rc == 0 && p->customise)
+        rc = customise(&b, r, source);
+    if (rc == 0)
+        rc = write_manifest(&b, r, source);
+    if (rc == 0 && syncfs(b.out.fd) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush to disk", outdir);
+    if (rc)
+        out_abort(&b.out);
+    out_free(&b.out);
+    free(b.buf);
+    json_object_put(b.files);
+    return rc;
+}

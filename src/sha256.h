@@ -1,0 +1,19 @@
+/* sha256.h — SHA-256 of streamed bytes (OpenSSL's libcrypto), for manifests and checksums. */
+#ifndef DARTMK_SHA256_H
+#define DARTMK_SHA256_H
+
+#include <stddef.h>
+
+enum { DM_SHA256_HEX = 65 }; /* 64 hex digits and the NUL */
+
+struct dm_sha256;
+
+/* NULL when out of memory. */
+struct dm_sha256 *dm_sha256_new(void);
+void dm_sha256_update(struct dm_sha256 *h, const void *p, size_t n);
+/* Finishes into hex (lower case) and frees h. */
+void dm_sha256_final(struct dm_sha256 *h, char hex[DM_SHA256_HEX]);
+/* Frees h without a result (on failure paths); NULL is fine. */
+void dm_sha256_free(struct dm_sha256 *h);
+
+#endif
