@@ -124,9 +124,8 @@ static int driver_file(struct dm_driver *d, const char *spec)
     size_t n = strlen(spec);
     if (n < 4 || strcasecmp(spec + n - 4, ".inf"))
         return dm_error(DM_FAIL, "--driver %s: not an .inf file or a folder", spec);
-    if (!slash || slash == spec)
-        return dm_error(DM_FAIL, "--driver %s: the INF is not in a folder of its own (its "
-                                 "whole folder goes into the image)", spec);
+    if (!slash)
+        return dm_error(DM_FAIL, "--driver %s: give the INF's folder too", spec);
     d->dir = strndup(spec, (size_t)(slash - spec));
     d->infs = malloc(sizeof *d->infs);
     if (!d->dir || !d->infs || !(d->infs[0] = strdup(slash + 1)))
@@ -138,6 +137,10 @@ static int driver_file(struct dm_driver *d, const char *spec)
 static int plan_driver(struct dm_driver *d, const char *spec)
 {
     struct stat st;
+    const char *slash = strrchr(spec, '/');
+    if (slash == spec && strlen(spec) > 4 && !strcasecmp(spec + strlen(spec) - 4, ".inf"))
+        return dm_error(DM_FAIL, "--driver %s: the INF is not in a folder of its own (its whole "
+                                 "folder goes into the image)", spec);
     if (stat(spec, &st) != 0)
         return dm_error_errno(DM_FAIL, errno, "--driver %s", spec);
     if (!S_ISDIR(st.st_mode))

@@ -162,7 +162,8 @@ static int plan_tool(struct dm_build_plan *p, const char *spec, size_t i)
     int rc = check_tool_name(t->name, spec);
     for (size_t k = 0; rc == 0 && k < i; k++)
         if (strcasecmp(p->tools[k].name, t->name) == 0)
-            rc = dm_error(DM_USAGE, "--tool: two tools are named '%s'", t->name);
+            rc = dm_error(DM_USAGE, "--tool: '%s' and '%s' are the same name (folder names in "
+                                    "Windows ignore case)", p->tools[k].name, t->name);
     if (rc == 0)
         rc = tool_kind(t, spec);
     if (rc == 0 && t->kind == DM_TOOL_CAB)
@@ -210,8 +211,13 @@ static int bool_value(const char *key, const char *v, int *out)
 static int remote_message(struct dm_build_plan *p, const char *v)
 {
     if (v[0] == '@') {
-        if (dm_read_text_file(v + 1, REMOTE_MESSAGE_MAX * 4 + 1, &p->remote_message) != 0)
+        if (dm_read_text_file(v + 1, REMOTE_MESSAGE_MAX * 4 + 2, &p->remote_message) != 0)
             return DM_FAIL;
+        size_t len = strlen(p->remote_message); /* the file's last line end is not text */
+        if (len && p->remote_message[len - 1] == '\n')
+            p->remote_message[--len] = '\0';
+        if (len && p->remote_message[len - 1] == '\r')
+            p->remote_message[--len] = '\0';
     } else if (!(p->remote_message = strdup(v))) {
         return dm_error(DM_FAIL, "out of memory");
     }

@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EOL            "\r\n"
-#define CHECKER_WAIT   30 /* seconds the expiry checker keeps a bad verdict on screen */
-#define REMOTE_TITLE   "DaRT remote connection"
-#define CHOICE_PROMPT  "Type the number of a tool and press Enter: "
-#define PROMPT_READY   "DaRT: the command prompt is ready."
+#define EOL           "\r\n"
+#define CHECKER_WAIT  30 /* seconds the expiry checker keeps a bad verdict on screen */
+#define REMOTE_TITLE  "DaRT remote connection"
+#define CHOICE_PROMPT "Type the number of a tool and press Enter: "
+#define PROMPT_READY  "DaRT: the command prompt is ready."
 
 /* --- A growable text ---------------------------------------------------------------------- */
 
@@ -163,6 +163,9 @@ static void put_ini(struct text *t, const char *key, const char *value)
 }
 
 static int safe_or_null(const char *s) { return !s || safe(s); }
+/* An image path names a file: "" would become "%SYSTEMDRIVE%\", the root. */
+static int safe_path(const char *s) { return safe(s) && *s; }
+static int path_or_null(const char *s) { return !s || safe_path(s); }
 
 /* All three texts refuse the same inputs, even those only another text shows (a helpdesk
  * tool's name is in DartConfig.ini, not in the menu): one bad name is a bad build. The
@@ -171,16 +174,17 @@ static int valid(const struct dm_launcher *l)
 {
     if (!l || !safe(l->version) || (l->ndrivers && !l->drivers) || (l->ntools && !l->tools))
         return 0;
-    if (!safe_or_null(l->expiry_program) || !safe_or_null(l->expires) ||
-        !safe_or_null(l->debuggers) || !safe_or_null(l->remote_message))
+    if (!path_or_null(l->expiry_program) || !safe_or_null(l->expires) ||
+        !path_or_null(l->debuggers) || !path_or_null(l->remote_message))
         return 0;
-    if (l->remote && (l->remote_port < 1 || l->remote_port > 65535 || !safe(l->remote_program)))
+    if (l->remote &&
+        (l->remote_port < 1 || l->remote_port > 65535 || !safe_path(l->remote_program)))
         return 0;
     for (size_t i = 0; i < l->ndrivers; i++)
-        if (!safe(l->drivers[i]))
+        if (!safe_path(l->drivers[i]))
             return 0;
     for (size_t i = 0; i < l->ntools; i++)
-        if (!safe(l->tools[i].name) || !safe(l->tools[i].program))
+        if (!safe(l->tools[i].name) || !safe_path(l->tools[i].program))
             return 0;
     return 1;
 }
@@ -206,7 +210,8 @@ static void startnet_expiry(struct text *t, const struct dm_launcher *l)
     if (!l->expiry_program)
         return;
     put_path(t, l->expiry_program);
-    putf(t, " --wait %d" EOL, CHECKER_WAIT);
+    /* --shutdown: the checker powers off itself, so an interrupted script cannot skip it. */
+    putf(t, " --wait %d --shutdown" EOL, CHECKER_WAIT);
     line(t, "if errorlevel 1 goto dart_expired");
     /* "errorlevel 1" means >= 1: a checker that crashes exits with a negative NTSTATUS. */
     line(t, "if not errorlevel 0 goto dart_expired");
@@ -239,8 +244,10 @@ static void startnet_remote(struct text *t, const struct dm_launcher *l)
 {
     if (!l->remote)
         return;
-    putf(t, "netsh advfirewall firewall add rule name=\"" REMOTE_TITLE "\" dir=in action=allow "
-            "protocol=TCP localport=%d" EOL, l->remote_port);
+    putf(t,
+         "netsh advfirewall firewall add rule name=\"" REMOTE_TITLE "\" dir=in action=allow "
+         "protocol=TCP localport=%d >nul" EOL,
+         l->remote_port);
     putf(t, "set \"DART_REMOTE_PORT=%d\"" EOL, l->remote_port);
     if (l->remote_message) {
         put(t, "type ");

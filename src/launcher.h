@@ -36,8 +36,9 @@ struct dm_launcher {
 
 /* Each returns a malloc'd NUL-terminated text (the caller frees it), or NULL when out of
  * memory or when the input is unusable: a '"' or a control character in any name, path,
- * version or expiry text; remote on without a program or with a port outside 1..65535; a
- * required pointer missing (version, a tool's name or program, tools/drivers with a count).
+ * version or expiry text; an empty path; remote on without a program or with a port outside
+ * 1..65535; a required pointer missing (version, a tool's name or program, tools or drivers
+ * with a count).
  *
  * startnet.cmd runs, in order: the expiry checker (any non-zero code, negative ones too, goes
  * to `wpeutil shutdown`), wpeinit, drvload for each driver, DART_DEBUGGERS, the remote

@@ -1,12 +1,15 @@
 /* dartexpire.exe — the time-limit check that runs inside Windows PE at start-up.
  *
- *   dartexpire.exe [--config FILE] [--wait SECONDS]
+ *   dartexpire.exe [--config FILE] [--wait SECONDS] [--shutdown]
  *
  * Reads Expires= from [Build] of DartConfig.ini (by default the one beside this .exe), compares
  * it with the clock and prints one line for the person at the machine. Exit codes: 0 the image
  * may be used; 1 it has expired; 2 the limit cannot be known (unreadable config, no or a bad
  * Expires=, usage error). The start-up script shuts Windows PE down on any non-zero code, so
- * every doubt fails closed. --wait keeps a bad verdict on screen before that happens.
+ * every doubt fails closed. --wait keeps a bad verdict on screen before that happens;
+ * --shutdown makes the checker itself run `wpeutil shutdown` after it, so that interrupting the
+ * script cannot skip the shutdown. Ctrl+C and Ctrl+Break are ignored while it runs: answering
+ * "Terminate batch job? Y" would otherwise leave an expired image at a command prompt.
  *
  * Cross-compiled with mingw-w64 (see the Makefile); it may import only DLLs that Windows PE
  * has, KERNEL32.dll and msvcrt.dll, hence -static-libgcc. */
@@ -24,11 +27,13 @@ enum { EXIT_USABLE = 0, EXIT_EXPIRED = 1, EXIT_UNKNOWN = 2 };
 enum { MAX_WAIT = 600 };
 enum { MAX_CONFIG = 64 * 1024 }; /* DartConfig.ini is a few hundred bytes */
 
-static const char USAGE[] = "usage: dartexpire.exe [--config FILE] [--wait SECONDS (0-600)]";
+static const char USAGE[] =
+    "usage: dartexpire.exe [--config FILE] [--wait SECONDS (0-600)] [--shutdown]";
 
 struct options {
     const char *config; /* NULL: DartConfig.ini beside the .exe */
     unsigned wait;      /* seconds to keep a bad verdict on screen */
+    int shutdown;       /* run `wpeutil shutdown` after a bad verdict */
 };
 
 /* Strict 0..MAX_WAIT: a typo must not turn into "no wait" or a wait of hours. */
@@ -48,11 +53,16 @@ static int parse_wait(const char *s, unsigned *out)
     return 0;
 }
 
-/* Both options take a value; anything else is a usage error. */
+/* --shutdown, or an option with its value; anything else is a usage error. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
     for (int i = 1; i < argc; i += 2) {
         const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(opt, "--shutdown") == 0) {
+            o->shutdown = 1;
+            i--;
+            continue;
+        }
         if (!val)
             return -1;
         if (strcmp(opt, "--config") == 0 && val[0])
@@ -130,9 +140,26 @@ static int judge(const char *path)
     return expired ? EXIT_EXPIRED : EXIT_USABLE;
 }
 
+/* Windows PE's own way to power off; waits for it (the machine goes down meanwhile). */
+static void shutdown_pe(void)
+{
+    char cmd[] = "wpeutil.exe shutdown";
+    STARTUPINFOA si = {.cb = sizeof si};
+    PROCESS_INFORMATION pi;
+    if (!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
+        fprintf(stderr, "dartexpire: cannot run wpeutil shutdown (error %lu)\n",
+                (unsigned long)GetLastError());
+        return;
+    }
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+}
+
 int main(int argc, char **argv)
 {
-    struct options o = {NULL, 0};
+    struct options o = {NULL, 0, 0};
+    SetConsoleCtrlHandler(NULL, TRUE);
     static char path[MAX_PATH * 4];
     if (parse_args(argc, argv, &o) != 0) {
         fprintf(stderr, "%s\n", USAGE);
@@ -152,5 +179,7 @@ int main(int argc, char **argv)
         fflush(stderr);
         Sleep(o.wait * 1000u);
     }
+    if (rc != EXIT_USABLE && o.shutdown)
+        shutdown_pe();
     return rc;
 }

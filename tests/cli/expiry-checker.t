@@ -13,7 +13,7 @@ for d in "${DARTMK_LIBDIR:-}" "$bindir/build/winpe" "$bindir/winpe" "$bindir/../
 done
 [ -n "${LIBDIR:-}" ] || { echo "1..1"; echo "not ok 1 - dartexpire-*.exe built (make all)"; exit 1; }
 
-PLAN=33
+PLAN=36
 plan $PLAN
 scratch
 
@@ -123,11 +123,19 @@ wrun "$SCRATCH/usable/dartexpire.exe" --wait 5
 t1=$(date +%s%N)
 ok $((rc == 0 && (t1 - t0) < 4000000000 ? 0 : 1)) "--wait 5 when usable: exit 0 at once"
 
+# --shutdown: after a bad verdict the checker runs `wpeutil shutdown` itself (wine has no
+# wpeutil, so the attempt shows as its error); a good verdict never tries.
+wrun "$SCRATCH/expired/dartexpire.exe" --shutdown
+is "$rc" 1 "--shutdown on expired: exit 1"
+like "$err" '^dartexpire: cannot run wpeutil shutdown' "--shutdown on expired: runs wpeutil shutdown"
+wrun "$SCRATCH/usable/dartexpire.exe" --wait 1 --shutdown
+is "$rc/$err" "0/" "--shutdown when usable: exit 0, no shutdown"
+
 # Usage errors: exit 2 and the usage line.
 for args in "--frobnicate" "--wait" "--wait 601" "--wait -1" "--wait 1x" "--config" "extra"; do
     # shellcheck disable=SC2086 # split on purpose
     wrun "$SCRATCH/usable/dartexpire.exe" $args
-    is "$rc/$err" "2/usage: dartexpire.exe [--config FILE] [--wait SECONDS (0-600)]" \
+    is "$rc/$err" "2/usage: dartexpire.exe [--config FILE] [--wait SECONDS (0-600)] [--shutdown]" \
         "usage error '$args': exit 2 and the usage line"
 done
 

@@ -116,9 +116,9 @@ static int count_operators(const char *s)
 /* Every '%' is doubled or part of a variable reference the generator writes on purpose. */
 static void assert_percents(const char *s)
 {
-    static const char *const ours[] = {"%SYSTEMDRIVE%", "%DART_CHOICE%", "%DART_CHOICE:\"=%",
-                                       "%DART_CHOICE: =%", "%DART_DEBUGGERS%",
-                                       "%DART_REMOTE_PORT%"};
+    static const char *const ours[] = {"%SYSTEMDRIVE%",     "%DART_CHOICE%",
+                                       "%DART_CHOICE:\"=%", "%DART_CHOICE: =%",
+                                       "%DART_DEBUGGERS%",  "%DART_REMOTE_PORT%"};
     for (const char *p = s; (p = strchr(p, '%')) != NULL;) {
         if (p[1] == '%') {
             p += 2;
@@ -148,7 +148,7 @@ static void test_startnet_crlf_and_order(void **state)
         prefix_at(s, "rem "),
         line_at(s, "setlocal EnableExtensions DisableDelayedExpansion"),
         line_at(s, "chcp 65001 >nul"),
-        line_at(s, "\"%SYSTEMDRIVE%\\DaRT\\dartexpire.exe\" --wait 30"),
+        line_at(s, "\"%SYSTEMDRIVE%\\DaRT\\dartexpire.exe\" --wait 30 --shutdown"),
         line_at(s, "wpeinit"),
         prefix_at(s, "drvload "),
         prefix_at(s, "set \"DART_DEBUGGERS="),
@@ -175,7 +175,7 @@ static void test_startnet_expiry(void **state)
     struct dm_launcher l = full();
     char *s = dm_launcher_startnet(&l);
     assert_non_null(s);
-    static const char checker[] = "\"%SYSTEMDRIVE%\\DaRT\\dartexpire.exe\" --wait 30";
+    static const char checker[] = "\"%SYSTEMDRIVE%\\DaRT\\dartexpire.exe\" --wait 30 --shutdown";
     long check = line_at(s, checker);
     assert_true(check >= 0);
     /* Right after the checker, before anything can change errorlevel; negative codes too. */
@@ -247,7 +247,7 @@ static void test_startnet_remote(void **state)
     struct dm_launcher l = full();
     char *s = dm_launcher_startnet(&l);
     long fw = line_at(s, "netsh advfirewall firewall add rule name=\"DaRT remote connection\" "
-                         "dir=in action=allow protocol=TCP localport=3388");
+                         "dir=in action=allow protocol=TCP localport=3388 >nul");
     long port = line_at(s, "set \"DART_REMOTE_PORT=3388\"");
     long msg = line_at(s, "type \"%SYSTEMDRIVE%\\DaRT\\RemoteMessage.txt\"");
     long start = line_at(s, "start \"DaRT remote connection\" "
@@ -383,7 +383,7 @@ static void test_startnet_path_percent(void **state)
     l.remote_message = "DaRT\\100% sure.txt";
     char *s = dm_launcher_startnet(&l);
     assert_true(has_line(s, "drvload \"%SYSTEMDRIVE%\\DaRT\\Drivers\\50%%off\\x.inf\""));
-    assert_true(has_line(s, "\"%SYSTEMDRIVE%\\DaRT\\%%TEMP%%\\dartexpire.exe\" --wait 30"));
+    assert_true(has_line(s, "\"%SYSTEMDRIVE%\\DaRT\\%%TEMP%%\\dartexpire.exe\" --wait 30 --shutdown"));
     assert_true(has_line(s, "type \"%SYSTEMDRIVE%\\DaRT\\100%% sure.txt\""));
     assert_percents(s);
     free(s);
@@ -419,8 +419,8 @@ static void assert_refused(const struct dm_launcher *l)
 static void test_refuses_quote_and_control(void **state)
 {
     (void)state;
-    static const char *const bad_names[] = {"Say \"hi\"", "two\r\nlines", "tab\there",
-                                            "del\x7f", "esc\x1b[0m"};
+    static const char *const bad_names[] = {"Say \"hi\"", "two\r\nlines", "tab\there", "del\x7f",
+                                            "esc\x1b[0m"};
     for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++) {
         struct dm_launch_tool tools[] = {{"Good", "DaRT\\good.exe", 0},
                                          {bad_names[i], "DaRT\\bad.exe", 0}};
@@ -470,6 +470,11 @@ static void test_refuses_incomplete(void **state)
     assert_refused(&l);
     struct dm_launch_tool noprog[] = {{"X", NULL, 0}};
     l = full(), l.tools = noprog, l.ntools = 1;
+    assert_refused(&l);
+    struct dm_launch_tool emptyprog[] = {{"X", "", 1}};
+    l = full(), l.tools = emptyprog, l.ntools = 1;
+    assert_refused(&l);
+    l = full(), l.remote_message = "";
     assert_refused(&l);
     assert_null(dm_launcher_startnet(NULL));
 }
