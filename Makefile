@@ -13,7 +13,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DDARTMK_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) \
               $(PKG_CFLAGS) -Isrc -MMD -MP
-ALL_LDFLAGS := $(LDFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) -pthread
 LIBS     := $(PKG_LIBS)
 
 # Library part of the program (everything but main.c), shared by the binary and the unit tests.
@@ -108,10 +108,12 @@ fuzz: deps fuzz-build
 	    -dict=tests/fuzz/fuzz_fat.dict -artifact_prefix=$(FUZZ_BUILD)/ \
 	    $(FUZZ_BUILD)/corpus tests/fuzz/corpus
 
-# The FAT writer against the limit (cat + sync) and mkfs.fat + mcopy; see BENCHMARKS.md.
+# The FAT writer against the limit (cat + sync) and mkfs.fat + mcopy, and `dartmk build` against
+# cp + wimupdate; see BENCHMARKS.md.
 bench: deps
 	$(MAKE) all tools fixtures $(SAMPLE_GENDATA)
 	MKFAT=$(CURDIR)/$(BUILD)/tests/tools/mkfat scripts/bench
+	DARTMK=$(CURDIR)/$(BIN) scripts/bench-build
 
 include tests/fixtures/fixtures.mk
 include tests/fixtures/samples.mk

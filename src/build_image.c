@@ -245,8 +245,9 @@ static void image_free(struct image *im)
     free(im->owned), free(im->adds), free(im->tools), free(im->drivers);
 }
 
-int dm_build_image(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
-                   const char *source, const char *source_sha, const char *wim_path)
+int dm_build_image(const struct dm_media *m, const struct dm_build_plan *p,
+                   const struct dm_recipe *r, const char *source, const char *source_sha,
+                   const char *wim_path, struct dm_wim_status *status)
 {
     struct image im = {0};
     json_object *manifest = dm_build_manifest(m, p, r, source, source_sha);
@@ -262,7 +263,8 @@ int dm_build_image(struct dm_media *m, const struct dm_build_plan *p, const stru
     if (rc == 0)
         rc = add_generated(&im, m, p, manifest);
     if (rc == 0)
-        rc = dm_wim_add(wim_path, m->files[DM_ROLE_BOOT_WIM].path, m->image, im.adds, im.nadds);
+        rc = dm_wim_add(wim_path, m->files[DM_ROLE_BOOT_WIM].path, m->image, im.adds, im.nadds,
+                        status);
     json_object_put(manifest);
     image_free(&im);
     return rc;

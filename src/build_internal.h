@@ -21,9 +21,11 @@ int dm_plan_drivers(struct dm_build_plan *p, const struct dm_strlist *l);
  * architecture). Returns 0 or DM_FAIL after one line; nothing is written. */
 int dm_build_check_media(const struct dm_media *m, const struct dm_build_plan *p);
 /* Customises the WIM at wim_path (a copy of the media's boot.wim) in place: tools, drivers,
- * files, the launcher, the configuration, the expiry checker and the manifest. */
-int dm_build_image(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
-                   const char *source, const char *source_sha, const char *wim_path);
+ * files, the launcher, the configuration, the expiry checker and the manifest. Safe to run in a
+ * thread beside the media copy: it only reads m and p. Reports into status (may be NULL). */
+int dm_build_image(const struct dm_media *m, const struct dm_build_plan *p,
+                   const struct dm_recipe *r, const char *source, const char *source_sha,
+                   const char *wim_path, struct dm_wim_status *status);
 /* The manifest (without the list of files): what was built, from what, with which options. */
 json_object *dm_build_manifest(const struct dm_media *m, const struct dm_build_plan *p,
                                const struct dm_recipe *r, const char *source,

@@ -9,10 +9,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { COPY_BUF = 128 << 10 };
@@ -215,25 +217,28 @@ static int copy_entry(struct build *b, const struct dm_entry *e, const char *rel
 }
 
 /* The SHA-256 of a file already written (boot.wim after it was changed in place). */
-static int hash_file(struct build *b, const char *rel, uint64_t *size, char hex[DM_SHA256_HEX])
+static int hash_file(const char *path, uint64_t *size, char hex[DM_SHA256_HEX])
 {
     struct dm_sha256 *h = dm_sha256_new();
-    int fd = openat(b->out.fd, rel, O_RDONLY | O_CLOEXEC);
-    ssize_t r = 0;
+    uint8_t *buf = malloc(COPY_BUF);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t r = -1;
     *size = 0;
-    if (h && fd >= 0) {
+    if (h && buf && fd >= 0) {
         posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        while ((r = read(fd, b->buf, COPY_BUF)) > 0)
-            dm_sha256_update(h, b->buf, (size_t)r), *size += (uint64_t)r;
+        while ((r = read(fd, buf, COPY_BUF)) > 0)
+            dm_sha256_update(h, buf, (size_t)r), *size += (uint64_t)r;
     }
+    int err = errno;
     if (fd >= 0)
         close(fd);
-    if (h && fd >= 0 && r == 0) {
+    free(buf);
+    if (r == 0) {
         dm_sha256_final(h, hex);
         return 0;
     }
     dm_sha256_free(h);
-    return dm_error_errno(DM_FAIL, errno, "%s/%s: cannot read it back", b->out.root, rel);
+    return dm_error_errno(DM_FAIL, err, "%s: cannot read it back", path);
 }
 
 /* ---- the tree ---- */
@@ -244,22 +249,32 @@ static int is_boot_wim(const struct build *b, const struct dm_entry *e)
     return f->where == DM_ON_MEDIA && strcasecmp(e->path, f->path) == 0;
 }
 
+/* Every file and folder but boot.wim (copied first, see copy_boot_wim). */
 static int copy_tree(struct build *b)
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < b->m->tree->count; i++) {
         const struct dm_entry *e = &b->m->tree->entries[i];
         char hex[DM_SHA256_HEX];
-        if (strcasecmp(e->path, DM_MANIFEST_NAME) == 0)
-            continue; /* a previous build's: this build writes its own */
-        if (e->kind == DM_ENTRY_DIR) {
+        if (strcasecmp(e->path, DM_MANIFEST_NAME) == 0 || is_boot_wim(b, e))
+            continue; /* a previous build's manifest: this build writes its own */
+        if (e->kind == DM_ENTRY_DIR)
             rc = out_mkdir(&b->out, e->path);
-            continue;
-        }
-        rc = copy_entry(b, e, e->path, is_boot_wim(b, e) ? b->source_wim_sha : hex);
-        if (rc == 0 && !(is_boot_wim(b, e) && b->p->customise))
-            rc = add_file_json(b, e->path, e->size, is_boot_wim(b, e) ? b->source_wim_sha : hex);
+        else if ((rc = copy_entry(b, e, e->path, hex)) == 0)
+            rc = add_file_json(b, e->path, e->size, hex);
     }
+    return rc;
+}
+
+static int copy_boot_wim(struct build *b)
+{
+    const struct dm_bootfile *f = &b->m->files[DM_ROLE_BOOT_WIM];
+    const struct dm_entry *e = f->where == DM_ON_MEDIA ? dm_tree_find(b->m->tree, f->path) : NULL;
+    if (!e)
+        return dm_error(DM_FAIL, "%s: no sources/boot.wim", b->m->tree->origin);
+    int rc = copy_entry(b, e, e->path, b->source_wim_sha);
+    if (rc == 0 && !b->p->customise)
+        rc = add_file_json(b, e->path, e->size, b->source_wim_sha);
     return rc;
 }
 
@@ -271,19 +286,61 @@ static uint64_t tree_bytes(const struct dm_tree *t)
     return n;
 }
 
-/* boot.wim customised in place, then hashed for the manifest. */
-static int customise(struct build *b, const struct dm_recipe *r, const char *source)
-{
-    const char *rel = b->m->files[DM_ROLE_BOOT_WIM].path;
-    char *host, hex[DM_SHA256_HEX];
+/* ---- boot.wim customised in a thread while the rest of the media is copied ---- */
+
+struct custom {
+    pthread_t thread;
+    int started;
+    struct build *b;
+    const struct dm_recipe *r;
+    const char *source;
+    char *host; /* the output's boot.wim */
+    struct dm_wim_status status;
+    _Atomic int finished;
+    int rc;
     uint64_t size;
-    if (asprintf(&host, "%s/%s", b->out.root, rel) < 0)
+    char hex[DM_SHA256_HEX];
+};
+
+static void *custom_main(void *arg)
+{
+    struct custom *c = arg;
+    c->rc = dm_build_image(c->b->m, c->b->p, c->r, c->source, c->b->source_wim_sha, c->host,
+                           &c->status);
+    if (c->rc == 0 && !c->status.cancel)
+        c->rc = hash_file(c->host, &c->size, c->hex);
+    c->finished = 1;
+    return NULL;
+}
+
+static int custom_start(struct custom *c)
+{
+    if (asprintf(&c->host, "%s/%s", c->b->out.root, c->b->m->files[DM_ROLE_BOOT_WIM].path) < 0) {
+        c->host = NULL;
         return dm_error(DM_FAIL, "out of memory");
-    int rc = dm_build_image(b->m, b->p, r, source, b->source_wim_sha, host);
-    free(host);
-    if (rc == 0)
-        rc = hash_file(b, rel, &size, hex);
-    return rc ? rc : add_file_json(b, rel, size, hex);
+    }
+    if (pthread_create(&c->thread, NULL, custom_main, c) != 0)
+        return dm_error(DM_FAIL, "cannot start a thread");
+    c->started = 1;
+    return 0;
+}
+
+/* Waits for the thread, showing its progress; stops it first when the copy failed (rc). */
+static int custom_finish(struct custom *c, int rc)
+{
+    struct dm_progress progress;
+    if (rc)
+        c->status.cancel = 1;
+    dm_progress_begin(&progress, "adding to boot.wim", c->status.total);
+    while (!c->finished) {
+        progress.total = c->status.total;
+        dm_progress_update(&progress, c->status.done);
+        nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    }
+    dm_progress_end(&progress);
+    pthread_join(c->thread, NULL);
+    rc = rc ? rc : c->rc;
+    return rc ? rc : add_file_json(c->b, c->b->m->files[DM_ROLE_BOOT_WIM].path, c->size, c->hex);
 }
 
 static int write_manifest(struct build *b, const struct dm_recipe *r, const char *source)
@@ -311,18 +368,22 @@ int dm_build_write(struct dm_media *m, const struct dm_build_plan *p, const stru
                    const char *source, const char *outdir, int force)
 {
     struct build b = {.m = m, .p = p, .files = json_object_new_array()};
-    if (m->files[DM_ROLE_BOOT_WIM].where != DM_ON_MEDIA)
-        return json_object_put(b.files), dm_error(DM_FAIL, "%s: no sources/boot.wim", source);
     int rc = out_open(&b.out, outdir, force);
     if (rc == 0 && (!b.files || posix_memalign((void **)&b.buf, 4096, COPY_BUF) != 0))
         rc = dm_error(DM_FAIL, "out of memory");
+    struct custom c = {.b = &b, .r = r, .source = source};
     if (rc == 0) {
         dm_progress_begin(&b.progress, "copying the media", tree_bytes(m->tree));
-        rc = copy_tree(&b);
+        rc = copy_boot_wim(&b);
+        if (rc == 0 && p->customise)
+            rc = custom_start(&c);
+        if (rc == 0)
+            rc = copy_tree(&b);
         dm_progress_end(&b.progress);
     }
-    if (rc == 0 && p->customise)
-        rc = customise(&b, r, source);
+    if (c.started)
+        rc = custom_finish(&c, rc);
+    free(c.host);
     if (rc == 0)
         rc = write_manifest(&b, r, source);
     if (rc == 0 && syncfs(b.out.fd) != 0)

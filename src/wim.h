@@ -62,10 +62,17 @@ struct dm_wim_add {
     const char *target; /* where it goes in the image ('/'-separated; folders are merged) */
 };
 
+/* How far a dm_wim_add running in another thread is, and a way to stop it. */
+struct dm_wim_status {
+    _Atomic uint64_t done, total; /* bytes of new data written, of all to write */
+    _Atomic int cancel;           /* set to make dm_wim_add stop (it then fails) */
+};
+
 /* Adds host files and folders to image `index` of the WIM at `path` and appends the new data
  * to the file in place (wimlib_overwrite): the WIM's existing resources are kept as they are,
- * not recompressed. `display` names it in messages. Returns 0 or DM_FAIL after one line. */
+ * not recompressed. `display` names it in messages. Reports into `status` (may be NULL).
+ * Returns 0 or DM_FAIL after one line. */
 int dm_wim_add(const char *path, const char *display, int index, const struct dm_wim_add *adds,
-               size_t n);
+               size_t n, struct dm_wim_status *status);
 
 #endif

@@ -1,7 +1,6 @@
 /* wim_update.c — adding files to an image of a WIM in place. The WIM was copied first; wimlib
  * then appends only the new data and a new metadata resource, lookup table and XML, so the
  * compressed resources already there are reused as they are (what `wimupdate` does). */
-#include "progress.h"
 #include "report.h"
 #include "wim.h"
 
@@ -11,13 +10,14 @@
 static enum wimlib_progress_status on_progress(enum wimlib_progress_msg msg,
                                                union wimlib_progress_info *info, void *ctx)
 {
-    struct dm_progress *p = ctx;
+    struct dm_wim_status *st = ctx;
+    if (!st)
+        return WIMLIB_PROGRESS_STATUS_CONTINUE;
     if (msg == WIMLIB_PROGRESS_MSG_WRITE_STREAMS) {
-        if (!p->label)
-            dm_progress_begin(p, "adding to boot.wim", info->write_streams.total_bytes);
-        dm_progress_update(p, info->write_streams.completed_bytes);
+        st->total = info->write_streams.total_bytes;
+        st->done = info->write_streams.completed_bytes;
     }
-    return WIMLIB_PROGRESS_STATUS_CONTINUE;
+    return st->cancel ? WIMLIB_PROGRESS_STATUS_ABORT : WIMLIB_PROGRESS_STATUS_CONTINUE;
 }
 
 static int apply(WIMStruct *wim, int index, const struct dm_wim_add *adds, size_t n)
@@ -39,14 +39,13 @@ static int apply(WIMStruct *wim, int index, const struct dm_wim_add *adds, size_
 }
 
 int dm_wim_add(const char *path, const char *display, int index, const struct dm_wim_add *adds,
-               size_t n)
+               size_t n, struct dm_wim_status *status)
 {
     WIMStruct *wim = NULL;
-    struct dm_progress progress = {0};
     if (dm_wimlib_ready() < 0)
         return dm_error(DM_FAIL, "%s: cannot start wimlib", display);
     int err = wimlib_open_wim_with_progress(path, WIMLIB_OPEN_FLAG_WRITE_ACCESS, &wim,
-                                            on_progress, &progress);
+                                            on_progress, status);
     const char *what = "cannot open it for writing";
     if (!err) {
         what = "cannot add the files to the image";
@@ -56,9 +55,9 @@ int dm_wim_add(const char *path, const char *display, int index, const struct dm
         what = "cannot write the new image";
         err = wimlib_overwrite(wim, 0, 0);
     }
-    if (progress.label)
-        dm_progress_end(&progress);
     if (wim)
         wimlib_free(wim);
+    if (err && status && status->cancel)
+        return DM_FAIL; /* stopped because something else failed, and said so */
     return err ? dm_error(DM_FAIL, "%s: %s (%s)", display, what, wimlib_get_error_string(err)) : 0;
 }
