@@ -85,7 +85,8 @@ static int add_text(struct image *im, const char *name, const char *text, const 
     char *path = ownf(im, "%s/%s", im->gen, name);
     FILE *f = path && text ? fopen(path, "wb") : NULL;
     if (!path || !text)
-        return dm_error(DM_FAIL, "out of memory (generating %s)", target);
+        return dm_error(DM_FAIL, "cannot generate %s: out of memory, or a name in it holds '\"' "
+                                 "or a control character", target);
     if (!f || fputs(text, f) < 0 || fclose(f) != 0)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
     return add(im, path, target);
