@@ -1,0 +1,228 @@
+/* test_recipe.c — recipes (set, merge, print, read back) and the checks of dm_build_plan that
+ * need no files: numbers, remote connection rules, SOURCE_DATE_EPOCH. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "build.h"
+#include "report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *printed(const struct dm_recipe *r)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    dm_recipe_print(r, f);
+    fclose(f);
+    return buf;
+}
+
+static void test_set_and_unknown(void **state)
+{
+    (void)state;
+    struct dm_recipe r = {0};
+    assert_int_equal(dm_recipe_set(&r, "expire-days", "5"), 0);
+    assert_int_equal(dm_recipe_set(&r, "expire-days", "7"), 0); /* a scalar is replaced */
+    assert_string_equal(r.expire_days, "7");
+    assert_int_equal(dm_recipe_set(&r, "tool", "A=/a"), 0);
+    assert_int_equal(dm_recipe_set(&r, "tool", "B=/b"), 0); /* a list grows */
+    assert_int_equal(r.tools.n, 2);
+    assert_int_equal(dm_recipe_set(&r, "colour", "blue"), 1);
+    dm_recipe_free(&r);
+}
+
+static void test_relative_paths(void **state)
+{
+    (void)state;
+    struct dm_recipe r = {0};
+    dm_recipe_set_in(&r, "tool", "Disk Commander=tools/dc", "/base");
+    dm_recipe_set_in(&r, "tool", "Abs=/opt/x.exe:helpdesk", "/base");
+    dm_recipe_set_in(&r, "driver", "drv/net.inf", "/base");
+    dm_recipe_set_in(&r, "add-files", "files=Program Files/X", "/base");
+    dm_recipe_set_in(&r, "debugging-tools", "target", "/base");
+    dm_recipe_set_in(&r, "remote-message", "@msg.txt", "/base");
+    dm_recipe_set_in(&r, "expire-days", "3", "/base");
+    assert_string_equal(r.tools.v[0], "Disk Commander=/base/tools/dc");
+    assert_string_equal(r.tools.v[1], "Abs=/opt/x.exe:helpdesk");
+    assert_string_equal(r.drivers.v[0], "/base/drv/net.inf");
+    assert_string_equal(r.add_files.v[0], "/base/files=Program Files/X");
+    assert_string_equal(r.debugging_tools, "target");
+    assert_string_equal(r.remote_message, "@/base/msg.txt");
+    assert_string_equal(r.expire_days, "3");
+    dm_recipe_free(&r);
+}
+
+static void test_merge_command_line_wins(void **state)
+{
+    (void)state;
+    struct dm_recipe file = {0}, cli = {0};
+    dm_recipe_set(&file, "expire-days", "90");
+    dm_recipe_set(&file, "remote-port", "4000");
+    dm_recipe_set(&file, "tool", "A=/a");
+    dm_recipe_set(&file, "tool", "B=/b");
+    dm_recipe_set(&file, "driver", "/d");
+    dm_recipe_set(&cli, "expire-days", "30");
+    dm_recipe_set(&cli, "tool", "C=/c");
+    dm_recipe_merge(&file, &cli);
+    assert_string_equal(file.expire_days, "30");
+    assert_string_equal(file.remote_port, "4000");
+    assert_int_equal(file.tools.n, 1); /* the command line's list replaces the recipe's */
+    assert_string_equal(file.tools.v[0], "C=/c");
+    assert_int_equal(file.drivers.n, 1);
+    dm_recipe_free(&file);
+    dm_recipe_free(&cli);
+}
+
+static void test_print_read_round_trip(void **state)
+{
+    (void)state;
+    struct dm_recipe r = {0}, back = {0};
+    dm_recipe_set(&r, "image-index", "1");
+    dm_recipe_set(&r, "remote", "yes");
+    dm_recipe_set(&r, "remote-tool", "Remote");
+    dm_recipe_set(&r, "remote-message", "Call the help desk\nExtension 100");
+    dm_recipe_set(&r, "tool", "Disk Commander=/opt/dc");
+    dm_recipe_set(&r, "tool", "Remote=/opt/r.exe");
+    dm_recipe_set(&r, "add-files", "/srv/x=Tools/X");
+    char *text = printed(&r);
+    assert_non_null(strstr(text, "[build]\n"));
+    assert_non_null(strstr(text, "tool = Disk Commander=/opt/dc\n"));
+    char path[] = "/tmp/test_recipe.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    assert_int_equal(dm_recipe_read(&back, path), 0);
+    char *again = printed(&back);
+    assert_string_equal(again, text);
+    assert_string_equal(back.remote_message, "Call the help desk\nExtension 100");
+    unlink(path);
+    free(text), free(again);
+    dm_recipe_free(&r);
+    dm_recipe_free(&back);
+}
+
+static void test_read_errors(void **state)
+{
+    (void)state;
+    struct dm_recipe r = {0};
+    char path[] = "/tmp/test_recipe.XXXXXX";
+    int fd = mkstemp(path);
+    const char text[] = "[build]\nexpire-days = 3\ncolour = blue\n";
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)sizeof text - 1);
+    close(fd);
+    assert_int_equal(dm_recipe_read(&r, path), DM_USAGE);
+    dm_recipe_free(&r);
+    unlink(path);
+    assert_int_equal(dm_recipe_read(&r, "/nonexistent/recipe.ini"), DM_FAIL);
+    dm_recipe_free(&r);
+}
+
+/* dm_build_plan of a recipe holding one key=value pair (and optional others). */
+static int plan_of(const char *const *kv, struct dm_build_plan *p)
+{
+    struct dm_recipe r = {0};
+    for (; kv[0]; kv += 2)
+        dm_recipe_set(&r, kv[0], kv[1]);
+    int rc = dm_build_plan(&r, p);
+    dm_recipe_free(&r);
+    return rc;
+}
+
+static void test_plan_numbers(void **state)
+{
+    (void)state;
+    struct dm_build_plan p;
+    static const char *const bad[] = {"0", "-1", "abc", "36501", "1x", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *kv[] = {"expire-days", bad[i], NULL};
+        assert_int_equal(plan_of(kv, &p), DM_USAGE);
+        dm_build_plan_free(&p);
+    }
+    const char *ok[] = {"expire-days", "36500", "image-index", "2", NULL};
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    assert_int_equal(plan_of(ok, &p), 0);
+    assert_int_equal(p.expire_days, 36500);
+    assert_int_equal(p.image_index, 2);
+    assert_int_equal(p.built, 1700000000);
+    assert_true(p.customise);
+    dm_build_plan_free(&p);
+    setenv("SOURCE_DATE_EPOCH", "soon", 1);
+    assert_int_equal(plan_of(ok, &p), DM_USAGE);
+    dm_build_plan_free(&p);
+    unsetenv("SOURCE_DATE_EPOCH");
+    const char *none[] = {"image-index", "1", NULL};
+    assert_int_equal(plan_of(none, &p), 0);
+    assert_false(p.customise); /* choosing an image changes nothing in it */
+    dm_build_plan_free(&p);
+}
+
+static void test_plan_remote_rules(void **state)
+{
+    (void)state;
+    struct dm_build_plan p;
+    const char *port_alone[] = {"remote-port", "4000", NULL};
+    const char *no_tool[] = {"remote", "yes", NULL};
+    const char *bad_bool[] = {"remote", "maybe", NULL};
+    const char *port0[] = {"remote", "yes", "remote-port", "0", NULL};
+    const char *port_big[] = {"remote", "yes", "remote-port", "70000", NULL};
+    const char *unknown_tool[] = {"remote", "yes", "remote-tool", "Nope", NULL};
+    const char *off[] = {"remote", "no", NULL};
+    const char *const *usage[] = {port_alone, no_tool, bad_bool, port0, port_big, unknown_tool};
+    for (size_t i = 0; i < sizeof usage / sizeof *usage; i++) {
+        assert_int_equal(plan_of(usage[i], &p), DM_USAGE);
+        dm_build_plan_free(&p);
+    }
+    assert_int_equal(plan_of(off, &p), 0);
+    assert_false(p.remote);
+    dm_build_plan_free(&p);
+}
+
+static void test_plan_message_length(void **state)
+{
+    (void)state;
+    struct dm_build_plan p;
+    char exe[] = "/tmp/test_recipe_XXXXXX.exe", tool[64], msg[4200];
+    int fd = mkstemps(exe, 4);
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(tool, sizeof tool, "R=%s", exe);
+    const char *kv[] = {"remote", "yes", "remote-tool", "R", "tool", tool,
+                        "remote-message", msg, NULL};
+    /* 2048 characters of two bytes each (é): the limit counts characters, not bytes. */
+    for (int i = 0; i < 2048; i++)
+        memcpy(msg + 2 * i, "\xc3\xa9", 2);
+    msg[4096] = '\0';
+    assert_int_equal(plan_of(kv, &p), 0);
+    assert_int_equal(p.remote_port, 3388);
+    assert_int_equal(p.remote_tool, 0);
+    dm_build_plan_free(&p);
+    memset(msg, 'x', 2049);
+    msg[2049] = '\0';
+    assert_int_equal(plan_of(kv, &p), DM_USAGE);
+    dm_build_plan_free(&p);
+    unlink(exe);
+}
+
+int main(void)
+{
+    dm_set_verbosity(DM_QUIET);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_set_and_unknown),
+        cmocka_unit_test(test_relative_paths),
+        cmocka_unit_test(test_merge_command_line_wins),
+        cmocka_unit_test(test_print_read_round_trip),
+        cmocka_unit_test(test_read_errors),
+        cmocka_unit_test(test_plan_numbers),
+        cmocka_unit_test(test_plan_remote_rules),
+        cmocka_unit_test(test_plan_message_length),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
