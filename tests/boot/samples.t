@@ -7,7 +7,7 @@
 . "$TOP/tests/lib/boot.sh"
 SAMPLES=${SAMPLES:-$(dirname "$FIXTURES")/samples}
 [ -f "$SAMPLES/udf.iso" ] || make -C "$TOP" -s samples >/dev/null
-plan 11
+plan 14
 scratch
 
 boots() { # DESC ARGS...
@@ -36,5 +36,17 @@ cmp -s "$SCRATCH/tftp/pxeboot.n12" "$FIXTURES/pxeboot.n12"
 ok $? "the sample's pxeboot.n12 is the PXE stand-in"
 boots "pxeboot.n12 from boot.wim PXE-boots under BIOS" --firmware bios --tftp "$SCRATCH/tftp" --bootfile pxeboot.n12 --expect "DARTMK-STUB: pxeboot"
 boots "bootmgfw.efi from boot.wim PXE-boots under UEFI" --firmware uefi --tftp "$SCRATCH/tftp" --bootfile bootmgfw.efi --expect "DARTMK-STUB: efi"
+
+# A recovery tree written by `dartmk build` (boot.wim customised) is still bootable media: its
+# own El Torito images, mastered as they are, boot both ways.
+mkdir -p "$SCRATCH/tool"
+cp "$FIXTURES/bootx64.efi" "$SCRATCH/tool/tool.exe"
+"$DARTMK" build "$SAMPLES/dvd" -o "$SCRATCH/dart" -q --tool "Tool=$SCRATCH/tool" --expire-days 7 &&
+    xorriso -as mkisofs -quiet -iso-level 3 -J -joliet-long -V DART -o "$SCRATCH/dart.iso" \
+        -b boot/etfsboot.com -no-emul-boot -boot-load-size 8 \
+        -eltorito-alt-boot -e efi/microsoft/boot/efisys.bin -no-emul-boot "$SCRATCH/dart" 2>/dev/null
+ok $? "dartmk build of the DVD sample, mastered with its own El Torito images"
+boots "the built recovery tree boots etfsboot under BIOS" --firmware bios --cdrom "$SCRATCH/dart.iso" --expect "DARTMK-STUB: etfsboot"
+boots "the built recovery tree boots its EFI loader under UEFI" --firmware uefi --cdrom "$SCRATCH/dart.iso" --expect "DARTMK-STUB: efi"
 
 done_testing
