@@ -11,7 +11,7 @@ nasm gnu-efi mingw-w64
 qemu-system-x86 ovmf ipxe-qemu seabios
 syslinux syslinux-common syslinux-utils pxelinux isolinux
 dosfstools mtools xorriso p7zip-full genisoimage wimtools udftools
-libssl-dev gcab wine64
+libssl-dev gcab wine64 python3
 perl jq tftpd-hpa tftp-hpa dnsmasq-base util-linux fdisk valgrind
 clang libclang-rt-dev time
 "

@@ -50,25 +50,32 @@ int dm_remove_tree(const char *path)
 
 /* ---- wireless drivers ---- */
 
-/* An INF's text as lower-case ASCII (UTF-16LE INFs, common, keep every other byte). */
-static void inf_ascii(char *buf)
+/* The first INF_SCAN_MAX bytes of an INF as lower-case ASCII text (UTF-16LE INFs, common, keep
+ * the low byte of each character). NULL when it cannot be read: the check is only advice. */
+static char *inf_ascii(const char *path)
 {
-    int utf16 = (unsigned char)buf[0] == 0xFF && (unsigned char)buf[1] == 0xFE;
-    char *o = buf;
-    for (const char *s = buf + (utf16 ? 2 : 0); *s; s += utf16 ? 2 : 1) {
-        *o++ = (char)((*s >= 'A' && *s <= 'Z') ? *s + 32 : *s);
-        if (utf16 && !s[1])
-            break;
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = f ? malloc(INF_SCAN_MAX + 1) : NULL;
+    size_t n = buf ? fread(buf, 1, INF_SCAN_MAX, f) : 0;
+    if (f)
+        fclose(f);
+    if (!buf)
+        return NULL;
+    int utf16 = n >= 2 && buf[0] == 0xFF && buf[1] == 0xFE;
+    size_t o = 0;
+    for (size_t i = utf16 ? 2 : 0; i < n; i += utf16 ? 2 : 1) {
+        unsigned char c = utf16 && i + 1 < n && buf[i + 1] ? '?' : buf[i];
+        buf[o++] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c ? c : ' ');
     }
-    *o = '\0';
+    buf[o] = '\0';
+    return (char *)buf;
 }
 
 static int inf_is_wireless(const char *path)
 {
-    char *t;
-    if (dm_read_text_file(path, INF_SCAN_MAX, &t) != 0)
+    char *t = inf_ascii(path);
+    if (!t)
         return 0;
-    inf_ascii(t);
     int net = strstr(t, "class=net") || strstr(t, "class = net");
     int wifi = strstr(t, "802.11") || strstr(t, "wireless") || strstr(t, "wlan") ||
                strstr(t, "wi-fi") || strstr(t, "wifi");

@@ -152,6 +152,10 @@ static const char *checker_name(enum dm_arch a)
 
 int dm_build_check_media(const struct dm_media *m, const struct dm_build_plan *p)
 {
+    int boot = dm_wim_boot_index(m->wim);
+    if (p->customise && boot && boot != m->image)
+        dm_warn("image %d is customised, but boot.wim starts image %d (its boot index, kept as "
+                "it is): the media will not start the recovery image", m->image, boot);
     if (!p->expire_days)
         return 0;
     const char *name = checker_name(m->arch);

@@ -26,6 +26,18 @@ static int number(const char *key, const char *v, long min, long max, const char
     return dm_error(DM_USAGE, "--%s: '%s' is not %s (%ld to %ld)", key, v, what, min, max);
 }
 
+/* CON, NUL, COM1, LPT1.txt, ...: names of devices, not of folders, in Windows. */
+static int reserved_name(const char *name)
+{
+    static const char *const devices[] = {"CON", "PRN", "AUX", "NUL"};
+    size_t n = strcspn(name, ".");
+    for (size_t i = 0; i < 4; i++)
+        if (n == 3 && strncasecmp(name, devices[i], 3) == 0)
+            return 1;
+    return n == 4 && (strncasecmp(name, "COM", 3) == 0 || strncasecmp(name, "LPT", 3) == 0) &&
+           name[3] >= '1' && name[3] <= '9';
+}
+
 /* Windows' rules for a folder name, which a tool's name becomes. */
 static int check_tool_name(const char *name, const char *spec)
 {
@@ -37,6 +49,9 @@ static int check_tool_name(const char *name, const char *spec)
         if (*c < 0x20 || *c == 0x7f || strchr("\\/:*?\"<>|", *c))
             return dm_error(DM_USAGE, "--tool '%s': a tool's name cannot hold '%c'", spec,
                             *c < 0x20 || *c == 0x7f ? '?' : *c);
+    if (reserved_name(name))
+        return dm_error(DM_USAGE, "--tool '%s': Windows reserves the name '%s' for a device",
+                        spec, name);
     if (name[0] == ' ' || name[n - 1] == ' ' || name[n - 1] == '.')
         return dm_error(DM_USAGE, "--tool '%s': a tool's name cannot begin with a space or end "
                                   "with a space or a dot", spec);

@@ -58,8 +58,40 @@ static int is_empty_dir(const char *path)
     return d && empty;
 }
 
-static int out_open(struct outdir *o, const char *root, int force)
+/* The folder `root` would be, resolved (it may not exist yet); malloc'd or NULL. */
+static char *resolved_out(const char *root)
 {
+    char *r = realpath(root, NULL), *dir, *parent, *out = NULL;
+    if (r || errno != ENOENT || !(dir = strdup(root)))
+        return r;
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : dir;
+    if (slash)
+        *slash = '\0';
+    parent = realpath(slash ? (*dir ? dir : "/") : ".", NULL);
+    if (parent && asprintf(&out, "%s/%s", strcmp(parent, "/") ? parent : "", base) < 0)
+        out = NULL;
+    free(parent), free(dir);
+    return out;
+}
+
+/* The source is never changed: the recovery tree goes neither over it nor inside it. */
+static int check_not_source(const char *root, const char *source)
+{
+    char *src = realpath(source, NULL), *out = resolved_out(root);
+    size_t n = src ? strlen(src) : 0;
+    int inside = src && out && strncmp(out, src, n) == 0 && (out[n] == '\0' || out[n] == '/');
+    free(src), free(out);
+    return inside ? dm_error(DM_REFUSED, "%s: is the source %s or inside it; write the recovery "
+                                         "tree elsewhere", root, source)
+                  : 0;
+}
+
+static int out_open(struct outdir *o, const char *root, const char *source, int force)
+{
+    int rc = check_not_source(root, source);
+    if (rc)
+        return rc;
     struct stat st;
     o->root = root, o->fd = -1;
     if (lstat(root, &st) == 0) {
@@ -298,6 +330,8 @@ struct custom {
     struct dm_wim_status status;
     _Atomic int finished;
     int rc;
+    char *msg; /* what the thread would have printed */
+    size_t msglen;
     uint64_t size;
     char hex[DM_SHA256_HEX];
 };
@@ -305,10 +339,15 @@ struct custom {
 static void *custom_main(void *arg)
 {
     struct custom *c = arg;
+    FILE *f = open_memstream(&c->msg, &c->msglen);
+    dm_report_to(f);
     c->rc = dm_build_image(c->b->m, c->b->p, c->r, c->source, c->b->source_wim_sha, c->host,
                            &c->status);
     if (c->rc == 0 && !c->status.cancel)
         c->rc = hash_file(c->host, &c->size, c->hex);
+    dm_report_to(NULL);
+    if (f)
+        fclose(f);
     c->finished = 1;
     return NULL;
 }
@@ -339,6 +378,9 @@ static int custom_finish(struct custom *c, int rc)
     }
     dm_progress_end(&progress);
     pthread_join(c->thread, NULL);
+    if (!rc && c->msg)
+        fputs(c->msg, stderr); /* when both failed, the copy's line is the one */
+    free(c->msg);
     rc = rc ? rc : c->rc;
     return rc ? rc : add_file_json(c->b, c->b->m->files[DM_ROLE_BOOT_WIM].path, c->size, c->hex);
 }
@@ -368,7 +410,7 @@ int dm_build_write(struct dm_media *m, const struct dm_build_plan *p, const stru
                    const char *source, const char *outdir, int force)
 {
     struct build b = {.m = m, .p = p, .files = json_object_new_array()};
-    int rc = out_open(&b.out, outdir, force);
+    int rc = out_open(&b.out, outdir, source, force);
     if (rc == 0 && (!b.files || posix_memalign((void **)&b.buf, 4096, COPY_BUF) != 0))
         rc = dm_error(DM_FAIL, "out of memory");
     struct custom c = {.b = &b, .r = r, .source = source};

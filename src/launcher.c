@@ -184,8 +184,9 @@ static int valid(const struct dm_launcher *l)
         if (!safe_path(l->drivers[i]))
             return 0;
     for (size_t i = 0; i < l->ntools; i++)
-        if (!safe(l->tools[i].name) || !safe_path(l->tools[i].program))
-            return 0;
+        if (!safe(l->tools[i].name) ||
+            !(l->tools[i].helpdesk ? path_or_null : safe_path)(l->tools[i].program))
+            return 0; /* a helpdesk tool is never started, so it may have no program */
     return 1;
 }
 
@@ -416,7 +417,8 @@ static void config_tools(struct text *t, const struct dm_launcher *l)
         snprintf(key, sizeof key, "%zu", i + 1);
         put_ini(t, key, tool->name);
         snprintf(key, sizeof key, "%zu.Program", i + 1);
-        put_ini(t, key, tool->program);
+        if (tool->program)
+            put_ini(t, key, tool->program);
         putf(t, "%zu.Offered=%d" EOL, i + 1, !tool->helpdesk);
     }
 }

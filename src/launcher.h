@@ -15,7 +15,7 @@
 
 struct dm_launch_tool {
     const char *name;    /* shown in the menu: "Disk Commander" */
-    const char *program; /* image path of the program to start */
+    const char *program; /* image path of the program to start; may be NULL for helpdesk */
     int helpdesk;        /* present in the image but not offered in the menu */
 };
 

@@ -3,6 +3,7 @@
 #include "build_internal.h"
 #include "report.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stddef.h>
@@ -198,9 +199,30 @@ void dm_recipe_merge(struct dm_recipe *r, const struct dm_recipe *over)
     }
 }
 
+/* Would libinih read the value back as it is? It strips spaces at both ends of every line,
+ * ends a value at " ;" (a comment) and cannot continue a value with a blank line. */
+static int ini_exact(const char *v)
+{
+    for (const char *line = v; line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        if (n == 0 || isspace((unsigned char)line[0]) || isspace((unsigned char)line[n - 1]))
+            return 0;
+        for (size_t i = 1; i < n; i++)
+            if (line[i] == ';' && isspace((unsigned char)line[i - 1]))
+                return 0;
+        line = end ? end + 1 : NULL;
+    }
+    return 1;
+}
+
 /* A multi-line value continues on indented lines (libinih's continuation lines). */
 static void print_value(FILE *f, const char *key, const char *v)
 {
+    if (!ini_exact(v))
+        dm_warn("--print-recipe: the %s value cannot be written exactly in INI (spaces at line "
+                "ends, blank lines and ' ;' are lost)%s", key,
+                strcmp(key, "remote-message") ? "" : "; keep the message in a file: @FILE");
     fprintf(f, "%s = ", key);
     for (; *v; v++) {
         fputc(*v, f);

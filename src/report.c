@@ -6,34 +6,40 @@
 #include <string.h>
 
 static enum dm_verbosity verbosity = DM_NORMAL;
+/* Where this thread's diagnostics go (NULL: stderr). */
+static _Thread_local FILE *sink;
+
+void dm_report_to(FILE *f) { sink = f; }
+static FILE *out(void) { return sink ? sink : stderr; }
 
 void dm_set_verbosity(enum dm_verbosity v) { verbosity = v; }
 enum dm_verbosity dm_verbosity(void) { return verbosity; }
 
 /* Writes text with control characters shown as \xNN: a message stays one line whatever names
  * (from media, from the user) it quotes. */
-static void put_escaped(const char *s)
+static void put_escaped(FILE *f, const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c < 0x20 || c == 0x7F)
-            fprintf(stderr, "\\x%02X", c);
+            fprintf(f, "\\x%02X", c);
         else
-            fputc(c, stderr);
+            fputc(c, f);
     }
 }
 
 static void emit(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 {
     char *msg = NULL;
-    fputs("dartmk: ", stderr);
-    fputs(prefix, stderr);
+    FILE *f = out();
+    fputs("dartmk: ", f);
+    fputs(prefix, f);
     if (vasprintf(&msg, fmt, ap) >= 0)
-        put_escaped(msg);
+        put_escaped(f, msg);
     free(msg);
     if (suffix)
-        fprintf(stderr, ": %s", suffix);
-    fputc('\n', stderr);
+        fprintf(f, ": %s", suffix);
+    fputc('\n', f);
 }
 
 int dm_error(int code, const char *fmt, ...)
@@ -70,8 +76,8 @@ void dm_info(const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vfprintf(out(), fmt, ap);
+    fputc('\n', out());
     va_end(ap);
 }
 
@@ -81,8 +87,8 @@ void dm_debug(const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    fputs("dartmk: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    fputs("dartmk: ", out());
+    vfprintf(out(), fmt, ap);
+    fputc('\n', out());
     va_end(ap);
 }

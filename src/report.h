@@ -6,6 +6,7 @@
 #define DARTMK_REPORT_H
 
 #include <stdarg.h>
+#include <stdio.h>
 
 enum dm_exit {
     DM_OK = 0,      /* done */
@@ -28,6 +29,9 @@ int dm_error_errno(int code, int err, const char *fmt, ...) __attribute__((forma
 void dm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Informational line on stderr, unless quiet. */
 void dm_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For work in another thread: this thread's diagnostics go to f instead of stderr (NULL: back
+ * to stderr), so that the thread that owns the work decides which one line the user sees. */
+void dm_report_to(FILE *f);
 /* Verbose-only line on stderr. */
 void dm_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -4,6 +4,7 @@
 #include "report.h"
 #include "wim.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <wimlib.h>
 
@@ -51,13 +52,18 @@ int dm_wim_add(const char *path, const char *display, int index, const struct dm
         what = "cannot add the files to the image";
         err = apply(wim, index, adds, n);
     }
+    int sys_err = 0;
     if (!err) {
         what = "cannot write the new image";
+        errno = 0;
         err = wimlib_overwrite(wim, 0, 0);
+        sys_err = err == WIMLIB_ERR_WRITE ? errno : 0; /* say "No space left on device" */
     }
     if (wim)
         wimlib_free(wim);
     if (err && status && status->cancel)
         return DM_FAIL; /* stopped because something else failed, and said so */
+    if (err && sys_err)
+        return dm_error_errno(DM_FAIL, sys_err, "%s: %s", display, what);
     return err ? dm_error(DM_FAIL, "%s: %s (%s)", display, what, wimlib_get_error_string(err)) : 0;
 }

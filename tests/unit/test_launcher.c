@@ -474,6 +474,17 @@ static void test_refuses_incomplete(void **state)
     struct dm_launch_tool emptyprog[] = {{"X", "", 1}};
     l = full(), l.tools = emptyprog, l.ntools = 1;
     assert_refused(&l);
+    /* A helpdesk tool is never started: it may have no program, and then has no Program=. */
+    struct dm_launch_tool helpdesk_noprog[] = {{"Kit", NULL, 1}};
+    l = full(), l.remote = 0, l.tools = helpdesk_noprog, l.ntools = 1;
+    s = dm_launcher_config(&l);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "1=Kit\r\n1.Offered=0\r\n"));
+    free(s);
+    s = dm_launcher_startnet(&l);
+    assert_non_null(s);
+    assert_null(strstr(s, "Kit"));
+    free(s);
     l = full(), l.remote_message = "";
     assert_refused(&l);
     assert_null(dm_launcher_startnet(NULL));
