@@ -69,10 +69,11 @@ $(BUILD)/tests/tools/failwrite.so: tests/tools/preload/failwrite.c
 # executable, else ../lib/dartmk from it: keep these names. Own flags, never $(CFLAGS) or
 # $(LDFLAGS): `make asan` puts sanitizer flags there that mingw-w64 has no runtime for.
 # -static-libgcc: the .exe may import only DLLs Windows PE has, KERNEL32 and msvcrt; -s: no
-# debugger runs there, and the symbols would make it five times larger.
+# debugger runs there, and the symbols would make it five times larger; no link timestamp: the
+# same source gives the same bytes (reproducible images).
 WINPE_CC_x86   ?= i686-w64-mingw32-gcc
 WINPE_CC_amd64 ?= x86_64-w64-mingw32-gcc
-WINPE_CFLAGS   := -std=c11 -O2 $(WARN) -Isrc -static-libgcc -s
+WINPE_CFLAGS   := -std=c11 -O2 $(WARN) -Isrc -static-libgcc -s -Wl,--no-insert-timestamp
 WINPE_BINS     := $(BUILD)/winpe/dartexpire-x86.exe $(BUILD)/winpe/dartexpire-amd64.exe
 
 $(BUILD)/winpe/dartexpire-%.exe: winpe/dartexpire.c src/expiry.c src/expiry.h

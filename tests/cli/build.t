@@ -22,8 +22,10 @@ W=$SCRATCH/w # inputs
 O=$SCRATCH/o # outputs
 mkdir -p "$W" "$O"
 DVD=$SAMPLES/dvd
-CHECKER=$(dirname "$DARTMK")/build/winpe/dartexpire-amd64.exe
-[ -f "$CHECKER" ] || CHECKER=$TOP/build/winpe/dartexpire-amd64.exe
+# Where dartmk finds it: beside the program, as in a build tree or an installation.
+for d in "$(dirname "$DARTMK")"/{build/winpe,winpe,../lib/dartmk}; do
+    [ -f "$d/dartexpire-amd64.exe" ] && { CHECKER=$d/dartexpire-amd64.exe; break; }
+done
 
 j() { printf '%s' "$out" | jq -r "$1"; }
 mf() { jq -r "$2" "$1/dartmk-manifest.json"; } # mf OUT FILTER: the root manifest
@@ -632,7 +634,7 @@ if [ -e "$SHIM" ]; then
     [ "$rc" = 0 ] && [ "$growth" -gt 4096 ]
     ok $? "a customised build measured: $total bytes, boot.wim grew by $growth"
     fill() { # fill LIMIT DESCRIPTION REGEX [PREFIX]: the room is LIMIT bytes under PREFIX ($O/fw)
-        LD_PRELOAD=$SHIM FAILWRITE_PREFIX=${4:-$O/fw} FAILWRITE_AFTER=$1 run "$DARTMK" build "$DVD" -o "$O/fw" "${FW[@]}"
+        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 LD_PRELOAD=$SHIM FAILWRITE_PREFIX=${4:-$O/fw} FAILWRITE_AFTER=$1 run "$DARTMK" build "$DVD" -o "$O/fw" "${FW[@]}"
         is "$rc" 1 "$2: exit 1"
         like "$err" "$3" "$2: message"
         is "$([ -e "$O/fw" ] && echo left || echo removed)/$(entries "$TMPDIR")" \
@@ -652,7 +654,7 @@ if [ -e "$SHIM" ]; then
     fill $((total - 100)) "full while the manifest is written" "dartmk-manifest\.json.*No space left on device"
     one_line "full while the manifest is written"
     mkdir -p "$O/fw"
-    LD_PRELOAD=$SHIM FAILWRITE_PREFIX=$WIMFILE FAILWRITE_AFTER=$((wim + growth / 2)) run "$DARTMK" build "$DVD" -o "$O/fw" "${FW[@]}"
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 LD_PRELOAD=$SHIM FAILWRITE_PREFIX=$WIMFILE FAILWRITE_AFTER=$((wim + growth / 2)) run "$DARTMK" build "$DVD" -o "$O/fw" "${FW[@]}"
     is "$rc/$(entries "$O/fw")" "1/0" "full, into a folder that existed empty: it stays, empty"
 else
     for _ in $(seq 19); do fail "disk full: $SHIM is missing (make tools)"; done
