@@ -83,7 +83,12 @@ machine_line() {
     mem_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
     cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
     fs=$(df -T "$BENCH_DIR" | awk 'NR == 2 { print $2 " on " $1 }')
-    echo "Code: $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)." \
+    # BENCHMARKS.md itself changes as the sections are written: it does not make the code dirty.
+    local code
+    code=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    [ -z "$(git -C "$TOP" status --porcelain -- . ':(exclude)BENCHMARKS.md' 2>/dev/null)" ] ||
+        code+=-dirty
+    echo "Code: $code." \
         "Machine: $(nproc) CPUs ($cpu), $(mb $((mem_kib * 1024))) MiB memory, $fs, Linux $(uname -r)."
 }
 
