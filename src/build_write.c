@@ -4,6 +4,7 @@
 #include "build_internal.h"
 #include "progress.h"
 #include "report.h"
+#include "copy.h"
 #include "sha256.h"
 
 #include <dirent.h>
@@ -16,8 +17,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-enum { COPY_BUF = 128 << 10 };
 
 /* ---- the output folder ---- */
 
@@ -167,27 +166,12 @@ static void out_free(struct outdir *o)
 
 /* ---- copying ---- */
 
-static int write_all(int fd, const uint8_t *p, size_t n, const char *root, const char *rel)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return dm_error_errno(DM_FAIL, w < 0 ? errno : ENOSPC, "%s/%s: cannot write", root,
-                                  rel);
-        p += w, n -= (size_t)w;
-    }
-    return 0;
-}
-
 struct build {
     struct dm_media *m;
     const struct dm_build_plan *p;
     struct outdir out;
     struct dm_progress progress;
     uint64_t done;
-    uint8_t *buf;
     json_object *files; /* the manifest's list */
     char source_wim_sha[DM_SHA256_HEX];
 };
@@ -201,24 +185,6 @@ static int add_file_json(struct build *b, const char *rel, uint64_t size, const 
     return json_object_array_add(b->files, f) == 0 ? 0 : dm_error(DM_FAIL, "out of memory");
 }
 
-static int pump(struct build *b, struct dm_stream *s, int fd, const char *rel,
-                struct dm_sha256 *h, uint64_t *got)
-{
-    for (;;) {
-        ssize_t r = dm_stream_read(s, b->buf, COPY_BUF);
-        if (r < 0)
-            return DM_FAIL;
-        if (r == 0)
-            return 0;
-        int rc = write_all(fd, b->buf, (size_t)r, b->out.root, rel);
-        if (rc)
-            return rc;
-        dm_sha256_update(h, b->buf, (size_t)r);
-        *got += (uint64_t)r;
-        dm_progress_update(&b->progress, b->done + *got);
-    }
-}
-
 /* Copies a tree entry to rel, hashing it into hex. */
 static int copy_entry(struct build *b, const struct dm_entry *e, const char *rel,
                       char hex[DM_SHA256_HEX])
@@ -230,8 +196,12 @@ static int copy_entry(struct build *b, const struct dm_entry *e, const char *rel
     int rc = h ? out_create(&b->out, rel, &fd) : dm_error(DM_FAIL, "out of memory");
     if (rc == 0)
         rc = dm_tree_open(b->m->tree, e, &s);
+    char *what = NULL;
+    if (rc == 0 && asprintf(&what, "%s/%s", b->out.root, rel) < 0)
+        what = NULL, rc = dm_error(DM_FAIL, "out of memory");
     if (rc == 0)
-        rc = pump(b, s, fd, rel, h, &got);
+        rc = dm_copy_stream(s, fd, what, h, &b->progress, b->done, &got);
+    free(what);
     int crc = s ? dm_stream_close(s) : 0;
     rc = rc ? rc : crc;
     if (rc == 0 && got != e->size)
@@ -252,13 +222,13 @@ static int copy_entry(struct build *b, const struct dm_entry *e, const char *rel
 static int hash_file(const char *path, uint64_t *size, char hex[DM_SHA256_HEX])
 {
     struct dm_sha256 *h = dm_sha256_new();
-    uint8_t *buf = malloc(COPY_BUF);
+    uint8_t *buf = malloc(DM_COPY_BUF);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     ssize_t r = -1;
     *size = 0;
     if (h && buf && fd >= 0) {
         posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        while ((r = read(fd, buf, COPY_BUF)) > 0)
+        while ((r = read(fd, buf, DM_COPY_BUF)) > 0)
             dm_sha256_update(h, buf, (size_t)r), *size += (uint64_t)r;
     }
     int err = errno;
@@ -396,9 +366,13 @@ static int write_manifest(struct build *b, const struct dm_recipe *r, const char
     if (rc == 0) {
         const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
-        rc = write_all(fd, (const uint8_t *)text, strlen(text), b->out.root, DM_MANIFEST_NAME);
+        char *what = NULL;
+        rc = asprintf(&what, "%s/%s", b->out.root, DM_MANIFEST_NAME) < 0
+                 ? dm_error(DM_FAIL, "out of memory")
+                 : dm_write_all(fd, text, strlen(text), what);
         if (rc == 0)
-            rc = write_all(fd, (const uint8_t *)"\n", 1, b->out.root, DM_MANIFEST_NAME);
+            rc = dm_write_all(fd, "\n", 1, what);
+        free(what);
     }
     if (fd >= 0 && close(fd) != 0 && rc == 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s/%s: cannot write", b->out.root, DM_MANIFEST_NAME);
@@ -411,7 +385,7 @@ int dm_build_write(struct dm_media *m, const struct dm_build_plan *p, const stru
 {
     struct build b = {.m = m, .p = p, .files = json_object_new_array()};
     int rc = out_open(&b.out, outdir, source, force);
-    if (rc == 0 && (!b.files || posix_memalign((void **)&b.buf, 4096, COPY_BUF) != 0))
+    if (rc == 0 && !b.files)
         rc = dm_error(DM_FAIL, "out of memory");
     struct custom c = {.b = &b, .r = r, .source = source};
     if (rc == 0) {
@@ -433,7 +407,6 @@ int dm_build_write(struct dm_media *m, const struct dm_build_plan *p, const stru
     if (rc)
         out_abort(&b.out);
     out_free(&b.out);
-    free(b.buf);
     json_object_put(b.files);
     return rc;
 }

@@ -1,0 +1,24 @@
+/* copy.h — moving bytes from a stream to a file descriptor, hashed on the way. */
+#ifndef DARTMK_COPY_H
+#define DARTMK_COPY_H
+
+#include "progress.h"
+#include "sha256.h"
+#include "tree.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { DM_COPY_BUF = 128 << 10 }; /* like cat: stays in the CPU cache, large enough for disks */
+
+/* Writes all n bytes (retrying short writes); `what` names the file in the one-line error.
+ * Returns 0 or DM_FAIL. */
+int dm_write_all(int fd, const void *p, size_t n, const char *what);
+
+/* Copies s to fd until its end, feeding h (may be NULL) and reporting base + bytes so far to
+ * progress (may be NULL). *got receives the bytes copied. Returns 0 or an exit code after one
+ * line. */
+int dm_copy_stream(struct dm_stream *s, int fd, const char *what, struct dm_sha256 *h,
+                   struct dm_progress *progress, uint64_t base, uint64_t *got);
+
+#endif
