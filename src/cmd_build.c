@@ -1,5 +1,6 @@
 /* cmd_build.c — `dartmk build SOURCE -o DIR`: the DaRT Recovery Image Wizard — the media's
  * boot.wim customised by a recipe (options and/or a recipe file), written as a recovery tree. */
+#include "build_cli.h"
 #include "build_internal.h"
 #include "cli.h"
 #include "expiry.h"
@@ -70,36 +71,9 @@ const char dm_build_help[] =
     "  dartmk build media/ -o dart/ --recipe fleet.ini --print-recipe > effective.ini\n"
     "\n" EXIT_CODES;
 
-enum {
-    OPT_IMAGE_INDEX = DM_OPT_BASE,
-    OPT_TOOL,
-    OPT_REMOTE,
-    OPT_REMOTE_PORT,
-    OPT_REMOTE_MESSAGE,
-    OPT_REMOTE_TOOL,
-    OPT_DEBUGGING_TOOLS,
-    OPT_DRIVER,
-    OPT_ADD_FILES,
-    OPT_EXPIRE_DAYS,
-    OPT_RECIPE,
-    OPT_PRINT_RECIPE,
-    OPT_FORCE,
-};
+enum { OPT_FORCE = DM_OPT_BASE };
 
-/* Long options that are recipe keys, by their name. */
-static const struct option longopts[] = {
-    {"image-index", required_argument, NULL, OPT_IMAGE_INDEX},
-    {"tool", required_argument, NULL, OPT_TOOL},
-    {"remote", no_argument, NULL, OPT_REMOTE},
-    {"remote-port", required_argument, NULL, OPT_REMOTE_PORT},
-    {"remote-message", required_argument, NULL, OPT_REMOTE_MESSAGE},
-    {"remote-tool", required_argument, NULL, OPT_REMOTE_TOOL},
-    {"debugging-tools", required_argument, NULL, OPT_DEBUGGING_TOOLS},
-    {"driver", required_argument, NULL, OPT_DRIVER},
-    {"add-files", required_argument, NULL, OPT_ADD_FILES},
-    {"expire-days", required_argument, NULL, OPT_EXPIRE_DAYS},
-    {"recipe", required_argument, NULL, OPT_RECIPE},
-    {"print-recipe", no_argument, NULL, OPT_PRINT_RECIPE},
+static const struct option own_options[] = {
     {"force", no_argument, NULL, OPT_FORCE},
     {"output", required_argument, NULL, 'o'},
     {NULL, 0, NULL, 0},
@@ -107,49 +81,21 @@ static const struct option longopts[] = {
 
 struct build_cli {
     const struct dm_cmd *cmd;
-    struct dm_recipe recipe; /* from the command line */
-    const char *recipe_file, *output;
-    int print, force, oom;
+    struct dm_build_cli b;
+    const char *output;
+    int force;
 };
 
 static int build_option(int opt, const char *arg, void *ctx)
 {
     struct build_cli *c = ctx;
-    switch (opt) {
-    case 'o':
+    if (opt == 'o')
         c->output = arg;
-        return 0;
-    case OPT_RECIPE:
-        c->recipe_file = arg;
-        return 0;
-    case OPT_PRINT_RECIPE:
-        c->print = 1;
-        return 0;
-    case OPT_FORCE:
+    else if (opt == OPT_FORCE)
         c->force = 1;
-        return 0;
-    }
-    /* Paths become absolute: the recipe that --print-recipe writes and the manifest records
-     * must mean the same from any folder. */
-    char *cwd = getcwd(NULL, 0);
-    for (const struct option *o = longopts; o->name; o++)
-        if (o->val == opt && (!cwd || dm_recipe_set_in(&c->recipe, o->name, arg ? arg : "yes",
-                                                       cwd) < 0))
-            c->oom = 1;
-    free(cwd);
+    else if (!dm_build_cli_option(&c->b, opt, arg))
+        return dm_usage_error(c->cmd, "unknown option");
     return 0;
-}
-
-/* The command line over the recipe file. */
-static int effective_recipe(struct build_cli *c, struct dm_recipe *r)
-{
-    memset(r, 0, sizeof *r);
-    if (c->oom)
-        return dm_error(DM_FAIL, "out of memory");
-    int rc = c->recipe_file ? dm_recipe_read(r, c->recipe_file) : 0;
-    if (rc == 0)
-        dm_recipe_merge(r, &c->recipe);
-    return rc;
 }
 
 static void print_result(const struct dm_media *m, const struct dm_build_plan *p,
@@ -184,9 +130,9 @@ static int build(struct build_cli *c, const struct dm_recipe *r, const char *sou
     struct dm_build_plan p;
     struct dm_media *m = NULL;
     int rc = dm_build_plan(r, &p);
-    if (rc == 0 && c->print)
+    if (rc == 0 && c->b.print)
         dm_recipe_print(r, stdout);
-    if (rc == 0 && !c->print)
+    if (rc == 0 && !c->b.print)
         rc = dm_media_open(source, p.image_index, &m);
     if (rc == 0 && m)
         rc = dm_build_check_media(m, &p);
@@ -203,21 +149,22 @@ int dm_cmd_build(const struct dm_cmd *cmd, int argc, char **argv)
 {
     struct build_cli c = {.cmd = cmd};
     struct dm_common common;
-    struct dm_recipe r;
+    struct dm_recipe r = {0};
     int first;
-    int rc = dm_parse_options(cmd, argc, argv, "o:", longopts, build_option, &c, &common, &first);
-    if (rc == 0 && !c.print && argc - first != 1)
+    struct option *longopts = dm_build_cli_longopts(own_options);
+    int rc = longopts ? dm_parse_options(cmd, argc, argv, "o:", longopts, build_option, &c,
+                                         &common, &first)
+                      : dm_error(DM_FAIL, "out of memory");
+    free(longopts);
+    if (rc == 0 && !c.b.print && argc - first != 1)
         rc = dm_usage_error(cmd, argc == first ? "no SOURCE given" : "one SOURCE at a time");
-    if (rc == 0 && !c.print && !c.output)
+    if (rc == 0 && !c.b.print && !c.output)
         rc = dm_usage_error(cmd, "no output folder given (-o DIR)");
-    if (rc) {
-        dm_recipe_free(&c.recipe);
-        return rc == DM_PARSE_HELP ? DM_OK : rc;
-    }
-    rc = effective_recipe(&c, &r);
+    if (rc == 0)
+        rc = dm_build_cli_recipe(&c.b, &r);
     if (rc == 0)
         rc = build(&c, &r, first < argc ? argv[first] : NULL, common.json);
     dm_recipe_free(&r);
-    dm_recipe_free(&c.recipe);
-    return rc;
+    dm_build_cli_free(&c.b);
+    return rc == DM_PARSE_HELP ? DM_OK : rc;
 }

@@ -20,6 +20,9 @@ int dm_source_iso_open(const char *path, struct dm_tree **out);
 int dm_source_udf_open(const char *path, struct dm_tree **out);
 int dm_source_wim_open(const char *path, struct dm_tree **out);
 
+/* libisofs started once, quiet (dartmk reports failures itself) and UTF-8. 0 or -1. */
+int dm_libisofs_ready(void);
+
 /* Opens a host file as a stream; returns 0 or an exit code after printing why. */
 int dm_host_stream_open(const char *path, struct dm_stream **out);
 

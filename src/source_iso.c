@@ -17,7 +17,7 @@ struct isofile_stream {
     IsoStream *stream;
 };
 
-static int libisofs_ready(void)
+int dm_libisofs_ready(void)
 {
     static int ready;
     if (!ready) {
@@ -152,7 +152,7 @@ static int import(const char *path, IsoImage **image)
 
 int dm_source_iso_open(const char *path, struct dm_tree **out)
 {
-    if (libisofs_ready() < 0)
+    if (dm_libisofs_ready() < 0)
         return dm_error(DM_FAIL, "libisofs: cannot initialise");
     struct iso_source *s = calloc(1, sizeof *s);
     struct dm_tree *t = s ? dm_tree_new(&iso_ops, s, path) : NULL;

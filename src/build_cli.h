@@ -1,0 +1,39 @@
+/* build_cli.h — the build options (the wizard's steps) that `build`, `iso`, `usb`, `partition`
+ * and `pxe` all take: one option table, one parser, one help text, one way to merge them with
+ * a recipe file. */
+#ifndef DARTMK_BUILD_CLI_H
+#define DARTMK_BUILD_CLI_H
+
+#include "build.h"
+#include "cli.h"
+
+#include <getopt.h>
+
+/* Long-option values of the build options start here (a command's own start at DM_OPT_BASE). */
+enum { DM_OPT_BUILD = 0x200 };
+
+struct dm_build_cli {
+    struct dm_recipe recipe; /* from the command line */
+    const char *recipe_file;
+    int print; /* --print-recipe */
+    int oom;
+};
+
+/* A command's own long options followed by the build options (malloc'd; free it). */
+struct option *dm_build_cli_longopts(const struct option *own);
+/* Takes option `opt` if it is a build option: returns 1 when taken, 0 when not. */
+int dm_build_cli_option(struct dm_build_cli *c, int opt, const char *arg);
+/* The effective recipe: the recipe file, then the command line over it. Returns 0 or an exit
+ * code after one line; r is to be freed with dm_recipe_free either way. */
+int dm_build_cli_recipe(struct dm_build_cli *c, struct dm_recipe *r);
+void dm_build_cli_free(struct dm_build_cli *c);
+
+/* The build options' help, for the commands that take them. */
+#define DM_BUILD_OPTIONS_HELP                                                                      \
+    "Build options (as `dartmk build`; see `dartmk build --help`):\n"                             \
+    "      --image-index N --tool NAME=PATH[:helpdesk] --driver FILE.inf|DIR\n"                  \
+    "      --add-files DIR[=DEST] --debugging-tools DIR|target --expire-days N\n"                \
+    "      --remote --remote-tool NAME --remote-port N --remote-message TEXT|@FILE\n"           \
+    "      --recipe FILE --print-recipe\n"
+
+#endif
