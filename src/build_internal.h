@@ -9,6 +9,9 @@
 /* The manifest's name, at the root of the recovery tree and in the image's DaRT folder. */
 #define DM_MANIFEST_NAME "dartmk-manifest.json"
 
+/* Media entries a recovery tree leaves out: a source ISO's own El Torito catalog (a UDF tree
+ * shows it as a file), and an earlier build's manifest when this build writes its own. */
+int dm_media_entry_skipped(const struct dm_entry *e, int new_manifest);
 /* Reads a whole text file of at most `max` bytes into *out (malloc'd, NUL-terminated).
  * Returns 0 or DM_FAIL after one line naming the file. */
 int dm_read_text_file(const char *path, size_t max, char **out);

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static json_object *str_or_null(const char *s) { return s ? json_object_new_string(s) : NULL; }
@@ -71,6 +72,13 @@ json_object *dm_build_manifest(const struct dm_media *m, const struct dm_build_p
     json_object_object_add(j, "remote", remote_json(p));
     json_object_object_add(j, "debugging_tools", str_or_null(p->debuggers));
     return j;
+}
+
+int dm_media_entry_skipped(const struct dm_entry *e, int new_manifest)
+{
+    if (e->kind == DM_ENTRY_FILE && strcasecmp(e->path, "boot.catalog") == 0)
+        return 1;
+    return new_manifest && strcasecmp(e->path, DM_MANIFEST_NAME) == 0;
 }
 
 /* ---- dartmk's own files ---- */

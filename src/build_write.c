@@ -258,8 +258,8 @@ static int copy_tree(struct build *b)
     for (size_t i = 0; rc == 0 && i < b->m->tree->count; i++) {
         const struct dm_entry *e = &b->m->tree->entries[i];
         char hex[DM_SHA256_HEX];
-        if (strcasecmp(e->path, DM_MANIFEST_NAME) == 0 || is_boot_wim(b, e))
-            continue; /* a previous build's manifest: this build writes its own */
+        if (dm_media_entry_skipped(e, 1) || is_boot_wim(b, e))
+            continue; /* build always writes its own manifest */
         if (e->kind == DM_ENTRY_DIR)
             rc = out_mkdir(&b->out, e->path);
         else if ((rc = copy_entry(b, e, e->path, hex)) == 0)

@@ -181,8 +181,8 @@ static int add_media(struct dm_tree *t, struct dm_recovery *rt, struct dm_media 
     for (size_t i = 0; rc == 0 && i < m->tree->count; i++) {
         const struct dm_entry *e = &m->tree->entries[i];
         struct item it = {.kind = ITEM_MEDIA, .media = e};
-        if (strcasecmp(e->path, DM_MANIFEST_NAME) == 0 && p->customise)
-            continue; /* an earlier build's: this one adds its own */
+        if (dm_media_entry_skipped(e, p->customise))
+            continue;
         if (e->kind == DM_ENTRY_DIR) {
             rc = add(t, e->path, DM_ENTRY_DIR, 0, e->mtime, NULL);
             continue;

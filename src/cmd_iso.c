@@ -1,0 +1,275 @@
+/* cmd_iso.c — `dartmk iso SOURCE -o FILE.iso`: the wizard's main product, a bootable recovery
+ * ISO (BIOS and UEFI El Torito), mastered with libisofs straight from the source. */
+#include "build_cli.h"
+#include "build_internal.h"
+#include "iso.h"
+#include "recovery.h"
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char dm_iso_help[] =
+    "usage: dartmk iso SOURCE -o FILE.iso [--label LABEL] [--no-boot] [--force] [build options]\n"
+    "\n"
+    "Masters a bootable recovery ISO: ISO 9660 level 3 with Joliet (long names) and Rock\n"
+    "Ridge, an El Torito entry for BIOS (etfsboot.com, no emulation, load segment 0x07C0, 8\n"
+    "sectors) and one for UEFI (platform 0xEF, efisys.bin), the boot catalog hidden. The boot\n"
+    "images come from the media or from inside boot.wim (ADK media); efisys.bin is made when\n"
+    "only the EFI loader exists. With build options, boot.wim is customised first, as\n"
+    "`dartmk build` does. Files are streamed from the source; nothing else is staged.\n"
+    "\n"
+    "The ISO is flushed to disk before success is reported; its SHA-256 is printed and written\n"
+    "beside it (FILE.iso.sha256, the sha256sum format). On any failure nothing is left behind.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE.iso    the ISO to write (default recovery.iso); the name must end in\n"
+    "                           .iso, as most burning programs need\n"
+    "      --label LABEL        the volume label: letters, digits, '_' and '-', at most 32\n"
+    "                           (default DART_RECOVERY; lower case is recorded upper case)\n"
+    "      --no-boot            a data ISO: no El Torito entries (allowed without boot images)\n"
+    "      --force              replace an existing FILE, or take a name without .iso\n"
+    "      --json               print one JSON object: iso, bytes, sha256, label, bios, uefi,\n"
+    "                           efisys_generated\n"
+    DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
+    "SOURCE_DATE_EPOCH, when set, is every time in the image: two runs give the same bytes.\n"
+    "\n"
+    "Examples:\n"
+    "  dartmk iso Win11_x64.iso -o dart.iso --tool 'Disk Commander=/opt/dart/diskcmd'\n"
+    "  dartmk iso ~/WinPE_amd64/media -o winpe.iso --label WINPE_X64\n"
+    "\n" EXIT_CODES;
+
+enum { OPT_LABEL = DM_OPT_BASE, OPT_NO_BOOT, OPT_FORCE };
+
+static const struct option own_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"label", required_argument, NULL, OPT_LABEL},
+    {"no-boot", no_argument, NULL, OPT_NO_BOOT},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {NULL, 0, NULL, 0},
+};
+
+struct iso_cli {
+    const struct dm_cmd *cmd;
+    struct dm_build_cli b;
+    const char *output, *label;
+    int no_boot, force, json;
+};
+
+static int iso_option(int opt, const char *arg, void *ctx)
+{
+    struct iso_cli *c = ctx;
+    if (opt == 'o')
+        c->output = arg;
+    else if (opt == OPT_LABEL)
+        c->label = arg;
+    else if (opt == OPT_NO_BOOT)
+        c->no_boot = 1;
+    else if (opt == OPT_FORCE)
+        c->force = 1;
+    else if (!dm_build_cli_option(&c->b, opt, arg))
+        return dm_usage_error(c->cmd, "unknown option");
+    return 0;
+}
+
+/* Everything about the command line that needs no file. */
+static int check_args(struct iso_cli *c, char label[DM_ISO_LABEL_MAX + 1])
+{
+    const char *why;
+    size_t n = strlen(c->output);
+    if (!c->force && (n < 4 || strcasecmp(c->output + n - 4, ".iso") != 0))
+        return dm_usage_error(c->cmd, "%s: the name must end in .iso (most burning programs "
+                                      "need it); --force takes it as it is", c->output);
+    if (dm_iso_label_check(c->label, label, &why) != 0)
+        return dm_usage_error(c->cmd, "--label '%s': %s", c->label, why);
+    return 0;
+}
+
+/* Which boot entries the media allows; none is an error unless --no-boot. */
+static int boot_ways(const struct dm_media *m, const struct iso_cli *c, int *bios, int *uefi)
+{
+    *bios = !c->no_boot && dm_media_el_torito(m, 0);
+    *uefi = !c->no_boot && dm_media_el_torito(m, 1);
+    if (c->no_boot || (*bios && *uefi))
+        return 0;
+    if (!*bios && !*uefi)
+        return dm_error(DM_FAIL, "%s: no El Torito boot image (boot/etfsboot.com, efisys.bin or "
+                                 "an EFI loader); --no-boot makes a data ISO", m->tree->origin);
+    dm_warn("%s: the ISO will boot under %s only: the media has no %s", m->tree->origin,
+            *bios ? "BIOS" : "UEFI", *bios ? "efisys.bin or EFI loader" : "etfsboot.com");
+    return 0;
+}
+
+/* ---- the output file: a temporary beside it, renamed into place when complete ---- */
+
+struct out_file {
+    char *final, *temp;
+    int fd;
+};
+
+static int out_begin(struct out_file *o, const char *path, int force)
+{
+    struct stat st;
+    o->fd = -1;
+    if (!force && lstat(path, &st) == 0)
+        return dm_error(DM_REFUSED, "%s: exists (--force replaces it)", path);
+    char *copy = strdup(path), *dir = copy ? dirname(copy) : NULL;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    if (!dir || asprintf(&o->temp, "%s/.%s.dartmk-XXXXXX", dir, base) < 0) {
+        free(copy);
+        o->temp = NULL;
+        return dm_error(DM_FAIL, "out of memory");
+    }
+    free(copy);
+    o->final = strdup(path);
+    o->fd = mkstemp(o->temp);
+    mode_t mask = umask(0);
+    umask(mask);
+    if (o->fd >= 0 && fchmod(o->fd, 0666 & ~mask) != 0)
+        close(o->fd), unlink(o->temp), o->fd = -1; /* mkstemp's 0600 would hide it */
+    if (o->fd < 0) {
+        int rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
+        free(o->temp), o->temp = NULL;
+        return rc;
+    }
+    return 0;
+}
+
+static int write_sha_file(const char *iso, const char *sha)
+{
+    char *path;
+    const char *base = strrchr(iso, '/') ? strrchr(iso, '/') + 1 : iso;
+    if (asprintf(&path, "%s.sha256", iso) < 0)
+        return dm_error(DM_FAIL, "out of memory");
+    FILE *f = fopen(path, "w");
+    int rc = f && fprintf(f, "%s  %s\n", sha, base) > 0 && fflush(f) == 0 && fsync(fileno(f)) == 0
+                 ? 0
+                 : dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
+    if (f && fclose(f) != 0 && rc == 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
+    if (rc)
+        unlink(path);
+    free(path);
+    return rc;
+}
+
+/* Flushes, renames into place and writes the .sha256; or removes everything. */
+static int out_end(struct out_file *o, int rc, const char *sha)
+{
+    if (rc == 0 && fsync(o->fd) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush to disk", o->final);
+    if (o->fd >= 0 && close(o->fd) != 0 && rc == 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", o->final);
+    if (rc == 0 && rename(o->temp, o->final) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot put it in place", o->final);
+    if (rc == 0)
+        rc = write_sha_file(o->final, sha);
+    if (rc && o->temp)
+        unlink(o->temp); /* a file that was at FILE before stays as it was */
+    free(o->temp), free(o->final);
+    return rc;
+}
+
+static void print_result(const struct iso_cli *c, const char *label, uint64_t bytes,
+                         const char *sha, int bios, int uefi, const struct dm_recovery *rt)
+{
+    if (!c->json) {
+        printf("%s  %s\n", sha, c->output);
+        dm_info("wrote %s (%.1f MiB, label %s, boots under %s)", c->output,
+                (double)bytes / 1048576.0, label,
+                bios && uefi ? "BIOS and UEFI" : bios ? "BIOS" : uefi ? "UEFI" : "nothing");
+        return;
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "iso", json_object_new_string(c->output));
+    json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
+    json_object_object_add(o, "sha256", json_object_new_string(sha));
+    json_object_object_add(o, "label", json_object_new_string(label));
+    json_object_object_add(o, "bios", json_object_new_boolean(bios));
+    json_object_object_add(o, "uefi", json_object_new_boolean(uefi));
+    json_object_object_add(o, "efisys_generated", json_object_new_boolean(rt->efisys_made));
+    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+}
+
+static int master(struct iso_cli *c, struct dm_media *m, const struct dm_build_plan *p,
+                  const struct dm_recipe *r, const char *source, const char *label)
+{
+    struct dm_recovery *rt = NULL;
+    struct out_file out = {0};
+    char sha[DM_SHA256_HEX] = "";
+    uint64_t bytes = 0;
+    int bios, uefi;
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    int rc = boot_ways(m, c, &bios, &uefi);
+    if (rc == 0)
+        rc = dm_recovery_open(m, p, r, source, c->no_boot ? 0 : DM_RECOVERY_EL_TORITO, &rt);
+    if (rc == 0)
+        rc = out_begin(&out, c->output, c->force);
+    if (rc == 0) {
+        struct dm_iso_opts o = {.label = label,
+                                .etfsboot = bios ? rt->etfsboot : NULL,
+                                .efisys = uefi ? rt->efisys : NULL,
+                                .time = sde && *sde ? p->built : -1};
+        rc = dm_iso_write(rt->tree, &o, out.fd, &bytes, sha);
+    }
+    if (out.final || out.temp)
+        rc = out_end(&out, rc, sha);
+    if (rc == 0)
+        print_result(c, label, bytes, sha, bios, uefi, rt);
+    dm_recovery_free(rt);
+    return rc;
+}
+
+static int run(struct iso_cli *c, const struct dm_recipe *r, const char *source)
+{
+    char label[DM_ISO_LABEL_MAX + 1];
+    struct dm_build_plan p;
+    struct dm_media *m = NULL;
+    int rc = check_args(c, label);
+    if (rc)
+        return rc;
+    rc = dm_build_plan(r, &p);
+    if (rc == 0 && c->b.print)
+        dm_recipe_print(r, stdout);
+    if (rc == 0 && !c->b.print)
+        rc = dm_media_open(source, p.image_index, &m);
+    if (rc == 0 && m)
+        rc = dm_build_check_media(m, &p);
+    if (rc == 0 && m)
+        rc = master(c, m, &p, r, source, label);
+    dm_media_close(m);
+    dm_build_plan_free(&p);
+    return rc;
+}
+
+int dm_cmd_iso(const struct dm_cmd *cmd, int argc, char **argv)
+{
+    struct iso_cli c = {.cmd = cmd, .output = "recovery.iso", .label = "DART_RECOVERY"};
+    struct dm_common common;
+    struct dm_recipe r = {0};
+    int first;
+    struct option *longopts = dm_build_cli_longopts(own_options);
+    int rc = longopts ? dm_parse_options(cmd, argc, argv, "o:", longopts, iso_option, &c,
+                                         &common, &first)
+                      : dm_error(DM_FAIL, "out of memory");
+    free(longopts);
+    c.json = common.json;
+    if (rc == 0 && !c.b.print && argc - first != 1)
+        rc = dm_usage_error(cmd, argc == first ? "no SOURCE given" : "one SOURCE at a time");
+    if (rc == 0)
+        rc = dm_build_cli_recipe(&c.b, &r);
+    if (rc == 0)
+        rc = run(&c, &r, first < argc ? argv[first] : NULL);
+    dm_recipe_free(&r);
+    dm_build_cli_free(&c.b);
+    return rc == DM_PARSE_HELP ? DM_OK : rc;
+}
