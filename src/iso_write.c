@@ -246,6 +246,9 @@ static int make_opts(const struct dm_iso_opts *o, IsoWriteOpts **out)
     iso_write_opts_set_joliet(w, 1);
     iso_write_opts_set_joliet_longer_paths(w, 1);
     iso_write_opts_set_joliet_long_names(w, 1);
+    /* Joliet names as Windows writes them: "bootmgr", not "bootmgr.;1". */
+    iso_write_opts_set_omit_version_numbers(w, 2);
+    iso_write_opts_set_no_force_dots(w, 2);
     iso_write_opts_set_rockridge(w, 1);
     iso_write_opts_set_allow_deep_paths(w, 1);
     iso_write_opts_set_always_gmt(w, 1);

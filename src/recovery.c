@@ -213,7 +213,8 @@ static char *folder(struct dm_tree *t, const struct dm_media *m, const char *dir
             memcpy(out, e->path, strlen(out)); /* same length: only the case differs */
         int known = e != NULL;
         for (int i = 0; !known && i < 8 && added[i]; i++)
-            known = strcmp(added[i], out) == 0;
+            if (strcasecmp(added[i], out) == 0) /* one folder, whatever the case asked */
+                memcpy(out, added[i], strlen(out)), known = 1;
         for (int i = 0; !known && i < 8; i++)
             if (!added[i]) {
                 added[i] = strdup(out);
@@ -231,9 +232,9 @@ static char *folder(struct dm_tree *t, const struct dm_media *m, const char *dir
 static int role_file(struct dm_tree *t, const struct dm_media *m, enum dm_role role,
                      const char *dir, const char *name, char **added, int64_t mtime, char **path)
 {
-    char *d = folder(t, m, dir, added, mtime);
+    char *d = dir ? folder(t, m, dir, added, mtime) : strdup("");
     struct item it = {.kind = ITEM_ROLE, .role = role};
-    if (!d || asprintf(path, "%s/%s", d, name) < 0) {
+    if (!d || asprintf(path, "%s%s%s", d, dir ? "/" : "", name) < 0) {
         free(d);
         *path = NULL;
         return dm_error(DM_FAIL, "out of memory");
@@ -293,10 +294,35 @@ static int make_efisys(struct dm_recovery *rt, struct dm_media *m, int64_t now)
     return rc;
 }
 
-static int add_el_torito(struct dm_tree *t, struct dm_recovery *rt, struct dm_media *m,
-                         int64_t now)
+/* A bare boot.wim: the boot files the media would hold come out of it, to where an install
+ * DVD has them. */
+static int add_wim_boot_files(struct dm_tree *t, struct dm_media *m, char **added, int64_t now)
 {
-    char *added[8] = {0}, *path = NULL;
+    static const enum dm_role roles[] = {DM_ROLE_BOOTMGR, DM_ROLE_BCD, DM_ROLE_BOOT_SDI,
+                                         DM_ROLE_EFI_LOADER, DM_ROLE_EFI_BCD};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof roles / sizeof *roles; i++) {
+        if (m->files[roles[i]].where != DM_IN_WIM)
+            continue;
+        const char *where = roles[i] != DM_ROLE_EFI_LOADER ? dm_role_media_path(roles[i])
+                            : m->arch == DM_ARCH_X86       ? "efi/boot/bootia32.efi"
+                            : m->arch == DM_ARCH_ARM64     ? "efi/boot/bootaa64.efi"
+                                                           : "efi/boot/bootx64.efi";
+        char *dir = strdup(where), *slash = dir ? strrchr(dir, '/') : NULL, *path = NULL;
+        if (slash)
+            *slash = '\0';
+        rc = dir ? role_file(t, m, roles[i], slash ? dir : NULL, slash ? slash + 1 : dir, added,
+                             now, &path)
+                 : dm_error(DM_FAIL, "out of memory");
+        free(path), free(dir);
+    }
+    return rc;
+}
+
+static int add_el_torito(struct dm_tree *t, struct dm_recovery *rt, struct dm_media *m,
+                         char **added, int64_t now)
+{
+    char *path = NULL;
     int rc = 0;
     const struct dm_bootfile *etfs = &m->files[DM_ROLE_ETFSBOOT], *efi = &m->files[DM_ROLE_EFISYS];
     if (etfs->where == DM_ON_MEDIA)
@@ -321,8 +347,6 @@ static int add_el_torito(struct dm_tree *t, struct dm_recovery *rt, struct dm_me
         rt->efisys = path, path = NULL, rt->efisys_made = 1;
         free(d);
     }
-    for (int i = 0; i < 8; i++)
-        free(added[i]);
     return rc;
 }
 
@@ -341,8 +365,13 @@ int dm_recovery_open(struct dm_media *m, const struct dm_build_plan *p, const st
         rc = add_media(t, rt, m, p);
     if (rc == 0 && p->customise)
         rc = add_staged(t, rt, DM_MANIFEST_NAME, DM_MANIFEST_NAME, p->built);
+    char *added[8] = {0};
+    if (rc == 0 && m->layout == DM_LAYOUT_WIM)
+        rc = add_wim_boot_files(t, m, added, p->built);
     if (rc == 0 && (flags & DM_RECOVERY_EL_TORITO))
-        rc = add_el_torito(t, rt, m, p->built);
+        rc = add_el_torito(t, rt, m, added, p->built);
+    for (int i = 0; i < 8; i++)
+        free(added[i]);
     if (rt)
         rt->tree = t;
     if (rc == 0) {
