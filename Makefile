@@ -2,7 +2,7 @@
 PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
-PKGS     := libisofs-1 libudfread wimlib json-c libxml-2.0 inih libmspack libcrypto
+PKGS     := libisofs-1 libburn-1 libudfread wimlib json-c libxml-2.0 inih libmspack libcrypto
 # One query per package: wimlib's .pc names private dependencies (ntfs-3g, fuse) whose .pc files
 # Debian does not install, which would fail a combined query.
 PKG_CFLAGS := $(foreach p,$(PKGS),$(shell pkg-config --cflags $(p) 2>/dev/null))
@@ -115,6 +115,7 @@ bench: deps
 	$(MAKE) all tools fixtures $(SAMPLE_GENDATA)
 	MKFAT=$(CURDIR)/$(BUILD)/tests/tools/mkfat scripts/bench
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-build
+	DARTMK=$(CURDIR)/$(BIN) scripts/bench-iso
 
 include tests/fixtures/fixtures.mk
 include tests/fixtures/samples.mk
@@ -141,7 +142,7 @@ asan: deps
 	    LDFLAGS='-fsanitize=address,undefined' all unit tools
 	CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 DARTMK=$(CURDIR)/build-asan/dartmk \
 	    FIXTURES=$(CURDIR)/build/fixtures TOOLS=$(CURDIR)/build-asan/tests/tools prove --timer --exec 'tests/lib/exec' \
-	    $(patsubst build/%,build-asan/%,$(filter-out tests/cli/memcheck.t tests/cli/build-memcheck.t,$(TESTS)))
+	    $(patsubst build/%,build-asan/%,$(filter-out tests/cli/memcheck.t tests/cli/build-memcheck.t tests/cli/burn-memcheck.t,$(TESTS)))
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -87,6 +87,7 @@ struct dm_build_plan {
     int expire_days; /* 0: no time limit */
     int64_t built;   /* SOURCE_DATE_EPOCH or now */
     char *staging;   /* a private folder under $TMPDIR (expanded cabinets), removed by free */
+    int staging_guard; /* its cleanup registration + 1 (0: none) */
 };
 
 /* Checks a recipe and makes the plan (nothing is written). Usage errors (bad numbers, bad

@@ -9,6 +9,7 @@
  *   DaRT\DartConfig.ini, DaRT\RemoteMessage.txt, DaRT\dartexpire.exe, DaRT\dartmk-manifest.json
  *   Windows\System32\startnet.cmd, Windows\System32\winpeshl.ini */
 #include "build_internal.h"
+#include "cleanup.h"
 #include "expiry.h"
 #include "launcher.h"
 #include "report.h"
@@ -32,6 +33,7 @@ struct image {
     const char **drivers;
     size_t ndrivers;
     char expires[DM_EXPIRY_TEXT];
+    int guard; /* the staging folder's cleanup registration + 1 */
 };
 
 static char *own(struct image *im, char *s)
@@ -238,6 +240,7 @@ static int staging(struct image *im)
         im->gen = NULL;
         return rc;
     }
+    im->guard = dm_cleanup_register(im->gen, 1) + 1;
     return 0;
 }
 
@@ -245,6 +248,7 @@ static void image_free(struct image *im)
 {
     if (im->gen)
         dm_remove_tree(im->gen);
+    dm_cleanup_forget(im->guard - 1);
     for (size_t i = 0; i < im->nowned; i++)
         free(im->owned[i]);
     free(im->owned), free(im->adds), free(im->tools), free(im->drivers);

@@ -4,6 +4,7 @@
 #include "build.h"
 #include "build_internal.h"
 #include "cab.h"
+#include "cleanup.h"
 #include "cli.h"
 #include "expiry.h"
 #include "report.h"
@@ -114,6 +115,7 @@ static int staging_dir(struct dm_build_plan *p)
         p->staging = NULL;
         return rc;
     }
+    p->staging_guard = dm_cleanup_register(p->staging, 1) + 1;
     return 0;
 }
 
@@ -398,6 +400,7 @@ void dm_build_plan_free(struct dm_build_plan *p)
         free(p->files[i].host), free(p->files[i].dest);
     if (p->staging)
         dm_remove_tree(p->staging);
+    dm_cleanup_forget(p->staging_guard - 1);
     free(p->staging), free(p->tools), free(p->drivers), free(p->files);
     free(p->remote_message), free(p->debuggers);
     memset(p, 0, sizeof *p);

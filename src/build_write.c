@@ -4,6 +4,7 @@
 #include "build_internal.h"
 #include "progress.h"
 #include "report.h"
+#include "cleanup.h"
 #include "copy.h"
 #include "sha256.h"
 
@@ -27,7 +28,7 @@ struct made {
 
 struct outdir {
     const char *root;
-    int fd, made_root;
+    int fd, made_root, guard;
     struct made *made;
     size_t nmade;
 };
@@ -103,6 +104,7 @@ static int out_open(struct outdir *o, const char *root, const char *source, int 
         return dm_error_errno(DM_FAIL, errno, "%s: cannot make the folder", root);
     } else {
         o->made_root = 1;
+        o->guard = dm_cleanup_register(root, 1) + 1; /* an interrupted build leaves nothing */
     }
     o->fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     return o->fd >= 0 ? 0 : dm_error_errno(DM_FAIL, errno, "%s: cannot open", root);
@@ -157,6 +159,7 @@ static void out_abort(struct outdir *o)
 
 static void out_free(struct outdir *o)
 {
+    dm_cleanup_forget(o->guard - 1);
     for (size_t i = 0; i < o->nmade; i++)
         free(o->made[i].path);
     free(o->made);

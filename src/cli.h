@@ -59,6 +59,10 @@ extern const int dm_command_count;
 int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv);
 int dm_cmd_build(const struct dm_cmd *cmd, int argc, char **argv);
 extern const char dm_build_help[];
+int dm_cmd_burn(const struct dm_cmd *cmd, int argc, char **argv);
+extern const char dm_burn_help[];
+int dm_cmd_devices(const struct dm_cmd *cmd, int argc, char **argv);
+extern const char dm_devices_help[];
 int dm_cmd_iso(const struct dm_cmd *cmd, int argc, char **argv);
 extern const char dm_iso_help[];
 

@@ -2,6 +2,8 @@
  * ISO (BIOS and UEFI El Torito), mastered with libisofs straight from the source. */
 #include "build_cli.h"
 #include "build_internal.h"
+#include "cleanup.h"
+#include "copy.h"
 #include "iso.h"
 #include "recovery.h"
 #include "report.h"
@@ -107,73 +109,113 @@ static int boot_ways(const struct dm_media *m, const struct iso_cli *c, int *bio
     return 0;
 }
 
-/* ---- the output file: a temporary beside it, renamed into place when complete ---- */
+/* ---- the output: temporaries beside it, renamed into place when complete ---- */
 
 struct out_file {
-    char *final, *temp;
-    int fd;
+    char *final, *temp, *sha_temp;
+    int fd, guard, sha_guard; /* cleanup registrations of the temporaries */
 };
+
+/* A temporary file ".BASE.dartmk-XXXXXX" in the folder of `path`, readable like a new file. */
+static int temp_beside(const char *path, char **temp, int *guard)
+{
+    char *copy = strdup(path), *dir = copy ? dirname(copy) : NULL;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    int n = dir ? asprintf(temp, "%s/.%s.dartmk-XXXXXX", dir, base) : -1;
+    free(copy);
+    if (n < 0)
+        return *temp = NULL, -1;
+    int fd = mkstemp(*temp);
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fd >= 0 && fchmod(fd, 0666 & ~mask) != 0) /* mkstemp's 0600 would hide it */
+        close(fd), unlink(*temp), fd = -1;
+    if (fd < 0)
+        return free(*temp), *temp = NULL, -1;
+    *guard = dm_cleanup_register(*temp, 0);
+    return fd;
+}
 
 static int out_begin(struct out_file *o, const char *path, int force)
 {
     struct stat st;
-    o->fd = -1;
-    if (!force && lstat(path, &st) == 0)
-        return dm_error(DM_REFUSED, "%s: exists (--force replaces it)", path);
-    char *copy = strdup(path), *dir = copy ? dirname(copy) : NULL;
-    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    if (!dir || asprintf(&o->temp, "%s/.%s.dartmk-XXXXXX", dir, base) < 0) {
-        free(copy);
-        o->temp = NULL;
+    *o = (struct out_file){.fd = -1, .guard = -1, .sha_guard = -1};
+    char *sha_path = NULL;
+    int exists = lstat(path, &st) == 0;
+    if (exists && !S_ISREG(st.st_mode))
+        return dm_error(DM_REFUSED, "%s: exists and is not a regular file; an ISO is written "
+                                    "only as a file (use dartmk burn for drives)", path);
+    if (asprintf(&sha_path, "%s.sha256", path) < 0)
         return dm_error(DM_FAIL, "out of memory");
-    }
-    free(copy);
-    o->final = strdup(path);
-    o->fd = mkstemp(o->temp);
-    mode_t mask = umask(0);
-    umask(mask);
-    if (o->fd >= 0 && fchmod(o->fd, 0666 & ~mask) != 0)
-        close(o->fd), unlink(o->temp), o->fd = -1; /* mkstemp's 0600 would hide it */
-    if (o->fd < 0) {
-        int rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
-        free(o->temp), o->temp = NULL;
-        return rc;
-    }
-    return 0;
+    int bad_sha = lstat(sha_path, &st) == 0 && !S_ISREG(st.st_mode);
+    if (bad_sha)
+        dm_error(DM_REFUSED, "%s: exists and is not a regular file (the ISO's checksum goes "
+                             "there)", sha_path);
+    free(sha_path);
+    if (bad_sha)
+        return DM_REFUSED;
+    if (exists && !force)
+        return dm_error(DM_REFUSED, "%s: exists (--force replaces it)", path);
+    if (!(o->final = strdup(path)))
+        return dm_error(DM_FAIL, "out of memory");
+    o->fd = temp_beside(path, &o->temp, &o->guard);
+    return o->fd >= 0 ? 0 : dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
 }
 
-static int write_sha_file(const char *iso, const char *sha)
+/* The .sha256 beside the ISO, written to its temporary and flushed. */
+static int write_sha_temp(struct out_file *o, const char *sha)
 {
     char *path;
-    const char *base = strrchr(iso, '/') ? strrchr(iso, '/') + 1 : iso;
-    if (asprintf(&path, "%s.sha256", iso) < 0)
+    const char *base = strrchr(o->final, '/') ? strrchr(o->final, '/') + 1 : o->final;
+    if (asprintf(&path, "%s.sha256", o->final) < 0)
         return dm_error(DM_FAIL, "out of memory");
-    FILE *f = fopen(path, "w");
-    int rc = f && fprintf(f, "%s  %s\n", sha, base) > 0 && fflush(f) == 0 && fsync(fileno(f)) == 0
-                 ? 0
-                 : dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
-    if (f && fclose(f) != 0 && rc == 0)
+    int fd = temp_beside(path, &o->sha_temp, &o->sha_guard), rc = 0;
+    char line[DM_SHA256_HEX + 4096];
+    int n = snprintf(line, sizeof line, "%s  %s\n", sha, base);
+    if (fd < 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
-    if (rc)
-        unlink(path);
+    else if ((rc = dm_write_all(fd, line, (size_t)n, path)) == 0 && fsync(fd) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush to disk", path);
+    if (fd >= 0 && close(fd) != 0 && rc == 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
     free(path);
     return rc;
 }
 
-/* Flushes, renames into place and writes the .sha256; or removes everything. */
+static void sync_folder(const char *path)
+{
+    char *copy = strdup(path);
+    int fd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (fd >= 0)
+        fsync(fd), close(fd);
+    free(copy);
+}
+
+/* Flushes both files, then renames them into place; on failure removes the temporaries (a
+ * file that was at FILE before stays as it was). */
 static int out_end(struct out_file *o, int rc, const char *sha)
 {
+    char *sha_final = NULL;
     if (rc == 0 && fsync(o->fd) != 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush to disk", o->final);
     if (o->fd >= 0 && close(o->fd) != 0 && rc == 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", o->final);
+    if (rc == 0)
+        rc = write_sha_temp(o, sha);
+    if (rc == 0 && asprintf(&sha_final, "%s.sha256", o->final) < 0)
+        sha_final = NULL, rc = dm_error(DM_FAIL, "out of memory");
     if (rc == 0 && rename(o->temp, o->final) != 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot put it in place", o->final);
+    else if (rc == 0 && rename(o->sha_temp, sha_final) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot put it in place", sha_final);
     if (rc == 0)
-        rc = write_sha_file(o->final, sha);
+        sync_folder(o->final);
     if (rc && o->temp)
-        unlink(o->temp); /* a file that was at FILE before stays as it was */
-    free(o->temp), free(o->final);
+        unlink(o->temp);
+    if (rc && o->sha_temp)
+        unlink(o->sha_temp);
+    dm_cleanup_forget(o->guard), dm_cleanup_forget(o->sha_guard);
+    free(o->temp), free(o->sha_temp), free(o->final), free(sha_final);
     return rc;
 }
 
@@ -215,7 +257,8 @@ static int master(struct iso_cli *c, struct dm_media *m, const struct dm_build_p
     if (rc == 0)
         rc = out_begin(&out, c->output, c->force);
     if (rc == 0) {
-        struct dm_iso_opts o = {.label = label,
+        struct dm_iso_opts o = {.name = c->output,
+                                .label = label,
                                 .etfsboot = bios ? rt->etfsboot : NULL,
                                 .efisys = uefi ? rt->efisys : NULL,
                                 .time = sde && *sde ? p->built : -1};

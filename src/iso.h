@@ -13,6 +13,7 @@
 enum { DM_ISO_LABEL_MAX = 32 };
 
 struct dm_iso_opts {
+    const char *name;     /* the ISO's name, for messages */
     const char *label;    /* a valid label (dm_iso_label_check) */
     const char *etfsboot; /* tree path of the BIOS boot image, or NULL */
     const char *efisys;   /* tree path of the UEFI boot image, or NULL */

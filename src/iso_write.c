@@ -252,6 +252,7 @@ static int make_opts(const struct dm_iso_opts *o, IsoWriteOpts **out)
     iso_write_opts_set_rockridge(w, 1);
     iso_write_opts_set_allow_deep_paths(w, 1);
     iso_write_opts_set_always_gmt(w, 1);
+    iso_write_opts_set_dir_rec_mtime(w, 3); /* each file's own time, in ISO 9660 and Joliet */
     /* World-readable, owned by root: the same on every machine that masters it. */
     iso_write_opts_set_replace_mode(w, 2, 2, 2, 2);
     iso_write_opts_set_default_dir_mode(w, 0555);
@@ -270,7 +271,8 @@ static int make_opts(const struct dm_iso_opts *o, IsoWriteOpts **out)
     return 0;
 }
 
-static int pump(struct burn_source *bs, int fd, uint64_t total, char sha[DM_SHA256_HEX])
+static int pump(struct burn_source *bs, int fd, const char *name, uint64_t total,
+                char sha[DM_SHA256_HEX])
 {
     unsigned char *buf = malloc(READ_CHUNK);
     struct dm_sha256 *h = dm_sha256_new();
@@ -285,7 +287,7 @@ static int pump(struct burn_source *bs, int fd, uint64_t total, char sha[DM_SHA2
             rc = DM_FAIL; /* the stream that failed said why */
             break;
         }
-        rc = dm_write_all(fd, buf, (size_t)got, "the ISO image");
+        rc = dm_write_all(fd, buf, (size_t)got, name);
         dm_sha256_update(h, buf, (size_t)got);
         done += (uint64_t)got;
         dm_progress_update(&progress, done);
@@ -316,7 +318,7 @@ int dm_iso_write(struct dm_tree *t, const struct dm_iso_opts *o, int fd, uint64_
     }
     if (rc == 0) {
         *bytes = (uint64_t)bs->get_size(bs);
-        rc = pump(bs, fd, *bytes, sha);
+        rc = pump(bs, fd, o->name, *bytes, sha);
         if (rc == 0 && failed)
             rc = DM_FAIL;
     }

@@ -3,6 +3,7 @@
  * efisys.bin), or a boot file inside boot.wim. */
 #include "recovery.h"
 #include "build_internal.h"
+#include "cleanup.h"
 #include "copy.h"
 #include "fat/fat.h"
 #include "report.h"
@@ -97,8 +98,10 @@ static int make_staging(struct dm_recovery *rt)
         rt->staging = NULL;
         return dm_error(DM_FAIL, "out of memory");
     }
-    if (mkdtemp(rt->staging))
+    if (mkdtemp(rt->staging)) {
+        rt->guard = dm_cleanup_register(rt->staging, 1);
         return 0;
+    }
     int rc = dm_error_errno(DM_FAIL, errno, "%s: cannot make a staging folder", rt->staging);
     free(rt->staging);
     rt->staging = NULL;
@@ -354,6 +357,8 @@ int dm_recovery_open(struct dm_media *m, const struct dm_build_plan *p, const st
                      const char *source, int flags, struct dm_recovery **out)
 {
     struct dm_recovery *rt = calloc(1, sizeof *rt);
+    if (rt)
+        rt->guard = -1;
     struct dm_tree *t = dm_tree_new(&overlay_ops, m, m->tree->origin);
     char sha[DM_SHA256_HEX];
     int rc = rt && t ? make_staging(rt) : dm_error(DM_FAIL, "out of memory");
@@ -392,6 +397,7 @@ void dm_recovery_free(struct dm_recovery *rt)
     dm_tree_free(rt->tree);
     if (rt->staging)
         dm_remove_tree(rt->staging);
+    dm_cleanup_forget(rt->guard);
     free(rt->staging);
     free(rt->etfsboot);
     free(rt->efisys);

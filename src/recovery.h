@@ -19,6 +19,7 @@ struct dm_recovery {
     char *efisys;
     int efisys_made;      /* efisys was generated from the EFI loader */
     char *staging;        /* private folder under $TMPDIR, removed by dm_recovery_free */
+    int guard;            /* its cleanup registration (a signal removes it too) */
 };
 
 /* Builds the recovery tree of media `m` for plan `p` (customising boot.wim into the staging
