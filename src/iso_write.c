@@ -16,7 +16,7 @@
 /* libburn's burn_source, as libisofs hands it out (libisofs.h declares it incompletely). */
 #include <libburn/libburn.h>
 
-enum { READ_CHUNK = 32 * 2048 };
+enum { READ_CHUNK = 64 * 2048 };
 
 /* ---- labels ---- */
 
@@ -50,7 +50,11 @@ struct entry_stream {
     struct dm_stream *s;
     ino_t ino;
     int *failed;
+    uint8_t *buf; /* read ahead: libisofs asks for 2 KiB at a time */
+    size_t len, pos;
 };
+
+enum { READ_AHEAD = 256 << 10 };
 
 static int es_open(IsoStream *st)
 {
@@ -63,6 +67,8 @@ static int es_close(IsoStream *st)
     struct entry_stream *d = st->data;
     int rc = d->s ? dm_stream_close(d->s) : 0;
     d->s = NULL;
+    free(d->buf);
+    d->buf = NULL, d->len = d->pos = 0;
     return rc == 0 ? 1 : (*d->failed = 1, (int)ISO_FILE_READ_ERROR);
 }
 
@@ -72,10 +78,23 @@ static off_t es_size(IsoStream *st) { return (off_t)((struct entry_stream *)st->
 static int es_read(IsoStream *st, void *buf, size_t count)
 {
     struct entry_stream *d = st->data;
-    ssize_t r = d->s ? dm_stream_read_full(d->s, buf, count) : -1;
-    if (r < 0)
-        *d->failed = 1;
-    return r < 0 ? (int)ISO_FILE_READ_ERROR : (int)r;
+    size_t done = 0;
+    if (!d->buf && !(d->buf = malloc(READ_AHEAD)))
+        return *d->failed = 1, (int)ISO_OUT_OF_MEM;
+    while (done < count) {
+        if (d->pos == d->len) {
+            ssize_t r = d->s ? dm_stream_read_full(d->s, d->buf, READ_AHEAD) : -1;
+            if (r < 0)
+                return *d->failed = 1, (int)ISO_FILE_READ_ERROR;
+            if (r == 0)
+                break;
+            d->len = (size_t)r, d->pos = 0;
+        }
+        size_t k = d->len - d->pos < count - done ? d->len - d->pos : count - done;
+        memcpy((uint8_t *)buf + done, d->buf + d->pos, k);
+        d->pos += k, done += k;
+    }
+    return (int)done;
 }
 
 static int es_repeatable(IsoStream *st)
@@ -91,7 +110,12 @@ static void es_id(IsoStream *st, unsigned int *fs_id, dev_t *dev_id, ino_t *ino_
     *ino_id = ((struct entry_stream *)st->data)->ino;
 }
 
-static void es_free(IsoStream *st) { free(st->data); }
+static void es_free(IsoStream *st)
+{
+    struct entry_stream *d = st->data;
+    free(d->buf);
+    free(d);
+}
 
 static IsoStreamIface entry_iface = {.version = 0,
                                      .type = "user",
@@ -271,32 +295,32 @@ static int make_opts(const struct dm_iso_opts *o, IsoWriteOpts **out)
     return 0;
 }
 
+/* Pulls the image from libisofs into fd; the hash of each chunk is made in a second thread
+ * while the next is read and written (two buffers take turns). */
 static int pump(struct burn_source *bs, int fd, const char *name, uint64_t total,
                 char sha[DM_SHA256_HEX])
 {
-    unsigned char *buf = malloc(READ_CHUNK);
-    struct dm_sha256 *h = dm_sha256_new();
+    unsigned char *buf[2] = {malloc(READ_CHUNK), malloc(READ_CHUNK)};
+    struct dm_sha256_bg *h = dm_sha256_bg_new();
     struct dm_progress progress;
     uint64_t done = 0;
-    int rc = buf && h ? 0 : dm_error(DM_FAIL, "out of memory");
+    int rc = buf[0] && buf[1] && h ? 0 : dm_error(DM_FAIL, "out of memory");
     dm_progress_begin(&progress, "writing the ISO", total);
-    while (rc == 0 && done < total) {
+    for (int i = 0; rc == 0 && done < total; i ^= 1) {
         int want = total - done < READ_CHUNK ? (int)(total - done) : READ_CHUNK;
-        int got = bs->read_xt ? bs->read_xt(bs, buf, want) : bs->read(bs, buf, want);
+        int got = bs->read_xt ? bs->read_xt(bs, buf[i], want) : bs->read(bs, buf[i], want);
         if (got <= 0) {
             rc = DM_FAIL; /* the stream that failed said why */
             break;
         }
-        rc = dm_write_all(fd, buf, (size_t)got, name);
-        dm_sha256_update(h, buf, (size_t)got);
+        rc = dm_write_all(fd, buf[i], (size_t)got, name);
+        dm_sha256_bg_feed(h, buf[i], (size_t)got);
         done += (uint64_t)got;
         dm_progress_update(&progress, done);
     }
     dm_progress_end(&progress);
-    if (rc == 0)
-        dm_sha256_final(h, sha), h = NULL;
-    dm_sha256_free(h);
-    free(buf);
+    dm_sha256_bg_finish(h, rc == 0 ? sha : NULL);
+    free(buf[0]), free(buf[1]);
     return rc;
 }
 

@@ -16,4 +16,13 @@ void dm_sha256_final(struct dm_sha256 *h, char hex[DM_SHA256_HEX]);
 /* Frees h without a result (on failure paths); NULL is fine. */
 void dm_sha256_free(struct dm_sha256 *h);
 
+/* The same in a second thread, so that hashing overlaps reading and writing: feed() waits for
+ * the previous block to be hashed, then hashes this one in the background — the caller must
+ * leave those bytes alone until its next feed() or finish(). NULL when out of memory. */
+struct dm_sha256_bg;
+struct dm_sha256_bg *dm_sha256_bg_new(void);
+void dm_sha256_bg_feed(struct dm_sha256_bg *b, const void *p, size_t n);
+/* Waits for the last block and writes the digest (hex may be NULL on failure paths); frees b. */
+void dm_sha256_bg_finish(struct dm_sha256_bg *b, char hex[DM_SHA256_HEX]);
+
 #endif
