@@ -69,3 +69,18 @@ int dm_build_cli_recipe(struct dm_build_cli *c, struct dm_recipe *r)
 }
 
 void dm_build_cli_free(struct dm_build_cli *c) { dm_recipe_free(&c->recipe); }
+
+int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const struct option *own,
+                       dm_option_fn fn, void *ctx, struct dm_build_cli *b,
+                       struct dm_common *common, struct dm_recipe *r, const char **source)
+{
+    int first = argc;
+    struct option *longopts = dm_build_cli_longopts(own);
+    int rc = longopts ? dm_parse_options(cmd, argc, argv, "o:", longopts, fn, ctx, common, &first)
+                      : dm_error(DM_FAIL, "out of memory");
+    free(longopts);
+    if (rc == 0 && !b->print && argc - first != 1)
+        rc = dm_usage_error(cmd, argc == first ? "no SOURCE given" : "one SOURCE at a time");
+    *source = first < argc ? argv[first] : NULL;
+    return rc ? rc : dm_build_cli_recipe(b, r);
+}

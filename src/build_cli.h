@@ -27,6 +27,12 @@ int dm_build_cli_option(struct dm_build_cli *c, int opt, const char *arg);
  * code after one line; r is to be freed with dm_recipe_free either way. */
 int dm_build_cli_recipe(struct dm_build_cli *c, struct dm_recipe *r);
 void dm_build_cli_free(struct dm_build_cli *c);
+/* A writing command's whole command line: its own options (fn, ctx; -o takes a value) and the
+ * build options into b, one SOURCE operand unless --print-recipe, and the effective recipe into
+ * r (to be freed either way). Returns 0, DM_PARSE_HELP after the help, or an exit code. */
+int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const struct option *own,
+                       dm_option_fn fn, void *ctx, struct dm_build_cli *b,
+                       struct dm_common *common, struct dm_recipe *r, const char **source);
 
 /* The build options' help, for the commands that take them. */
 #define DM_BUILD_OPTIONS_HELP                                                                      \

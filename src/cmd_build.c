@@ -148,22 +148,15 @@ static int build(struct build_cli *c, const struct dm_recipe *r, const char *sou
 int dm_cmd_build(const struct dm_cmd *cmd, int argc, char **argv)
 {
     struct build_cli c = {.cmd = cmd};
-    struct dm_common common;
+    struct dm_common common = {0};
     struct dm_recipe r = {0};
-    int first;
-    struct option *longopts = dm_build_cli_longopts(own_options);
-    int rc = longopts ? dm_parse_options(cmd, argc, argv, "o:", longopts, build_option, &c,
-                                         &common, &first)
-                      : dm_error(DM_FAIL, "out of memory");
-    free(longopts);
-    if (rc == 0 && !c.b.print && argc - first != 1)
-        rc = dm_usage_error(cmd, argc == first ? "no SOURCE given" : "one SOURCE at a time");
+    const char *source;
+    int rc = dm_build_cli_parse(cmd, argc, argv, own_options, build_option, &c, &c.b, &common, &r,
+                                &source);
     if (rc == 0 && !c.b.print && !c.output)
         rc = dm_usage_error(cmd, "no output folder given (-o DIR)");
     if (rc == 0)
-        rc = dm_build_cli_recipe(&c.b, &r);
-    if (rc == 0)
-        rc = build(&c, &r, first < argc ? argv[first] : NULL, common.json);
+        rc = build(&c, &r, source, common.json);
     dm_recipe_free(&r);
     dm_build_cli_free(&c.b);
     return rc == DM_PARSE_HELP ? DM_OK : rc;

@@ -297,21 +297,14 @@ static int run(struct iso_cli *c, const struct dm_recipe *r, const char *source)
 int dm_cmd_iso(const struct dm_cmd *cmd, int argc, char **argv)
 {
     struct iso_cli c = {.cmd = cmd, .output = "recovery.iso", .label = "DART_RECOVERY"};
-    struct dm_common common;
+    struct dm_common common = {0};
     struct dm_recipe r = {0};
-    int first;
-    struct option *longopts = dm_build_cli_longopts(own_options);
-    int rc = longopts ? dm_parse_options(cmd, argc, argv, "o:", longopts, iso_option, &c,
-                                         &common, &first)
-                      : dm_error(DM_FAIL, "out of memory");
-    free(longopts);
+    const char *source;
+    int rc = dm_build_cli_parse(cmd, argc, argv, own_options, iso_option, &c, &c.b, &common, &r,
+                                &source);
     c.json = common.json;
-    if (rc == 0 && !c.b.print && argc - first != 1)
-        rc = dm_usage_error(cmd, argc == first ? "no SOURCE given" : "one SOURCE at a time");
     if (rc == 0)
-        rc = dm_build_cli_recipe(&c.b, &r);
-    if (rc == 0)
-        rc = run(&c, &r, first < argc ? argv[first] : NULL);
+        rc = run(&c, &r, source);
     dm_recipe_free(&r);
     dm_build_cli_free(&c.b);
     return rc == DM_PARSE_HELP ? DM_OK : rc;
