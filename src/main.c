@@ -56,10 +56,7 @@ const struct dm_cmd dm_commands[] = {
      NULL},
     {"devices", "list removable disks (and optical recorders) you can write to",
      dm_devices_help, dm_cmd_devices},
-    {"verify", "check written media against its manifest",
-     UNBUILT_HELP("verify TARGET [--json]", "Checks every file against the manifest.",
-                  "verify /dev/sdb"),
-     NULL},
+    {"verify", "check written media against its manifest", dm_verify_help, dm_cmd_verify},
 };
 const int dm_command_count = sizeof dm_commands / sizeof dm_commands[0];
 
