@@ -8,6 +8,7 @@
 #ifndef DARTMK_BUILD_H
 #define DARTMK_BUILD_H
 
+#include "cleanup.h"
 #include "media.h"
 
 #include <stddef.h>
@@ -86,8 +87,7 @@ struct dm_build_plan {
     size_t nfiles;
     int expire_days; /* 0: no time limit */
     int64_t built;   /* SOURCE_DATE_EPOCH or now */
-    char *staging;   /* a private folder under $TMPDIR (expanded cabinets), removed by free */
-    int staging_guard; /* its cleanup registration + 1 (0: none) */
+    struct dm_staging staging; /* expanded cabinets; removed by dm_build_plan_free */
 };
 
 /* Checks a recipe and makes the plan (nothing is written). Usage errors (bad numbers, bad

@@ -1,6 +1,7 @@
 /* build_cli.c — parsing the build options into a recipe (paths made absolute) and merging it
  * with a recipe file. */
 #include "build_cli.h"
+#include "build_internal.h"
 #include "report.h"
 
 #include <stdlib.h>
@@ -83,4 +84,18 @@ int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const st
         rc = dm_usage_error(cmd, argc == first ? "no SOURCE given" : "one SOURCE at a time");
     *source = first < argc ? argv[first] : NULL;
     return rc ? rc : dm_build_cli_recipe(b, r);
+}
+
+int dm_build_cli_prepare(const struct dm_build_cli *b, const struct dm_recipe *r,
+                         const char *source, struct dm_build_plan *p, struct dm_media **m)
+{
+    *m = NULL;
+    int rc = dm_build_plan(r, p);
+    if (rc == 0 && b->print) {
+        dm_recipe_print(r, stdout);
+        return 0;
+    }
+    if (rc == 0)
+        rc = dm_media_open(source, p->image_index, m);
+    return rc ? rc : dm_build_check_media(*m, p);
 }

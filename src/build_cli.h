@@ -34,6 +34,12 @@ int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const st
                        dm_option_fn fn, void *ctx, struct dm_build_cli *b,
                        struct dm_common *common, struct dm_recipe *r, const char **source);
 
+/* After parsing: checks the recipe into p (to be freed with dm_build_plan_free either way);
+ * with --print-recipe prints it and stops (*m stays NULL); else opens SOURCE into *m and checks
+ * the media can take the plan. Returns 0 or an exit code after one line. */
+int dm_build_cli_prepare(const struct dm_build_cli *b, const struct dm_recipe *r,
+                         const char *source, struct dm_build_plan *p, struct dm_media **m);
+
 /* The build options' help, for the commands that take them. */
 #define DM_BUILD_OPTIONS_HELP                                                                      \
     "Build options (as `dartmk build`; see `dartmk build --help`):\n"                             \

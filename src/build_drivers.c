@@ -37,17 +37,6 @@ int dm_read_text_file(const char *path, size_t max, char **out)
     return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)ftw;
-    return (flag == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-int dm_remove_tree(const char *path)
-{
-    return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
-}
-
 /* ---- wireless drivers ---- */
 
 /* The first INF_SCAN_MAX bytes of an INF as lower-case ASCII text (UTF-16LE INFs, common, keep

@@ -24,7 +24,7 @@
 
 /* Everything one customisation allocates, freed together. */
 struct image {
-    char *gen;                /* the staging folder */
+    struct dm_staging gen;    /* the staging folder */
     struct dm_wim_add *adds;  /* what dm_wim_add gets */
     size_t nadds;
     char **owned;             /* strings to free */
@@ -33,7 +33,6 @@ struct image {
     const char **drivers;
     size_t ndrivers;
     char expires[DM_EXPIRY_TEXT];
-    int guard; /* the staging folder's cleanup registration + 1 */
 };
 
 static char *own(struct image *im, char *s)
@@ -84,7 +83,7 @@ static int add(struct image *im, const char *host, const char *target)
 /* Writes a generated file into the staging folder and adds it at `target`. */
 static int add_text(struct image *im, const char *name, const char *text, const char *target)
 {
-    char *path = ownf(im, "%s/%s", im->gen, name);
+    char *path = ownf(im, "%s/%s", im->gen.path, name);
     FILE *f = path && text ? fopen(path, "wb") : NULL;
     if (!path || !text)
         return dm_error(DM_FAIL, "cannot generate %s: out of memory, or a name in it holds '\"' "
@@ -222,33 +221,14 @@ static int add_generated(struct image *im, const struct dm_media *m, const struc
     if (rc == 0)
         rc = add_text(im, "DartConfig.ini", own(im, dm_launcher_config(&l)), "DaRT/DartConfig.ini");
     if (rc == 0)
-        rc = add_text(im, DM_MANIFEST_NAME,
-                      json_object_to_json_string_ext(manifest, JSON_C_TO_STRING_PRETTY |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE),
+        rc = add_text(im, DM_MANIFEST_NAME, dm_manifest_text(manifest),
                       "DaRT/" DM_MANIFEST_NAME);
     return rc;
 }
 
-static int staging(struct image *im)
-{
-    const char *tmp = getenv("TMPDIR");
-    im->gen = ownf(im, "%s/dartmk-image-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!im->gen)
-        return dm_error(DM_FAIL, "out of memory");
-    if (!mkdtemp(im->gen)) {
-        int rc = dm_error_errno(DM_FAIL, errno, "%s: cannot make a staging folder", im->gen);
-        im->gen = NULL;
-        return rc;
-    }
-    im->guard = dm_cleanup_register(im->gen, 1) + 1;
-    return 0;
-}
-
 static void image_free(struct image *im)
 {
-    if (im->gen)
-        dm_remove_tree(im->gen);
-    dm_cleanup_forget(im->guard - 1);
+    dm_staging_remove(&im->gen);
     for (size_t i = 0; i < im->nowned; i++)
         free(im->owned[i]);
     free(im->owned), free(im->adds), free(im->tools), free(im->drivers);
@@ -262,7 +242,7 @@ int dm_build_image(const struct dm_media *m, const struct dm_build_plan *p,
     json_object *manifest = dm_build_manifest(m, p, r, source, source_sha);
     if (p->expire_days)
         dm_expiry_format(dm_expiry_add_days(p->built, p->expire_days), im.expires);
-    int rc = manifest ? staging(&im) : dm_error(DM_FAIL, "out of memory");
+    int rc = manifest ? dm_staging_make(&im.gen, "image") : dm_error(DM_FAIL, "out of memory");
     if (rc == 0)
         rc = add_tools(&im, p);
     if (rc == 0)

@@ -15,8 +15,6 @@ int dm_media_entry_skipped(const struct dm_entry *e, int new_manifest);
 /* Reads a whole text file of at most `max` bytes into *out (malloc'd, NUL-terminated).
  * Returns 0 or DM_FAIL after one line naming the file. */
 int dm_read_text_file(const char *path, size_t max, char **out);
-/* Removes a folder and everything in it (symbolic links are removed, not followed). */
-int dm_remove_tree(const char *path);
 /* --driver FILE.inf|DIR: the folders and their INF files (build_drivers.c). */
 int dm_plan_drivers(struct dm_build_plan *p, const struct dm_strlist *l);
 
@@ -33,6 +31,8 @@ int dm_build_image(const struct dm_media *m, const struct dm_build_plan *p,
 json_object *dm_build_manifest(const struct dm_media *m, const struct dm_build_plan *p,
                                const struct dm_recipe *r, const char *source,
                                const char *source_sha);
+/* A manifest as the text written to files (pretty, "/" unescaped; owned by j). */
+const char *dm_manifest_text(json_object *j);
 /* The recipe as a JSON object: scalar keys as strings, lists as arrays (recipe.c). */
 json_object *dm_recipe_json(const struct dm_recipe *r);
 /* A file of dartmk's own (the expiry checkers): $DARTMK_LIBDIR, else beside the program

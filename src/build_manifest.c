@@ -112,6 +112,12 @@ char *dm_libdir_find(const char *name)
     return NULL;
 }
 
+const char *dm_manifest_text(json_object *j)
+{
+    return json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
 /* ---- reading it back ---- */
 
 enum { MANIFEST_MAX = 1 << 20 };

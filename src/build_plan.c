@@ -100,34 +100,15 @@ static int find_program(struct dm_tool *t, const char *dir, const char *shown)
                     shown, count, t->name);
 }
 
-static int staging_dir(struct dm_build_plan *p)
-{
-    if (p->staging)
-        return 0;
-    const char *tmp = getenv("TMPDIR");
-    if (asprintf(&p->staging, "%s/dartmk-build-XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
-        p->staging = NULL;
-        return dm_error(DM_FAIL, "out of memory");
-    }
-    if (!mkdtemp(p->staging)) {
-        int rc = dm_error_errno(DM_FAIL, errno, "%s: cannot make a staging folder", p->staging);
-        free(p->staging);
-        p->staging = NULL;
-        return rc;
-    }
-    p->staging_guard = dm_cleanup_register(p->staging, 1) + 1;
-    return 0;
-}
-
 /* A cabinet is expanded now, into the staging folder: a corrupt one is refused before the
  * output is touched. The tool's path becomes the expanded folder. */
 static int expand_cab(struct dm_build_plan *p, struct dm_tool *t, size_t i)
 {
     char *dest;
-    int rc = staging_dir(p);
+    int rc = dm_staging_make(&p->staging, "build");
     if (rc)
         return rc;
-    if (asprintf(&dest, "%s/cab-%zu", p->staging, i) < 0)
+    if (asprintf(&dest, "%s/cab-%zu", p->staging.path, i) < 0)
         return dm_error(DM_FAIL, "out of memory");
     if (mkdir(dest, 0755) != 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot make a folder", dest);
@@ -398,10 +379,8 @@ void dm_build_plan_free(struct dm_build_plan *p)
     }
     for (size_t i = 0; i < p->nfiles; i++)
         free(p->files[i].host), free(p->files[i].dest);
-    if (p->staging)
-        dm_remove_tree(p->staging);
-    dm_cleanup_forget(p->staging_guard - 1);
-    free(p->staging), free(p->tools), free(p->drivers), free(p->files);
+    dm_staging_remove(&p->staging);
+    free(p->tools), free(p->drivers), free(p->files);
     free(p->remote_message), free(p->debuggers);
     memset(p, 0, sizeof *p);
 }

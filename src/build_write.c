@@ -224,26 +224,12 @@ static int copy_entry(struct build *b, const struct dm_entry *e, const char *rel
 /* The SHA-256 of a file already written (boot.wim after it was changed in place). */
 static int hash_file(const char *path, uint64_t *size, char hex[DM_SHA256_HEX])
 {
-    struct dm_sha256 *h = dm_sha256_new();
-    uint8_t *buf = malloc(DM_COPY_BUF);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t r = -1;
-    *size = 0;
-    if (h && buf && fd >= 0) {
-        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        while ((r = read(fd, buf, DM_COPY_BUF)) > 0)
-            dm_sha256_update(h, buf, (size_t)r), *size += (uint64_t)r;
-    }
-    int err = errno;
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    if (r == 0) {
-        dm_sha256_final(h, hex);
-        return 0;
-    }
-    dm_sha256_free(h);
-    return dm_error_errno(DM_FAIL, err, "%s: cannot read it back", path);
+    struct dm_stream *s = NULL;
+    int rc = dm_host_stream_open(path, &s);
+    if (rc == 0)
+        rc = dm_hash_stream(s, size, hex);
+    int crc = s ? dm_stream_close(s) : 0;
+    return rc ? rc : crc;
 }
 
 /* ---- the tree ---- */
@@ -367,8 +353,7 @@ static int write_manifest(struct build *b, const struct dm_recipe *r, const char
         rc = out_create(&b->out, DM_MANIFEST_NAME, &fd);
     }
     if (rc == 0) {
-        const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *text = dm_manifest_text(j);
         char *what = NULL;
         rc = asprintf(&what, "%s/%s", b->out.root, DM_MANIFEST_NAME) < 0
                  ? dm_error(DM_FAIL, "out of memory")

@@ -5,6 +5,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,4 +112,11 @@ int dm_parse_options(const struct dm_cmd *cmd, int argc, char **argv, const char
     free(all);
     *first = optind;
     return rc;
+}
+
+void dm_print_json(struct json_object *o)
+{
+    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
 }

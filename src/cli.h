@@ -37,6 +37,10 @@ int dm_parse_options(const struct dm_cmd *cmd, int argc, char **argv, const char
 int dm_usage_error(const struct dm_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* --json: prints the command's one JSON object on stdout (pretty, "/" unescaped) and frees it. */
+struct json_object;
+void dm_print_json(struct json_object *o);
+
 /* Parses a decimal integer in [min, max]; returns 0 or -1. */
 int dm_parse_int(const char *s, long min, long max, long *out);
 

@@ -120,22 +120,14 @@ static void print_result(const struct dm_media *m, const struct dm_build_plan *p
     json_object_object_add(o, "tools", json_object_new_int((int)p->ntools));
     json_object_object_add(o, "drivers", json_object_new_int((int)p->ndrivers));
     json_object_object_add(o, "expires", p->expire_days ? json_object_new_string(expires) : NULL);
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                               JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
+    dm_print_json(o);
 }
 
 static int build(struct build_cli *c, const struct dm_recipe *r, const char *source, int json)
 {
     struct dm_build_plan p;
     struct dm_media *m = NULL;
-    int rc = dm_build_plan(r, &p);
-    if (rc == 0 && c->b.print)
-        dm_recipe_print(r, stdout);
-    if (rc == 0 && !c->b.print)
-        rc = dm_media_open(source, p.image_index, &m);
-    if (rc == 0 && m)
-        rc = dm_build_check_media(m, &p);
+    int rc = dm_build_cli_prepare(&c->b, r, source, &p, &m);
     if (rc == 0 && m)
         rc = dm_build_write(m, &p, r, source, c->output, c->force);
     if (rc == 0 && m)

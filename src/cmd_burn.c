@@ -201,9 +201,7 @@ static void print_result(const struct burn_cli *c, uint64_t bytes, const char *s
     json_object_object_add(o, "sha256", json_object_new_string(sha));
     json_object_object_add(o, "verified", json_object_new_boolean(c->verify));
     json_object_object_add(o, "blanked", json_object_new_boolean(blanked));
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                               JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
+    dm_print_json(o);
 }
 
 static int burn(const struct burn_cli *c)

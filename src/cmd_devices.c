@@ -67,9 +67,7 @@ static void print_json(const struct dm_burn_drive *list, size_t n)
     json_object *a = json_object_new_array();
     for (size_t i = 0; i < n; i++)
         json_object_array_add(a, drive_json(&list[i]));
-    puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                               JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(a);
+    dm_print_json(a);
 }
 
 static void print_text(const struct dm_burn_drive *list, size_t n)

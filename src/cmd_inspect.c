@@ -136,9 +136,7 @@ static void print_json(const struct dm_media *m, const struct limit *l)
      * expire. */
     json_object_object_add(o, "expires", l->expires ? json_object_new_string(l->text) : NULL);
     json_object_object_add(o, "expired", json_object_new_boolean(l->expired));
-    int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
-    puts(json_object_to_json_string_ext(o, flags));
-    json_object_put(o);
+    dm_print_json(o);
 }
 
 static void print_missing(const struct dm_media *m, int uefi)

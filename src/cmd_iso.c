@@ -237,9 +237,7 @@ static void print_result(const struct iso_cli *c, const char *label, uint64_t by
     json_object_object_add(o, "bios", json_object_new_boolean(bios));
     json_object_object_add(o, "uefi", json_object_new_boolean(uefi));
     json_object_object_add(o, "efisys_generated", json_object_new_boolean(rt->efisys_made));
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                               JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
+    dm_print_json(o);
 }
 
 static int master(struct iso_cli *c, struct dm_media *m, const struct dm_build_plan *p,
@@ -280,13 +278,7 @@ static int run(struct iso_cli *c, const struct dm_recipe *r, const char *source)
     int rc = check_args(c, label);
     if (rc)
         return rc;
-    rc = dm_build_plan(r, &p);
-    if (rc == 0 && c->b.print)
-        dm_recipe_print(r, stdout);
-    if (rc == 0 && !c->b.print)
-        rc = dm_media_open(source, p.image_index, &m);
-    if (rc == 0 && m)
-        rc = dm_build_check_media(m, &p);
+    rc = dm_build_cli_prepare(&c->b, r, source, &p, &m);
     if (rc == 0 && m)
         rc = master(c, m, &p, r, source, label);
     dm_media_close(m);

@@ -3,6 +3,7 @@
  * without mounting. The field check for media that "stopped booting". */
 #include "build_internal.h"
 #include "cli.h"
+#include "copy.h"
 #include "report.h"
 #include "sha256.h"
 #include "source.h"
@@ -30,6 +31,7 @@ const char dm_verify_help[] =
 struct findings {
     json_object *missing, *different, *extra;
     int files, verified;
+    char *listed; /* per tree entry: named by the manifest */
 };
 
 static int verify_option(int opt, const char *arg, void *ctx)
@@ -69,19 +71,12 @@ static int read_manifest(struct dm_tree *t, json_object **files)
 static int hash_entry(struct dm_tree *t, const struct dm_entry *e, char hex[DM_SHA256_HEX])
 {
     struct dm_stream *s = NULL;
-    struct dm_sha256 *h = dm_sha256_new();
-    static char buf[128 << 10];
-    ssize_t r = -1;
-    int rc = h ? dm_tree_open(t, e, &s) : dm_error(DM_FAIL, "out of memory");
-    while (rc == 0 && (r = dm_stream_read(s, buf, sizeof buf)) > 0)
-        dm_sha256_update(h, buf, (size_t)r);
+    uint64_t size;
+    int rc = dm_tree_open(t, e, &s);
+    if (rc == 0)
+        rc = dm_hash_stream(s, &size, hex);
     int crc = s ? dm_stream_close(s) : 0;
-    if (rc == 0 && r == 0 && crc == 0) {
-        dm_sha256_final(h, hex);
-        return 0;
-    }
-    dm_sha256_free(h);
-    return rc ? rc : crc ? crc : DM_FAIL;
+    return rc ? rc : crc;
 }
 
 /* One manifest line against the tree. */
@@ -100,6 +95,7 @@ static int check_file(struct dm_tree *t, json_object *f, struct findings *out)
         json_object_array_add(out->missing, json_object_new_string(path));
         return 0;
     }
+    out->listed[e - t->entries] = 1;
     /* A file that cannot be read is as good as different (the source said why). */
     if (e->size != (uint64_t)json_object_get_int64(js) || hash_entry(t, e, hex) != 0 ||
         strcmp(hex, json_object_get_string(jh)) != 0)
@@ -109,23 +105,12 @@ static int check_file(struct dm_tree *t, json_object *f, struct findings *out)
     return 0;
 }
 
-static int listed(json_object *files, const char *path)
-{
-    for (size_t i = 0; i < json_object_array_length(files); i++) {
-        json_object *p;
-        if (json_object_object_get_ex(json_object_array_get_idx(files, i), "path", &p) &&
-            strcasecmp(json_object_get_string(p), path) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static void find_extra(struct dm_tree *t, json_object *files, struct findings *out)
+static void find_extra(struct dm_tree *t, struct findings *out)
 {
     for (size_t i = 0; i < t->count; i++) {
         const struct dm_entry *e = &t->entries[i];
         if (e->kind == DM_ENTRY_FILE && strcasecmp(e->path, DM_MANIFEST_NAME) != 0 &&
-            !listed(files, e->path))
+            !out->listed[i])
             json_object_array_add(out->extra, json_object_new_string(e->path));
     }
 }
@@ -149,9 +134,7 @@ static int report(const char *target, struct findings *f, int json)
         json_object_object_add(o, "different", json_object_get(f->different));
         json_object_object_add(o, "extra", json_object_get(f->extra));
         json_object_object_add(o, "ok", json_object_new_boolean(ok));
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(o);
+        dm_print_json(o);
     } else {
         print_list("missing", f->missing);
         print_list("different", f->different);
@@ -167,7 +150,7 @@ int dm_cmd_verify(const struct dm_cmd *cmd, int argc, char **argv)
     struct dm_common common = {0};
     static const struct option longopts[] = {{NULL, 0, NULL, 0}};
     struct findings f = {json_object_new_array(), json_object_new_array(),
-                         json_object_new_array(), 0, 0};
+                         json_object_new_array(), 0, 0, NULL};
     struct dm_tree *t = NULL;
     json_object *files = NULL;
     enum dm_source_kind kind;
@@ -178,15 +161,18 @@ int dm_cmd_verify(const struct dm_cmd *cmd, int argc, char **argv)
         rc = dm_usage_error(cmd, argc == first ? "no TARGET given" : "one TARGET at a time");
     if (rc == 0)
         rc = dm_source_open(argv[first], &t, &kind);
+    if (rc == 0 && !(f.listed = calloc(t->count + 1, 1)))
+        rc = dm_error(DM_FAIL, "out of memory");
     if (rc == 0)
         rc = read_manifest(t, &files);
     for (size_t i = 0; rc == 0 && i < json_object_array_length(files); i++)
         rc = check_file(t, json_object_array_get_idx(files, i), &f);
     if (rc == 0) {
-        find_extra(t, files, &f);
+        find_extra(t, &f);
         rc = report(argv[first], &f, common.json);
     }
     json_object_put(files);
+    free(f.listed);
     json_object_put(f.missing), json_object_put(f.different), json_object_put(f.extra);
     dm_tree_free(t);
     return rc == DM_PARSE_HELP ? DM_OK : rc;

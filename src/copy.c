@@ -42,3 +42,22 @@ int dm_copy_stream(struct dm_stream *s, int fd, const char *what, struct dm_sha2
     free(buf);
     return rc;
 }
+
+int dm_hash_stream(struct dm_stream *s, uint64_t *size, char hex[DM_SHA256_HEX])
+{
+    uint8_t *buf = malloc(DM_COPY_BUF);
+    struct dm_sha256 *h = dm_sha256_new();
+    ssize_t r = -1;
+    *size = 0;
+    while (buf && h && (r = dm_stream_read(s, buf, DM_COPY_BUF)) > 0) {
+        dm_sha256_update(h, buf, (size_t)r);
+        *size += (uint64_t)r;
+    }
+    free(buf);
+    if (r == 0) {
+        dm_sha256_final(h, hex);
+        return 0;
+    }
+    dm_sha256_free(h);
+    return r < 0 && buf && h ? DM_FAIL : dm_error(DM_FAIL, "out of memory");
+}

@@ -21,4 +21,8 @@ int dm_write_all(int fd, const void *p, size_t n, const char *what);
 int dm_copy_stream(struct dm_stream *s, int fd, const char *what, struct dm_sha256 *h,
                    struct dm_progress *progress, uint64_t base, uint64_t *got);
 
+/* Reads s to its end, hashing it: *size bytes, the SHA-256 in hex. Returns 0 or an exit code
+ * (a read error was printed by the stream). */
+int dm_hash_stream(struct dm_stream *s, uint64_t *size, char hex[DM_SHA256_HEX]);
+
 #endif

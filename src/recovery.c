@@ -88,24 +88,7 @@ static int add(struct dm_tree *t, const char *path, enum dm_entry_kind kind, uin
 static char *staged(const struct dm_recovery *rt, const char *name)
 {
     char *p;
-    return asprintf(&p, "%s/%s", rt->staging, name) < 0 ? NULL : p;
-}
-
-static int make_staging(struct dm_recovery *rt)
-{
-    const char *tmp = getenv("TMPDIR");
-    if (asprintf(&rt->staging, "%s/dartmk-recovery-XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
-        rt->staging = NULL;
-        return dm_error(DM_FAIL, "out of memory");
-    }
-    if (mkdtemp(rt->staging)) {
-        rt->guard = dm_cleanup_register(rt->staging, 1);
-        return 0;
-    }
-    int rc = dm_error_errno(DM_FAIL, errno, "%s: cannot make a staging folder", rt->staging);
-    free(rt->staging);
-    rt->staging = NULL;
-    return rc;
+    return asprintf(&p, "%s/%s", rt->staging.path, name) < 0 ? NULL : p;
 }
 
 /* Copies the media's boot.wim into the staging folder (hashing it) and customises the copy. */
@@ -149,9 +132,7 @@ static int stage_manifest(struct dm_recovery *rt, const struct dm_media *m,
     int rc = 0;
     if (!j || !path)
         rc = dm_error(DM_FAIL, "out of memory");
-    else if (!f || fprintf(f, "%s\n", json_object_to_json_string_ext(
-                                          j, JSON_C_TO_STRING_PRETTY |
-                                                 JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
+    else if (!f || fprintf(f, "%s\n", dm_manifest_text(j)) < 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
     if (f && fclose(f) != 0 && rc == 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
@@ -357,11 +338,10 @@ int dm_recovery_open(struct dm_media *m, const struct dm_build_plan *p, const st
                      const char *source, int flags, struct dm_recovery **out)
 {
     struct dm_recovery *rt = calloc(1, sizeof *rt);
-    if (rt)
-        rt->guard = -1;
     struct dm_tree *t = dm_tree_new(&overlay_ops, m, m->tree->origin);
     char sha[DM_SHA256_HEX];
-    int rc = rt && t ? make_staging(rt) : dm_error(DM_FAIL, "out of memory");
+    int rc = rt && t ? dm_staging_make(&rt->staging, "recovery")
+                     : dm_error(DM_FAIL, "out of memory");
     if (rc == 0 && p->customise)
         rc = stage_wim(rt, m, p, r, source, sha);
     if (rc == 0 && p->customise)
@@ -395,10 +375,7 @@ void dm_recovery_free(struct dm_recovery *rt)
     if (!rt)
         return;
     dm_tree_free(rt->tree);
-    if (rt->staging)
-        dm_remove_tree(rt->staging);
-    dm_cleanup_forget(rt->guard);
-    free(rt->staging);
+    dm_staging_remove(&rt->staging);
     free(rt->etfsboot);
     free(rt->efisys);
     free(rt);

@@ -18,8 +18,7 @@ struct dm_recovery {
     char *etfsboot; /* tree paths of the El Torito images; NULL when there is none */
     char *efisys;
     int efisys_made;      /* efisys was generated from the EFI loader */
-    char *staging;        /* private folder under $TMPDIR, removed by dm_recovery_free */
-    int guard;            /* its cleanup registration (a signal removes it too) */
+    struct dm_staging staging; /* staged files; removed by dm_recovery_free */
 };
 
 /* Builds the recovery tree of media `m` for plan `p` (customising boot.wim into the staging
