@@ -2,7 +2,7 @@
 PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
-PKGS     := libisofs-1 libburn-1 libudfread wimlib json-c libxml-2.0 inih libmspack libcrypto
+PKGS     := libisofs-1 libburn-1 libudfread wimlib json-c libxml-2.0 inih libmspack libcrypto blkid fdisk
 # One query per package: wimlib's .pc names private dependencies (ntfs-3g, fuse) whose .pc files
 # Debian does not install, which would fail a combined query.
 PKG_CFLAGS := $(foreach p,$(PKGS),$(shell pkg-config --cflags $(p) 2>/dev/null))
@@ -12,7 +12,7 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DDARTMK_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) \
-              $(PKG_CFLAGS) -Isrc -MMD -MP
+              $(PKG_CFLAGS) -I. -Isrc -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) -pthread
 LIBS     := $(PKG_LIBS)
 

@@ -80,9 +80,14 @@ int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const st
     int rc = longopts ? dm_parse_options(cmd, argc, argv, "o:", longopts, fn, ctx, common, &first)
                       : dm_error(DM_FAIL, "out of memory");
     free(longopts);
-    if (rc == 0 && !b->print && argc - first != 1)
-        rc = dm_usage_error(cmd, argc == first ? "no SOURCE given" : "one SOURCE at a time");
+    int want = b->want_target ? 2 : 1, got = argc - first;
+    if (rc == 0 && !b->print && got != want)
+        rc = dm_usage_error(cmd, got == 0      ? "no SOURCE given"
+                                 : got < want  ? "no TARGET given"
+                                 : want == 1   ? "one SOURCE at a time"
+                                               : "one SOURCE and one TARGET at a time");
     *source = first < argc ? argv[first] : NULL;
+    b->target = b->want_target && first + 1 < argc ? argv[first + 1] : NULL;
     return rc ? rc : dm_build_cli_recipe(b, r);
 }
 

@@ -17,6 +17,8 @@ struct dm_build_cli {
     const char *recipe_file;
     int print; /* --print-recipe */
     int oom;
+    int want_target;    /* set before parsing: the command takes SOURCE TARGET */
+    const char *target; /* then: the TARGET operand */
 };
 
 /* A command's own long options followed by the build options (malloc'd; free it). */
@@ -28,8 +30,8 @@ int dm_build_cli_option(struct dm_build_cli *c, int opt, const char *arg);
 int dm_build_cli_recipe(struct dm_build_cli *c, struct dm_recipe *r);
 void dm_build_cli_free(struct dm_build_cli *c);
 /* A writing command's whole command line: its own options (fn, ctx; -o takes a value) and the
- * build options into b, one SOURCE operand unless --print-recipe, and the effective recipe into
- * r (to be freed either way). Returns 0, DM_PARSE_HELP after the help, or an exit code. */
+ * build options into b, one SOURCE operand (and TARGET when b->want_target) unless
+ * --print-recipe, and the effective recipe into r (to be freed either way). Returns 0, DM_PARSE_HELP after the help, or an exit code. */
 int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const struct option *own,
                        dm_option_fn fn, void *ctx, struct dm_build_cli *b,
                        struct dm_common *common, struct dm_recipe *r, const char **source);

@@ -20,6 +20,21 @@ int dm_write_all(int fd, const void *p, size_t n, const char *what)
     return 0;
 }
 
+int dm_pwrite_all(int fd, const void *p, size_t n, uint64_t off, const char *what)
+{
+    const uint8_t *b = p;
+    while (n) {
+        ssize_t w = pwrite(fd, b, n, (off_t)off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return dm_error_errno(DM_FAIL, w < 0 ? errno : ENOSPC,
+                                  "%s: cannot write at byte %llu", what, (unsigned long long)off);
+        b += w, n -= (size_t)w, off += (uint64_t)w;
+    }
+    return 0;
+}
+
 int dm_copy_stream(struct dm_stream *s, int fd, const char *what, struct dm_sha256 *h,
                    struct dm_progress *progress, uint64_t base, uint64_t *got)
 {
@@ -32,7 +47,7 @@ int dm_copy_stream(struct dm_stream *s, int fd, const char *what, struct dm_sha2
             rc = r < 0 ? DM_FAIL : 0;
             break;
         }
-        rc = dm_write_all(fd, buf, (size_t)r, what);
+        rc = fd >= 0 ? dm_write_all(fd, buf, (size_t)r, what) : 0;
         if (h)
             dm_sha256_update(h, buf, (size_t)r);
         *got += (uint64_t)r;

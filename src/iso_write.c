@@ -274,6 +274,9 @@ static int make_opts(const struct dm_iso_opts *o, IsoWriteOpts **out)
     iso_write_opts_set_omit_version_numbers(w, 2);
     iso_write_opts_set_no_force_dots(w, 2);
     iso_write_opts_set_rockridge(w, 1);
+    /* RRIP 1.10: PX entries without file serial numbers. libisofs numbers folders in the order
+     * of their addresses in memory, which would make the image differ from run to run. */
+    iso_write_opts_set_rrip_version_1_10(w, 1);
     iso_write_opts_set_allow_deep_paths(w, 1);
     iso_write_opts_set_always_gmt(w, 1);
     iso_write_opts_set_dir_rec_mtime(w, 3); /* each file's own time, in ISO 9660 and Joliet */

@@ -1,6 +1,7 @@
 /* recovery.c — the recovery tree as one dm_tree over several origins: an entry of the media, a
  * file staged in a private folder (the customised boot.wim, the manifest, a generated
- * efisys.bin), or a boot file inside boot.wim. */
+ * efisys.bin, a target's own files), a boot file inside boot.wim, or the manifest of every
+ * file, made from the checksums taken while the target read them. */
 #include "recovery.h"
 #include "build_internal.h"
 #include "cleanup.h"
@@ -17,37 +18,96 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum item_kind { ITEM_MEDIA, ITEM_HOST, ITEM_ROLE };
+enum item_kind { ITEM_MEDIA, ITEM_HOST, ITEM_ROLE, ITEM_MANIFEST };
 
 struct item {
     enum item_kind kind;
     const struct dm_entry *media; /* ITEM_MEDIA */
     char *host;                   /* ITEM_HOST */
     enum dm_role role;            /* ITEM_ROLE: a boot file inside boot.wim */
+    int hashed;                   /* sha holds the bytes the target read (DM_RECOVERY_MANIFEST) */
+    char sha[DM_SHA256_HEX];
 };
 
-/* ---- the overlay tree (its priv is the media) ---- */
+/* ---- hashing what the target reads, for the manifest ---- */
+
+struct hashing {
+    struct dm_stream s;
+    struct dm_stream *inner;
+    struct dm_sha256 *h;
+    struct item *it;
+    uint64_t got, size;
+};
+
+static ssize_t hashing_read(struct dm_stream *s, void *buf, size_t n)
+{
+    struct hashing *hs = (struct hashing *)s;
+    ssize_t r = dm_stream_read(hs->inner, buf, n);
+    if (r > 0)
+        dm_sha256_update(hs->h, buf, (size_t)r), hs->got += (uint64_t)r;
+    return r;
+}
+
+static int hashing_close(struct dm_stream *s)
+{
+    struct hashing *hs = (struct hashing *)s;
+    int rc = dm_stream_close(hs->inner);
+    if (rc == 0 && hs->got == hs->size)
+        dm_sha256_final(hs->h, hs->it->sha), hs->it->hashed = 1;
+    else
+        dm_sha256_free(hs->h);
+    dm_stream_free(s);
+    return rc;
+}
+
+static const struct dm_stream_ops hashing_ops = {.read = hashing_read, .close = hashing_close};
+
+static int hashing_open(const struct dm_entry *e, struct item *it, struct dm_stream **out)
+{
+    struct hashing *hs = dm_stream_alloc(sizeof *hs, &hashing_ops, e->path);
+    struct dm_sha256 *h = hs ? dm_sha256_new() : NULL;
+    if (!h) {
+        if (hs)
+            dm_stream_free(&hs->s);
+        dm_stream_close(*out);
+        return dm_error(DM_FAIL, "out of memory");
+    }
+    *hs = (struct hashing){.s = hs->s, .inner = *out, .h = h, .it = it, .size = e->size};
+    *out = &hs->s;
+    return 0;
+}
+
+static int manifest_open(struct dm_recovery *rt, const struct dm_entry *e, struct dm_stream **out);
+
+/* ---- the overlay tree (its priv is the recovery tree) ---- */
 
 static int ov_open(struct dm_tree *t, const struct dm_entry *e, struct dm_stream **out)
 {
-    struct dm_media *m = t->priv;
-    const struct item *it = e->priv;
+    struct dm_recovery *rt = t->priv;
+    struct item *it = e->priv;
+    int rc;
     if (!it)
         return dm_error(DM_FAIL, "%s: is a folder", e->path);
+    if (it->kind == ITEM_MANIFEST)
+        return manifest_open(rt, e, out);
     if (it->kind == ITEM_MEDIA)
-        return dm_tree_open(m->tree, it->media, out);
-    if (it->kind == ITEM_HOST)
-        return dm_host_stream_open(it->host, out);
-    return dm_media_open_file(m, it->role, out);
+        rc = dm_tree_open(rt->media->tree, it->media, out);
+    else if (it->kind == ITEM_HOST)
+        rc = dm_host_stream_open(it->host, out);
+    else
+        rc = dm_media_open_file(rt->media, it->role, out);
+    if (rc == 0 && rt->manifest)
+        rc = hashing_open(e, it, out);
+    return rc;
 }
 
 static const char *ov_host_path(struct dm_tree *t, const struct dm_entry *e)
 {
-    struct dm_media *m = t->priv;
+    struct dm_recovery *rt = t->priv;
     const struct item *it = e->priv;
-    if (!it || it->kind == ITEM_ROLE)
+    if (!it || it->kind == ITEM_ROLE || it->kind == ITEM_MANIFEST)
         return NULL;
-    return it->kind == ITEM_HOST ? it->host : dm_tree_host_path(m->tree, it->media);
+    return it->kind == ITEM_HOST ? it->host : dm_tree_host_path(rt->media->tree, it->media);
 }
 
 static void ov_free_priv(struct dm_tree *t, void *priv)
@@ -63,24 +123,31 @@ static const struct dm_tree_ops overlay_ops = {.name = "recovery tree",
                                                .free_priv = ov_free_priv};
 
 /* Adds an entry; `it` is copied (NULL for a folder). */
-static int add(struct dm_tree *t, const char *path, enum dm_entry_kind kind, uint64_t size,
-               int64_t mtime, const struct item *it)
+static struct dm_entry *add_entry(struct dm_tree *t, const char *path, enum dm_entry_kind kind,
+                                  uint64_t size, int64_t mtime, const struct item *it)
 {
     struct item *copy = it ? malloc(sizeof *copy) : NULL;
     if (it && !copy)
-        return dm_error(DM_FAIL, "out of memory");
+        return dm_error(DM_FAIL, "out of memory"), NULL;
     if (copy) {
         *copy = *it;
         if (it->host && !(copy->host = strdup(it->host))) {
             free(copy);
-            return dm_error(DM_FAIL, "out of memory");
+            return dm_error(DM_FAIL, "out of memory"), NULL;
         }
     }
-    if (dm_tree_add(t, path, kind, size, mtime, copy))
-        return 0;
-    if (copy)
+    struct dm_entry *e = dm_tree_add(t, path, kind, size, mtime, copy);
+    if (!e && copy)
         ov_free_priv(t, copy);
-    return dm_error(DM_FAIL, "out of memory");
+    if (!e)
+        dm_error(DM_FAIL, "out of memory");
+    return e;
+}
+
+static int add(struct dm_tree *t, const char *path, enum dm_entry_kind kind, uint64_t size,
+               int64_t mtime, const struct item *it)
+{
+    return add_entry(t, path, kind, size, mtime, it) ? 0 : DM_FAIL;
 }
 
 /* ---- staged files ---- */
@@ -157,15 +224,29 @@ static int add_staged(struct dm_tree *t, const struct dm_recovery *rt, const cha
 
 /* ---- the media's files, boot.wim replaced when customised ---- */
 
+/* A file of the media that the target's own files replace (a stick made from a stick). */
+static int replaced(const struct dm_recovery *rt, const struct dm_entry *e)
+{
+    const struct dm_recovery_opts *o = rt->opts;
+    for (size_t i = 0; e->kind == DM_ENTRY_FILE && i < o->nextra; i++)
+        if (strcasecmp(e->path, o->extra[i].path) == 0)
+            return 1;
+    for (size_t i = 0; e->kind == DM_ENTRY_FILE && i < o->ninstalled; i++)
+        if (strcasecmp(e->path, o->installed_after[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int add_media(struct dm_tree *t, struct dm_recovery *rt, struct dm_media *m,
                      const struct dm_build_plan *p)
 {
     const char *wim = m->files[DM_ROLE_BOOT_WIM].path;
+    int new_manifest = p->customise || (rt->opts->flags & DM_RECOVERY_MANIFEST);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < m->tree->count; i++) {
         const struct dm_entry *e = &m->tree->entries[i];
         struct item it = {.kind = ITEM_MEDIA, .media = e};
-        if (dm_media_entry_skipped(e, p->customise))
+        if (dm_media_entry_skipped(e, new_manifest) || replaced(rt, e))
             continue;
         if (e->kind == DM_ENTRY_DIR) {
             rc = add(t, e->path, DM_ENTRY_DIR, 0, e->mtime, NULL);
@@ -334,39 +415,225 @@ static int add_el_torito(struct dm_tree *t, struct dm_recovery *rt, struct dm_me
     return rc;
 }
 
-int dm_recovery_open(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
-                     const char *source, int flags, struct dm_recovery **out)
+/* ---- the target's own files ---- */
+
+static int add_extra(struct dm_tree *t, struct dm_recovery *rt, const struct dm_recovery_file *f,
+                     char **added, int64_t now)
 {
-    struct dm_recovery *rt = calloc(1, sizeof *rt);
-    struct dm_tree *t = dm_tree_new(&overlay_ops, m, m->tree->origin);
-    char sha[DM_SHA256_HEX];
-    int rc = rt && t ? dm_staging_make(&rt->staging, "recovery")
-                     : dm_error(DM_FAIL, "out of memory");
-    if (rc == 0 && p->customise)
+    const char *slash = strrchr(f->path, '/');
+    char *dir = slash ? strndup(f->path, (size_t)(slash - f->path)) : NULL, *path = NULL;
+    char *spelled = dir ? folder(t, rt->media, dir, added, now) : NULL;
+    int rc = slash && !spelled ? dm_error(DM_FAIL, "out of memory") : 0;
+    if (rc == 0 && asprintf(&path, "%s%s%s", spelled ? spelled : "", slash ? "/" : "",
+                            slash ? slash + 1 : f->path) < 0)
+        path = NULL, rc = dm_error(DM_FAIL, "out of memory");
+    if (rc == 0 && f->text) {
+        char *host = staged(rt, slash ? slash + 1 : f->path);
+        FILE *out = host ? fopen(host, "wx") : NULL;
+        if (!out || fputs(f->text, out) < 0)
+            rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", host ? host : f->path);
+        if (out && fclose(out) != 0 && rc == 0)
+            rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", host);
+        if (rc == 0)
+            rc = add_staged(t, rt, slash ? slash + 1 : f->path, path, now);
+        free(host);
+    } else if (rc == 0) {
+        struct stat st;
+        struct item it = {.kind = ITEM_HOST, .host = (char *)f->host};
+        rc = stat(f->host, &st) != 0 ? dm_error_errno(DM_FAIL, errno, "%s", f->host)
+                                     : add(t, path, DM_ENTRY_FILE, (uint64_t)st.st_size, now, &it);
+    }
+    free(path), free(spelled), free(dir);
+    return rc;
+}
+
+/* ---- the manifest of every file (DM_RECOVERY_MANIFEST) ---- */
+
+/* What the manifest says besides the files: the media's own when it is a recovery tree dartmk
+ * wrote and nothing changes (its tools, recipe and time limit still hold), else a new one. */
+static int manifest_base(struct dm_recovery *rt, const struct dm_build_plan *p,
+                         const struct dm_recipe *r, const char *source, const char *sha)
+{
+    const struct dm_entry *e = p->customise ? NULL : dm_tree_find(rt->media->tree, DM_MANIFEST_NAME);
+    char *text = e && e->size < (1u << 20) ? malloc(e->size + 1) : NULL;
+    ssize_t n = text ? dm_tree_read_head(rt->media->tree, e, text, e->size) : -1;
+    json_object *j = n >= 0 ? (text[n] = '\0', json_tokener_parse(text)) : NULL;
+    free(text);
+    if (j && !json_object_is_type(j, json_type_object))
+        json_object_put(j), j = NULL;
+    if (j) {
+        json_object_object_del(j, "files");
+        json_object_object_del(j, "installed_after");
+    } else {
+        j = dm_build_manifest(rt->media, p, r, source, p->customise ? sha : NULL);
+    }
+    rt->manifest = j;
+    return j ? 0 : dm_error(DM_FAIL, "out of memory");
+}
+
+static json_object *file_json(const struct dm_entry *e, const char *sha)
+{
+    json_object *f = json_object_new_object();
+    json_object_object_add(f, "path", json_object_new_string(e->path));
+    json_object_object_add(f, "size", json_object_new_int64((int64_t)e->size));
+    json_object_object_add(f, "sha256", json_object_new_string(sha));
+    return f;
+}
+
+/* The manifest's text; with `final` 0, placeholder checksums of the same length (its size). */
+static char *manifest_text(const struct dm_recovery *rt, int final)
+{
+    static const char zeros[DM_SHA256_HEX] =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    json_object *j = NULL, *files = json_object_new_array(), *later = json_object_new_array();
+    char *text = NULL;
+    if (files && later && json_object_deep_copy(rt->manifest, &j, NULL) == 0) {
+        for (size_t i = 0; i < rt->tree->count; i++) {
+            const struct dm_entry *e = &rt->tree->entries[i];
+            const struct item *it = e->priv;
+            if (e->kind == DM_ENTRY_FILE && !(e->flags & DM_ENTRY_LATE))
+                json_object_array_add(files, file_json(e, final ? it->sha : zeros));
+        }
+        for (size_t i = 0; i < rt->opts->ninstalled; i++)
+            json_object_array_add(later, json_object_new_string(rt->opts->installed_after[i]));
+        json_object_object_add(j, "files", files), files = NULL;
+        json_object_object_add(j, "installed_after", later), later = NULL;
+        if (asprintf(&text, "%s\n", dm_manifest_text(j)) < 0)
+            text = NULL;
+    }
+    json_object_put(j), json_object_put(files), json_object_put(later);
+    return text;
+}
+
+struct text_stream {
+    struct dm_stream s;
+    char *text;
+    size_t len, pos;
+};
+
+static ssize_t text_read(struct dm_stream *s, void *buf, size_t n)
+{
+    struct text_stream *ts = (struct text_stream *)s;
+    n = n < ts->len - ts->pos ? n : ts->len - ts->pos;
+    memcpy(buf, ts->text + ts->pos, n);
+    ts->pos += n;
+    return (ssize_t)n;
+}
+
+static int text_close(struct dm_stream *s)
+{
+    free(((struct text_stream *)s)->text);
+    dm_stream_free(s);
+    return 0;
+}
+
+static const struct dm_stream_ops text_ops = {.read = text_read, .close = text_close};
+
+static int manifest_open(struct dm_recovery *rt, const struct dm_entry *e, struct dm_stream **out)
+{
+    for (size_t i = 0; i < rt->tree->count; i++) {
+        const struct dm_entry *f = &rt->tree->entries[i];
+        const struct item *it = f->priv;
+        if (f->kind == DM_ENTRY_FILE && !(f->flags & DM_ENTRY_LATE) && !it->hashed)
+            return dm_error(DM_FAIL, "%s: cannot be written before %s has been read", e->path,
+                            f->path);
+    }
+    char *text = manifest_text(rt, 1);
+    struct text_stream *ts = text ? dm_stream_alloc(sizeof *ts, &text_ops, e->path) : NULL;
+    if (!ts) {
+        free(text);
+        return dm_error(DM_FAIL, "out of memory");
+    }
+    ts->text = text, ts->len = strlen(text);
+    if (ts->len != e->size) { /* cannot happen: only fixed-width checksums changed */
+        text_close(&ts->s);
+        return dm_error(DM_FAIL, "%s: its size changed", e->path);
+    }
+    struct dm_sha256 *h = dm_sha256_new();
+    if (h)
+        dm_sha256_update(h, text, ts->len), dm_sha256_final(h, rt->manifest_sha);
+    *out = &ts->s;
+    return 0;
+}
+
+static int add_manifest(struct dm_tree *t, int64_t now)
+{
+    struct item it = {.kind = ITEM_MANIFEST};
+    struct dm_entry *e = add_entry(t, DM_MANIFEST_NAME, DM_ENTRY_FILE, 0, now, &it);
+    if (e)
+        e->flags |= DM_ENTRY_LATE;
+    return e ? 0 : DM_FAIL;
+}
+
+/* Once the tree is sealed, the manifest's size is known. */
+static int size_manifest(struct dm_recovery *rt)
+{
+    struct dm_entry *e = (struct dm_entry *)dm_tree_find(rt->tree, DM_MANIFEST_NAME);
+    char *text = manifest_text(rt, 0);
+    if (!text)
+        return dm_error(DM_FAIL, "out of memory");
+    e->size = strlen(text);
+    free(text);
+    return 0;
+}
+
+const char *dm_recovery_manifest_sha(const struct dm_recovery *rt) { return rt->manifest_sha; }
+
+/* ---- the whole tree ---- */
+
+static int add_all(struct dm_recovery *rt, const struct dm_build_plan *p,
+                   const struct dm_recipe *r, const char *source)
+{
+    struct dm_tree *t = rt->tree;
+    struct dm_media *m = rt->media;
+    const struct dm_recovery_opts *o = rt->opts;
+    int manifest = o->flags & DM_RECOVERY_MANIFEST;
+    char sha[DM_SHA256_HEX] = "", *added[8] = {0};
+    int rc = 0;
+    if (p->customise)
         rc = stage_wim(rt, m, p, r, source, sha);
-    if (rc == 0 && p->customise)
+    if (rc == 0 && p->customise && !manifest)
         rc = stage_manifest(rt, m, p, r, source, sha);
     if (rc == 0)
         rc = add_media(t, rt, m, p);
-    if (rc == 0 && p->customise)
+    if (rc == 0 && p->customise && !manifest)
         rc = add_staged(t, rt, DM_MANIFEST_NAME, DM_MANIFEST_NAME, p->built);
-    char *added[8] = {0};
+    if (rc == 0 && manifest && (rc = manifest_base(rt, p, r, source, sha)) == 0)
+        rc = add_manifest(t, p->built);
     if (rc == 0 && m->layout == DM_LAYOUT_WIM)
         rc = add_wim_boot_files(t, m, added, p->built);
-    if (rc == 0 && (flags & DM_RECOVERY_EL_TORITO))
+    if (rc == 0 && (o->flags & DM_RECOVERY_EL_TORITO))
         rc = add_el_torito(t, rt, m, added, p->built);
+    for (size_t i = 0; rc == 0 && i < o->nextra; i++)
+        rc = add_extra(t, rt, &o->extra[i], added, p->built);
     for (int i = 0; i < 8; i++)
         free(added[i]);
-    if (rt)
-        rt->tree = t;
+    return rc;
+}
+
+int dm_recovery_open(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
+                     const char *source, const struct dm_recovery_opts *o,
+                     struct dm_recovery **out)
+{
+    struct dm_recovery *rt = calloc(1, sizeof *rt);
+    int rc = rt ? 0 : dm_error(DM_FAIL, "out of memory");
     if (rc == 0) {
-        dm_tree_seal(t);
+        rt->media = m, rt->opts = o;
+        rt->tree = dm_tree_new(&overlay_ops, rt, m->tree->origin);
+        rc = rt->tree ? dm_staging_make(&rt->staging, "recovery")
+                      : dm_error(DM_FAIL, "out of memory");
+    }
+    if (rc == 0)
+        rc = add_all(rt, p, r, source);
+    if (rc == 0)
+        dm_tree_seal(rt->tree);
+    if (rc == 0 && rt->manifest)
+        rc = size_manifest(rt);
+    if (rc == 0) {
         *out = rt;
         return 0;
     }
     dm_recovery_free(rt);
-    if (!rt)
-        dm_tree_free(t);
     return rc;
 }
 
@@ -376,6 +643,7 @@ void dm_recovery_free(struct dm_recovery *rt)
         return;
     dm_tree_free(rt->tree);
     dm_staging_remove(&rt->staging);
+    json_object_put(rt->manifest);
     free(rt->etfsboot);
     free(rt->efisys);
     free(rt);

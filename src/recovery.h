@@ -11,20 +11,48 @@
 
 enum {
     DM_RECOVERY_EL_TORITO = 1, /* make the El Torito images files of the tree */
+    /* The manifest at the root lists every file with its size and SHA-256, hashed as the target
+     * reads the files: it is a DM_ENTRY_LATE entry, which the target must read last. */
+    DM_RECOVERY_MANIFEST = 2,
+};
+
+/* A file a target adds to the tree: from a host file, or text staged for it. */
+struct dm_recovery_file {
+    const char *path;
+    const char *host, *text;
+};
+
+struct dm_recovery_opts {
+    int flags;
+    const struct dm_recovery_file *extra;
+    size_t nextra;
+    /* Files a boot-loader installer writes after the tree (the manifest names them, without a
+     * checksum: `dartmk verify` checks they are there). */
+    const char *const *installed_after;
+    size_t ninstalled;
 };
 
 struct dm_recovery {
     struct dm_tree *tree;
+    struct dm_media *media;
     char *etfsboot; /* tree paths of the El Torito images; NULL when there is none */
     char *efisys;
     int efisys_made;      /* efisys was generated from the EFI loader */
     struct dm_staging staging; /* staged files; removed by dm_recovery_free */
+    struct json_object *manifest; /* DM_RECOVERY_MANIFEST: what it says besides the files */
+    char manifest_sha[65];
+    const struct dm_recovery_opts *opts;
 };
 
 /* Builds the recovery tree of media `m` for plan `p` (customising boot.wim into the staging
- * folder when the plan asks for it). Returns 0 or an exit code after one line. */
+ * folder when the plan asks for it). `o` must outlive the tree. Returns 0 or an exit code after
+ * one line. */
 int dm_recovery_open(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
-                     const char *source, int flags, struct dm_recovery **out);
+                     const char *source, const struct dm_recovery_opts *o,
+                     struct dm_recovery **out);
+/* The SHA-256 of the manifest as the target read it ("" before that), the fingerprint of the
+ * whole tree. */
+const char *dm_recovery_manifest_sha(const struct dm_recovery *rt);
 void dm_recovery_free(struct dm_recovery *rt);
 
 #endif

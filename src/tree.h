@@ -14,12 +14,17 @@
 
 enum dm_entry_kind { DM_ENTRY_FILE, DM_ENTRY_DIR };
 
+/* Entry flags. DM_ENTRY_LATE: the entry's bytes depend on the other files having been read
+ * (a manifest of their checksums); a target reads it after every other file. */
+enum { DM_ENTRY_LATE = 1 };
+
 struct dm_entry {
     char *path;    /* "sources/boot.wim" */
     uint64_t size; /* bytes; 0 for directories */
     enum dm_entry_kind kind;
     int64_t mtime; /* seconds since the epoch, 0 when the source has none */
     void *priv;    /* the source's handle for this entry */
+    unsigned flags; /* DM_ENTRY_* */
 };
 
 /* A byte stream read front to back. Sources embed it as the first member of their own. */

@@ -27,6 +27,7 @@ void dm_fat_plan_free(struct dm_fat_plan *p)
     if (!p)
         return;
     free(p->nodes);
+    free(p->order);
     free(p);
 }
 
@@ -274,8 +275,9 @@ static int name_dirs(struct dm_fat_plan *p)
 static int plan_names(struct dm_tree *t, const struct dm_fat_opts *o, struct dm_fat_plan **out)
 {
     struct dm_fat_plan *p = calloc(1, sizeof *p);
-    if (!p || !(p->nodes = calloc(t->count + 1, sizeof *p->nodes))) {
-        free(p);
+    if (!p || !(p->nodes = calloc(t->count + 1, sizeof *p->nodes)) ||
+        !(p->order = calloc(t->count + 1, sizeof *p->order))) {
+        dm_fat_plan_free(p);
         return dm_error(DM_FAIL, "out of memory");
     }
     p->tree = t;
@@ -319,10 +321,24 @@ uint64_t fat_clusters_needed(const struct dm_fat_plan *p, uint32_t bytes, enum d
     return n;
 }
 
+/* Tree order, except that late entries (DM_ENTRY_LATE) go after everything else. */
+static void data_order(struct dm_fat_plan *p)
+{
+    uint32_t n = 0;
+    for (int late = 0; late < 2; late++)
+        for (uint32_t i = 0; i < p->count; i++) {
+            const struct dm_entry *e = p->nodes[i].entry;
+            if ((e && (e->flags & DM_ENTRY_LATE)) == (late == 1))
+                p->order[n++] = i;
+        }
+}
+
 void fat_allocate(struct dm_fat_plan *p)
 {
     uint32_t bytes = geom_cluster_bytes(&p->geom), next = 2;
-    for (uint32_t i = 0; i < p->count; i++) {
+    data_order(p);
+    for (uint32_t n = 0; n < p->count; n++) {
+        uint32_t i = p->order[n];
         struct fat_node *k = &p->nodes[i];
         k->nclusters = (uint32_t)div_up(data_bytes(k, i, p->geom.type), bytes);
         k->first_cluster = k->nclusters ? next : 0;

@@ -205,8 +205,8 @@ static void write_fat(const struct dm_fat_plan *p, struct out *o)
     struct fat_emit e = {.o = o, .type = t};
     emit(&e, eoc & ~7u); /* entry 0: the media byte 0xF8 */
     emit(&e, eoc);       /* entry 1: end of chain, clean volume */
-    for (uint32_t i = 0; i < p->count; i++) {
-        const struct fat_node *k = &p->nodes[i];
+    for (uint32_t n = 0; n < p->count; n++) {
+        const struct fat_node *k = &p->nodes[p->order[n]];
         for (uint32_t c = 0; c < k->nclusters; c++)
             emit(&e, c + 1 < k->nclusters ? k->first_cluster + c + 1 : eoc);
     }
@@ -344,7 +344,8 @@ int dm_fat_plan_write(struct dm_fat_plan *p, int fd, uint64_t offset)
     int rc = 0;
     if (p->geom.type != DM_FAT32)
         rc = write_dir(p, 0, &o, (uint64_t)geom_root_sectors(&p->geom) * SECTOR);
-    for (uint32_t i = 0; rc == 0 && !o.failed && i < p->count; i++) {
+    for (uint32_t n = 0; rc == 0 && !o.failed && n < p->count; n++) {
+        uint32_t i = p->order[n];
         const struct fat_node *k = &p->nodes[i];
         uint64_t room = (uint64_t)k->nclusters * cbytes;
         if (k->nclusters == 0)

@@ -1,0 +1,133 @@
+/* syslinux.c — syslinux's part of a stick's BIOS boot (see syslinux.h). */
+#include "syslinux.h"
+
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Debian's syslinux-common puts them here; DARTMK_SYSLINUX_DIR names another tree of the same
+ * shape (mbr/, modules/bios/) for other distributions. */
+static const char *syslinux_root(void)
+{
+    const char *d = getenv("DARTMK_SYSLINUX_DIR");
+    return d && *d ? d : "/usr/lib/syslinux";
+}
+
+/* chain.c32 loads bootmgr at 2000:0000 with the boot drive in DL, as an NT boot sector does;
+ * no menu, no wait: the stick starts the recovery image like a Windows disc. */
+static const char config[] =
+    "# dartmk: BIOS boot of the recovery image (syslinux, chain.c32, Windows Boot Manager)\n"
+    "DEFAULT dart\n"
+    "PROMPT 0\n"
+    "TIMEOUT 0\n"
+    "LABEL dart\n"
+    "  COM32 chain.c32\n"
+    "  APPEND fs ntldr=/bootmgr\n";
+
+static const char *const modules[] = {"chain.c32", "libcom32.c32", "libutil.c32"};
+
+const char *const dm_syslinux_installed[2] = {DM_SYSLINUX_DIR "/ldlinux.sys",
+                                              DM_SYSLINUX_DIR "/ldlinux.c32"};
+
+int dm_syslinux_files(struct dm_syslinux_file out[DM_SYSLINUX_FILES])
+{
+    static const char *const paths[] = {DM_SYSLINUX_DIR "/chain.c32",
+                                        DM_SYSLINUX_DIR "/libcom32.c32",
+                                        DM_SYSLINUX_DIR "/libutil.c32"};
+    memset(out, 0, DM_SYSLINUX_FILES * sizeof *out);
+    for (int i = 0; i < 3; i++) {
+        out[i].path = paths[i];
+        if (asprintf(&out[i].host, "%s/modules/bios/%s", syslinux_root(), modules[i]) < 0) {
+            out[i].host = NULL;
+            dm_syslinux_files_free(out);
+            return dm_error(DM_FAIL, "out of memory");
+        }
+        if (access(out[i].host, R_OK) != 0) {
+            int rc = dm_error_errno(DM_FAIL, errno, "%s: syslinux's %s is needed for BIOS boot "
+                                                    "(install syslinux-common)",
+                                    out[i].host, modules[i]);
+            dm_syslinux_files_free(out);
+            return rc;
+        }
+    }
+    out[3] = (struct dm_syslinux_file){.path = DM_SYSLINUX_DIR "/syslinux.cfg", .text = config};
+    return 0;
+}
+
+void dm_syslinux_files_free(struct dm_syslinux_file f[DM_SYSLINUX_FILES])
+{
+    for (int i = 0; i < DM_SYSLINUX_FILES; i++)
+        free(f[i].host), f[i].host = NULL;
+}
+
+int dm_syslinux_mbr(int gpt, uint8_t code[DM_MBR_CODE])
+{
+    char *path;
+    if (asprintf(&path, "%s/mbr/%s", syslinux_root(), gpt ? "gptmbr.bin" : "mbr.bin") < 0)
+        return dm_error(DM_FAIL, "out of memory");
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+    ssize_t n = fd >= 0 ? read(fd, code, DM_MBR_CODE) : -1;
+    if (fd < 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: syslinux's MBR code is needed for BIOS boot "
+                                            "(install syslinux-common)", path);
+    else if (n < 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot read", path);
+    else if (n < DM_MBR_CODE - 1) /* 439 or 440 bytes, depending on the version */
+        rc = dm_error(DM_FAIL, "%s: only %zd bytes: not syslinux's MBR code", path, n);
+    else if (n == DM_MBR_CODE - 1)
+        code[DM_MBR_CODE - 1] = 0;
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    return rc;
+}
+
+/* The last non-empty line of the installer's output, for the one-line error. */
+static const char *last_line(char *buf, size_t n)
+{
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+        n--;
+    buf[n] = '\0';
+    char *nl = strrchr(buf, '\n');
+    return nl ? nl + 1 : buf;
+}
+
+int dm_syslinux_install(const char *target, uint64_t offset)
+{
+    char off[32], out[4096];
+    int p[2];
+    snprintf(off, sizeof off, "%" PRIu64, offset);
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return dm_error_errno(DM_FAIL, errno, "cannot start the syslinux installer");
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(p[1], STDOUT_FILENO), dup2(p[1], STDERR_FILENO);
+        execlp("syslinux", "syslinux", "--install", "--offset", off, "--directory",
+               "/" DM_SYSLINUX_DIR, target, (char *)NULL);
+        dprintf(STDERR_FILENO, "syslinux: %s (install the syslinux package)\n", strerror(errno));
+        _exit(127);
+    }
+    close(p[1]);
+    size_t n = 0;
+    for (ssize_t r; pid > 0 && n < sizeof out - 1 &&
+                    ((r = read(p[0], out + n, sizeof out - 1 - n)) > 0 || (r < 0 && errno == EINTR));)
+        n += r > 0 ? (size_t)r : 0;
+    close(p[0]);
+    int status = 0;
+    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (pid < 0)
+        return dm_error_errno(DM_FAIL, errno, "cannot start the syslinux installer");
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    const char *msg = last_line(out, n);
+    return dm_error(DM_FAIL, "%s: the syslinux installer failed%s%.300s", target,
+                    *msg ? ": " : "", msg);
+}

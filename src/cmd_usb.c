@@ -1,0 +1,465 @@
+/* cmd_usb.c — `dartmk usb SOURCE TARGET`: a USB stick (or stick image) that boots the recovery
+ * image under BIOS and UEFI, written in one step without touching the wrong disk. The order is
+ * the safety argument: decide (sysfs, mounts, swaps), plan (does it fit), ask, open O_EXCL, save
+ * the old table, write, flush, read back. */
+#include "boot/syslinux.h"
+#include "build_cli.h"
+#include "cleanup.h"
+#include "disk.h"
+#include "report.h"
+#include "stick.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+const char dm_usb_help[] =
+    "usage: dartmk usb SOURCE TARGET [--scheme mbr|gpt] [--label LABEL] [--size SIZE] [--yes]\n"
+    "                  [--force] [--no-verify] [--backup-table FILE] [build options]\n"
+    "       dartmk usb IMAGE.iso TARGET --mode dd [--yes] [--force] [--no-verify]\n"
+    "\n"
+    "Writes a USB flash drive that boots the recovery image under BIOS and UEFI: a new\n"
+    "partition table with one FAT32 partition from 1 MiB (MBR: type 0x0C, active; GPT:\n"
+    "Microsoft basic data, legacy-BIOS-bootable), every file of the recovery tree, syslinux's\n"
+    "MBR code and boot sector with chain.c32 starting /bootmgr for BIOS, /EFI/BOOT/BOOTX64.EFI\n"
+    "for UEFI, and a manifest of every file (dartmk-manifest.json). With build options,\n"
+    "boot.wim is customised first, as `dartmk build` does.\n"
+    "\n"
+    "TARGET is a whole disk (/dev/sdX, /dev/mmcblkN, /dev/loopN) or an image file: --size\n"
+    "creates it or changes its size; an existing file keeps its size. See `dartmk devices`.\n"
+    "\n"
+    "Safety: a disk that holds the running system, or with anything mounted or used as swap,\n"
+    "is refused (exit 3), even with --force; a fixed (non-removable) disk is refused without\n"
+    "--force. Before anything is written you are shown the disk and what will be destroyed,\n"
+    "and asked to type its name; --yes answers for scripts (without a terminal, --yes is\n"
+    "required). The old partition table is saved first (restore it with sfdisk DISK < FILE).\n"
+    "Nothing is written unless everything fits.\n"
+    "\n"
+    "After writing, everything is flushed and read back (every file against the manifest;\n"
+    "in dd mode the whole image) before success is reported.\n"
+    "\n"
+    "Options:\n"
+    "      --scheme mbr|gpt     the partition table (default mbr: boots on every PC; gpt for\n"
+    "                           UEFI-only fleets, BIOS through syslinux's gptmbr.bin)\n"
+    "      --label LABEL        the FAT volume label, at most 11 characters (default DART)\n"
+    "      --size SIZE          image files: make it SIZE bytes (suffixes K, M, G, T: 1G)\n"
+    "      --mode fat|dd        fat (default): the layout above; dd: copy an ISO image byte\n"
+    "                           for byte (hybrid images of other systems), then verify it\n"
+    "      --no-verify          do not read back what was written\n"
+    "      --backup-table FILE  where to save the old partition table (default: a file in\n"
+    "                           ~/.local/state/dartmk/tables, or $XDG_STATE_HOME/dartmk/tables)\n"
+    "  -y, --yes                do not ask before erasing TARGET\n"
+    "      --force              allow a fixed (non-removable) disk\n"
+    "      --json               print one JSON object: target, mode, scheme, label, bytes,\n"
+    "                           sha256, verified, files, files_verified, partition, backup_table,\n"
+    "                           bios, uefi\n"
+    DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
+    "Examples:\n"
+    "  dartmk devices\n"
+    "  dartmk usb Win11_x64.iso /dev/sdb --tool 'Disk Commander=/opt/dart/diskcmd'\n"
+    "  dartmk usb dart/ stick.img --size 2G --scheme gpt --yes\n"
+    "  dartmk usb other-system.iso /dev/sdc --mode dd\n"
+    "\n" EXIT_CODES;
+
+enum {
+    OPT_SCHEME = DM_OPT_BASE,
+    OPT_LABEL,
+    OPT_SIZE,
+    OPT_MODE,
+    OPT_NO_VERIFY,
+    OPT_BACKUP,
+    OPT_FORCE,
+};
+
+static const struct option own_options[] = {
+    {"scheme", required_argument, NULL, OPT_SCHEME},
+    {"label", required_argument, NULL, OPT_LABEL},
+    {"size", required_argument, NULL, OPT_SIZE},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
+    {"backup-table", required_argument, NULL, OPT_BACKUP},
+    {"yes", no_argument, NULL, 'y'},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {NULL, 0, NULL, 0},
+};
+
+struct usb_cli {
+    const struct dm_cmd *cmd;
+    struct dm_build_cli b;
+    const char *label, *backup;
+    uint64_t size; /* --size, 0 when not given */
+    enum dm_scheme scheme;
+    int dd, no_verify, yes, force, json;
+};
+
+/* "64M", "1G", "1048576": bytes, a multiple of 512 of at least 1 MiB; 0 when not valid. */
+static uint64_t parse_size(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 10);
+    static const char units[] = "KMGT";
+    const char *u = *end ? strchr(units, *end) : NULL;
+    int shift = u ? 10 * (int)(u - units + 1) : 0;
+    if (errno || end == s || *s == '-' || (*end && (!u || end[1])) || n > (UINT64_MAX >> shift))
+        return 0;
+    uint64_t bytes = (uint64_t)n << shift;
+    return bytes >= (1u << 20) && bytes % 512 == 0 ? bytes : 0;
+}
+
+static int usb_option(int opt, const char *arg, void *ctx)
+{
+    struct usb_cli *c = ctx;
+    switch (opt) {
+    case OPT_SCHEME:
+        if (dm_scheme_parse(arg) < 0)
+            return dm_usage_error(c->cmd, "--scheme '%s': mbr or gpt", arg);
+        c->scheme = (enum dm_scheme)dm_scheme_parse(arg);
+        return 0;
+    case OPT_MODE:
+        if (strcmp(arg, "fat") != 0 && strcmp(arg, "dd") != 0)
+            return dm_usage_error(c->cmd, "--mode '%s': fat or dd", arg);
+        c->dd = strcmp(arg, "dd") == 0;
+        return 0;
+    case OPT_SIZE:
+        if (!(c->size = parse_size(arg)))
+            return dm_usage_error(c->cmd, "--size '%s': a size of at least 1M, in bytes or "
+                                          "with K, M, G or T, a multiple of 512", arg);
+        return 0;
+    case OPT_LABEL: c->label = arg; return 0;
+    case OPT_NO_VERIFY: c->no_verify = 1; return 0;
+    case OPT_BACKUP: c->backup = arg; return 0;
+    case 'y': c->yes = 1; return 0;
+    case OPT_FORCE: c->force = 1; return 0;
+    default:
+        return dm_build_cli_option(&c->b, opt, arg) ? 0 : dm_usage_error(c->cmd, "unknown option");
+    }
+}
+
+/* ---- the target: decided before it is opened ---- */
+
+struct target {
+    const char *path;
+    int is_device, exists, created;
+    uint64_t size;
+    struct dm_disk disk; /* devices */
+    int fd, guard;
+};
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static int probe_target(const struct usb_cli *c, const char *source, struct target *t)
+{
+    struct stat st;
+    *t = (struct target){.path = c->b.target, .fd = -1, .guard = -1};
+    if (stat(t->path, &st) != 0) {
+        if (errno != ENOENT)
+            return dm_error_errno(DM_FAIL, errno, "%s", t->path);
+        if (!c->size)
+            return dm_error(DM_FAIL, "%s: no such file or device (--size SIZE makes a stick "
+                                     "image)", t->path);
+        t->size = c->size;
+        return 0;
+    }
+    t->exists = 1;
+    if (same_file(t->path, source))
+        return dm_error(DM_REFUSED, "%s: is the SOURCE", t->path);
+    if (S_ISBLK(st.st_mode)) {
+        t->is_device = 1;
+        if (c->size)
+            return dm_error(DM_FAIL, "%s: --size is for image files; a disk has its own size",
+                            t->path);
+        int rc = dm_disk_probe("", t->path, &t->disk);
+        if (rc == 0)
+            rc = dm_disk_check_writable(&t->disk, c->force);
+        t->size = t->disk.size;
+        return rc;
+    }
+    if (!S_ISREG(st.st_mode))
+        return dm_error(DM_REFUSED, "%s: not a disk or a regular file", t->path);
+    t->size = c->size ? c->size : (uint64_t)st.st_size;
+    if (!t->size)
+        return dm_error(DM_FAIL, "%s: an empty file (--size SIZE gives it a size)", t->path);
+    return 0;
+}
+
+/* With a terminal, the user types the disk's name (or the file's) back; else --yes. */
+static int confirm(const struct usb_cli *c, const struct target *t)
+{
+    if (c->yes || !t->exists)
+        return 0;
+    if (!isatty(STDIN_FILENO))
+        return dm_error(DM_REFUSED, "%s: would be erased; there is no terminal to ask on: "
+                                    "--yes confirms", t->path);
+    const char *name = t->is_device ? t->disk.name : strrchr(t->path, '/') ? strrchr(t->path, '/') + 1 : t->path;
+    if (t->is_device)
+        dm_disk_describe(stderr, &t->disk);
+    else
+        fprintf(stderr, "%s: an image file of %.1f MiB\n", t->path, (double)t->size / 1048576.0);
+    fprintf(stderr, "Everything on %s will be erased. Type '%s' to go on: ", t->path, name);
+    fflush(stderr);
+    char line[PATH_MAX];
+    if (!fgets(line, sizeof line, stdin))
+        line[0] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    if (strcmp(line, name) == 0 || strcmp(line, t->path) == 0)
+        return 0;
+    return dm_error(DM_REFUSED, "%s: not confirmed; nothing was written", t->path);
+}
+
+static int open_target(struct target *t)
+{
+    if (!t->exists) {
+        t->fd = open(t->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (t->fd >= 0)
+            t->created = 1, t->guard = dm_cleanup_register(t->path, 0);
+    } else {
+        t->fd = open(t->path, O_RDWR | O_CLOEXEC | (t->is_device ? O_EXCL : 0));
+    }
+    if (t->fd < 0 && errno == EBUSY)
+        return dm_error(DM_REFUSED, "%s: in use (mounted, or opened by another program)", t->path);
+    if (t->fd < 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot open for writing", t->path);
+    struct stat st;
+    uint64_t bytes = 0;
+    if (fstat(t->fd, &st) != 0)
+        return dm_error_errno(DM_FAIL, errno, "%s", t->path);
+    if (t->is_device && (!S_ISBLK(st.st_mode) || st.st_rdev != makedev(t->disk.major, t->disk.minor)))
+        return dm_error(DM_REFUSED, "%s: changed while it was being checked", t->path);
+    if (t->is_device && (ioctl(t->fd, BLKGETSIZE64, &bytes) != 0 || bytes != t->size))
+        return dm_error(DM_REFUSED, "%s: its size changed while it was being checked", t->path);
+    if (!t->is_device && (uint64_t)st.st_size != t->size && ftruncate(t->fd, (off_t)t->size) != 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot make it %llu bytes", t->path,
+                              (unsigned long long)t->size);
+    return 0;
+}
+
+/* Closes the target; a file dartmk created is removed when the run failed. */
+static int close_target(struct target *t, int rc)
+{
+    if (t->fd >= 0 && close(t->fd) != 0 && rc == 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", t->path);
+    if (rc && t->created)
+        unlink(t->path);
+    dm_cleanup_forget(t->guard);
+    t->fd = -1, t->guard = -1;
+    return rc;
+}
+
+/* ---- the old partition table ---- */
+
+static char *default_backup(const struct target *t)
+{
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    const char *name = t->is_device ? t->disk.name : strrchr(t->path, '/') ? strrchr(t->path, '/') + 1 : t->path;
+    char stamp[32], *dir = NULL, *file = NULL;
+    time_t now = time(NULL);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+    if (state && *state ? asprintf(&dir, "%s/dartmk/tables", state) < 0
+        : !home || !*home ? (dir = NULL, 1)
+                          : asprintf(&dir, "%s/.local/state/dartmk/tables", home) < 0)
+        return NULL;
+    for (char *s = dir + 1; *s; s++) /* mkdir -p */
+        if (*s == '/')
+            *s = '\0', mkdir(dir, 0700), *s = '/';
+    mkdir(dir, 0700);
+    if (asprintf(&file, "%s/%s-%s.sfdisk", dir, name, stamp) < 0)
+        file = NULL;
+    free(dir);
+    return file;
+}
+
+static int save_table(const struct usb_cli *c, const struct target *t, char **saved_to)
+{
+    int saved = 0;
+    *saved_to = c->backup ? strdup(c->backup) : default_backup(t);
+    if (!*saved_to)
+        return dm_error(DM_FAIL, "%s: nowhere to save the old partition table (HOME is not "
+                                 "set): --backup-table FILE", t->path);
+    int rc = dm_layout_backup(t->fd, t->path, *saved_to, &saved);
+    if (rc == 0 && saved)
+        dm_info("saved the old partition table of %s to %s (restore: sfdisk %s < %s)", t->path,
+                *saved_to, t->path, *saved_to);
+    if (!saved)
+        free(*saved_to), *saved_to = NULL;
+    return rc;
+}
+
+/* ---- the run ---- */
+
+struct outcome {
+    struct dm_stick_result r;
+    struct dm_disk_layout layout;
+    char *backup;
+    int bios, uefi;
+    const char *label;
+};
+
+static void print_result(const struct usb_cli *c, const struct target *t, const struct outcome *o)
+{
+    int verified = !c->no_verify;
+    if (!c->json) {
+        printf("%s  %s\n", o->r.sha, t->path);
+        if (c->dd)
+            dm_info("wrote %s (%.1f MiB)%s", t->path, (double)o->r.bytes / 1048576.0,
+                    verified ? ", read back and verified" : "");
+        else
+            dm_info("wrote %s: %s, FAT32 '%s', %.1f MiB of files; boots under %s%s", t->path,
+                    dm_scheme_name(o->layout.scheme), o->label, (double)o->r.bytes / 1048576.0,
+                    o->bios && o->uefi ? "BIOS and UEFI" : o->bios ? "BIOS" : "UEFI",
+                    verified ? "; every file read back and verified" : "");
+        return;
+    }
+    json_object *j = json_object_new_object(), *part = NULL;
+    json_object_object_add(j, "target", json_object_new_string(t->path));
+    json_object_object_add(j, "mode", json_object_new_string(c->dd ? "dd" : "fat"));
+    json_object_object_add(j, "scheme", c->dd ? NULL : json_object_new_string(dm_scheme_name(o->layout.scheme)));
+    json_object_object_add(j, "label", c->dd ? NULL : json_object_new_string(o->label));
+    json_object_object_add(j, "bytes", json_object_new_int64((int64_t)o->r.bytes));
+    json_object_object_add(j, "sha256", json_object_new_string(o->r.sha));
+    json_object_object_add(j, "verified", json_object_new_boolean(verified));
+    json_object_object_add(j, "files", c->dd ? NULL : json_object_new_int(o->r.files));
+    json_object_object_add(j, "files_verified", c->dd ? NULL : json_object_new_int(o->r.verified));
+    if (!c->dd) {
+        part = json_object_new_object();
+        json_object_object_add(part, "start", json_object_new_int64((int64_t)o->layout.start));
+        json_object_object_add(part, "size", json_object_new_int64((int64_t)o->layout.size));
+    }
+    json_object_object_add(j, "partition", part);
+    json_object_object_add(j, "backup_table", o->backup ? json_object_new_string(o->backup) : NULL);
+    json_object_object_add(j, "bios", c->dd ? NULL : json_object_new_boolean(o->bios));
+    json_object_object_add(j, "uefi", c->dd ? NULL : json_object_new_boolean(o->uefi));
+    dm_print_json(j);
+}
+
+/* BIOS needs bootmgr, UEFI the EFI loader; a stick that boots neither way is refused. */
+static int boot_ways(const struct dm_media *m, struct outcome *o)
+{
+    enum dm_role missing[DM_ROLE_COUNT];
+    o->bios = dm_media_missing(m, 0, missing, DM_ROLE_COUNT) == 0;
+    o->uefi = dm_media_missing(m, 1, missing, DM_ROLE_COUNT) == 0;
+    if (!o->bios && !o->uefi)
+        return dm_error(DM_FAIL, "%s: boots neither under BIOS (bootmgr, boot/bcd) nor UEFI "
+                                 "(efi/boot/bootx64.efi): not Windows PE media", m->tree->origin);
+    if (!o->bios || !o->uefi)
+        dm_warn("%s: the stick will boot under %s only", m->tree->origin, o->bios ? "BIOS" : "UEFI");
+    return 0;
+}
+
+/* Writes (plan done, target decided): confirm, open, save the table, write, re-read. */
+static int deploy(const struct usb_cli *c, struct target *t, const struct dm_stick_plan *plan,
+                  const char *image, struct outcome *o)
+{
+    int rc = confirm(c, t);
+    if (rc == 0)
+        rc = open_target(t);
+    if (rc == 0 && t->exists)
+        rc = save_table(c, t, &o->backup);
+    struct dm_stick s = {.fd = t->fd, .path = t->path, .is_device = t->is_device, .size = t->size};
+    if (rc == 0)
+        rc = image ? dm_stick_write_image(&s, image, !c->no_verify, &o->r)
+                   : dm_stick_write_fat(&s, plan, !c->no_verify, &o->r);
+    if (rc == 0)
+        dm_stick_reread(&s);
+    return close_target(t, rc);
+}
+
+static int run_fat(const struct usb_cli *c, const struct dm_recipe *r, const char *source,
+                   struct target *t, struct outcome *o)
+{
+    struct dm_syslinux_file sf[DM_SYSLINUX_FILES];
+    struct dm_recovery_file extra[DM_SYSLINUX_FILES];
+    struct dm_recovery_opts ro = {.flags = DM_RECOVERY_MANIFEST, .extra = extra,
+                                  .nextra = DM_SYSLINUX_FILES,
+                                  .installed_after = dm_syslinux_installed, .ninstalled = 2};
+    struct dm_build_plan p;
+    struct dm_media *m = NULL;
+    struct dm_recovery *rt = NULL;
+    struct dm_stick_plan plan = {0};
+    int rc = dm_build_cli_prepare(&c->b, r, source, &p, &m);
+    if (rc || !m) /* --print-recipe stops here */
+        goto out;
+    if ((rc = boot_ways(m, o)) || (rc = dm_syslinux_files(sf)))
+        goto out;
+    for (int i = 0; i < DM_SYSLINUX_FILES; i++)
+        extra[i] = (struct dm_recovery_file){sf[i].path, sf[i].host, sf[i].text};
+    rc = probe_target(c, source, t);
+    if (rc == 0)
+        rc = dm_recovery_open(m, &p, r, source, &ro, &rt);
+    if (rc == 0)
+        rc = dm_stick_plan(rt, c->scheme, t->size, o->label, t->path, &plan);
+    o->layout = plan.layout;
+    if (rc == 0)
+        rc = deploy(c, t, &plan, NULL, o);
+    dm_stick_plan_free(&plan);
+    dm_recovery_free(rt);
+    dm_syslinux_files_free(sf);
+out:
+    dm_media_close(m);
+    dm_build_plan_free(&p);
+    return rc;
+}
+
+static int run_dd(const struct usb_cli *c, const struct dm_recipe *r, const char *source,
+                  struct target *t, struct outcome *o)
+{
+    struct dm_build_plan p;
+    struct stat st = {0};
+    int rc = dm_build_plan(r, &p);
+    if (rc == 0 && p.customise)
+        rc = dm_usage_error(c->cmd, "--mode dd writes SOURCE as it is: build options do not "
+                                    "apply (use --mode fat)");
+    else if (rc == 0 && c->label)
+        rc = dm_usage_error(c->cmd, "--mode dd writes SOURCE as it is: --label does not apply");
+    else if (rc == 0 && (stat(source, &st) != 0 || !S_ISREG(st.st_mode)))
+        rc = dm_error(DM_FAIL, "%s: --mode dd needs an image file (an ISO)", source);
+    if (rc == 0)
+        rc = probe_target(c, source, t);
+    if (rc == 0 && (uint64_t)st.st_size > t->size)
+        rc = dm_error(DM_FAIL, "%s: too small (%.1f MiB) for %s (%.1f MiB)", t->path,
+                      (double)t->size / 1048576.0, source, (double)st.st_size / 1048576.0);
+    if (rc == 0)
+        rc = deploy(c, t, NULL, source, o);
+    dm_build_plan_free(&p);
+    return rc;
+}
+
+int dm_cmd_usb(const struct dm_cmd *cmd, int argc, char **argv)
+{
+    struct usb_cli c = {.cmd = cmd, .b = {.want_target = 1}};
+    struct dm_common common = {0};
+    struct dm_recipe r = {0};
+    struct target t = {.fd = -1, .guard = -1};
+    struct outcome o = {0};
+    const char *source, *why;
+    char fat_label[11];
+    int rc = dm_build_cli_parse(cmd, argc, argv, own_options, usb_option, &c, &c.b, &common, &r,
+                                &source);
+    c.json = common.json;
+    o.label = c.label ? c.label : "DART";
+    if (rc == 0 && dm_fat_label(o.label, fat_label, &why) != 0)
+        rc = dm_usage_error(cmd, "--label '%s': %s", o.label, why);
+    if (rc == 0)
+        rc = c.dd ? run_dd(&c, &r, source, &t, &o) : run_fat(&c, &r, source, &t, &o);
+    if (rc == 0 && !c.b.print)
+        print_result(&c, &t, &o);
+    free(o.backup);
+    dm_disk_free(&t.disk);
+    dm_recipe_free(&r);
+    dm_build_cli_free(&c.b);
+    return rc == DM_PARSE_HELP ? DM_OK : rc;
+}

@@ -1,0 +1,243 @@
+/* stick.c — a recovery stick written into an open disk or image (see stick.h). */
+#include "stick.h"
+
+#include "boot/syslinux.h"
+#include "copy.h"
+#include "progress.h"
+#include "report.h"
+#include "source.h"
+#include "verify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { SECTOR = 512, IMAGE_BUF = 1 << 20 };
+
+static double mib(uint64_t b) { return (double)b / 1048576.0; }
+
+int dm_stick_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size, const char *label,
+                  const char *target, struct dm_stick_plan *out)
+{
+    *out = (struct dm_stick_plan){.rt = rt};
+    uint64_t need = dm_fat_min_size(rt->tree, DM_FAT32, 0);
+    if (!need)
+        return DM_FAIL; /* the FAT writer said why (a name, a 4 GiB file) */
+    uint64_t disk = dm_layout_disk_for(scheme, need);
+    if (dm_layout_stick(scheme, size, &out->layout) != 0 || out->layout.size < need)
+        return dm_error(DM_FAIL, "%s: too small (%.1f MiB): the recovery tree needs a disk of "
+                                 "at least %.1f MiB", target, mib(size), mib(disk));
+    struct dm_fat_opts o = {.type = DM_FAT32,
+                            .label = label,
+                            .hidden_sectors = (uint32_t)(out->layout.start / SECTOR)};
+    return dm_fat_plan_new(rt->tree, out->layout.size, &o, &out->fat);
+}
+
+void dm_stick_plan_free(struct dm_stick_plan *p)
+{
+    dm_fat_plan_free(p->fat);
+    p->fat = NULL;
+}
+
+/* ---- flushing and reading back ---- */
+
+/* Everything written is on the medium, and the next reads come from it, not from the cache. */
+static int flush(const struct dm_stick *s)
+{
+    if (fsync(s->fd) != 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot flush to the disk", s->path);
+    if (s->is_device && ioctl(s->fd, BLKFLSBUF, 0) != 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot flush the device's buffers", s->path);
+    if (!s->is_device)
+        posix_fadvise(s->fd, 0, 0, POSIX_FADV_DONTNEED);
+    return 0;
+}
+
+static int unusable(const struct dm_stick *s, int rc)
+{
+    if (rc)
+        dm_warn("%s: writing did not complete: it is unusable until it is written again",
+                s->path);
+    return rc;
+}
+
+void dm_stick_reread(const struct dm_stick *s)
+{
+    if (!s->is_device)
+        return;
+    /* udev may still be looking at the device after our writes: retry for a few seconds. */
+    for (int i = 0; i < 20; i++) {
+        if (ioctl(s->fd, BLKRRPART, 0) == 0)
+            return;
+        if (errno != EBUSY)
+            break;
+        nanosleep(&(struct timespec){0, 250000000}, NULL);
+    }
+    dm_debug("%s: the kernel did not re-read the partition table (%s); unplug and plug the "
+             "stick to see it", s->path, strerror(errno));
+}
+
+/* ---- FAT mode ---- */
+
+/* The first sector as planned: syslinux's MBR code over the label libfdisk wrote. */
+static int write_mbr_code(const struct dm_stick *s, enum dm_scheme scheme,
+                          uint8_t code[DM_MBR_CODE])
+{
+    int rc = dm_syslinux_mbr(scheme == DM_SCHEME_GPT, code);
+    return rc ? rc : dm_pwrite_all(s->fd, code, DM_MBR_CODE, 0, s->path);
+}
+
+static int check_mbr_code(const struct dm_stick *s, const uint8_t code[DM_MBR_CODE])
+{
+    uint8_t back[SECTOR];
+    if (pread(s->fd, back, SECTOR, 0) != SECTOR)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot read back the first sector", s->path);
+    if (memcmp(back, code, DM_MBR_CODE) != 0 || back[510] != 0x55 || back[511] != 0xAA)
+        return dm_error(DM_FAIL, "%s: the first sector read back is not what was written: the "
+                                 "stick is faulty", s->path);
+    return 0;
+}
+
+/* Every file read back through the FAT reader, against the manifest just written. */
+static int read_back(const struct dm_stick *s, const struct dm_stick_plan *p,
+                     struct dm_stick_result *r)
+{
+    struct dm_tree *t = NULL;
+    struct dm_verify v = {0};
+    int rc = dm_source_fat_open(s->path, p->layout.start, p->layout.size, &t);
+    if (rc == 0)
+        rc = dm_verify_tree(t, &v);
+    if (rc == 0 && !dm_verify_ok(&v)) {
+        json_object *first = json_object_array_length(v.different) ? v.different
+                             : json_object_array_length(v.missing) ? v.missing
+                                                                   : v.extra;
+        rc = dm_error(DM_FAIL, "%s: read back, %s is %s: the stick is faulty (or smaller than "
+                               "it claims)", s->path,
+                      json_object_get_string(json_object_array_get_idx(first, 0)),
+                      first == v.different ? "different" : first == v.missing ? "missing"
+                                                                              : "unexpected");
+    }
+    r->files = v.files, r->verified = v.verified;
+    dm_verify_free(&v);
+    dm_tree_free(t);
+    return rc;
+}
+
+int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p, int verify,
+                       struct dm_stick_result *r)
+{
+    uint8_t code[DM_MBR_CODE];
+    struct dm_fat_info info;
+    *r = (struct dm_stick_result){0};
+    int rc = dm_layout_write(s->fd, s->path, &p->layout);
+    if (rc == 0)
+        rc = write_mbr_code(s, p->layout.scheme, code);
+    if (rc == 0)
+        rc = dm_fat_plan_write(p->fat, s->fd, p->layout.start);
+    if (rc == 0)
+        rc = flush(s);
+    if (rc == 0)
+        rc = dm_syslinux_install(s->path, p->layout.start);
+    if (rc == 0)
+        rc = flush(s);
+    dm_fat_plan_info(p->fat, &info);
+    r->bytes = (uint64_t)info.used_clusters * info.cluster_size;
+    snprintf(r->sha, sizeof r->sha, "%s", dm_recovery_manifest_sha(p->rt));
+    if (rc == 0 && verify)
+        rc = check_mbr_code(s, code);
+    if (rc == 0 && verify)
+        rc = read_back(s, p, r);
+    return unusable(s, rc);
+}
+
+/* ---- image mode ---- */
+
+/* Hashes [0, size) of fd with progress; the buffer is the caller's. */
+static int hash_range(int fd, const char *what, uint64_t size, uint8_t *buf, const char *label,
+                      char sha[DM_SHA256_HEX])
+{
+    struct dm_sha256 *h = dm_sha256_new();
+    struct dm_progress progress;
+    uint64_t done = 0;
+    int rc = h ? 0 : dm_error(DM_FAIL, "out of memory");
+    dm_progress_begin(&progress, label, size);
+    while (rc == 0 && done < size) {
+        size_t n = size - done < IMAGE_BUF ? (size_t)(size - done) : IMAGE_BUF;
+        ssize_t got = pread(fd, buf, n, (off_t)done);
+        if (got <= 0)
+            rc = dm_error_errno(DM_FAIL, got < 0 ? errno : EIO, "%s: cannot read at byte %llu",
+                                what, (unsigned long long)done);
+        else
+            dm_sha256_update(h, buf, (size_t)got), done += (uint64_t)got;
+        dm_progress_update(&progress, done);
+    }
+    dm_progress_end(&progress);
+    if (rc == 0)
+        dm_sha256_final(h, sha), h = NULL;
+    dm_sha256_free(h);
+    return rc;
+}
+
+/* Copies in with a hash of what was read, in large aligned writes. */
+static int copy_image(const struct dm_stick *s, int in, const char *image, uint64_t size,
+                      uint8_t *buf, char sha[DM_SHA256_HEX])
+{
+    struct dm_sha256 *h = dm_sha256_new();
+    struct dm_progress progress;
+    uint64_t done = 0;
+    int rc = h ? 0 : dm_error(DM_FAIL, "out of memory");
+    dm_progress_begin(&progress, "writing", size);
+    while (rc == 0 && done < size) {
+        size_t n = size - done < IMAGE_BUF ? (size_t)(size - done) : IMAGE_BUF;
+        ssize_t got = read(in, buf, n);
+        if (got <= 0)
+            rc = got < 0 && errno == EINTR ? 0
+                 : dm_error_errno(DM_FAIL, got < 0 ? errno : EIO, "%s: cannot read", image);
+        else if ((rc = dm_pwrite_all(s->fd, buf, (size_t)got, done, s->path)) == 0)
+            dm_sha256_update(h, buf, (size_t)got), done += (uint64_t)got;
+        dm_progress_update(&progress, done);
+    }
+    dm_progress_end(&progress);
+    if (rc == 0)
+        dm_sha256_final(h, sha), h = NULL;
+    dm_sha256_free(h);
+    return rc;
+}
+
+int dm_stick_write_image(const struct dm_stick *s, const char *image, int verify,
+                         struct dm_stick_result *r)
+{
+    *r = (struct dm_stick_result){0};
+    int in = open(image, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot open", image);
+    off_t end = lseek(in, 0, SEEK_END);
+    uint64_t size = end > 0 ? (uint64_t)end : 0;
+    uint8_t *buf = NULL;
+    char back[DM_SHA256_HEX];
+    int rc = end < 0 ? dm_error_errno(DM_FAIL, errno, "%s: cannot read", image) : 0;
+    if (rc == 0 && size > s->size)
+        rc = dm_error(DM_FAIL, "%s: too small (%.1f MiB) for %s (%.1f MiB)", s->path,
+                      mib(s->size), image, mib(size));
+    if (rc == 0 && (lseek(in, 0, SEEK_SET) != 0 || posix_memalign((void **)&buf, 4096, IMAGE_BUF)))
+        rc = dm_error(DM_FAIL, "out of memory");
+    posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
+    if (rc == 0) {
+        rc = copy_image(s, in, image, size, buf, r->sha);
+        rc = unusable(s, rc ? rc : flush(s));
+        r->bytes = rc ? 0 : size;
+    }
+    if (rc == 0 && verify && (rc = hash_range(s->fd, s->path, size, buf, "verifying", back)) == 0 &&
+        strcmp(back, r->sha) != 0)
+        rc = unusable(s, dm_error(DM_FAIL, "%s: read back, the image differs from %s: the stick "
+                                           "is faulty (or smaller than it claims)", s->path,
+                                  image));
+    free(buf);
+    close(in);
+    return rc;
+}
