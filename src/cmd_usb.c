@@ -277,8 +277,14 @@ static char *default_backup(const struct target *t)
         if (*s == '/')
             *s = '\0', mkdir(dir, 0700), *s = '/';
     mkdir(dir, 0700);
-    if (asprintf(&file, "%s/%s-%s.sfdisk", dir, name, stamp) < 0)
-        file = NULL;
+    for (int n = 1; n < 100; n++) { /* two runs in one second keep both tables */
+        if (asprintf(&file, n == 1 ? "%s/%s-%s.sfdisk" : "%s/%s-%s-%d.sfdisk", dir, name, stamp,
+                     n) < 0)
+            file = NULL;
+        if (!file || access(file, F_OK) != 0)
+            break;
+        free(file), file = NULL;
+    }
     free(dir);
     return file;
 }
@@ -370,9 +376,13 @@ static int deploy(const struct usb_cli *c, struct target *t, const struct dm_sti
     if (rc == 0 && t->exists)
         rc = save_table(c, t, &o->backup);
     struct dm_stick s = {.fd = t->fd, .path = t->path, .is_device = t->is_device, .size = t->size};
-    if (rc == 0)
+    if (rc == 0) {
         rc = image ? dm_stick_write_image(&s, image, !c->no_verify, &o->r)
                    : dm_stick_write_fat(&s, plan, !c->no_verify, &o->r);
+        if (rc && !t->created) /* a file dartmk made is removed instead */
+            dm_warn("%s: writing did not complete: it is unusable until it is written again",
+                    t->path);
+    }
     if (rc == 0)
         dm_stick_reread(&s);
     return close_target(t, rc);

@@ -58,14 +58,6 @@ static int flush(const struct dm_stick *s)
     return 0;
 }
 
-static int unusable(const struct dm_stick *s, int rc)
-{
-    if (rc)
-        dm_warn("%s: writing did not complete: it is unusable until it is written again",
-                s->path);
-    return rc;
-}
-
 void dm_stick_reread(const struct dm_stick *s)
 {
     if (!s->is_device)
@@ -152,7 +144,7 @@ int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p, 
         rc = check_mbr_code(s, code);
     if (rc == 0 && verify)
         rc = read_back(s, p, r);
-    return unusable(s, rc);
+    return rc;
 }
 
 /* ---- image mode ---- */
@@ -229,14 +221,13 @@ int dm_stick_write_image(const struct dm_stick *s, const char *image, int verify
     posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
     if (rc == 0) {
         rc = copy_image(s, in, image, size, buf, r->sha);
-        rc = unusable(s, rc ? rc : flush(s));
+        rc = rc ? rc : flush(s);
         r->bytes = rc ? 0 : size;
     }
     if (rc == 0 && verify && (rc = hash_range(s->fd, s->path, size, buf, "verifying", back)) == 0 &&
         strcmp(back, r->sha) != 0)
-        rc = unusable(s, dm_error(DM_FAIL, "%s: read back, the image differs from %s: the stick "
-                                           "is faulty (or smaller than it claims)", s->path,
-                                  image));
+        rc = dm_error(DM_FAIL, "%s: read back, the image differs from %s: the stick is faulty "
+                               "(or smaller than it claims)", s->path, image);
     free(buf);
     close(in);
     return rc;

@@ -19,11 +19,11 @@ run "$DARTMK" frobnicate
 is "$rc" 2 "unknown command: exit 2"
 like "$err" "^dartmk: 'frobnicate' is not a dartmk command" "unknown command named"
 
-run "$DARTMK" usb src.iso /dev/null
+run "$DARTMK" pxe src.iso -o out
 is "$rc" 1 "unbuilt command exits 1"
-is "$err" "dartmk: usb: this command is not built yet" "unbuilt command says so in one line"
+is "$err" "dartmk: pxe: this command is not built yet" "unbuilt command says so in one line"
 
-run "$DARTMK" usb --help
+run "$DARTMK" pxe --help
 is "$rc" 0 "unbuilt command --help exits 0"
 like "$out" "Example:" "unbuilt command --help has an example"
 
