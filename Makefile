@@ -109,13 +109,14 @@ fuzz: deps fuzz-build
 	    -dict=tests/fuzz/fuzz_fat.dict -artifact_prefix=$(FUZZ_BUILD)/ \
 	    $(FUZZ_BUILD)/corpus tests/fuzz/corpus
 
-# The FAT writer against the limit (cat + sync) and mkfs.fat + mcopy, and `dartmk build` against
-# cp + wimupdate; see BENCHMARKS.md.
+# The FAT writer against the limit (cat + sync) and mkfs.fat + mcopy, `dartmk build` against
+# cp + wimupdate, `dartmk iso` against xorriso, `dartmk usb` against mkwinpeimg; BENCHMARKS.md.
 bench: deps
 	$(MAKE) all tools fixtures $(SAMPLE_GENDATA)
 	MKFAT=$(CURDIR)/$(BUILD)/tests/tools/mkfat scripts/bench
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-build
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-iso
+	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb
 
 include tests/fixtures/fixtures.mk
 include tests/fixtures/samples.mk

@@ -12,7 +12,7 @@ qemu-system-x86 ovmf ipxe-qemu seabios
 syslinux syslinux-common syslinux-utils pxelinux isolinux
 dosfstools mtools xorriso p7zip-full genisoimage wimtools udftools
 libssl-dev gcab wine64 python3
-perl jq tftpd-hpa tftp-hpa dnsmasq-base util-linux fdisk valgrind
+perl jq tftpd-hpa tftp-hpa dnsmasq-base util-linux fdisk valgrind strace
 clang libclang-rt-dev time
 "
 

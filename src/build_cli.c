@@ -77,7 +77,7 @@ int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const st
 {
     int first = argc;
     struct option *longopts = dm_build_cli_longopts(own);
-    int rc = longopts ? dm_parse_options(cmd, argc, argv, "o:", longopts, fn, ctx, common, &first)
+    int rc = longopts ? dm_parse_options(cmd, argc, argv, b->shortopts ? b->shortopts : "o:", longopts, fn, ctx, common, &first)
                       : dm_error(DM_FAIL, "out of memory");
     free(longopts);
     int want = b->want_target ? 2 : 1, got = argc - first;

@@ -17,7 +17,8 @@ struct dm_build_cli {
     const char *recipe_file;
     int print; /* --print-recipe */
     int oom;
-    int want_target;    /* set before parsing: the command takes SOURCE TARGET */
+    int want_target;        /* set before parsing: the command takes SOURCE TARGET */
+    const char *shortopts; /* set before parsing: the command's short options (default "o:") */
     const char *target; /* then: the TARGET operand */
 };
 
@@ -29,7 +30,8 @@ int dm_build_cli_option(struct dm_build_cli *c, int opt, const char *arg);
  * code after one line; r is to be freed with dm_recipe_free either way. */
 int dm_build_cli_recipe(struct dm_build_cli *c, struct dm_recipe *r);
 void dm_build_cli_free(struct dm_build_cli *c);
-/* A writing command's whole command line: its own options (fn, ctx; -o takes a value) and the
+/* A writing command's whole command line: its own options (fn, ctx; -o takes a value unless
+ * b->shortopts says otherwise) and the
  * build options into b, one SOURCE operand (and TARGET when b->want_target) unless
  * --print-recipe, and the effective recipe into r (to be freed either way). Returns 0, DM_PARSE_HELP after the help, or an exit code. */
 int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const struct option *own,

@@ -158,7 +158,7 @@ static void print_text(const struct dm_media *m, const struct limit *l)
     char buf[1024];
     printf("Source        %s\n", m->tree->origin);
     printf("Kind          %s", dm_source_kind_name(m->kind));
-    if (m->kind == DM_SOURCE_ISO || m->kind == DM_SOURCE_DEVICE)
+    if (m->kind == DM_SOURCE_ISO || m->kind == DM_SOURCE_DEVICE || m->kind == DM_SOURCE_DISK)
         printf(" (%s)", m->tree->ops->name);
     static const char *const layouts[] = {"install DVD layout", "ADK (copype) media layout",
                                           "a bare boot.wim"};

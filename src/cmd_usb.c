@@ -98,7 +98,7 @@ struct usb_cli {
     const char *label, *backup;
     uint64_t size; /* --size, 0 when not given */
     enum dm_scheme scheme;
-    int dd, no_verify, yes, force, json;
+    int scheme_given, dd, no_verify, yes, force, json;
 };
 
 /* "64M", "1G", "1048576": bytes, a multiple of 512 of at least 1 MiB; 0 when not valid. */
@@ -124,6 +124,7 @@ static int usb_option(int opt, const char *arg, void *ctx)
         if (dm_scheme_parse(arg) < 0)
             return dm_usage_error(c->cmd, "--scheme '%s': mbr or gpt", arg);
         c->scheme = (enum dm_scheme)dm_scheme_parse(arg);
+        c->scheme_given = 1;
         return 0;
     case OPT_MODE:
         if (strcmp(arg, "fat") != 0 && strcmp(arg, "dd") != 0)
@@ -181,9 +182,12 @@ static int probe_target(const struct usb_cli *c, const char *source, struct targ
     if (S_ISBLK(st.st_mode)) {
         t->is_device = 1;
         if (c->size)
-            return dm_error(DM_FAIL, "%s: --size is for image files; a disk has its own size",
-                            t->path);
+            return dm_usage_error(c->cmd, "%s: --size is for image files; a disk has its own size",
+                                  t->path);
         int rc = dm_disk_probe("", t->path, &t->disk);
+        if (rc == 0 && t->disk.backing_file && same_file(t->disk.backing_file, source))
+            rc = dm_error(DM_REFUSED, "%s: its file %s is the SOURCE", t->path,
+                          t->disk.backing_file);
         if (rc == 0)
             rc = dm_disk_check_writable(&t->disk, c->force);
         t->size = t->disk.size;
@@ -242,7 +246,16 @@ static int open_target(struct target *t)
         return dm_error(DM_REFUSED, "%s: changed while it was being checked", t->path);
     if (t->is_device && (ioctl(t->fd, BLKGETSIZE64, &bytes) != 0 || bytes != t->size))
         return dm_error(DM_REFUSED, "%s: its size changed while it was being checked", t->path);
-    if (!t->is_device && (uint64_t)st.st_size != t->size && ftruncate(t->fd, (off_t)t->size) != 0)
+    return 0;
+}
+
+/* An image file gets its size (--size) once its old table is saved. */
+static int size_target(const struct target *t)
+{
+    struct stat st;
+    if (t->is_device || (fstat(t->fd, &st) == 0 && (uint64_t)st.st_size == t->size))
+        return 0;
+    if (ftruncate(t->fd, (off_t)t->size) != 0)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot make it %llu bytes", t->path,
                               (unsigned long long)t->size);
     return 0;
@@ -375,6 +388,8 @@ static int deploy(const struct usb_cli *c, struct target *t, const struct dm_sti
         rc = open_target(t);
     if (rc == 0 && t->exists)
         rc = save_table(c, t, &o->backup);
+    if (rc == 0)
+        rc = size_target(t);
     struct dm_stick s = {.fd = t->fd, .path = t->path, .is_device = t->is_device, .size = t->size};
     if (rc == 0) {
         rc = image ? dm_stick_write_image(&s, image, !c->no_verify, &o->r)
@@ -396,7 +411,7 @@ static int run_fat(const struct usb_cli *c, const struct dm_recipe *r, const cha
     struct dm_recovery_opts ro = {.flags = DM_RECOVERY_MANIFEST, .extra = extra,
                                   .nextra = DM_SYSLINUX_FILES,
                                   .installed_after = dm_syslinux_installed, .ninstalled = 2};
-    struct dm_build_plan p;
+    struct dm_build_plan p = {0};
     struct dm_media *m = NULL;
     struct dm_recovery *rt = NULL;
     struct dm_stick_plan plan = {0};
@@ -427,14 +442,16 @@ out:
 static int run_dd(const struct usb_cli *c, const struct dm_recipe *r, const char *source,
                   struct target *t, struct outcome *o)
 {
-    struct dm_build_plan p;
+    struct dm_build_plan p = {0};
     struct stat st = {0};
-    int rc = dm_build_plan(r, &p);
+    int rc = c->b.print ? dm_usage_error(c->cmd, "--print-recipe: --mode dd takes no recipe")
+                        : dm_build_plan(r, &p);
     if (rc == 0 && p.customise)
         rc = dm_usage_error(c->cmd, "--mode dd writes SOURCE as it is: build options do not "
                                     "apply (use --mode fat)");
-    else if (rc == 0 && c->label)
-        rc = dm_usage_error(c->cmd, "--mode dd writes SOURCE as it is: --label does not apply");
+    else if (rc == 0 && (c->label || c->scheme_given))
+        rc = dm_usage_error(c->cmd, "--mode dd writes SOURCE as it is: --%s does not apply",
+                            c->label ? "label" : "scheme");
     else if (rc == 0 && (stat(source, &st) != 0 || !S_ISREG(st.st_mode)))
         rc = dm_error(DM_FAIL, "%s: --mode dd needs an image file (an ISO)", source);
     if (rc == 0)
@@ -450,19 +467,25 @@ static int run_dd(const struct usb_cli *c, const struct dm_recipe *r, const char
 
 int dm_cmd_usb(const struct dm_cmd *cmd, int argc, char **argv)
 {
-    struct usb_cli c = {.cmd = cmd, .b = {.want_target = 1}};
+    struct usb_cli c = {.cmd = cmd, .b = {.want_target = 1, .shortopts = "y"}};
     struct dm_common common = {0};
     struct dm_recipe r = {0};
     struct target t = {.fd = -1, .guard = -1};
     struct outcome o = {0};
     const char *source, *why;
-    char fat_label[11];
+    char fat_label[11], shown[12];
     int rc = dm_build_cli_parse(cmd, argc, argv, own_options, usb_option, &c, &c.b, &common, &r,
                                 &source);
     c.json = common.json;
-    o.label = c.label ? c.label : "DART";
-    if (rc == 0 && dm_fat_label(o.label, fat_label, &why) != 0)
-        rc = dm_usage_error(cmd, "--label '%s': %s", o.label, why);
+    const char *label = c.label ? c.label : "DART";
+    memset(fat_label, ' ', sizeof fat_label);
+    if (rc == 0 && dm_fat_label(label, fat_label, &why) != 0)
+        rc = dm_usage_error(cmd, "--label '%s': %s", label, why);
+    int n = 11;
+    while (n > 0 && fat_label[n - 1] == ' ')
+        n--;
+    snprintf(shown, sizeof shown, "%.*s", n, fat_label);
+    o.label = shown; /* as written: upper case */
     if (rc == 0)
         rc = c.dd ? run_dd(&c, &r, source, &t, &o) : run_fat(&c, &r, source, &t, &o);
     if (rc == 0 && !c.b.print)

@@ -13,7 +13,7 @@
 #define SECTOR    2048
 #define VRS_START (16 * SECTOR) /* ISO 9660 / UDF volume recognition sequence */
 
-static const char *const kind_names[] = {"directory", "iso", "wim", "device"};
+static const char *const kind_names[] = {"directory", "iso", "wim", "device", "disk"};
 
 const char *dm_source_kind_name(enum dm_source_kind k) { return kind_names[k]; }
 
@@ -99,7 +99,21 @@ static int open_optical(const char *path, const struct probe *pr, struct dm_tree
     return dm_source_udf_open(path, out);
 }
 
-int dm_source_open(const char *path, struct dm_tree **out, enum dm_source_kind *kind)
+/* A file or block device that is neither a WIM nor an ISO: a disk (image) holding FAT. */
+static int open_disk(const char *path, const struct stat *st, int partno, struct dm_tree **out,
+                     enum dm_source_kind *kind)
+{
+    if (partno == 0 && !dm_disk_recognise(path)) {
+        if (S_ISBLK(st->st_mode))
+            return dm_error(DM_FAIL, "%s: the device holds no ISO 9660, UDF or FAT volume", path);
+        return dm_error(DM_FAIL, "%s: not an ISO image, WIM file, disk image or directory", path);
+    }
+    *kind = S_ISBLK(st->st_mode) ? DM_SOURCE_DEVICE : DM_SOURCE_DISK;
+    return dm_source_disk_open(path, partno, out);
+}
+
+int dm_source_open_partition(const char *path, int partno, struct dm_tree **out,
+                             enum dm_source_kind *kind)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -108,6 +122,8 @@ int dm_source_open(const char *path, struct dm_tree **out, enum dm_source_kind *
         return dm_error_errno(DM_FAIL, errno, "%s", path);
     }
     if (S_ISDIR(st.st_mode)) {
+        if (partno > 0)
+            return dm_error(DM_FAIL, "%s: a directory has no partitions", path);
         *kind = DM_SOURCE_DIRECTORY;
         return dm_source_dir_open(path, out);
     }
@@ -117,6 +133,9 @@ int dm_source_open(const char *path, struct dm_tree **out, enum dm_source_kind *
     int rc = probe(path, &pr);
     if (rc)
         return rc;
+    if (partno > 0 && pr.format != FMT_UNKNOWN)
+        return dm_error(DM_FAIL, "%s: %s has no partitions", path,
+                        pr.format == FMT_WIM ? "a WIM file" : "an ISO 9660 or UDF volume");
     switch (pr.format) {
     case FMT_WIM:
         *kind = DM_SOURCE_WIM;
@@ -128,8 +147,11 @@ int dm_source_open(const char *path, struct dm_tree **out, enum dm_source_kind *
         *kind = S_ISBLK(st.st_mode) ? DM_SOURCE_DEVICE : DM_SOURCE_ISO;
         return open_optical(path, &pr, out);
     default:
-        if (S_ISBLK(st.st_mode))
-            return dm_error(DM_FAIL, "%s: the device holds no ISO 9660 or UDF volume", path);
-        return dm_error(DM_FAIL, "%s: not an ISO image, WIM file or directory", path);
+        return open_disk(path, &st, partno, out, kind);
     }
+}
+
+int dm_source_open(const char *path, struct dm_tree **out, enum dm_source_kind *kind)
+{
+    return dm_source_open_partition(path, 0, out, kind);
 }

@@ -20,6 +20,8 @@
 enum { SECTOR = 512, IMAGE_BUF = 1 << 20 };
 
 static double mib(uint64_t b) { return (double)b / 1048576.0; }
+/* Rounded up to the 0.1 MiB shown: a size said to be enough must be. */
+static double mib_up(uint64_t b) { return (double)((b * 10 + (1 << 20) - 1) >> 20) / 10; }
 
 int dm_stick_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size, const char *label,
                   const char *target, struct dm_stick_plan *out)
@@ -31,10 +33,11 @@ int dm_stick_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size, 
     uint64_t disk = dm_layout_disk_for(scheme, need);
     if (dm_layout_stick(scheme, size, &out->layout) != 0 || out->layout.size < need)
         return dm_error(DM_FAIL, "%s: too small (%.1f MiB): the recovery tree needs a disk of "
-                                 "at least %.1f MiB", target, mib(size), mib(disk));
+                                 "at least %.1f MiB", target, mib(size), mib_up(disk));
     struct dm_fat_opts o = {.type = DM_FAT32,
                             .label = label,
-                            .hidden_sectors = (uint32_t)(out->layout.start / SECTOR)};
+                            .hidden_sectors = (uint32_t)(out->layout.start / SECTOR),
+                            .name = target};
     return dm_fat_plan_new(rt->tree, out->layout.size, &o, &out->fat);
 }
 
@@ -95,6 +98,25 @@ static int check_mbr_code(const struct dm_stick *s, const uint8_t code[DM_MBR_CO
     return 0;
 }
 
+/* The syslinux installer writes its code into the boot sector only; FAT32's backup of it (sector
+ * 6) is made the same again, as fsck.fat and Windows expect. */
+static int copy_boot_sector(const struct dm_stick *s, uint64_t start)
+{
+    uint8_t b[SECTOR];
+    if (pread(s->fd, b, SECTOR, (off_t)start) != SECTOR)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot read the boot sector back", s->path);
+    return dm_pwrite_all(s->fd, b, SECTOR, start + 6 * SECTOR, s->path);
+}
+
+/* Files the manifest lists (every file but itself). */
+static int listed_files(const struct dm_tree *t)
+{
+    int n = 0;
+    for (size_t i = 0; i < t->count; i++)
+        n += t->entries[i].kind == DM_ENTRY_FILE && !(t->entries[i].flags & DM_ENTRY_LATE);
+    return n;
+}
+
 /* Every file read back through the FAT reader, against the manifest just written. */
 static int read_back(const struct dm_stick *s, const struct dm_stick_plan *p,
                      struct dm_stick_result *r)
@@ -114,7 +136,7 @@ static int read_back(const struct dm_stick *s, const struct dm_stick_plan *p,
                       first == v.different ? "different" : first == v.missing ? "missing"
                                                                               : "unexpected");
     }
-    r->files = v.files, r->verified = v.verified;
+    r->verified = v.verified;
     dm_verify_free(&v);
     dm_tree_free(t);
     return rc;
@@ -136,10 +158,13 @@ int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p, 
     if (rc == 0)
         rc = dm_syslinux_install(s->path, p->layout.start);
     if (rc == 0)
+        rc = copy_boot_sector(s, p->layout.start);
+    if (rc == 0)
         rc = flush(s);
     dm_fat_plan_info(p->fat, &info);
     r->bytes = (uint64_t)info.used_clusters * info.cluster_size;
     snprintf(r->sha, sizeof r->sha, "%s", dm_recovery_manifest_sha(p->rt));
+    r->files = listed_files(p->rt->tree);
     if (rc == 0 && verify)
         rc = check_mbr_code(s, code);
     if (rc == 0 && verify)

@@ -26,11 +26,12 @@ static int read_manifest(struct dm_tree *t, json_object **out)
     free(text);
     if (n < 0)
         return DM_FAIL;
-    if (!j || !json_object_object_get_ex(j, "files", &files) ||
+    if (!j)
+        return dm_error(DM_FAIL, "%s: %s is not valid JSON", t->origin, DM_MANIFEST_NAME);
+    if (!json_object_object_get_ex(j, "files", &files) ||
         !json_object_is_type(files, json_type_array)) {
         json_object_put(j);
-        return dm_error(DM_FAIL, "%s: %s is not a manifest with a list of files", t->origin,
-                        DM_MANIFEST_NAME);
+        return dm_error(DM_FAIL, "%s: %s has no list of files", t->origin, DM_MANIFEST_NAME);
     }
     *out = j;
     return 0;

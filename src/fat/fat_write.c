@@ -24,6 +24,7 @@ struct out {
     uint8_t *buf;
     size_t len;
     int failed;
+    const char *name;
     struct dm_progress progress;
     uint64_t file_bytes;
 };
@@ -38,7 +39,9 @@ static int out_flush(struct out *o)
             continue;
         if (w <= 0) {
             o->failed = 1;
-            return dm_error_errno(DM_FAIL, w < 0 ? errno : ENOSPC, "cannot write the FAT volume");
+            return dm_error_errno(DM_FAIL, w < 0 ? errno : ENOSPC, "%s: cannot write at byte %llu",
+                                  o->name,
+                                  (unsigned long long)(o->base + o->pos - o->len + done));
         }
         done += (size_t)w;
     }
@@ -333,7 +336,10 @@ static int write_file(const struct dm_fat_plan *p, const struct fat_node *k, str
 
 int dm_fat_plan_write(struct dm_fat_plan *p, int fd, uint64_t offset)
 {
-    struct out o = {.fd = fd, .base = offset, .limit = (uint64_t)p->geom.total * SECTOR};
+    struct out o = {.fd = fd,
+                    .base = offset,
+                    .limit = (uint64_t)p->geom.total * SECTOR,
+                    .name = p->opts.name ? p->opts.name : "the FAT volume"};
     if (posix_memalign((void **)&o.buf, 4096, BUF_SIZE) != 0)
         return dm_error(DM_FAIL, "out of memory");
     dm_progress_begin(&o.progress, "writing the FAT volume", p->data_bytes);

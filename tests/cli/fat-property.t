@@ -14,7 +14,7 @@
 
 need_mkfat
 for t in fsck.fat mcopy perl; do
-    command -v "$t" >/dev/null || skip_all "$t is missing (make deps)"
+    command -v "$t" >/dev/null || missing_prerequisite "$t is missing (make deps)"
 done
 RANDTREE=$TOP/tests/tools/randtree
 

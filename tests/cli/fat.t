@@ -11,13 +11,13 @@ BUILD_DIR=$(realpath -m --relative-to="$TOP" "$FIXTURES/..")
 SAMPLES=$TOP/$BUILD_DIR/samples
 for s in dvd dvd.iso udf.iso; do
     if [ ! -e "$SAMPLES/$s" ]; then
-        make -C "$TOP" -s BUILD="$BUILD_DIR" fixtures samples >&2 || skip_all "make samples failed"
+        make -C "$TOP" -s BUILD="$BUILD_DIR" fixtures samples >&2 || missing_prerequisite "make samples failed"
         break
     fi
 done
 need_mkfat
 for t in fsck.fat mcopy mdir 7z blkid sfdisk syslinux; do
-    command -v "$t" >/dev/null || skip_all "$t is missing (make deps)"
+    command -v "$t" >/dev/null || missing_prerequisite "$t is missing (make deps)"
 done
 
 plan 245

@@ -6,7 +6,7 @@
 # shellcheck source=tests/lib/tap.sh disable=SC2154  # run() sets rc, out, err
 . "$(dirname "$0")/../lib/tap.sh"
 
-command -v "${FUZZ_CC:-clang}" >/dev/null || skip_all "no clang (make deps)"
+command -v "${FUZZ_CC:-clang}" >/dev/null || missing_prerequisite "no clang (make deps)"
 FUZZ_BUILD=$TOP/build-fuzz
 FUZZER=$FUZZ_BUILD/fuzz_fat
 

@@ -154,7 +154,7 @@ head -c $(( $(stat -c %s "$SAMPLES/dvd.iso") / 2 )) "$SAMPLES/dvd.iso" > "$SCRAT
 bad "truncated ISO" 1 "^dartmk: $SCRATCH/half.iso: truncated ISO image \([0-9]+ bytes, the volume needs [0-9]+\)$" "$SCRATCH/half.iso"
 
 head -c 100000 /dev/urandom > "$SCRATCH/random.bin"
-bad "not an ISO or WIM" 1 "^dartmk: $SCRATCH/random.bin: not an ISO image, WIM file or directory$" "$SCRATCH/random.bin"
+bad "not an ISO or WIM" 1 "^dartmk: $SCRATCH/random.bin: not an ISO image, WIM file, disk image or directory$" "$SCRATCH/random.bin"
 
 # A corrupt WIM: a valid header, the rest overwritten.
 cp "$SAMPLES/boot.wim" "$SCRATCH/corrupt.wim"

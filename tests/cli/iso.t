@@ -418,7 +418,7 @@ bad() { # bad DESCRIPTION EXPECTED-RC REGEX ARGS...: ARGS follow `dartmk iso`
 D=("$DVD" -o "$B/out.iso")
 bad "SOURCE that does not exist" 1 "^dartmk: $W/nope\.iso: no such file or directory" "$W/nope.iso" -o "$B/out.iso"
 echo 'not an image' >"$W/junk.iso"
-bad "SOURCE that is not media" 1 "^dartmk: $W/junk\.iso: not an ISO image, WIM file or directory" "$W/junk.iso" -o "$B/out.iso"
+bad "SOURCE that is not media" 1 "^dartmk: $W/junk\.iso: not an ISO image, WIM file, disk image or directory" "$W/junk.iso" -o "$B/out.iso"
 bad "--expire-days 0" 2 "^dartmk: --expire-days: '0' is not a number of days" "${D[@]}" --expire-days 0
 bad "--expire-days abc" 2 "^dartmk: --expire-days: 'abc' is not" "${D[@]}" --expire-days abc
 bad "--tool whose path does not exist" 1 "^dartmk: --tool T=$W/nope: No such file or directory" "${D[@]}" --tool "T=$W/nope"

@@ -14,7 +14,7 @@ export MTOOLS_SKIP_CHECK=1
 for s in dvd adk adk-noarch dvd.iso adk.iso udf.iso boot.wim; do
     if [ ! -e "$SAMPLES/$s" ] || [ ! -x "$GENDATA" ]; then
         make -C "$TOP" -s BUILD="$BUILD_DIR" fixtures samples >&2 ||
-            skip_all "make fixtures samples failed"
+            missing_prerequisite "make fixtures samples failed"
         break
     fi
 done

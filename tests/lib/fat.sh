@@ -10,9 +10,9 @@ export MTOOLS_SKIP_CHECK=1 LC_ALL=C.UTF-8
 # need_mkfat: builds the tool when the test runs outside make check, or skips the whole test.
 need_mkfat() {
     if [ ! -x "$MKFAT" ]; then
-        make -C "$TOP" -s tools >&2 || skip_all "mkfat does not build (make tools)"
+        make -C "$TOP" -s tools >&2 || missing_prerequisite "mkfat does not build (make tools)"
     fi
-    [ -x "$MKFAT" ] || skip_all "no mkfat at $MKFAT"
+    [ -x "$MKFAT" ] || missing_prerequisite "no mkfat at $MKFAT"
 }
 
 # fat_field FIELD: a key=value of mkfat's last report line ($out), e.g. fat_field cluster_size.

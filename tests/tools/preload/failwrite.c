@@ -6,8 +6,12 @@
  *   FAILWRITE_AFTER=BYTES       the room: the write that would pass BYTES in total (over all
  *                               affected descriptors) writes what still fits, and every later
  *                               write fails with ENOSPC, as on a full disk
+ *   FAILWRITE_ERRNO=ENOSPC|EIO   the error of the failing writes (and allocations): ENOSPC (the
+ *                               default, also for any other value) for a full disk, EIO for a
+ *                               medium that stops taking writes (a stick pulled out, a dying
+ *                               card); a number is taken as it is
  *
- * Without both variables nothing changes. Interposed: write, pwrite(64), writev, pwritev(64)(v2),
+ * Without both FAILWRITE_PREFIX and FAILWRITE_AFTER nothing changes. Interposed: write, pwrite(64), writev, pwritev(64)(v2),
  * copy_file_range, sendfile(64) (counted like writes), fallocate(64) and posix_fallocate(64)
  * (they fail once the room is used up). stdio's buffered writes go through glibc's internal
  * __write, which an LD_PRELOAD cannot reach: they are not affected; nor are mmap'd writes.
@@ -140,9 +144,25 @@ static bool full(int fd)
     return affected(fd, &room) && atomic_load(&used) >= room;
 }
 
+/* FAILWRITE_ERRNO: the error a write past the room gets (ENOSPC unless it says otherwise). */
+static int fail_errno(void)
+{
+    const char *s = getenv("FAILWRITE_ERRNO");
+    char *end;
+    if (!s || !*s)
+        return ENOSPC;
+    if (strcmp(s, "EIO") == 0)
+        return EIO;
+    if (strcmp(s, "ENOSPC") == 0)
+        return ENOSPC;
+    long n = strtol(s, &end, 10);
+    return !*end && n > 0 && n < 4096 ? (int)n : ENOSPC;
+}
+
+/* A write past the room fails (named for the common case: the disk is full). */
 static ssize_t enospc(void)
 {
-    errno = ENOSPC;
+    errno = fail_errno();
     return -1;
 }
 
@@ -329,11 +349,11 @@ int fallocate64(int fd, int mode, off64_t off, off64_t len)
 int posix_fallocate(int fd, off_t off, off_t len)
 {
     init();
-    return full(fd) ? ENOSPC : real.posix_fallocate(fd, off, len);
+    return full(fd) ? fail_errno() : real.posix_fallocate(fd, off, len);
 }
 
 int posix_fallocate64(int fd, off64_t off, off64_t len)
 {
     init();
-    return full(fd) ? ENOSPC : real.posix_fallocate64(fd, off, len);
+    return full(fd) ? fail_errno() : real.posix_fallocate64(fd, off, len);
 }
