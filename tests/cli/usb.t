@@ -491,7 +491,8 @@ if [ -n "$sysdisk" ] && [ -b "$sysdisk" ]; then
     grep -q "/sys/class/block/${sysdisk#/dev/}" "$S/strace.log"
     ok $? "strace saw the decision being made (sysfs read)"
     is "$(grep -E "\"$sysdisk\"" "$S/strace.log" | grep -cE 'O_(RDWR|WRONLY)')" 0 "strace: $sysdisk never opened for writing"
-    is "$(grep -cE 'O_(RDWR|WRONLY|CREAT)' "$S/strace.log")" 0 "strace: nothing at all opened for writing"
+    # (valgrind's own pipes, when dartmk runs under it, are not dartmk's doing)
+    is "$(grep -E 'O_(RDWR|WRONLY|CREAT)' "$S/strace.log" | grep -cvE 'vgdb-pipe|valgrind')" 0 "strace: nothing at all opened for writing"
 else
     for _ in $(seq 10); do pass "the system disk # SKIP / is not on a block device here"; done
 fi
