@@ -31,16 +31,32 @@ struct item {
 
 /* ---- hashing what the target reads, for the manifest ---- */
 
-/* The checksum is taken in a second thread from a copy of what was read (two slots: one being
- * hashed, one being filled), so that it costs a memcpy on the target's path, not SHA-256. */
-enum { SLOT = 256 << 10 };
+/* The checksums are taken in one second thread, for the whole tree, from a copy of what was read
+ * (two large slots: one being hashed while the other fills; few hand-overs), so that they cost a
+ * memcpy on the target's path, not SHA-256. Targets read one file at a time (the FAT writer
+ * does). */
+enum { SLOT = 1 << 20 };
+
+struct dm_recovery_hasher {
+    struct dm_sha256_bg *bg;
+    uint8_t *slots; /* 2 × SLOT */
+    size_t fill;    /* bytes in the slot being filled */
+    int next, busy;
+};
+
+/* Hands the filled part of the current slot to the thread (which waits for the other one). */
+static void hand_over(struct dm_recovery_hasher *h)
+{
+    if (!h->fill)
+        return;
+    dm_sha256_bg_feed(h->bg, h->slots + (size_t)h->next * SLOT, h->fill);
+    h->next ^= 1, h->fill = 0;
+}
 
 struct hashing {
     struct dm_stream s;
     struct dm_stream *inner;
-    struct dm_sha256_bg *h;
-    uint8_t *slots; /* 2 × SLOT */
-    int next;
+    struct dm_recovery_hasher *h;
     struct item *it;
     uint64_t got, size;
 };
@@ -48,13 +64,14 @@ struct hashing {
 static ssize_t hashing_read(struct dm_stream *s, void *buf, size_t n)
 {
     struct hashing *hs = (struct hashing *)s;
+    struct dm_recovery_hasher *h = hs->h;
     ssize_t r = dm_stream_read(hs->inner, buf, n);
     for (size_t done = 0; r > 0 && done < (size_t)r;) {
-        size_t k = (size_t)r - done < SLOT ? (size_t)r - done : SLOT;
-        uint8_t *slot = hs->slots + (size_t)hs->next * SLOT;
-        memcpy(slot, (uint8_t *)buf + done, k);
-        dm_sha256_bg_feed(hs->h, slot, k); /* waits for the other slot to be hashed */
-        hs->next ^= 1, done += k;
+        size_t k = (size_t)r - done < SLOT - h->fill ? (size_t)r - done : SLOT - h->fill;
+        memcpy(h->slots + (size_t)h->next * SLOT + h->fill, (uint8_t *)buf + done, k);
+        h->fill += k, done += k;
+        if (h->fill == SLOT)
+            hand_over(h);
     }
     if (r > 0)
         hs->got += (uint64_t)r;
@@ -66,32 +83,46 @@ static int hashing_close(struct dm_stream *s)
     struct hashing *hs = (struct hashing *)s;
     int rc = dm_stream_close(hs->inner);
     int whole = rc == 0 && hs->got == hs->size;
-    dm_sha256_bg_finish(hs->h, whole ? hs->it->sha : NULL);
+    hand_over(hs->h);
+    if (dm_sha256_bg_digest(hs->h->bg, whole ? hs->it->sha : NULL) != 0 && rc == 0)
+        rc = dm_error(DM_FAIL, "out of memory"), whole = 0;
     hs->it->hashed = whole;
-    free(hs->slots);
+    hs->h->busy = 0;
     dm_stream_free(s);
     return rc;
 }
 
 static const struct dm_stream_ops hashing_ops = {.read = hashing_read, .close = hashing_close};
 
-static int hashing_open(const struct dm_entry *e, struct item *it, struct dm_stream **out)
+static int hashing_open(struct dm_recovery *rt, const struct dm_entry *e, struct item *it,
+                        struct dm_stream **out)
 {
-    struct hashing *hs = dm_stream_alloc(sizeof *hs, &hashing_ops, e->path);
-    struct dm_sha256_bg *h = hs ? dm_sha256_bg_new() : NULL;
-    uint8_t *slots = h ? malloc(2 * SLOT) : NULL;
-    if (!slots) {
-        if (h)
-            dm_sha256_bg_finish(h, NULL);
-        if (hs)
-            dm_stream_free(&hs->s);
-        dm_stream_close(*out);
-        return dm_error(DM_FAIL, "out of memory");
+    struct dm_recovery_hasher *h = rt->hasher;
+    if (!h && (h = rt->hasher = calloc(1, sizeof *h)) != NULL) {
+        h->bg = dm_sha256_bg_new();
+        h->slots = malloc(2 * SLOT);
     }
-    *hs = (struct hashing){.s = hs->s, .inner = *out, .h = h, .slots = slots, .it = it,
-                           .size = e->size};
+    struct hashing *hs = h && h->bg && h->slots && !h->busy
+                             ? dm_stream_alloc(sizeof *hs, &hashing_ops, e->path)
+                             : NULL;
+    if (!hs) {
+        dm_stream_close(*out);
+        return h && h->busy ? dm_error(DM_FAIL, "%s: read while another file is", e->path)
+                            : dm_error(DM_FAIL, "out of memory");
+    }
+    *hs = (struct hashing){.s = hs->s, .inner = *out, .h = h, .it = it, .size = e->size};
+    h->busy = 1;
     *out = &hs->s;
     return 0;
+}
+
+static void hasher_free(struct dm_recovery_hasher *h)
+{
+    if (!h)
+        return;
+    dm_sha256_bg_finish(h->bg, NULL);
+    free(h->slots);
+    free(h);
 }
 
 static int manifest_open(struct dm_recovery *rt, const struct dm_entry *e, struct dm_stream **out);
@@ -114,7 +145,7 @@ static int ov_open(struct dm_tree *t, const struct dm_entry *e, struct dm_stream
     else
         rc = dm_media_open_file(rt->media, it->role, out);
     if (rc == 0 && rt->manifest)
-        rc = hashing_open(e, it, out);
+        rc = hashing_open(rt, e, it, out);
     return rc;
 }
 
@@ -661,6 +692,7 @@ void dm_recovery_free(struct dm_recovery *rt)
     dm_tree_free(rt->tree);
     dm_staging_remove(&rt->staging);
     json_object_put(rt->manifest);
+    hasher_free(rt->hasher);
     free(rt->etfsboot);
     free(rt->efisys);
     free(rt);

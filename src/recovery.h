@@ -41,6 +41,7 @@ struct dm_recovery {
     struct dm_staging staging; /* staged files; removed by dm_recovery_free */
     struct json_object *manifest; /* DM_RECOVERY_MANIFEST: what it says besides the files */
     char manifest_sha[65];
+    struct dm_recovery_hasher *hasher; /* the manifest's checksums, in a second thread */
     const struct dm_recovery_opts *opts;
 };
 

@@ -100,6 +100,19 @@ void dm_sha256_bg_feed(struct dm_sha256_bg *b, const void *p, size_t n)
     pthread_mutex_unlock(&b->lock);
 }
 
+int dm_sha256_bg_digest(struct dm_sha256_bg *b, char hex[DM_SHA256_HEX])
+{
+    pthread_mutex_lock(&b->lock);
+    bg_idle(b);
+    if (hex)
+        dm_sha256_final(b->h, hex);
+    else
+        dm_sha256_free(b->h);
+    b->h = dm_sha256_new();
+    pthread_mutex_unlock(&b->lock);
+    return b->h ? 0 : -1;
+}
+
 void dm_sha256_bg_finish(struct dm_sha256_bg *b, char hex[DM_SHA256_HEX])
 {
     if (!b)
@@ -110,7 +123,7 @@ void dm_sha256_bg_finish(struct dm_sha256_bg *b, char hex[DM_SHA256_HEX])
     pthread_cond_broadcast(&b->cond);
     pthread_mutex_unlock(&b->lock);
     pthread_join(b->thread, NULL);
-    if (hex)
+    if (hex && b->h)
         dm_sha256_final(b->h, hex);
     else
         dm_sha256_free(b->h);

@@ -22,6 +22,9 @@ void dm_sha256_free(struct dm_sha256 *h);
 struct dm_sha256_bg;
 struct dm_sha256_bg *dm_sha256_bg_new(void);
 void dm_sha256_bg_feed(struct dm_sha256_bg *b, const void *p, size_t n);
+/* Waits for the last block, writes the digest (hex may be NULL to drop it) and starts a new one
+ * in the same thread. Returns 0, or -1 when out of memory (then only finish may follow). */
+int dm_sha256_bg_digest(struct dm_sha256_bg *b, char hex[DM_SHA256_HEX]);
 /* Waits for the last block and writes the digest (hex may be NULL on failure paths); frees b. */
 void dm_sha256_bg_finish(struct dm_sha256_bg *b, char hex[DM_SHA256_HEX]);
 

@@ -153,8 +153,8 @@ int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p, 
         rc = write_mbr_code(s, p->layout.scheme, code);
     if (rc == 0)
         rc = dm_fat_plan_write(p->fat, s->fd, p->layout.start);
-    if (rc == 0)
-        rc = flush(s);
+    /* The installer reads and writes the same file or device through the same page cache: one
+     * flush at the end covers both. */
     if (rc == 0)
         rc = dm_syslinux_install(s->path, p->layout.start);
     if (rc == 0)
