@@ -174,9 +174,10 @@ int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p, 
 
 /* ---- image mode ---- */
 
-/* Hashes [0, size) of fd with progress; the buffer is the caller's. */
-static int hash_range(int fd, const char *what, uint64_t size, uint8_t *buf, const char *label,
-                      char sha[DM_SHA256_HEX])
+/* Reads [0, size) of `in`, hashing it and, when out >= 0, writing it at the same offsets of
+ * `out`, with progress; the buffer (IMAGE_BUF bytes) is the caller's. */
+static int pass(int in, const char *in_name, int out, const char *out_name, uint64_t size,
+                uint8_t *buf, const char *label, char sha[DM_SHA256_HEX])
 {
     struct dm_sha256 *h = dm_sha256_new();
     struct dm_progress progress;
@@ -185,37 +186,13 @@ static int hash_range(int fd, const char *what, uint64_t size, uint8_t *buf, con
     dm_progress_begin(&progress, label, size);
     while (rc == 0 && done < size) {
         size_t n = size - done < IMAGE_BUF ? (size_t)(size - done) : IMAGE_BUF;
-        ssize_t got = pread(fd, buf, n, (off_t)done);
+        ssize_t got = pread(in, buf, n, (off_t)done);
+        if (got < 0 && errno == EINTR)
+            continue;
         if (got <= 0)
             rc = dm_error_errno(DM_FAIL, got < 0 ? errno : EIO, "%s: cannot read at byte %llu",
-                                what, (unsigned long long)done);
-        else
-            dm_sha256_update(h, buf, (size_t)got), done += (uint64_t)got;
-        dm_progress_update(&progress, done);
-    }
-    dm_progress_end(&progress);
-    if (rc == 0)
-        dm_sha256_final(h, sha), h = NULL;
-    dm_sha256_free(h);
-    return rc;
-}
-
-/* Copies in with a hash of what was read, in large aligned writes. */
-static int copy_image(const struct dm_stick *s, int in, const char *image, uint64_t size,
-                      uint8_t *buf, char sha[DM_SHA256_HEX])
-{
-    struct dm_sha256 *h = dm_sha256_new();
-    struct dm_progress progress;
-    uint64_t done = 0;
-    int rc = h ? 0 : dm_error(DM_FAIL, "out of memory");
-    dm_progress_begin(&progress, "writing", size);
-    while (rc == 0 && done < size) {
-        size_t n = size - done < IMAGE_BUF ? (size_t)(size - done) : IMAGE_BUF;
-        ssize_t got = read(in, buf, n);
-        if (got <= 0)
-            rc = got < 0 && errno == EINTR ? 0
-                 : dm_error_errno(DM_FAIL, got < 0 ? errno : EIO, "%s: cannot read", image);
-        else if ((rc = dm_pwrite_all(s->fd, buf, (size_t)got, done, s->path)) == 0)
+                                in_name, (unsigned long long)done);
+        else if (out < 0 || (rc = dm_pwrite_all(out, buf, (size_t)got, done, out_name)) == 0)
             dm_sha256_update(h, buf, (size_t)got), done += (uint64_t)got;
         dm_progress_update(&progress, done);
     }
@@ -241,15 +218,16 @@ int dm_stick_write_image(const struct dm_stick *s, const char *image, int verify
     if (rc == 0 && size > s->size)
         rc = dm_error(DM_FAIL, "%s: too small (%.1f MiB) for %s (%.1f MiB)", s->path,
                       mib(s->size), image, mib(size));
-    if (rc == 0 && (lseek(in, 0, SEEK_SET) != 0 || posix_memalign((void **)&buf, 4096, IMAGE_BUF)))
+    if (rc == 0 && posix_memalign((void **)&buf, 4096, IMAGE_BUF) != 0)
         rc = dm_error(DM_FAIL, "out of memory");
     posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
     if (rc == 0) {
-        rc = copy_image(s, in, image, size, buf, r->sha);
+        rc = pass(in, image, s->fd, s->path, size, buf, "writing", r->sha);
         rc = rc ? rc : flush(s);
         r->bytes = rc ? 0 : size;
     }
-    if (rc == 0 && verify && (rc = hash_range(s->fd, s->path, size, buf, "verifying", back)) == 0 &&
+    if (rc == 0 && verify &&
+        (rc = pass(s->fd, s->path, -1, NULL, size, buf, "verifying", back)) == 0 &&
         strcmp(back, r->sha) != 0)
         rc = dm_error(DM_FAIL, "%s: read back, the image differs from %s: the stick is faulty "
                                "(or smaller than it claims)", s->path, image);
