@@ -717,6 +717,26 @@ static int skip_name(const char *root, const char *name)
     return optical;
 }
 
+/* Probes a disk named by the listing; -1 (and nothing said) when it went away meanwhile. */
+static int probe_listed(const char *root, const char *name, struct dm_disk *d)
+{
+    char *path = dfmt("/dev/%s", name), *msg = NULL;
+    char *sys = dfmt("%s/sys/class/block/%s", root, name);
+    size_t len = 0;
+    FILE *f = open_memstream(&msg, &len);
+    if (f)
+        dm_report_to(f);
+    int rc = probe_name(root, name, path, d);
+    if (f)
+        dm_report_to(NULL), fclose(f);
+    if (rc && access(sys, F_OK) != 0)
+        rc = -1;
+    else if (rc && msg)
+        fputs(msg, stderr);
+    free(msg), free(path), free(sys);
+    return rc;
+}
+
 int dm_disk_list(const char *root, int all, struct dm_disk **out, size_t *n)
 {
     char *dir = dfmt("%s/sys/class/block", root);
@@ -731,9 +751,11 @@ int dm_disk_list(const char *root, int all, struct dm_disk **out, size_t *n)
         struct dm_disk d;
         if (skip_name(root, names[i]))
             continue;
-        char *path = dfmt("/dev/%s", names[i]);
-        rc = probe_name(root, names[i], path, &d);
-        free(path);
+        rc = probe_listed(root, names[i], &d);
+        if (rc == -1) { /* gone while the list was made: unplugged, or a loop device freed */
+            rc = 0;
+            continue;
+        }
         if (rc)
             break;
         if (d.size == 0 || (!all && !dm_disk_removable(&d))) {
