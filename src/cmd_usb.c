@@ -5,7 +5,7 @@
 #include "boot/syslinux.h"
 #include "build_cli.h"
 #include "cleanup.h"
-#include "disk.h"
+#include "target.h"
 #include "report.h"
 #include "stick.h"
 
@@ -146,179 +146,13 @@ static int usb_option(int opt, const char *arg, void *ctx)
     }
 }
 
-/* ---- the target: decided before it is opened ---- */
-
-struct target {
-    const char *path;
-    int is_device, exists, created;
-    uint64_t size;
-    struct dm_disk disk; /* devices */
-    int fd, guard;
-};
-
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
-static int probe_target(const struct usb_cli *c, const char *source, struct target *t)
-{
-    struct stat st;
-    *t = (struct target){.path = c->b.target, .fd = -1, .guard = -1};
-    if (stat(t->path, &st) != 0) {
-        if (errno != ENOENT)
-            return dm_error_errno(DM_FAIL, errno, "%s", t->path);
-        if (!c->size)
-            return dm_error(DM_FAIL, "%s: no such file or device (--size SIZE makes a stick "
-                                     "image)", t->path);
-        t->size = c->size;
-        return 0;
-    }
-    t->exists = 1;
-    if (same_file(t->path, source))
-        return dm_error(DM_REFUSED, "%s: is the SOURCE", t->path);
-    if (S_ISBLK(st.st_mode)) {
-        t->is_device = 1;
-        if (c->size)
-            return dm_usage_error(c->cmd, "%s: --size is for image files; a disk has its own size",
-                                  t->path);
-        int rc = dm_disk_probe("", t->path, &t->disk);
-        if (rc == 0 && t->disk.backing_file && same_file(t->disk.backing_file, source))
-            rc = dm_error(DM_REFUSED, "%s: its file %s is the SOURCE", t->path,
-                          t->disk.backing_file);
-        if (rc == 0)
-            rc = dm_disk_check_writable(&t->disk, c->force);
-        t->size = t->disk.size;
-        return rc;
-    }
-    if (!S_ISREG(st.st_mode))
-        return dm_error(DM_REFUSED, "%s: not a disk or a regular file", t->path);
-    t->size = c->size ? c->size : (uint64_t)st.st_size;
-    if (!t->size)
-        return dm_error(DM_FAIL, "%s: an empty file (--size SIZE gives it a size)", t->path);
-    return 0;
-}
-
-/* With a terminal, the user types the disk's name (or the file's) back; else --yes. */
-static int confirm(const struct usb_cli *c, const struct target *t)
-{
-    if (c->yes || !t->exists)
-        return 0;
-    if (!isatty(STDIN_FILENO))
-        return dm_error(DM_REFUSED, "%s: would be erased; there is no terminal to ask on: "
-                                    "--yes confirms", t->path);
-    const char *name = t->is_device ? t->disk.name : strrchr(t->path, '/') ? strrchr(t->path, '/') + 1 : t->path;
-    if (t->is_device)
-        dm_disk_describe(stderr, &t->disk);
-    else
-        fprintf(stderr, "%s: an image file of %.1f MiB\n", t->path, (double)t->size / 1048576.0);
-    fprintf(stderr, "Everything on %s will be erased. Type '%s' to go on: ", t->path, name);
-    fflush(stderr);
-    char line[PATH_MAX];
-    if (!fgets(line, sizeof line, stdin))
-        line[0] = '\0';
-    line[strcspn(line, "\r\n")] = '\0';
-    if (strcmp(line, name) == 0 || strcmp(line, t->path) == 0)
-        return 0;
-    return dm_error(DM_REFUSED, "%s: not confirmed; nothing was written", t->path);
-}
-
-static int open_target(struct target *t)
-{
-    if (!t->exists) {
-        t->fd = open(t->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (t->fd >= 0)
-            t->created = 1, t->guard = dm_cleanup_register(t->path, 0);
-    } else {
-        t->fd = open(t->path, O_RDWR | O_CLOEXEC | (t->is_device ? O_EXCL : 0));
-    }
-    if (t->fd < 0 && errno == EBUSY)
-        return dm_error(DM_REFUSED, "%s: in use (mounted, or opened by another program)", t->path);
-    if (t->fd < 0)
-        return dm_error_errno(DM_FAIL, errno, "%s: cannot open for writing", t->path);
-    struct stat st;
-    uint64_t bytes = 0;
-    if (fstat(t->fd, &st) != 0)
-        return dm_error_errno(DM_FAIL, errno, "%s", t->path);
-    if (t->is_device && (!S_ISBLK(st.st_mode) || st.st_rdev != makedev(t->disk.major, t->disk.minor)))
-        return dm_error(DM_REFUSED, "%s: changed while it was being checked", t->path);
-    if (t->is_device && (ioctl(t->fd, BLKGETSIZE64, &bytes) != 0 || bytes != t->size))
-        return dm_error(DM_REFUSED, "%s: its size changed while it was being checked", t->path);
-    return 0;
-}
-
-/* An image file gets its size (--size) once its old table is saved. */
-static int size_target(const struct target *t)
-{
-    struct stat st;
-    if (t->is_device || (fstat(t->fd, &st) == 0 && (uint64_t)st.st_size == t->size))
-        return 0;
-    if (ftruncate(t->fd, (off_t)t->size) != 0)
-        return dm_error_errno(DM_FAIL, errno, "%s: cannot make it %llu bytes", t->path,
-                              (unsigned long long)t->size);
-    return 0;
-}
-
-/* Closes the target; a file dartmk created is removed when the run failed. */
-static int close_target(struct target *t, int rc)
-{
-    if (t->fd >= 0 && close(t->fd) != 0 && rc == 0)
-        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", t->path);
-    if (rc && t->created)
-        unlink(t->path);
-    dm_cleanup_forget(t->guard);
-    t->fd = -1, t->guard = -1;
-    return rc;
-}
-
-/* ---- the old partition table ---- */
-
-static char *default_backup(const struct target *t)
-{
-    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-    const char *name = t->is_device ? t->disk.name : strrchr(t->path, '/') ? strrchr(t->path, '/') + 1 : t->path;
-    char stamp[32], *dir = NULL, *file = NULL;
-    time_t now = time(NULL);
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
-    if (state && *state ? asprintf(&dir, "%s/dartmk/tables", state) < 0
-        : !home || !*home ? (dir = NULL, 1)
-                          : asprintf(&dir, "%s/.local/state/dartmk/tables", home) < 0)
-        return NULL;
-    for (char *s = dir + 1; *s; s++) /* mkdir -p */
-        if (*s == '/')
-            *s = '\0', mkdir(dir, 0700), *s = '/';
-    mkdir(dir, 0700);
-    for (int n = 1; n < 100; n++) { /* two runs in one second keep both tables */
-        if (asprintf(&file, n == 1 ? "%s/%s-%s.sfdisk" : "%s/%s-%s-%d.sfdisk", dir, name, stamp,
-                     n) < 0)
-            file = NULL;
-        if (!file || access(file, F_OK) != 0)
-            break;
-        free(file), file = NULL;
-    }
-    free(dir);
-    return file;
-}
-
-static int save_table(const struct usb_cli *c, const struct target *t, char **saved_to)
-{
-    int saved = 0;
-    *saved_to = c->backup ? strdup(c->backup) : default_backup(t);
-    if (!*saved_to)
-        return dm_error(DM_FAIL, "%s: nowhere to save the old partition table (HOME is not "
-                                 "set): --backup-table FILE", t->path);
-    int rc = dm_layout_backup(t->fd, t->path, *saved_to, &saved);
-    if (rc == 0 && saved)
-        dm_info("saved the old partition table of %s to %s (restore: sfdisk %s < %s)", t->path,
-                *saved_to, t->path, *saved_to);
-    if (!saved)
-        free(*saved_to), *saved_to = NULL;
-    return rc;
-}
-
 /* ---- the run ---- */
+
+static struct dm_target_rules rules(const struct usb_cli *c, const char *source)
+{
+    return (struct dm_target_rules){.source = source, .size = c->size, .force = c->force,
+                                    .what = "erased"};
+}
 
 struct outcome {
     struct dm_stick_result r;
@@ -328,7 +162,7 @@ struct outcome {
     const char *label;
 };
 
-static void print_result(const struct usb_cli *c, const struct target *t, const struct outcome *o)
+static void print_result(const struct usb_cli *c, const struct dm_target *t, const struct outcome *o)
 {
     int verified = !c->no_verify;
     if (!c->json) {
@@ -380,16 +214,17 @@ static int boot_ways(const struct dm_media *m, struct outcome *o)
 }
 
 /* Writes (plan done, target decided): confirm, open, save the table, write, re-read. */
-static int deploy(const struct usb_cli *c, struct target *t, const struct dm_stick_plan *plan,
+static int deploy(const struct usb_cli *c, struct dm_target *t, const struct dm_stick_plan *plan,
                   const char *image, struct outcome *o)
 {
-    int rc = confirm(c, t);
+    struct dm_target_rules r = rules(c, image);
+    int rc = dm_target_confirm(t, &r, c->yes);
     if (rc == 0)
-        rc = open_target(t);
+        rc = dm_target_open(t);
     if (rc == 0 && t->exists)
-        rc = save_table(c, t, &o->backup);
+        rc = dm_target_save_table(t, c->backup, &o->backup);
     if (rc == 0)
-        rc = size_target(t);
+        rc = dm_target_resize(t);
     struct dm_stick s = {.fd = t->fd, .path = t->path, .is_device = t->is_device, .size = t->size};
     if (rc == 0) {
         rc = image ? dm_stick_write_image(&s, image, !c->no_verify, &o->r)
@@ -400,11 +235,11 @@ static int deploy(const struct usb_cli *c, struct target *t, const struct dm_sti
     }
     if (rc == 0)
         dm_stick_reread(&s);
-    return close_target(t, rc);
+    return dm_target_close(t, rc);
 }
 
 static int run_fat(const struct usb_cli *c, const struct dm_recipe *r, const char *source,
-                   struct target *t, struct outcome *o)
+                   struct dm_target *t, struct outcome *o)
 {
     struct dm_syslinux_file sf[DM_SYSLINUX_FILES];
     struct dm_recovery_file extra[DM_SYSLINUX_FILES];
@@ -422,7 +257,8 @@ static int run_fat(const struct usb_cli *c, const struct dm_recipe *r, const cha
         goto out;
     for (int i = 0; i < DM_SYSLINUX_FILES; i++)
         extra[i] = (struct dm_recovery_file){sf[i].path, sf[i].host, sf[i].text};
-    rc = probe_target(c, source, t);
+    struct dm_target_rules tr = rules(c, source);
+    rc = dm_target_probe(c->b.target, &tr, t);
     if (rc == 0)
         rc = dm_recovery_open(m, &p, r, source, &ro, &rt);
     if (rc == 0)
@@ -440,7 +276,7 @@ out:
 }
 
 static int run_dd(const struct usb_cli *c, const struct dm_recipe *r, const char *source,
-                  struct target *t, struct outcome *o)
+                  struct dm_target *t, struct outcome *o)
 {
     struct dm_build_plan p = {0};
     struct stat st = {0};
@@ -454,8 +290,9 @@ static int run_dd(const struct usb_cli *c, const struct dm_recipe *r, const char
                             c->label ? "label" : "scheme");
     else if (rc == 0 && (stat(source, &st) != 0 || !S_ISREG(st.st_mode)))
         rc = dm_error(DM_FAIL, "%s: --mode dd needs an image file (an ISO)", source);
+    struct dm_target_rules tr = rules(c, source);
     if (rc == 0)
-        rc = probe_target(c, source, t);
+        rc = dm_target_probe(c->b.target, &tr, t);
     if (rc == 0 && (uint64_t)st.st_size > t->size)
         rc = dm_error(DM_FAIL, "%s: too small (%.1f MiB) for %s (%.1f MiB)", t->path,
                       (double)t->size / 1048576.0, source, (double)st.st_size / 1048576.0);
@@ -470,7 +307,7 @@ int dm_cmd_usb(const struct dm_cmd *cmd, int argc, char **argv)
     struct usb_cli c = {.cmd = cmd, .b = {.want_target = 1, .shortopts = "y"}};
     struct dm_common common = {0};
     struct dm_recipe r = {0};
-    struct target t = {.fd = -1, .guard = -1};
+    struct dm_target t = {.fd = -1, .guard = -1};
     struct outcome o = {0};
     const char *source, *why;
     char fat_label[11], shown[12];
@@ -491,7 +328,7 @@ int dm_cmd_usb(const struct dm_cmd *cmd, int argc, char **argv)
     if (rc == 0 && !c.b.print)
         print_result(&c, &t, &o);
     free(o.backup);
-    dm_disk_free(&t.disk);
+    dm_target_free(&t);
     dm_recipe_free(&r);
     dm_build_cli_free(&c.b);
     return rc == DM_PARSE_HELP ? DM_OK : rc;
