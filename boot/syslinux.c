@@ -20,51 +20,84 @@ static const char *syslinux_root(void)
     return d && *d ? d : "/usr/lib/syslinux";
 }
 
-/* chain.c32 loads bootmgr at 2000:0000 with the boot drive in DL, as an NT boot sector does;
- * no menu, no wait: the stick starts the recovery image like a Windows disc. */
-static const char config[] =
-    "# dartmk: BIOS boot of the recovery image (syslinux, chain.c32, Windows Boot Manager)\n"
-    "DEFAULT dart\n"
-    "PROMPT 0\n"
-    "TIMEOUT 0\n"
-    "LABEL dart\n"
-    "  COM32 chain.c32\n"
-    "  APPEND fs ntldr=/bootmgr\n";
+/* chain.c32 loads bootmgr at 2000:0000 with the boot drive in DL, as an NT boot sector does. */
+static const char entry_dart[] = "LABEL dart\n"
+                                 "  MENU LABEL DaRT Recovery\n"
+                                 "  COM32 chain.c32\n"
+                                 "  APPEND fs ntldr=/bootmgr\n";
 
-static const char *const modules[] = {"chain.c32", "libcom32.c32", "libutil.c32"};
+/* No menu, no wait: the stick or partition starts the recovery image like a Windows disc. */
+static char *config_direct(void)
+{
+    char *t;
+    return asprintf(&t, "# dartmk: BIOS boot of the recovery image (syslinux, chain.c32, Windows "
+                        "Boot Manager)\nDEFAULT dart\nPROMPT 0\nTIMEOUT 0\n%s", entry_dart) < 0
+               ? NULL
+               : t;
+}
+
+/* The installed system by default (its partition's boot sector, chain-loaded), recovery on
+ * demand. The marker line lets a later run find the installed system again once the recovery
+ * partition is the active one. TIMEOUT is in tenths of a second; 0 would mean "wait forever". */
+static char *config_menu(const struct dm_syslinux_boot *b)
+{
+    char *t;
+    unsigned tenths = b->timeout ? b->timeout * 10 : 1;
+    return asprintf(&t, "# dartmk: the installed system, or DaRT Recovery on demand\n"
+                        "# dartmk-os-partition %u\n"
+                        "UI menu.c32\nMENU TITLE Start\nPROMPT 0\nTIMEOUT %u\nDEFAULT os\n"
+                        "LABEL os\n  MENU LABEL Installed system (partition %u)\n"
+                        "  COM32 chain.c32\n  APPEND hd0 %u\n%s",
+                    b->os_partition, tenths, b->os_partition, b->os_partition, entry_dart) < 0
+               ? NULL
+               : t;
+}
+
+unsigned dm_syslinux_config_os(const char *config)
+{
+    const char *m = config ? strstr(config, "# dartmk-os-partition ") : NULL;
+    unsigned n = 0;
+    return m && sscanf(m, "# dartmk-os-partition %u", &n) == 1 ? n : 0;
+}
 
 const char *const dm_syslinux_installed[2] = {DM_SYSLINUX_DIR "/ldlinux.sys",
                                               DM_SYSLINUX_DIR "/ldlinux.c32"};
 
-int dm_syslinux_files(struct dm_syslinux_file out[DM_SYSLINUX_FILES])
+static int module(const char *name, struct dm_syslinux_file *f)
 {
-    static const char *const paths[] = {DM_SYSLINUX_DIR "/chain.c32",
-                                        DM_SYSLINUX_DIR "/libcom32.c32",
-                                        DM_SYSLINUX_DIR "/libutil.c32"};
-    memset(out, 0, DM_SYSLINUX_FILES * sizeof *out);
-    for (int i = 0; i < 3; i++) {
-        out[i].path = paths[i];
-        if (asprintf(&out[i].host, "%s/modules/bios/%s", syslinux_root(), modules[i]) < 0) {
-            out[i].host = NULL;
-            dm_syslinux_files_free(out);
-            return dm_error(DM_FAIL, "out of memory");
-        }
-        if (access(out[i].host, R_OK) != 0) {
-            int rc = dm_error_errno(DM_FAIL, errno, "%s: syslinux's %s is needed for BIOS boot "
-                                                    "(install syslinux-common)",
-                                    out[i].host, modules[i]);
-            dm_syslinux_files_free(out);
-            return rc;
-        }
-    }
-    out[3] = (struct dm_syslinux_file){.path = DM_SYSLINUX_DIR "/syslinux.cfg", .text = config};
+    snprintf(f->path, sizeof f->path, "%s/%s", DM_SYSLINUX_DIR, name);
+    if (asprintf(&f->host, "%s/modules/bios/%s", syslinux_root(), name) < 0)
+        return f->host = NULL, dm_error(DM_FAIL, "out of memory");
+    if (access(f->host, R_OK) != 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: syslinux's %s is needed for BIOS boot "
+                                              "(install syslinux-common)", f->host, name);
     return 0;
+}
+
+int dm_syslinux_files(const struct dm_syslinux_boot *b, struct dm_syslinux_file out[DM_SYSLINUX_FILES],
+                      size_t *n)
+{
+    static const char *const needed[] = {"chain.c32", "libcom32.c32", "libutil.c32", "menu.c32"};
+    size_t count = b->menu ? 4 : 3;
+    int rc = 0;
+    memset(out, 0, DM_SYSLINUX_FILES * sizeof *out);
+    for (size_t i = 0; rc == 0 && i < count; i++)
+        rc = module(needed[i], &out[i]);
+    snprintf(out[count].path, sizeof out[count].path, "%s", DM_SYSLINUX_DIR "/syslinux.cfg");
+    if (rc == 0 && !(out[count].text = b->menu ? config_menu(b) : config_direct()))
+        rc = dm_error(DM_FAIL, "out of memory");
+    *n = count + 1;
+    if (rc)
+        dm_syslinux_files_free(out);
+    return rc;
 }
 
 void dm_syslinux_files_free(struct dm_syslinux_file f[DM_SYSLINUX_FILES])
 {
-    for (int i = 0; i < DM_SYSLINUX_FILES; i++)
-        free(f[i].host), f[i].host = NULL;
+    for (int i = 0; i < DM_SYSLINUX_FILES; i++) {
+        free(f[i].host), free(f[i].text);
+        f[i] = (struct dm_syslinux_file){0};
+    }
 }
 
 int dm_syslinux_mbr(int gpt, uint8_t code[DM_MBR_CODE])
@@ -99,7 +132,7 @@ static const char *last_line(char *buf, size_t n)
     return nl ? nl + 1 : buf;
 }
 
-int dm_syslinux_install(const char *target, uint64_t offset)
+int dm_syslinux_install(const char *target, uint64_t offset, int once)
 {
     char off[32], out[4096];
     int p[2];
@@ -109,8 +142,12 @@ int dm_syslinux_install(const char *target, uint64_t offset)
     pid_t pid = fork();
     if (pid == 0) {
         dup2(p[1], STDOUT_FILENO), dup2(p[1], STDERR_FILENO);
-        execlp("syslinux", "syslinux", "--install", "--offset", off, "--directory",
-               "/" DM_SYSLINUX_DIR, target, (char *)NULL);
+        if (once)
+            execlp("syslinux", "syslinux", "--install", "--offset", off, "--directory",
+                   "/" DM_SYSLINUX_DIR, "--once=dart", target, (char *)NULL);
+        else
+            execlp("syslinux", "syslinux", "--install", "--offset", off, "--directory",
+                   "/" DM_SYSLINUX_DIR, target, (char *)NULL);
         dprintf(STDERR_FILENO, "syslinux: %s (install the syslinux package)\n", strerror(errno));
         _exit(127);
     }

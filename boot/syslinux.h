@@ -8,6 +8,7 @@
 #ifndef DARTMK_SYSLINUX_H
 #define DARTMK_SYSLINUX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum { DM_MBR_CODE = 440 }; /* boot code bytes of an MBR, before the disk signature */
@@ -17,17 +18,28 @@ enum { DM_MBR_CODE = 440 }; /* boot code bytes of an MBR, before the disk signat
 
 /* A file syslinux needs on the volume: from a host file, or generated text. */
 struct dm_syslinux_file {
-    const char *path; /* on the volume: "syslinux/chain.c32" */
+    char path[64];    /* on the volume: "syslinux/chain.c32" */
     char *host;       /* malloc'd host path, or NULL */
-    const char *text; /* the configuration, or NULL */
+    char *text;       /* malloc'd: the configuration, or NULL */
 };
-enum { DM_SYSLINUX_FILES = 4 };
+enum { DM_SYSLINUX_FILES = 5 };
 
-/* The modules chain.c32 needs and the configuration that chain-loads /bootmgr. Returns 0, or an
+/* What the configuration boots: the recovery image straight away, or (menu) a menu whose
+ * default, after `timeout` seconds, chain-loads partition `os_partition` of the boot disk (the
+ * installed system) and whose other entry starts the recovery image. */
+struct dm_syslinux_boot {
+    int menu;
+    unsigned os_partition, timeout;
+};
+
+/* The modules chain.c32 (and menu.c32) need and the configuration. *n files. Returns 0, or an
  * exit code after one line (a module missing: syslinux-common not installed). Free with
  * dm_syslinux_files_free. */
-int dm_syslinux_files(struct dm_syslinux_file out[DM_SYSLINUX_FILES]);
+int dm_syslinux_files(const struct dm_syslinux_boot *b, struct dm_syslinux_file out[DM_SYSLINUX_FILES],
+                      size_t *n);
 void dm_syslinux_files_free(struct dm_syslinux_file f[DM_SYSLINUX_FILES]);
+/* The installed system's partition a menu configuration written by dartmk boots (0: none). */
+unsigned dm_syslinux_config_os(const char *config);
 
 /* The files the installer writes after the volume is made (listed in the manifest as such). */
 extern const char *const dm_syslinux_installed[2];
@@ -36,8 +48,9 @@ extern const char *const dm_syslinux_installed[2];
 int dm_syslinux_mbr(int gpt, uint8_t code[DM_MBR_CODE]);
 
 /* Runs `syslinux --install --offset OFFSET --directory /syslinux TARGET` on the FAT volume at
- * byte `offset` of TARGET (an image file or the whole-disk device). Returns 0, or DM_FAIL after
- * one line with the installer's own message. */
-int dm_syslinux_install(const char *target, uint64_t offset);
+ * byte `offset` of TARGET (an image file or the whole-disk device); with `once`, also
+ * `--once=dart`: the next boot starts the recovery image, the one after goes back to the default
+ * (syslinux clears it). Returns 0, or DM_FAIL after one line with the installer's message. */
+int dm_syslinux_install(const char *target, uint64_t offset, int once);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <libfdisk/libfdisk.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,35 @@ static void context_close(struct fdisk_context *cxt)
     fdisk_unref_context(cxt);
 }
 
+/* ---- raw copies of the label's sectors, as comments sfdisk skips ---- */
+
+enum { RAW_LINE = 48 }; /* bytes per base64 line */
+
+/* Appends "# dartmk-raw OFFSET SIZE AREA" and the area's bytes in base64 lines "# >...". */
+static int raw_areas(struct fdisk_context *cxt, int fd, const char *name, FILE *f)
+{
+    const char *area;
+    uint64_t off;
+    size_t size;
+    fprintf(f, "# dartmk-disk-size %llu\n",
+            (unsigned long long)fdisk_get_nsectors(cxt) * fdisk_get_sector_size(cxt));
+    for (int n = 0; fdisk_locate_disklabel(cxt, n, &area, &off, &size) == 0; n++) {
+        unsigned char *b = malloc(size), line[RAW_LINE * 2];
+        if (!b || pread(fd, b, size, (off_t)off) != (ssize_t)size) {
+            free(b);
+            return dm_error_errno(DM_FAIL, b ? errno : ENOMEM, "%s: cannot read its %s", name,
+                                  area);
+        }
+        fprintf(f, "# dartmk-raw %llu %zu %s\n", (unsigned long long)off, size, area);
+        for (size_t i = 0; i < size; i += RAW_LINE) {
+            EVP_EncodeBlock(line, b + i, (int)(size - i < RAW_LINE ? size - i : RAW_LINE));
+            fprintf(f, "# >%s\n", line);
+        }
+        free(b);
+    }
+    return 0;
+}
+
 int dm_layout_backup(int fd, const char *name, const char *file, int *saved)
 {
     struct fdisk_context *cxt = NULL;
@@ -99,8 +129,12 @@ int dm_layout_backup(int fd, const char *name, const char *file, int *saved)
     else if (!(f = fopen(file, "wx")))
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot save the partition table of %s", file,
                             name);
-    else if ((err = fdisk_script_write_file(sc, f)) != 0 || fflush(f) != 0 || fsync(fileno(f)))
-        rc = fd_error(file, err ? err : errno, "cannot write");
+    else if ((err = fdisk_script_write_file(sc, f)) != 0)
+        rc = fd_error(file, err, "cannot write");
+    if (rc == 0)
+        rc = raw_areas(cxt, fd, name, f);
+    if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", file);
     if (f && fclose(f) != 0 && rc == 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", file);
     if (f && rc)
@@ -167,5 +201,109 @@ int dm_layout_write(int fd, const char *name, const struct dm_disk_layout *l)
     if (rc == 0 && (err = fdisk_write_disklabel(cxt)) != 0)
         rc = fd_error(name, err, "cannot write the partition table");
     context_close(cxt);
+    return rc;
+}
+
+/* ---- putting a saved table back ---- */
+
+struct raw_area {
+    uint64_t off;
+    size_t size, got;
+    unsigned char *bytes;
+};
+
+struct raw {
+    uint64_t disk_size;
+    struct raw_area area[16];
+    int n;
+};
+
+static void raw_free(struct raw *r)
+{
+    for (int i = 0; i < r->n; i++)
+        free(r->area[i].bytes);
+}
+
+/* One line of the saved file: the raw copies' lines are taken, the rest left to libfdisk. */
+static int raw_line(struct raw *r, const char *line)
+{
+    unsigned long long a, b;
+    unsigned char dec[RAW_LINE * 2];
+    if (sscanf(line, "# dartmk-disk-size %llu", &a) == 1)
+        return r->disk_size = a, 0;
+    if (sscanf(line, "# dartmk-raw %llu %llu", &a, &b) == 2) {
+        if (r->n == 16 || b > (1u << 20) || !(r->area[r->n].bytes = malloc(b)))
+            return -1;
+        r->area[r->n].off = a, r->area[r->n].size = b, r->area[r->n++].got = 0;
+        return 0;
+    }
+    if (strncmp(line, "# >", 3) != 0 || !r->n)
+        return 0;
+    size_t len = strcspn(line + 3, "\r\n"), pad = 0;
+    if (len > RAW_LINE * 2 || len % 4)
+        return -1;
+    int n = EVP_DecodeBlock(dec, (const unsigned char *)line + 3, (int)len);
+    pad = len && line[3 + len - 1] == '=' ? (len > 1 && line[3 + len - 2] == '=' ? 2 : 1) : 0;
+    struct raw_area *x = &r->area[r->n - 1];
+    if (n < 0 || x->got + (size_t)n - pad > x->size)
+        return -1;
+    memcpy(x->bytes + x->got, dec, (size_t)n - pad);
+    x->got += (size_t)n - pad;
+    return 0;
+}
+
+static int raw_read(FILE *f, const char *file, struct raw *r)
+{
+    char line[512];
+    while (fgets(line, sizeof line, f))
+        if (raw_line(r, line) != 0)
+            return dm_error(DM_FAIL, "%s: a damaged dartmk-raw section", file);
+    for (int i = 0; i < r->n; i++)
+        if (r->area[i].got != r->area[i].size)
+            return dm_error(DM_FAIL, "%s: a truncated dartmk-raw section", file);
+    return 0;
+}
+
+/* The saved sectors written back as they were. */
+static int raw_restore(int fd, const char *name, const struct raw *r)
+{
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < r->n; i++)
+        rc = dm_pwrite_all(fd, r->area[i].bytes, r->area[i].size, r->area[i].off, name);
+    return rc;
+}
+
+/* The script through libfdisk (a table sfdisk wrote, or a disk whose size changed). */
+static int script_restore(int fd, const char *name, FILE *f, const char *file)
+{
+    struct fdisk_context *cxt = NULL;
+    int rc = context_open(fd, name, 0, &cxt);
+    if (rc)
+        return rc;
+    struct fdisk_script *sc = fdisk_new_script(cxt);
+    int err = sc ? fdisk_script_read_file(sc, f) : -ENOMEM;
+    if (err)
+        rc = fd_error(file, err, "not an sfdisk script");
+    else if ((err = fdisk_apply_script(cxt, sc)) != 0 || (err = fdisk_write_disklabel(cxt)) != 0)
+        rc = fd_error(name, err, "cannot write the saved partition table");
+    fdisk_unref_script(sc);
+    context_close(cxt);
+    return rc;
+}
+
+int dm_layout_restore(int fd, const char *name, const char *file, uint64_t disk_size, int *exact)
+{
+    struct raw r = {0};
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return dm_error_errno(DM_FAIL, errno, "%s", file);
+    int rc = raw_read(f, file, &r);
+    *exact = rc == 0 && r.n > 0 && r.disk_size == disk_size;
+    if (rc == 0 && *exact)
+        rc = raw_restore(fd, name, &r);
+    else if (rc == 0 && fseek(f, 0, SEEK_SET) == 0)
+        rc = script_restore(fd, name, f, file);
+    raw_free(&r);
+    fclose(f);
     return rc;
 }

@@ -31,9 +31,11 @@ int dm_layout_stick(enum dm_scheme scheme, uint64_t disk_size, struct dm_disk_la
 /* The smallest disk whose stick layout has a partition of at least part_size bytes. */
 uint64_t dm_layout_disk_for(enum dm_scheme scheme, uint64_t part_size);
 
-/* Saves the partition table on fd (named `name` in messages) as an sfdisk script to `file`.
- * Returns 0 with *saved set (0 when the disk has no table: nothing is written), or an exit code
- * after one line. */
+/* Saves the partition table on fd (named `name` in messages) as an sfdisk script to `file`,
+ * followed by the label's sectors themselves (MBR, or protective MBR, GPT headers and entries)
+ * in comment lines sfdisk skips ("# dartmk-raw OFFSET SIZE AREA", base64 lines "# >..."), so
+ * that dm_layout_restore can put back the very bytes. Returns 0 with *saved set (0 when the disk
+ * has no table: nothing is written), or an exit code after one line. */
 int dm_layout_backup(int fd, const char *name, const char *file, int *saved);
 
 /* Writes layout l on fd: clears the label area (the first DM_LAYOUT_ALIGN bytes and the last
@@ -41,5 +43,10 @@ int dm_layout_backup(int fd, const char *name, const char *file, int *saved);
  * LBA) and active; on GPT Microsoft basic data with the legacy-BIOS-bootable attribute. The
  * partition's contents are not touched beyond that. Returns 0 or an exit code after one line. */
 int dm_layout_write(int fd, const char *name, const struct dm_disk_layout *l);
+
+/* Puts a table saved by dm_layout_backup (or any sfdisk script) back on fd: the saved sectors
+ * byte for byte when the file has them and the disk still has the size it had (*exact = 1),
+ * else the script through libfdisk (*exact = 0). Returns 0 or an exit code after one line. */
+int dm_layout_restore(int fd, const char *name, const char *file, uint64_t disk_size, int *exact);
 
 #endif

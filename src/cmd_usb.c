@@ -243,8 +243,8 @@ static int run_fat(const struct usb_cli *c, const struct dm_recipe *r, const cha
 {
     struct dm_syslinux_file sf[DM_SYSLINUX_FILES];
     struct dm_recovery_file extra[DM_SYSLINUX_FILES];
+    struct dm_syslinux_boot boot = {0};
     struct dm_recovery_opts ro = {.flags = DM_RECOVERY_MANIFEST, .extra = extra,
-                                  .nextra = DM_SYSLINUX_FILES,
                                   .installed_after = dm_syslinux_installed, .ninstalled = 2};
     struct dm_build_plan p = {0};
     struct dm_media *m = NULL;
@@ -253,9 +253,9 @@ static int run_fat(const struct usb_cli *c, const struct dm_recipe *r, const cha
     int rc = dm_build_cli_prepare(&c->b, r, source, &p, &m);
     if (rc || !m) /* --print-recipe stops here */
         goto out;
-    if ((rc = boot_ways(m, o)) || (rc = dm_syslinux_files(sf)))
+    if ((rc = boot_ways(m, o)) || (rc = dm_syslinux_files(&boot, sf, &ro.nextra)))
         goto out;
-    for (int i = 0; i < DM_SYSLINUX_FILES; i++)
+    for (size_t i = 0; i < ro.nextra; i++)
         extra[i] = (struct dm_recovery_file){sf[i].path, sf[i].host, sf[i].text};
     struct dm_target_rules tr = rules(c, source);
     rc = dm_target_probe(c->b.target, &tr, t);

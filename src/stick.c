@@ -156,7 +156,7 @@ int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p, 
     /* The installer reads and writes the same file or device through the same page cache: one
      * flush at the end covers both. */
     if (rc == 0)
-        rc = dm_syslinux_install(s->path, p->layout.start);
+        rc = dm_syslinux_install(s->path, p->layout.start, 0);
     if (rc == 0)
         rc = copy_boot_sector(s, p->layout.start);
     if (rc == 0)

@@ -1,0 +1,125 @@
+/* plan.c — placing the recovery partition (see plan.h). */
+#include "plan.h"
+
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const action_names[] = {"create", "update", "replace"};
+
+const char *dm_plan_action_name(enum dm_plan_action a) { return action_names[a]; }
+
+static uint64_t align_up(uint64_t b)
+{
+    return (b + DM_LAYOUT_ALIGN - 1) / DM_LAYOUT_ALIGN * DM_LAYOUT_ALIGN;
+}
+
+static double mib(uint64_t b) { return (double)b / 1048576.0; }
+
+uint64_t dm_plan_default_size(uint64_t need)
+{
+    uint64_t s = align_up(need + need / 4);
+    return s < DM_RECOVERY_MIN ? DM_RECOVERY_MIN : s;
+}
+
+/* The Windows RE partition dartmk made before: by its GPT name, or (MBR) by a look inside. */
+static const struct dm_part *ours(const struct dm_plan *p, const struct dm_plan_opts *o,
+                                  size_t *foreign)
+{
+    *foreign = 0;
+    for (size_t i = 0; i < p->nbefore; i++) {
+        const struct dm_part *x = &p->before[i];
+        if (!x->winre)
+            continue;
+        int mine = x->name[0] ? strcmp(x->name, o->name) == 0
+                              : o->made_by_us && o->made_by_us(x, o->ctx);
+        if (mine || o->force)
+            return x;
+        if (!*foreign)
+            *foreign = x->number;
+    }
+    return NULL;
+}
+
+/* The free extent to use: the one --at names, the last one the partition fits (--at end), or
+ * the largest. */
+static const struct dm_extent *pick(const struct dm_extent *e, size_t n,
+                                    const struct dm_plan_opts *o, uint64_t size)
+{
+    const struct dm_extent *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (o->at) {
+            if (o->at >= e[i].start && o->at < e[i].start + e[i].size)
+                return &e[i];
+        } else if (o->at_end) {
+            best = e[i].size >= size ? &e[i] : best;
+        } else if (!best || e[i].size > best->size) {
+            best = &e[i];
+        }
+    }
+    return best;
+}
+
+static int create(struct dm_ptable *t, const struct dm_plan_opts *o, uint64_t size,
+                  struct dm_plan *p)
+{
+    struct dm_extent e[DM_PLAN_MAX];
+    size_t n = dm_ptable_free(t, e, DM_PLAN_MAX);
+    uint64_t largest = 0;
+    for (size_t i = 0; i < n; i++)
+        largest = e[i].size > largest ? e[i].size : largest;
+    if (o->at % DM_LAYOUT_ALIGN)
+        return dm_error(DM_FAIL, "--at %llu: the start must be on a 1 MiB boundary (a multiple of "
+                                 "2048 sectors)", (unsigned long long)(o->at / 512));
+    const struct dm_extent *x = pick(e, n, o, size);
+    uint64_t start = !x ? 0 : o->at ? o->at : o->at_end ? x->start + x->size - size : x->start;
+    if (o->at && (!x || start + size > x->start + x->size))
+        return dm_error(DM_FAIL, "--at %llu: no free extent of %.1f MiB starts there",
+                        (unsigned long long)(o->at / 512), mib(size));
+    if (!x || start + size > x->start + x->size)
+        return dm_error(DM_FAIL, "not enough free space: the recovery partition needs %.1f MiB; "
+                                 "the largest free extent is %.1f MiB", mib(size), mib(largest));
+    size_t number;
+    int rc = dm_ptable_add_recovery(t, start, size, o->name, &number);
+    p->part = (struct dm_part){.number = number, .start = start, .size = size, .winre = 1};
+    return rc;
+}
+
+static void snapshot(struct dm_ptable *t, struct dm_part *out, size_t *n)
+{
+    *n = dm_ptable_list(t, out, DM_PLAN_MAX);
+}
+
+int dm_plan_recovery(struct dm_ptable *t, const struct dm_plan_opts *o, struct dm_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    snapshot(t, p->before, &p->nbefore);
+    for (size_t i = 0; i < p->nbefore; i++)
+        if (p->before[i].active)
+            p->old_active = p->before[i].number;
+    uint64_t size = o->size ? o->size : dm_plan_default_size(o->need);
+    if (o->size && o->size < o->need)
+        return dm_error(DM_FAIL, "--size %.1f MiB: the recovery tree needs at least %.1f MiB",
+                        mib(o->size), mib(o->need));
+    const struct dm_part *old = ours(p, o, &p->foreign);
+    int rc = 0;
+    if (old && !o->replace) {
+        p->action = DM_PLAN_UPDATE, p->part = *old;
+        if (old->size < o->need)
+            rc = dm_error(DM_FAIL, "partition %zu (%.1f MiB) is too small for the recovery tree "
+                                   "(%.1f MiB): --replace makes a new one", old->number,
+                          mib(old->size), mib(o->need));
+    } else {
+        p->action = old ? DM_PLAN_REPLACE : DM_PLAN_CREATE;
+        if (old)
+            rc = dm_ptable_delete(t, old->number);
+        if (rc == 0)
+            rc = create(t, o, size, p);
+    }
+    snapshot(t, p->after, &p->nafter);
+    for (size_t i = 0; i < p->nafter; i++)
+        if (p->after[i].number == p->part.number)
+            p->part = p->after[i];
+    return rc;
+}

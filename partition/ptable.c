@@ -1,0 +1,236 @@
+/* ptable.c — an existing partition table through libfdisk (see ptable.h). */
+#include "ptable.h"
+
+#include "report.h"
+
+#include <errno.h>
+#include <libfdisk/libfdisk.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { SECTOR = 512 };
+
+struct dm_ptable {
+    struct fdisk_context *cxt;
+    const char *name;
+    enum dm_scheme scheme;
+};
+
+static int fail(const char *name, int err, const char *what)
+{
+    return dm_error_errno(DM_FAIL, err < 0 ? -err : err, "%s: %s", name, what);
+}
+
+int dm_ptable_open(int fd, const char *name, int readonly, struct dm_ptable **out)
+{
+    struct dm_ptable *t = calloc(1, sizeof *t);
+    if (!t || !(t->cxt = fdisk_new_context())) {
+        free(t);
+        return dm_error(DM_FAIL, "out of memory");
+    }
+    t->name = name;
+    fdisk_disable_dialogs(t->cxt, 1);
+    int err = fdisk_assign_device_by_fd(t->cxt, fd, name, readonly), rc = 0;
+    if (err)
+        rc = fail(name, err, "libfdisk cannot read the disk");
+    else if (fdisk_get_sector_size(t->cxt) != SECTOR)
+        rc = dm_error(DM_FAIL, "%s: %lu-byte sectors: dartmk writes disks of 512-byte sectors "
+                               "only", name, fdisk_get_sector_size(t->cxt));
+    else if (!fdisk_has_label(t->cxt))
+        rc = dm_error(DM_FAIL, "%s: no partition table (for blank media, dartmk usb writes a "
+                               "whole stick)", name);
+    else if (!fdisk_is_label(t->cxt, GPT) && !fdisk_is_label(t->cxt, DOS))
+        rc = dm_error(DM_FAIL, "%s: a %s partition table: dartmk adds recovery partitions to GPT "
+                               "and MBR disks only", name,
+                      fdisk_label_get_name(fdisk_get_label(t->cxt, NULL)));
+    if (rc) {
+        dm_ptable_close(t);
+        return rc;
+    }
+    t->scheme = fdisk_is_label(t->cxt, GPT) ? DM_SCHEME_GPT : DM_SCHEME_MBR;
+    *out = t;
+    return 0;
+}
+
+void dm_ptable_close(struct dm_ptable *t)
+{
+    if (!t)
+        return;
+    if (fdisk_get_devfd(t->cxt) >= 0)
+        fdisk_deassign_device(t->cxt, 1); /* the caller flushes and re-reads */
+    fdisk_unref_context(t->cxt);
+    free(t);
+}
+
+enum dm_scheme dm_ptable_scheme(const struct dm_ptable *t) { return t->scheme; }
+
+uint64_t dm_ptable_disk_size(const struct dm_ptable *t)
+{
+    return (uint64_t)fdisk_get_nsectors(t->cxt) * SECTOR;
+}
+
+/* ---- reading ---- */
+
+static void describe(struct dm_ptable *t, struct fdisk_partition *pa, struct dm_part *p)
+{
+    size_t n = fdisk_partition_get_partno(pa);
+    struct fdisk_parttype *type = fdisk_partition_get_type(pa);
+    const char *name = fdisk_partition_get_name(pa);
+    *p = (struct dm_part){.number = n + 1,
+                          .start = (uint64_t)fdisk_partition_get_start(pa) * SECTOR,
+                          .size = (uint64_t)fdisk_partition_get_size(pa) * SECTOR,
+                          .active = fdisk_partition_is_bootable(pa) == 1};
+    if (t->scheme == DM_SCHEME_GPT) {
+        snprintf(p->type, sizeof p->type, "%s", type ? fdisk_parttype_get_string(type) : "");
+        snprintf(p->name, sizeof p->name, "%s", name ? name : "");
+        fdisk_gpt_get_partition_attrs(t->cxt, n, &p->attrs);
+        p->winre = strcasecmp(p->type, DM_WINRE_GUID) == 0;
+    } else {
+        unsigned code = type ? fdisk_parttype_get_code(type) : 0;
+        snprintf(p->type, sizeof p->type, "0x%02x", code);
+        p->winre = code == DM_WINRE_MBR;
+    }
+}
+
+/* Calls fn for each entry of the partitions (free = 0) or free extents (free = 1). */
+static size_t each(struct dm_ptable *t, int free_space, void (*fn)(struct dm_ptable *,
+                   struct fdisk_partition *, void *, size_t), void *out, size_t max)
+{
+    struct fdisk_table *tb = NULL;
+    struct fdisk_iter *it = fdisk_new_iter(FDISK_ITER_FORWARD);
+    struct fdisk_partition *pa;
+    size_t n = 0;
+    int err = free_space ? fdisk_get_freespaces(t->cxt, &tb) : fdisk_get_partitions(t->cxt, &tb);
+    while (!err && it && n < max && fdisk_table_next_partition(tb, it, &pa) == 0)
+        fn(t, pa, out, n++);
+    fdisk_free_iter(it);
+    fdisk_unref_table(tb);
+    return n;
+}
+
+static void put_part(struct dm_ptable *t, struct fdisk_partition *pa, void *out, size_t i)
+{
+    describe(t, pa, (struct dm_part *)out + i);
+}
+
+size_t dm_ptable_list(struct dm_ptable *t, struct dm_part *out, size_t max)
+{
+    return each(t, 0, put_part, out, max);
+}
+
+static void put_extent(struct dm_ptable *t, struct fdisk_partition *pa, void *out, size_t i)
+{
+    (void)t;
+    uint64_t a = (uint64_t)fdisk_partition_get_start(pa) * SECTOR;
+    uint64_t b = a + (uint64_t)fdisk_partition_get_size(pa) * SECTOR;
+    a = (a + DM_LAYOUT_ALIGN - 1) / DM_LAYOUT_ALIGN * DM_LAYOUT_ALIGN;
+    b = b / DM_LAYOUT_ALIGN * DM_LAYOUT_ALIGN;
+    ((struct dm_extent *)out)[i] = (struct dm_extent){a, b > a ? b - a : 0};
+}
+
+/* MBR: free space inside an extended partition is for logical partitions, not for ours. */
+static int in_extended(const struct dm_part *parts, size_t n, const struct dm_extent *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *ty = parts[i].type;
+        int extended = !strcmp(ty, "0x05") || !strcmp(ty, "0x0f") || !strcmp(ty, "0x85");
+        if (extended && e->start >= parts[i].start &&
+            e->start < parts[i].start + parts[i].size)
+            return 1;
+    }
+    return 0;
+}
+
+size_t dm_ptable_free(struct dm_ptable *t, struct dm_extent *out, size_t max)
+{
+    struct dm_part parts[128];
+    size_t np = dm_ptable_list(t, parts, 128), n = each(t, 1, put_extent, out, max), k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (out[i].size && !(t->scheme == DM_SCHEME_MBR && in_extended(parts, np, &out[i])))
+            out[k++] = out[i];
+    return k;
+}
+
+/* ---- changing ---- */
+
+/* MBR: the first unused primary slot; -1 when the four are taken. */
+static int free_primary(struct dm_ptable *t)
+{
+    for (int i = 0; i < 4; i++)
+        if (!fdisk_is_partition_used(t->cxt, (size_t)i))
+            return i;
+    return -1;
+}
+
+int dm_ptable_add_recovery(struct dm_ptable *t, uint64_t start, uint64_t size,
+                           const char *gpt_name, size_t *number)
+{
+    struct fdisk_label *lb = fdisk_get_label(t->cxt, NULL);
+    int gpt = t->scheme == DM_SCHEME_GPT, slot = gpt ? 0 : free_primary(t);
+    if (slot < 0)
+        return dm_error(DM_FAIL, "%s: all four primary partitions of the MBR are used: there is "
+                                 "no slot for a recovery partition", t->name);
+    struct fdisk_parttype *type = gpt ? fdisk_label_get_parttype_from_string(lb, DM_WINRE_GUID)
+                                      : fdisk_label_get_parttype_from_code(lb, DM_WINRE_MBR);
+    struct fdisk_partition *pa = fdisk_new_partition();
+    size_t partno = 0;
+    int err = !type || !pa ? -ENOMEM : 0;
+    if (!err)
+        err = gpt ? fdisk_partition_partno_follow_default(pa, 1)
+                  : fdisk_partition_set_partno(pa, (size_t)slot);
+    if (!err)
+        err = fdisk_partition_set_start(pa, start / SECTOR);
+    if (!err)
+        err = fdisk_partition_set_size(pa, size / SECTOR);
+    if (!err)
+        err = fdisk_partition_set_type(pa, type);
+    if (!err && gpt)
+        err = fdisk_partition_set_name(pa, gpt_name);
+    if (!err)
+        err = fdisk_add_partition(t->cxt, pa, &partno);
+    if (!err && gpt)
+        err = fdisk_gpt_set_partition_attrs(t->cxt, partno, DM_WINRE_ATTRS);
+    fdisk_unref_partition(pa);
+    fdisk_unref_parttype(type);
+    *number = partno + 1;
+    return err ? fail(t->name, err, "libfdisk cannot add the recovery partition") : 0;
+}
+
+int dm_ptable_delete(struct dm_ptable *t, size_t number)
+{
+    int err = fdisk_delete_partition(t->cxt, number - 1);
+    return err ? fail(t->name, err, "libfdisk cannot delete the old recovery partition") : 0;
+}
+
+int dm_ptable_set_active(struct dm_ptable *t, size_t number)
+{
+    struct dm_part parts[128];
+    size_t n = dm_ptable_list(t, parts, 128);
+    for (size_t i = 0; i < n; i++) {
+        int want = parts[i].number == number;
+        if (parts[i].number > 4 || parts[i].active == want)
+            continue;
+        int err = fdisk_toggle_partition_flag(t->cxt, parts[i].number - 1, DOS_FLAG_ACTIVE);
+        if (err)
+            return fail(t->name, err, "libfdisk cannot set the active partition");
+    }
+    return 0;
+}
+
+int dm_ptable_write(struct dm_ptable *t)
+{
+    int err = fdisk_write_disklabel(t->cxt);
+    return err ? fail(t->name, err, "cannot write the partition table") : 0;
+}
+
+const char *dm_ptable_uuid(struct dm_ptable *t, size_t number, char out[40])
+{
+    struct fdisk_partition *pa = NULL;
+    out[0] = '\0';
+    if (fdisk_get_partition(t->cxt, number - 1, &pa) == 0 && fdisk_partition_get_uuid(pa))
+        snprintf(out, 40, "%s", fdisk_partition_get_uuid(pa));
+    fdisk_unref_partition(pa);
+    return out;
+}

@@ -1,0 +1,59 @@
+/* ptable.h — an existing partition table, read and changed through libfdisk without touching
+ * any other partition: list the partitions and the free extents, add the recovery partition (or
+ * delete an old one), set the MBR active flag, and write the table back. Changes stay in memory
+ * until dm_ptable_write, so a plan (--dry-run) is the same code as the real thing. */
+#ifndef DARTMK_PTABLE_H
+#define DARTMK_PTABLE_H
+
+#include "layout.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Windows RE: on GPT this type with attributes "required, no drive letter"; on MBR type 0x27. */
+#define DM_WINRE_GUID "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC"
+#define DM_WINRE_ATTRS 0x8000000000000001ULL
+enum { DM_WINRE_MBR = 0x27 };
+
+struct dm_part {
+    size_t number;        /* 1-based, as in /dev/sdb2 */
+    uint64_t start, size; /* bytes */
+    char type[40];        /* "0x27" or a GUID (upper case) */
+    char name[80];        /* GPT name, "" on MBR */
+    uint64_t attrs;       /* GPT attributes */
+    int active;           /* MBR boot flag */
+    int winre;            /* a Windows RE partition (type) */
+};
+
+struct dm_extent {
+    uint64_t start, size; /* bytes, aligned to DM_LAYOUT_ALIGN */
+};
+
+struct dm_ptable;
+
+/* Reads the table of fd (readonly: it is never written). A disk without one is refused (exit 1,
+ * suggesting `dartmk usb`). */
+int dm_ptable_open(int fd, const char *name, int readonly, struct dm_ptable **out);
+void dm_ptable_close(struct dm_ptable *t);
+enum dm_scheme dm_ptable_scheme(const struct dm_ptable *t);
+uint64_t dm_ptable_disk_size(const struct dm_ptable *t);
+
+/* The partitions (at most max), in the table's order. */
+size_t dm_ptable_list(struct dm_ptable *t, struct dm_part *out, size_t max);
+/* The free extents a new primary partition can use, aligned (at most max). */
+size_t dm_ptable_free(struct dm_ptable *t, struct dm_extent *out, size_t max);
+
+/* Adds the recovery partition at [start, start + size) (aligned bytes): GPT: the WinRE type,
+ * attributes and `gpt_name`; MBR: type 0x27 in a free primary slot (refused when all four are
+ * used). *number is its number. */
+int dm_ptable_add_recovery(struct dm_ptable *t, uint64_t start, uint64_t size,
+                           const char *gpt_name, size_t *number);
+int dm_ptable_delete(struct dm_ptable *t, size_t number);
+/* MBR: partition `number` becomes the only active one. */
+int dm_ptable_set_active(struct dm_ptable *t, size_t number);
+/* Writes the table (only the label's sectors). */
+int dm_ptable_write(struct dm_ptable *t);
+/* The partition's unique GUID (GPT), or "" — for the firmware boot entry. */
+const char *dm_ptable_uuid(struct dm_ptable *t, size_t number, char out[40]);
+
+#endif
