@@ -91,6 +91,19 @@ static void snapshot(struct dm_ptable *t, struct dm_part *out, size_t *n)
     *n = dm_ptable_list(t, out, DM_PLAN_MAX);
 }
 
+size_t dm_plan_ours(struct dm_ptable *t, const struct dm_plan_opts *o, size_t *active)
+{
+    struct dm_plan p;
+    size_t foreign;
+    snapshot(t, p.before, &p.nbefore);
+    *active = 0;
+    for (size_t i = 0; i < p.nbefore; i++)
+        if (p.before[i].active)
+            *active = p.before[i].number;
+    const struct dm_part *x = ours(&p, o, &foreign);
+    return x ? x->number : 0;
+}
+
 int dm_plan_recovery(struct dm_ptable *t, const struct dm_plan_opts *o, struct dm_plan *p)
 {
     memset(p, 0, sizeof *p);

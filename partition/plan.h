@@ -37,6 +37,10 @@ const char *dm_plan_action_name(enum dm_plan_action a);
  * aligned. */
 uint64_t dm_plan_default_size(uint64_t need);
 
+/* Before planning: the number of the recovery partition dartmk made (0: none) and of the
+ * partition that is active now (MBR; 0: none). */
+size_t dm_plan_ours(struct dm_ptable *t, const struct dm_plan_opts *o, size_t *active);
+
 /* Plans and applies the plan to t in memory. Refusals (exit 1, one line): not enough free space
  * (what is needed, the largest free extent), --size below what the tree needs, --at outside a
  * free extent or not 1 MiB aligned, no free MBR slot, an old partition too small to update. */

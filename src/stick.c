@@ -87,6 +87,12 @@ static int write_mbr_code(const struct dm_stick *s, enum dm_scheme scheme,
     return rc ? rc : dm_pwrite_all(s->fd, code, DM_MBR_CODE, 0, s->path);
 }
 
+int dm_stick_mbr_code(const struct dm_stick *s, enum dm_scheme scheme)
+{
+    uint8_t code[DM_MBR_CODE];
+    return write_mbr_code(s, scheme, code);
+}
+
 static int check_mbr_code(const struct dm_stick *s, const uint8_t code[DM_MBR_CODE])
 {
     uint8_t back[SECTOR];
@@ -118,12 +124,12 @@ static int listed_files(const struct dm_tree *t)
 }
 
 /* Every file read back through the FAT reader, against the manifest just written. */
-static int read_back(const struct dm_stick *s, const struct dm_stick_plan *p,
+static int read_back(const struct dm_stick *s, uint64_t start, uint64_t size,
                      struct dm_stick_result *r)
 {
     struct dm_tree *t = NULL;
     struct dm_verify v = {0};
-    int rc = dm_source_fat_open(s->path, p->layout.start, p->layout.size, &t);
+    int rc = dm_source_fat_open(s->path, start, size, &t);
     if (rc == 0)
         rc = dm_verify_tree(t, &v);
     if (rc == 0 && !dm_verify_ok(&v)) {
@@ -142,33 +148,41 @@ static int read_back(const struct dm_stick *s, const struct dm_stick_plan *p,
     return rc;
 }
 
+int dm_stick_finish(const struct dm_stick *s, const struct dm_fat_plan *fat, uint64_t start,
+                    uint64_t size, const struct dm_stick_finish_opts *o, struct dm_stick_result *r)
+{
+    struct dm_fat_info info;
+    /* The installer reads and writes the same file or device through the same page cache: one
+     * flush at the end covers both. */
+    int rc = dm_syslinux_install(s->path, start, o->boot_once);
+    if (rc == 0)
+        rc = copy_boot_sector(s, start);
+    if (rc == 0)
+        rc = flush(s);
+    dm_fat_plan_info(fat, &info);
+    r->bytes = (uint64_t)info.used_clusters * info.cluster_size;
+    snprintf(r->sha, sizeof r->sha, "%s", dm_recovery_manifest_sha(o->rt));
+    r->files = listed_files(o->rt->tree);
+    if (rc == 0 && o->verify)
+        rc = read_back(s, start, size, r);
+    return rc;
+}
+
 int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p, int verify,
                        struct dm_stick_result *r)
 {
     uint8_t code[DM_MBR_CODE];
-    struct dm_fat_info info;
+    struct dm_stick_finish_opts o = {.rt = p->rt, .verify = verify};
     *r = (struct dm_stick_result){0};
     int rc = dm_layout_write(s->fd, s->path, &p->layout);
     if (rc == 0)
         rc = write_mbr_code(s, p->layout.scheme, code);
     if (rc == 0)
         rc = dm_fat_plan_write(p->fat, s->fd, p->layout.start);
-    /* The installer reads and writes the same file or device through the same page cache: one
-     * flush at the end covers both. */
     if (rc == 0)
-        rc = dm_syslinux_install(s->path, p->layout.start, 0);
-    if (rc == 0)
-        rc = copy_boot_sector(s, p->layout.start);
-    if (rc == 0)
-        rc = flush(s);
-    dm_fat_plan_info(p->fat, &info);
-    r->bytes = (uint64_t)info.used_clusters * info.cluster_size;
-    snprintf(r->sha, sizeof r->sha, "%s", dm_recovery_manifest_sha(p->rt));
-    r->files = listed_files(p->rt->tree);
+        rc = dm_stick_finish(s, p->fat, p->layout.start, p->layout.size, &o, r);
     if (rc == 0 && verify)
         rc = check_mbr_code(s, code);
-    if (rc == 0 && verify)
-        rc = read_back(s, p, r);
     return rc;
 }
 

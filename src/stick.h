@@ -44,6 +44,18 @@ void dm_stick_plan_free(struct dm_stick_plan *p);
 int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p, int verify,
                        struct dm_stick_result *r);
 
+/* The rest of a FAT volume holding rt's tree, once `fat` was written at [start, start + size) of
+ * s: the syslinux installer (boot_once: syslinux --once), FAT32's backup boot sector, a flush, and
+ * with `verify` every file read back against the manifest. Fills r. */
+struct dm_stick_finish_opts {
+    struct dm_recovery *rt;
+    int verify, boot_once;
+};
+int dm_stick_finish(const struct dm_stick *s, const struct dm_fat_plan *fat, uint64_t start,
+                    uint64_t size, const struct dm_stick_finish_opts *o, struct dm_stick_result *r);
+/* syslinux's MBR boot code (gptmbr.bin on GPT) into the first 440 bytes. */
+int dm_stick_mbr_code(const struct dm_stick *s, enum dm_scheme scheme);
+
 /* Copies the image file `image` to the stick from byte 0, flushes, and when `verify` reads it
  * back and compares checksums. Refuses an image larger than the stick. */
 int dm_stick_write_image(const struct dm_stick *s, const char *image, int verify,
