@@ -523,7 +523,7 @@ static int run(struct part_cli *c, const struct dm_recipe *r, const char *source
         rc = deploy(&x);
     if (rc == 0 && x.m && c->json)
         print_json(&x);
-    else if (rc == 0 && x.m)
+    else if (rc == 0 && x.m && (c->dry_run || dm_verbosity() != DM_QUIET))
         print_plan(c->dry_run ? stdout : stderr, &x);
     if (rc == 0 && x.m && !c->dry_run && !c->json)
         printf("%s  %s\n", x.res.sha, x.t.path);

@@ -189,8 +189,9 @@ int dm_target_save_table(const struct dm_target *t, const char *file, char **sav
                                  "set): --backup-table FILE", t->path);
     int rc = dm_layout_backup(t->fd, t->path, *saved_to, &saved);
     if (rc == 0 && saved)
-        dm_info("saved the old partition table of %s to %s (restore: sfdisk %s < %s)", t->path,
-                *saved_to, t->path, *saved_to);
+        dm_info("saved the old partition table of %s to %s (restore: dartmk partition "
+                "--restore-table %s %s, or sfdisk %s < %s)", t->path, *saved_to, *saved_to,
+                t->path, t->path, *saved_to);
     if (!saved)
         free(*saved_to), *saved_to = NULL;
     return rc;

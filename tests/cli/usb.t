@@ -295,7 +295,7 @@ usb "$DVD" "$T" --yes --json
 saved=$(j .backup_table)
 is "$rc" 0 "a disk with a table, --yes: exit 0"
 like "$saved" "^$XDG_STATE_HOME/dartmk/tables/table\.img-[0-9]{8}T[0-9]{6}Z\.sfdisk$" "the old table saved in \$XDG_STATE_HOME/dartmk/tables/NAME-TIMESTAMP.sfdisk"
-like "$err" "^saved the old partition table of $T to $saved \(restore: sfdisk $T < $saved\)$" "stderr: where it was saved and how to restore it"
+like "$err" "^saved the old partition table of $T to $saved \(restore: dartmk partition --restore-table $saved $T, or sfdisk $T < $saved\)$" "stderr: where it was saved and how to restore it"
 is "$(head -1 "$saved" 2>/dev/null)" "label: dos" "the backup is an sfdisk script"
 is "$(pt "$T" '.partitions | length')" 1 "the table was replaced"
 sfdisk -q "$T" <"$saved" >/dev/null 2>&1

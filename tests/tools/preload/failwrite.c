@@ -6,6 +6,9 @@
  *   FAILWRITE_AFTER=BYTES       the room: the write that would pass BYTES in total (over all
  *                               affected descriptors) writes what still fits, and every later
  *                               write fails with ENOSPC, as on a full disk
+ *   FAILWRITE_REGION=START-END  only pwrite()s that touch bytes [START, END) of the file are
+ *                               counted and failed; the rest of the disk (its partition tables)
+ *                               stays writable, as on a disk with bad sectors in one place
  *   FAILWRITE_ERRNO=ENOSPC|EIO   the error of the failing writes (and allocations): ENOSPC (the
  *                               default, also for any other value) for a full disk, EIO for a
  *                               medium that stops taking writes (a stick pulled out, a dying
@@ -184,9 +187,21 @@ ssize_t write(int fd, const void *buf, size_t n)
     return settle(counted, give, real.write(fd, buf, give));
 }
 
+/* FAILWRITE_REGION: a positioned write that stays outside the failing region. */
+static bool spared(off64_t off, size_t n)
+{
+    const char *s = getenv("FAILWRITE_REGION");
+    unsigned long long a, b;
+    if (!s || sscanf(s, "%llu-%llu", &a, &b) != 2 || off < 0)
+        return false;
+    return (unsigned long long)off + n <= a || (unsigned long long)off >= b;
+}
+
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
     init();
+    if (spared(off, n))
+        return real.pwrite(fd, buf, n, off);
     bool counted;
     size_t give = grant(fd, n, &counted);
     if (counted && !give)
@@ -197,6 +212,8 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 {
     init();
+    if (spared(off, n))
+        return real.pwrite64(fd, buf, n, off);
     bool counted;
     size_t give = grant(fd, n, &counted);
     if (counted && !give)
