@@ -6,7 +6,7 @@ set -eu
 PKGS="
 build-essential pkg-config
 libisofs-dev libburn-dev libudfread-dev libwim-dev libfdisk-dev libblkid-dev
-libxml2-dev libinih-dev libjson-c-dev libefiboot-dev libmspack-dev libcmocka-dev
+libxml2-dev libinih-dev libjson-c-dev libefiboot-dev libefivar-dev libmspack-dev libcmocka-dev
 nasm gnu-efi mingw-w64
 qemu-system-x86 ovmf ipxe-qemu seabios
 syslinux syslinux-common syslinux-utils pxelinux isolinux

@@ -4,6 +4,7 @@
  * disk, plan on a read-only view (--dry-run stops there), ask, open O_EXCL, save the table, plan
  * again on the real thing, write the table, the volume, the boot code; any failure after the
  * table was written puts the saved one back. */
+#include "boot/efientry.h"
 #include "boot/syslinux.h"
 #include "build_cli.h"
 #include "build_internal.h"
@@ -129,7 +130,8 @@ struct part_cli {
     const char *label, *backup, *restore;
     enum bios_boot bios;
     unsigned timeout;
-    int efi_entry, boot_once, dry_run, no_verify, yes, json;
+    int efi_entry; /* -1: on when DISK is this UEFI machine's own */
+    int boot_once, dry_run, no_verify, yes, json;
 };
 
 /* ---- the command line ---- */
@@ -271,6 +273,8 @@ struct run {
     struct dm_plan plan;
     char uuid[40], *backup;
     struct dm_stick_result res;
+    struct dm_efi_entry efi; /* GPT */
+    const char *efi_why;     /* why it was not added, or NULL */
 };
 
 static enum bios_boot bios_mode(const struct run *x)
@@ -351,14 +355,22 @@ static const char *loader_path(const struct dm_media *m)
     return m->arch == DM_ARCH_X86 ? "\\EFI\\BOOT\\BOOTIA32.EFI" : "\\EFI\\BOOT\\BOOTX64.EFI";
 }
 
-/* Why no firmware entry is added: dartmk adds none on images or machines without UEFI. */
-static const char *efi_why(const struct run *x)
+/* GPT: the firmware entry, added when asked (by default when DISK is this UEFI machine's own). */
+static int efi_entry(struct run *x)
 {
-    if (!x->t.is_device)
-        return "DISK is a disk image: its machine's firmware is not this one";
-    if (access("/sys/firmware/efi/efivars", F_OK) != 0)
-        return "this machine was not started with UEFI: it has no firmware boot entries";
-    return "adding firmware boot entries is not built in this version of dartmk";
+    const struct dm_part *p = &x->plan.part;
+    int want = x->c->efi_entry >= 0 ? x->c->efi_entry : x->t.is_device && dm_efi_available();
+    int rc = dm_efi_entry_make((unsigned)p->number, x->uuid, p->start, p->size, loader_path(x->m),
+                               "DaRT Recovery", &x->efi);
+    x->efi_why = !want                 ? "not asked for (--efi-entry adds it)"
+                 : !x->t.is_device     ? "DISK is a disk image: its machine's firmware is not this one"
+                 : !dm_efi_available() ? "this machine was not started with UEFI: it has no "
+                                         "firmware boot entries"
+                 : x->c->dry_run       ? "--dry-run"
+                                       : NULL;
+    if (rc == 0 && !x->efi_why)
+        rc = dm_efi_entry_add(&x->efi, x->c->boot_once);
+    return rc;
 }
 
 static json_object *efi_json(const struct run *x)
@@ -366,14 +378,11 @@ static json_object *efi_json(const struct run *x)
     if (x->scheme != DM_SCHEME_GPT)
         return NULL;
     json_object *o = json_object_new_object();
-    char path[256];
-    snprintf(path, sizeof path, "HD(%zu,GPT,%s,0x%llx,0x%llx)/File(%s)", x->plan.part.number,
-             x->uuid, (unsigned long long)(x->plan.part.start / 512),
-             (unsigned long long)(x->plan.part.size / 512), loader_path(x->m));
     json_object_object_add(o, "description", json_object_new_string("DaRT Recovery"));
-    json_object_object_add(o, "device_path", json_object_new_string(path));
-    json_object_object_add(o, "added", json_object_new_boolean(0));
-    json_object_object_add(o, "why", json_object_new_string(efi_why(x)));
+    json_object_object_add(o, "device_path", json_object_new_string(x->efi.path));
+    json_object_object_add(o, "added", json_object_new_boolean(x->efi.added));
+    json_object_object_add(o, "number", x->efi.added ? json_object_new_int((int)x->efi.number) : NULL);
+    json_object_object_add(o, "why", x->efi_why ? json_object_new_string(x->efi_why) : NULL);
     return o;
 }
 
@@ -440,9 +449,13 @@ static void print_plan(FILE *f, const struct run *x)
                 : x->c->bios == BIOS_ACTIVE ? " (syslinux MBR code; the recovery partition "
                                               "active)"
                                             : " (MBR code and active flags unchanged)");
+    else if (x->efi.added)
+        fprintf(f, "UEFI: %s in the partition; firmware entry Boot%04X \"DaRT Recovery\" %s%s\n",
+                loader_path(x->m), x->efi.number, x->efi.path,
+                x->c->boot_once ? " (BootNext: the next start only)" : "");
     else
-        fprintf(f, "UEFI: %s in the partition; firmware entry \"DaRT Recovery\" not added: %s\n",
-                loader_path(x->m), efi_why(x));
+        fprintf(f, "UEFI: %s in the partition; firmware entry \"DaRT Recovery\" %s not added: "
+                   "%s\n", loader_path(x->m), x->efi.path, x->efi_why);
 }
 
 /* ---- writing ---- */
@@ -462,6 +475,8 @@ static int write_table(struct run *x, const struct dm_stick *s)
         rc = dm_ptable_set_active(pt, x->plan.part.number);
     if (rc == 0)
         rc = dm_ptable_write(pt);
+    if (rc == 0) /* a new partition's GUID is drawn when it is added: this one is written */
+        dm_ptable_uuid(pt, x->plan.part.number, x->uuid);
     dm_ptable_close(pt);
     if (rc == 0 && bios_mode(x) != BIOS_NONE)
         rc = dm_stick_mbr_code(s, DM_SCHEME_MBR);
@@ -502,6 +517,8 @@ static int deploy(struct run *x)
         rc = dm_stick_finish(&s, x->fat, x->plan.part.start, x->plan.part.size, &fo, &x->res);
     if (rc)
         rc = undo(x, rc);
+    if (rc == 0 && x->scheme == DM_SCHEME_GPT)
+        rc = efi_entry(x);
     dm_stick_reread(&s);
     return dm_target_close(&x->t, rc);
 }
@@ -521,12 +538,15 @@ static int run(struct part_cli *c, const struct dm_recipe *r, const char *source
         rc = plan_fat(&x);
     if (rc == 0 && x.m && !c->dry_run)
         rc = deploy(&x);
+    else if (rc == 0 && x.m && x.scheme == DM_SCHEME_GPT)
+        rc = efi_entry(&x); /* --dry-run: what it would be */
     if (rc == 0 && x.m && c->json)
         print_json(&x);
     else if (rc == 0 && x.m && (c->dry_run || dm_verbosity() != DM_QUIET))
         print_plan(c->dry_run ? stdout : stderr, &x);
     if (rc == 0 && x.m && !c->dry_run && !c->json)
         printf("%s  %s\n", x.res.sha, x.t.path);
+    dm_efi_entry_free(&x.efi);
     dm_fat_plan_free(x.fat);
     dm_recovery_free(x.rt);
     dm_syslinux_files_free(x.sf);
@@ -569,7 +589,7 @@ int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
 {
     struct part_cli c = {.cmd = cmd, .b = {.want_target = 1, .shortopts = "y"},
                          .plan = {.name = "DaRT Recovery", .made_by_us = made_by_us},
-                         .timeout = 5};
+                         .timeout = 5, .efi_entry = -1};
     struct dm_common common = {0};
     struct dm_recipe r = {0};
     const char *source, *why;
