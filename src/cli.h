@@ -71,6 +71,8 @@ int dm_cmd_iso(const struct dm_cmd *cmd, int argc, char **argv);
 extern const char dm_iso_help[];
 int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv);
 extern const char dm_partition_help[];
+int dm_cmd_pxe(const struct dm_cmd *cmd, int argc, char **argv);
+extern const char dm_pxe_help[];
 int dm_cmd_usb(const struct dm_cmd *cmd, int argc, char **argv);
 extern const char dm_usb_help[];
 int dm_cmd_verify(const struct dm_cmd *cmd, int argc, char **argv);
