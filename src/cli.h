@@ -9,7 +9,7 @@ struct dm_cmd {
     const char *name;
     const char *summary; /* one line for `dartmk --help` */
     const char *help;    /* the whole `dartmk NAME --help` text */
-    int (*run)(const struct dm_cmd *cmd, int argc, char **argv); /* NULL: not built yet */
+    int (*run)(const struct dm_cmd *cmd, int argc, char **argv);
 };
 
 /* Options every command accepts: -h/--help, -q/--quiet, -v/--verbose, --json,

@@ -29,10 +29,6 @@ static const char inspect_help[] =
     "  dartmk inspect boot.wim --image-index 1\n"
     "\n" EXIT_CODES;
 
-#define UNBUILT_HELP(usage, what, example)                                                         \
-    "usage: dartmk " usage "\n\n" what "\n\nThis command is not built yet in this version of "     \
-    "dartmk.\n\nExample:\n  dartmk " example "\n\n" EXIT_CODES
-
 const struct dm_cmd dm_commands[] = {
     {"inspect", "show what a source holds and whether it can boot (BIOS, UEFI)", inspect_help,
      dm_cmd_inspect},
@@ -60,8 +56,7 @@ static void usage(FILE *f)
           "Commands:\n",
           f);
     for (int i = 0; i < dm_command_count; i++)
-        fprintf(f, "  %-10s %s%s\n", dm_commands[i].name, dm_commands[i].summary,
-                dm_commands[i].run ? "" : " (not built yet)");
+        fprintf(f, "  %-10s %s\n", dm_commands[i].name, dm_commands[i].summary);
     fputs("\n"
           "'dartmk <command> --help' teaches each command, with an example.\n"
           "      --version            print the version\n"
@@ -76,17 +71,6 @@ static const struct dm_cmd *find_command(const char *name)
         if (strcmp(dm_commands[i].name, name) == 0)
             return &dm_commands[i];
     return NULL;
-}
-
-static int run_unbuilt(const struct dm_cmd *cmd, int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(cmd->help, stdout);
-            return DM_OK;
-        }
-    }
-    return dm_error(DM_UNBUILT, "%s: this command is not built yet", cmd->name);
 }
 
 int main(int argc, char **argv)
@@ -113,7 +97,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "dartmk: '%s' is not a dartmk command (see 'dartmk --help')\n", name);
         return DM_USAGE;
     }
-    if (!cmd->run)
-        return run_unbuilt(cmd, argc - 1, argv + 1);
     return cmd->run(cmd, argc - 1, argv + 1);
 }

@@ -13,7 +13,6 @@ enum dm_exit {
     DM_FAIL = 1,    /* failed: bad input, I/O error, no room */
     DM_USAGE = 2,   /* usage error */
     DM_REFUSED = 3, /* refused for safety */
-    DM_UNBUILT = 1, /* command not built yet (a failure, not a usage error) */
 };
 
 enum dm_verbosity { DM_QUIET = 0, DM_NORMAL = 1, DM_VERBOSE = 2 };

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The CLI contract: help, version, the command table, unbuilt commands, usage errors.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 24
+plan 20
 
 run "$DARTMK" --help
 is "$rc" 0 "--help exits 0"
@@ -18,14 +18,6 @@ is "$rc" 2 "no command: usage error"
 run "$DARTMK" frobnicate
 is "$rc" 2 "unknown command: exit 2"
 like "$err" "^dartmk: 'frobnicate' is not a dartmk command" "unknown command named"
-
-run "$DARTMK" pxe src.iso -o out
-is "$rc" 1 "unbuilt command exits 1"
-is "$err" "dartmk: pxe: this command is not built yet" "unbuilt command says so in one line"
-
-run "$DARTMK" pxe --help
-is "$rc" 0 "unbuilt command --help exits 0"
-like "$out" "Example:" "unbuilt command --help has an example"
 
 run "$DARTMK" inspect --help
 like "$out" "^usage: dartmk inspect SOURCE" "inspect --help teaches usage"
