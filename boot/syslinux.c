@@ -1,7 +1,9 @@
 /* syslinux.c — syslinux's part of a stick's BIOS boot (see syslinux.h). */
 #include "syslinux.h"
 
+#include "copy.h"
 #include "report.h"
+#include "source.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -132,7 +134,7 @@ static const char *last_line(char *buf, size_t n)
     return nl ? nl + 1 : buf;
 }
 
-int dm_syslinux_install(const char *target, uint64_t offset, int once)
+int dm_syslinux_install(const char *target, uint64_t offset)
 {
     char off[32], out[4096];
     int p[2];
@@ -142,12 +144,8 @@ int dm_syslinux_install(const char *target, uint64_t offset, int once)
     pid_t pid = fork();
     if (pid == 0) {
         dup2(p[1], STDOUT_FILENO), dup2(p[1], STDERR_FILENO);
-        if (once)
-            execlp("syslinux", "syslinux", "--install", "--offset", off, "--directory",
-                   "/" DM_SYSLINUX_DIR, "--once=dart", target, (char *)NULL);
-        else
-            execlp("syslinux", "syslinux", "--install", "--offset", off, "--directory",
-                   "/" DM_SYSLINUX_DIR, target, (char *)NULL);
+        execlp("syslinux", "syslinux", "--install", "--offset", off, "--directory",
+               "/" DM_SYSLINUX_DIR, target, (char *)NULL);
         dprintf(STDERR_FILENO, "syslinux: %s (install the syslinux package)\n", strerror(errno));
         _exit(127);
     }
@@ -167,4 +165,59 @@ int dm_syslinux_install(const char *target, uint64_t offset, int once)
     const char *msg = last_line(out, n);
     return dm_error(DM_FAIL, "%s: the syslinux installer failed%s%.300s", target,
                     *msg ? ": " : "", msg);
+}
+
+/* ---- boot once: syslinux's auxiliary data vector ---- */
+
+/* syslinux keeps an auxiliary data vector (ADV) in the last two sectors of ldlinux.sys: two
+ * identical 512-byte copies of a head signature, a checksum, 500 bytes of tagged data (tag,
+ * length, bytes; a zero tag ends it) and a tail signature. The data dwords plus the checksum add
+ * up to a fixed value. Tag 1 is "boot once": a command line syslinux runs at the next start
+ * instead of the default, and clears. (Debian's installer has no --once for FAT volumes.) */
+enum { ADV_SIZE = 512, ADV_DATA = 500, ADV_BOOTONCE = 1 };
+static const uint32_t adv_head = 0x5a2d2fa5, adv_sum = 0xa3041767, adv_tail = 0xdd28bf64;
+
+static void put32le(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+
+static void make_adv(uint8_t adv[ADV_SIZE], const char *command)
+{
+    size_t n = strlen(command);
+    uint32_t sum = 0;
+    memset(adv, 0, ADV_SIZE);
+    adv[8] = ADV_BOOTONCE, adv[9] = (uint8_t)n;
+    memcpy(adv + 10, command, n);
+    for (int i = 0; i < ADV_DATA; i += 4)
+        sum += (uint32_t)adv[8 + i] | (uint32_t)adv[9 + i] << 8 | (uint32_t)adv[10 + i] << 16 |
+               (uint32_t)adv[11 + i] << 24;
+    put32le(adv, adv_head);
+    put32le(adv + 4, adv_sum - sum);
+    put32le(adv + 8 + ADV_DATA, adv_tail);
+}
+
+int dm_syslinux_boot_once(int fd, const char *target, uint64_t offset, uint64_t size,
+                          const char *command)
+{
+    struct dm_tree *t = NULL;
+    uint8_t adv[ADV_SIZE], old[4];
+    uint64_t at[2];
+    int rc = strlen(command) > 200 ? dm_error(DM_FAIL, "boot-once command too long")
+                                   : dm_source_fat_open(target, offset, size, &t);
+    const struct dm_entry *e = rc == 0 ? dm_tree_find(t, dm_syslinux_installed[0]) : NULL;
+    if (rc == 0 && (!e || e->size < 2 * ADV_SIZE))
+        rc = dm_error(DM_FAIL, "%s: no %s to hold the boot-once data", target,
+                      dm_syslinux_installed[0]);
+    for (int i = 0; rc == 0 && i < 2; i++)
+        rc = dm_fat_file_offset(t, e, e->size - (uint64_t)(2 - i) * ADV_SIZE, &at[i]);
+    if (rc == 0 && (pread(fd, old, 4, (off_t)at[0]) != 4 || old[0] != (uint8_t)adv_head ||
+                    old[3] != (uint8_t)(adv_head >> 24)))
+        rc = dm_error(DM_FAIL, "%s: %s has no auxiliary data vector where syslinux keeps it",
+                      target, dm_syslinux_installed[0]);
+    make_adv(adv, command);
+    for (int i = 0; rc == 0 && i < 2; i++)
+        rc = dm_pwrite_all(fd, adv, ADV_SIZE, at[i], target);
+    dm_tree_free(t);
+    return rc;
 }

@@ -48,9 +48,14 @@ extern const char *const dm_syslinux_installed[2];
 int dm_syslinux_mbr(int gpt, uint8_t code[DM_MBR_CODE]);
 
 /* Runs `syslinux --install --offset OFFSET --directory /syslinux TARGET` on the FAT volume at
- * byte `offset` of TARGET (an image file or the whole-disk device); with `once`, also
- * `--once=dart`: the next boot starts the recovery image, the one after goes back to the default
- * (syslinux clears it). Returns 0, or DM_FAIL after one line with the installer's message. */
-int dm_syslinux_install(const char *target, uint64_t offset, int once);
+ * byte `offset` of TARGET (an image file or the whole-disk device). Returns 0, or DM_FAIL after
+ * one line with the installer's own message. */
+int dm_syslinux_install(const char *target, uint64_t offset);
+
+/* After the installer: the next start runs `command` (a label: "dart") instead of the default,
+ * once — written into syslinux's auxiliary data vector in ldlinux.sys (through fd, the volume
+ * being at `offset`, `size` bytes, of TARGET), which syslinux clears as it uses it. */
+int dm_syslinux_boot_once(int fd, const char *target, uint64_t offset, uint64_t size,
+                          const char *command);
 
 #endif

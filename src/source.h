@@ -42,6 +42,9 @@ int dm_source_wim_open(const char *path, struct dm_tree **out);
  * cluster outside the volume, a chain shorter or longer than its file, a directory loop give
  * one line naming the image (or the file) and the reason. Tree ops name "FAT"; no host paths. */
 int dm_source_fat_open(const char *path, uint64_t offset, uint64_t size, struct dm_tree **out);
+/* Where byte `at` of file e of a FAT tree (dm_source_fat_open) lies in the file or device the
+ * tree was opened from. Returns 0, or DM_FAIL after one line (a broken chain). */
+int dm_fat_file_offset(struct dm_tree *t, const struct dm_entry *e, uint64_t at, uint64_t *out);
 
 /* A FAT volume on a disk image or block device (source_disk.c), found with libblkid: partno > 0
  * is that partition (it must hold FAT); partno 0 is the first partition of a FAT or Windows

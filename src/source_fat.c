@@ -243,6 +243,27 @@ static void fat_destroy(struct dm_tree *t)
 
 static const struct dm_tree_ops fat_ops = {.name = "FAT", .open = fat_open, .destroy = fat_destroy};
 
+int dm_fat_file_offset(struct dm_tree *t, const struct dm_entry *e, uint64_t at, uint64_t *out)
+{
+    const struct fat_vol *v = t->priv;
+    struct fat_cache fc = {.len = 0};
+    uint32_t c = first_cluster(e);
+    if (t->ops != &fat_ops || at >= e->size)
+        return dm_error(DM_FAIL, "%s: no byte %llu in it", e->path, (unsigned long long)at);
+    for (uint64_t n = at / v->g.cluster_size; n > 0; n--) {
+        uint32_t next;
+        if (!cluster_ok(v, c) || fat_entry(v, &fc, c, &next, e->path) != 0)
+            return DM_FAIL;
+        if (next == FAT_EOC || !cluster_ok(v, next))
+            return bad_link(v, e->path, next);
+        c = next;
+    }
+    if (!cluster_ok(v, c))
+        return bad_link(v, e->path, c);
+    *out = v->base + cluster_offset(v, c) + at % v->g.cluster_size;
+    return 0;
+}
+
 /* ---- directories ---- */
 
 struct scan {

@@ -154,7 +154,9 @@ int dm_stick_finish(const struct dm_stick *s, const struct dm_fat_plan *fat, uin
     struct dm_fat_info info;
     /* The installer reads and writes the same file or device through the same page cache: one
      * flush at the end covers both. */
-    int rc = dm_syslinux_install(s->path, start, o->boot_once);
+    int rc = dm_syslinux_install(s->path, start);
+    if (rc == 0 && o->boot_once)
+        rc = dm_syslinux_boot_once(s->fd, s->path, start, size, "dart");
     if (rc == 0)
         rc = copy_boot_sector(s, start);
     if (rc == 0)
