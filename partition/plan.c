@@ -70,16 +70,18 @@ static int create(struct dm_ptable *t, const struct dm_plan_opts *o, uint64_t si
     for (size_t i = 0; i < n; i++)
         largest = e[i].size > largest ? e[i].size : largest;
     if (o->at % DM_LAYOUT_ALIGN)
-        return dm_error(DM_FAIL, "--at %llu: the start must be on a 1 MiB boundary (a multiple of "
-                                 "2048 sectors)", (unsigned long long)(o->at / 512));
+        return dm_error(DM_FAIL, "%s: --at %llu: the start must be on a 1 MiB boundary (a "
+                                 "multiple of 2048 sectors)", dm_ptable_name(t),
+                        (unsigned long long)(o->at / 512));
     const struct dm_extent *x = pick(e, n, o, size);
     uint64_t start = !x ? 0 : o->at ? o->at : o->at_end ? x->start + x->size - size : x->start;
     if (o->at && (!x || start + size > x->start + x->size))
-        return dm_error(DM_FAIL, "--at %llu: no free extent of %.1f MiB starts there",
-                        (unsigned long long)(o->at / 512), mib(size));
+        return dm_error(DM_FAIL, "%s: --at %llu: no free extent of %.1f MiB starts there",
+                        dm_ptable_name(t), (unsigned long long)(o->at / 512), mib(size));
     if (!x || start + size > x->start + x->size)
-        return dm_error(DM_FAIL, "not enough free space: the recovery partition needs %.1f MiB; "
-                                 "the largest free extent is %.1f MiB", mib(size), mib(largest));
+        return dm_error(DM_FAIL, "%s: not enough free space: the recovery partition needs %.1f "
+                                 "MiB; the largest free extent is %.1f MiB", dm_ptable_name(t),
+                        mib(size), mib(largest));
     size_t number;
     int rc = dm_ptable_add_recovery(t, start, size, o->name, &number);
     p->part = (struct dm_part){.number = number, .start = start, .size = size, .winre = 1};
@@ -113,16 +115,16 @@ int dm_plan_recovery(struct dm_ptable *t, const struct dm_plan_opts *o, struct d
             p->old_active = p->before[i].number;
     uint64_t size = o->size ? o->size : dm_plan_default_size(o->need);
     if (o->size && o->size < o->need)
-        return dm_error(DM_FAIL, "--size %.1f MiB: the recovery tree needs at least %.1f MiB",
-                        mib(o->size), mib(o->need));
+        return dm_error(DM_FAIL, "%s: --size %.1f MiB: the recovery tree needs at least %.1f MiB",
+                        dm_ptable_name(t), mib(o->size), mib(o->need));
     const struct dm_part *old = ours(p, o, &p->foreign);
     int rc = 0;
     if (old && !o->replace) {
         p->action = DM_PLAN_UPDATE, p->part = *old;
         if (old->size < o->need)
-            rc = dm_error(DM_FAIL, "partition %zu (%.1f MiB) is too small for the recovery tree "
-                                   "(%.1f MiB): --replace makes a new one", old->number,
-                          mib(old->size), mib(o->need));
+            rc = dm_error(DM_FAIL, "%s: partition %zu (%.1f MiB) is too small for the recovery "
+                                   "tree (%.1f MiB): --replace makes a new one", dm_ptable_name(t),
+                          old->number, mib(old->size), mib(o->need));
     } else {
         p->action = old ? DM_PLAN_REPLACE : DM_PLAN_CREATE;
         if (old)

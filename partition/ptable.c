@@ -66,6 +66,8 @@ void dm_ptable_close(struct dm_ptable *t)
 
 enum dm_scheme dm_ptable_scheme(const struct dm_ptable *t) { return t->scheme; }
 
+const char *dm_ptable_name(const struct dm_ptable *t) { return t->name; }
+
 uint64_t dm_ptable_disk_size(const struct dm_ptable *t)
 {
     return (uint64_t)fdisk_get_nsectors(t->cxt) * SECTOR;

@@ -36,6 +36,8 @@ struct dm_ptable;
 int dm_ptable_open(int fd, const char *name, int readonly, struct dm_ptable **out);
 void dm_ptable_close(struct dm_ptable *t);
 enum dm_scheme dm_ptable_scheme(const struct dm_ptable *t);
+/* The disk's name, for messages. */
+const char *dm_ptable_name(const struct dm_ptable *t);
 uint64_t dm_ptable_disk_size(const struct dm_ptable *t);
 
 /* The partitions (at most max), in the table's order. */

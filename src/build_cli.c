@@ -81,11 +81,15 @@ int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const st
                       : dm_error(DM_FAIL, "out of memory");
     free(longopts);
     int want = b->want_target ? 2 : 1, got = argc - first;
-    if (rc == 0 && !b->print && got != want)
-        rc = dm_usage_error(cmd, got == 0      ? "no SOURCE given"
-                                 : got < want  ? "no TARGET given"
-                                 : want == 1   ? "one SOURCE at a time"
-                                               : "one SOURCE and one TARGET at a time");
+    const char *target = b->target_name ? b->target_name : "TARGET";
+    const char *src = b->source_name ? b->source_name : "SOURCE";
+    if (rc == 0 && !b->print && got == 0)
+        rc = dm_usage_error(cmd, "no %s given", src);
+    else if (rc == 0 && !b->print && got < want)
+        rc = dm_usage_error(cmd, "no %s given", target);
+    else if (rc == 0 && !b->print && got > want)
+        rc = want == 1 ? dm_usage_error(cmd, "one %s at a time", src)
+                       : dm_usage_error(cmd, "one %s and one %s at a time", src, target);
     *source = first < argc ? argv[first] : NULL;
     b->target = b->want_target && first + 1 < argc ? argv[first + 1] : NULL;
     return rc ? rc : dm_build_cli_recipe(b, r);

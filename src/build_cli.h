@@ -19,6 +19,8 @@ struct dm_build_cli {
     int oom;
     int want_target;        /* set before parsing: the command takes SOURCE TARGET */
     const char *shortopts; /* set before parsing: the command's short options (default "o:") */
+    const char *target_name; /* set before parsing: what TARGET is called (default "TARGET") */
+    const char *source_name; /* and SOURCE (default "SOURCE") */
     const char *target; /* then: the TARGET operand */
 };
 

@@ -587,7 +587,7 @@ static int restore(struct part_cli *c, const char *disk)
 
 int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
 {
-    struct part_cli c = {.cmd = cmd, .b = {.want_target = 1, .shortopts = "y"},
+    struct part_cli c = {.cmd = cmd, .b = {.want_target = 1, .shortopts = "y", .target_name = "DISK"},
                          .plan = {.name = "DaRT Recovery", .made_by_us = made_by_us},
                          .timeout = 5, .efi_entry = -1};
     struct dm_common common = {0};
@@ -598,6 +598,7 @@ int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
     for (int i = 1; i < argc; i++) /* --restore-table takes DISK alone */
         restoring |= strncmp(argv[i], "--restore-table", 15) == 0;
     c.b.want_target = !restoring;
+    c.b.source_name = restoring ? "DISK" : NULL;
     int rc = dm_build_cli_parse(cmd, argc, argv, own_options, part_option, &c, &c.b, &common, &r,
                                 &source);
     c.json = common.json;
