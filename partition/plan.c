@@ -121,7 +121,9 @@ int dm_plan_recovery(struct dm_ptable *t, const struct dm_plan_opts *o, struct d
     int rc = 0;
     if (old && !o->replace) {
         p->action = DM_PLAN_UPDATE, p->part = *old;
-        if (old->size < o->need)
+        if (strcmp(old->name, o->name) != 0) /* taken over (--force): dartmk's from now on */
+            rc = dm_ptable_mark_recovery(t, old->number, o->name);
+        if (rc == 0 && old->size < o->need)
             rc = dm_error(DM_FAIL, "%s: partition %zu (%.1f MiB) is too small for the recovery "
                                    "tree (%.1f MiB): --replace makes a new one", dm_ptable_name(t),
                           old->number, mib(old->size), mib(o->need));

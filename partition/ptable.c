@@ -206,6 +206,20 @@ int dm_ptable_delete(struct dm_ptable *t, size_t number)
     return err ? fail(t->name, err, "libfdisk cannot delete the old recovery partition") : 0;
 }
 
+int dm_ptable_mark_recovery(struct dm_ptable *t, size_t number, const char *gpt_name)
+{
+    if (t->scheme != DM_SCHEME_GPT)
+        return 0;
+    struct fdisk_partition *pa = fdisk_new_partition();
+    int err = pa ? fdisk_partition_set_name(pa, gpt_name) : -ENOMEM;
+    if (!err)
+        err = fdisk_set_partition(t->cxt, number - 1, pa);
+    if (!err)
+        err = fdisk_gpt_set_partition_attrs(t->cxt, number - 1, DM_WINRE_ATTRS);
+    fdisk_unref_partition(pa);
+    return err ? fail(t->name, err, "libfdisk cannot name the recovery partition") : 0;
+}
+
 int dm_ptable_set_active(struct dm_ptable *t, size_t number)
 {
     struct dm_part parts[128];

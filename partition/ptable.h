@@ -51,6 +51,8 @@ size_t dm_ptable_free(struct dm_ptable *t, struct dm_extent *out, size_t max);
 int dm_ptable_add_recovery(struct dm_ptable *t, uint64_t start, uint64_t size,
                            const char *gpt_name, size_t *number);
 int dm_ptable_delete(struct dm_ptable *t, size_t number);
+/* GPT: gives partition `number` the name (and the WinRE attributes) that mark it as dartmk's. */
+int dm_ptable_mark_recovery(struct dm_ptable *t, size_t number, const char *gpt_name);
 /* MBR: partition `number` becomes the only active one. */
 int dm_ptable_set_active(struct dm_ptable *t, size_t number);
 /* Writes the table (only the label's sectors). */
