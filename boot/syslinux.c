@@ -38,8 +38,8 @@ static char *config_direct(void)
                : t;
 }
 
-/* The installed system by default (its partition's boot sector, chain-loaded), recovery on
- * demand. The marker line lets a later run find the installed system again once the recovery
+/* The installed system by default (its partition's boot sector on the disk syslinux started
+ * from, chain-loaded), recovery on demand. The marker line lets a later run find the installed system again once the recovery
  * partition is the active one. TIMEOUT is in tenths of a second; 0 would mean "wait forever". */
 static char *config_menu(const struct dm_syslinux_boot *b)
 {
@@ -49,7 +49,7 @@ static char *config_menu(const struct dm_syslinux_boot *b)
                         "# dartmk-os-partition %u\n"
                         "UI menu.c32\nMENU TITLE Start\nPROMPT 0\nTIMEOUT %u\nDEFAULT os\n"
                         "LABEL os\n  MENU LABEL Installed system (partition %u)\n"
-                        "  COM32 chain.c32\n  APPEND hd0 %u\n%s",
+                        "  COM32 chain.c32\n  APPEND boot %u\n%s",
                     b->os_partition, tenths, b->os_partition, b->os_partition, entry_dart) < 0
                ? NULL
                : t;

@@ -510,11 +510,18 @@ static int deploy(struct run *x)
                                       .boot_once = x->c->boot_once};
     if (rc)
         return dm_target_close(&x->t, rc);
-    rc = write_table(x, &s);
-    if (rc == 0)
-        rc = dm_fat_plan_write(x->fat, x->t.fd, x->plan.part.start);
+    /* The contents first, into space the table does not give to anything yet (or to the
+     * partition being updated), the table last: a run cut short leaves the old table. */
+    rc = dm_fat_plan_write(x->fat, x->t.fd, x->plan.part.start);
     if (rc == 0)
         rc = dm_stick_finish(&s, x->fat, x->plan.part.start, x->plan.part.size, &fo, &x->res);
+    if (rc) {
+        dm_warn("%s: the partition table was not changed", x->t.path);
+        return dm_target_close(&x->t, rc);
+    }
+    rc = write_table(x, &s);
+    if (rc == 0 && fsync(x->t.fd) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush the partition table", x->t.path);
     if (rc)
         rc = undo(x, rc);
     if (rc == 0 && x->scheme == DM_SCHEME_GPT)

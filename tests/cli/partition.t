@@ -26,10 +26,11 @@ for t in sfdisk fsck.fat blkid mcopy mdir minfo jq losetup strace script python3
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 262
+plan 316
 scratch
 S=$SCRATCH
 LOOPS=() PIDS=()
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
     local p l
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -40,7 +41,7 @@ trap cleanup EXIT
 export TMPDIR=$S/tmp XDG_STATE_HOME=$S/state HOME=$S/home MTOOLS_SKIP_CHECK=1 LC_ALL=C.UTF-8
 mkdir -p "$TMPDIR" "$HOME"
 unset DARTMK_SYSLINUX_DIR SOURCE_DATE_EPOCH
-DVD=$SAMPLES/dvd ADK=$SAMPLES/adk ISO=$SAMPLES/dvd.iso
+DVD=$SAMPLES/dvd ADK=$SAMPLES/adk
 MIB=1048576
 ASAN=ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 # The fixtures' geometry (tests/lib/disks.sh), in sectors: where the free space is.
@@ -101,7 +102,7 @@ bad() {
 # winre IMG: the numbers of its Windows RE partitions (GPT type DE94BBA4-…, MBR type 0x27).
 winre() { disk_parts "$1" | awk -v g="$GPT_WINRE" 'toupper($4) == g || $4 == "27" { print $1 }' | tr '\n' ' ' | sed 's/ $//'; }
 # field IMG N JQ: a field of partition N in sfdisk --json.
-field() { pt "$1" ".partitions[] | select(.node | test(\"[^0-9]$2\$\")) | $3"; }
+field() { pt "$1" ".partitions[] | select(.node | test(\"[^0-9]$2\$\")) | .bootable //= false | $3"; }
 off() { echo $(($(field "$1" "$2" .start) * 512)); } # IMG N: partition N's first byte
 # extract_part IMG N OUT: partition N copied out (sparse), for fsck.fat (it has no --offset).
 extract_part() {
@@ -180,7 +181,7 @@ ok $? "fixtures: the System Reserved partition's boot sector is the os stub"
 # === GPT: a new recovery partition =============================================================
 G=$S/gpt.img
 fresh gpt gpt
-g_before=$(disk_parts "$G") g_dump=$(dump "$G") g_hashes=$(part_hashes "$G")
+g_before=$(disk_parts "$G") g_dump=$(dump "$G") g_hashes=$(part_hashes "$G" 1 2 3)
 g_pmbr=$(head -c 440 "$G" | sha256sum)
 part "$DVD" "$G" --yes --json --backup-table "$S/gpt.sfdisk"
 is "$rc" 0 "gpt: exit 0"
@@ -212,8 +213,8 @@ is "$(dump "$G" | grep '^label-id')" "$(printf '%s\n' "$g_dump" | grep '^label-i
 sfdisk --verify "$G" >/dev/null 2>&1
 ok $? "gpt: sfdisk --verify finds no problem (both headers, both tables)"
 is "$(part_hashes "$G" 1 2 3)" "$g_hashes" "gpt: partitions 1-3 (ESP, MSR, Windows) hash the same"
-is "$(disk_hash_except "$G" 0:34 "$start:$size" $((GPT_LAST + 1)):33)" "$(disk_hash_except "$S/pristine-gpt.img" 0:34 "$start:$size" $((GPT_LAST + 1)):33)" \
-    "gpt: every byte outside the tables and the new partition is as it was (the gap, stale free space)"
+disk_same_except "$S/pristine-gpt.img" "$G" 0:34 "$start:$size" $((GPT_LAST + 1)):33
+ok $? "gpt: every byte outside the tables and the new partition is as it was (the gap, stale free space)"
 is "$(head -c 440 "$G" | sha256sum)" "$g_pmbr" "gpt: the protective MBR's boot code is untouched"
 
 is "$(blkid -p -O $((start * 512)) -o export "$G" | grep -E '^(TYPE|LABEL|VERSION)=' | sort | tr '\n' ' ')" "LABEL=DART TYPE=vfat VERSION=FAT32 " \
@@ -241,21 +242,22 @@ mcopy -n -i "$G@@$((start * 512))" ::/EFI/BOOT/BOOTX64.EFI "$S/gpt.efi" 2>/dev/n
 ok $? "gpt: /EFI/BOOT/BOOTX64.EFI is the media's loader"
 rm -rf "$X/syslinux" "$X/dartmk-manifest.json"
 same_tree "$DVD" "$X" "gpt: mtools: every file of the DVD sample, byte for byte, nothing else but syslinux/ and the manifest"
+like "$err" "$S/gpt\.sfdisk" "gpt: stderr names where the old table was saved"
+is "$(head -1 "$S/gpt.sfdisk" 2>/dev/null)" "label: gpt" "gpt: the old table saved as an sfdisk script"
 run "$DARTMK" verify "$G" --partition "$N"
 is "$rc" 0 "gpt: dartmk verify --partition $N: exit 0"
 [ "$rc" = 0 ] || printf '%s\n' "$out" "$err" | head -5 | sed 's/^/#   /' >&2
-is "$(head -1 "$S/gpt.sfdisk" 2>/dev/null)" "label: gpt" "gpt: the old table saved as an sfdisk script"
-like "$err" "$S/gpt\.sfdisk" "gpt: stderr names where the old table was saved"
 
 # --- idempotent: a second run updates the partition in place --------------------------------------
-g_after=$(dump "$G") g_hashes4=$(part_hashes "$G" 1 2 3)
+g_after=$(dump "$G")
 part "$DVD" "$G" --yes --json
 is "$rc/$(j .action)" "0/update" "gpt, again: exit 0, action update"
 is "$(winre "$G")" "$N" "gpt, again: still one Windows RE partition, the same number"
 is "$(j '[.partition.number, .partition.start, .partition.size] | map(tostring) | join(" ")')" "$N $((start * 512)) $((size * 512))" \
     "gpt, again --json: the same number, start and size"
 is "$(dump "$G")" "$g_after" "gpt, again: the table is as the first run left it (sfdisk --dump)"
-is "$(part_hashes "$G" 1 2 3)" "$g_hashes4" "gpt, again: partitions 1-3 hash the same"
+parts_same "$S/pristine-gpt.img" "$G" 1 2 3
+ok $? "gpt, again: partitions 1-3 the same, byte for byte"
 like "$(j .backup_table)" "^$XDG_STATE_HOME/dartmk/tables/gpt\.img-[0-9]{8}T[0-9]{6}Z(-[0-9]+)?\.sfdisk$" "gpt, again: the table saved in \$XDG_STATE_HOME/dartmk/tables/NAME-TIMESTAMP.sfdisk"
 part "$ADK" "$G" --yes --json
 is "$rc/$(j .action)/$(winre "$G")" "0/update/$N" "gpt, a third run from another source (adk): update, still one partition"
@@ -266,7 +268,8 @@ is "$rc" 0 "gpt, third run: dartmk verify --partition $N: exit 0"
 extract_part "$G" "$N" "$S/gpt.part"
 fsck_clean "$S/gpt.part"
 ok $? "gpt, third run: fsck.fat -n: no errors"
-is "$(part_hashes "$G" 1 2 3)" "$g_hashes" "gpt, after three runs: partitions 1-3 hash as they did before the first"
+parts_same "$S/pristine-gpt.img" "$G" 1 2 3
+ok $? "gpt, after three runs: partitions 1-3 the same, byte for byte"
 
 # --- --replace: deleted and planned anew -----------------------------------------------------------
 part "$DVD" "$G" --yes --json --replace --size 600M
@@ -275,7 +278,8 @@ N2=$(winre "$G")
 is "$(echo "$N2" | wc -w)" 1 "gpt --replace: one Windows RE partition"
 is "$(field "$G" "${N2:-0}" .size)/$(j .partition.size)" "1228800/$((600 * MIB))" "gpt --replace --size 600M: 600 MiB"
 is "$(field "$G" "${N2:-0}" '[.attrs, .name] | join("|")')" "RequiredPartition GUID:63|DaRT Recovery" "gpt --replace: attributes and name"
-is "$(part_hashes "$G" 1 2 3)" "$g_hashes" "gpt --replace: partitions 1-3 hash the same"
+parts_same "$S/pristine-gpt.img" "$G" 1 2 3
+ok $? "gpt --replace: partitions 1-3 the same, byte for byte"
 run "$DARTMK" verify "$G" --partition "${N2:-0}"
 is "$rc" 0 "gpt --replace: dartmk verify: exit 0"
 
@@ -326,7 +330,7 @@ s=$(field "$S/two-end.img" 3 .start)
 [ "$rc" = 0 ] && [ "${s:-0}" -ge 3074048 ] && [ "$(field "$S/two-end.img" 3 '.start + .size - 1')" -le "$(pt "$S/two-end.img" .lastlba)" ]
 ok $? "two free extents, --at end: the partition goes in the last one (starts at $s)"
 fresh badg gpt
-bad "--at inside the Windows partition" 1 "^dartmk: " "$S/badg.img" "$DVD" "$S/badg.img" --yes --at 400000
+bad "--at inside the Windows partition (sector 409600, 1 MiB aligned)" 1 "^dartmk: .*409600" "$S/badg.img" "$DVD" "$S/badg.img" --yes --at 409600
 
 # --- a Windows RE partition dartmk did not make -------------------------------------------------
 fresh foreign gpt
@@ -334,16 +338,17 @@ printf 'start=%d, size=931840, type=%s, name="Recovery", attrs="RequiredPartitio
     sfdisk -q --append --no-reread --no-tell-kernel "$S/foreign.img" >/dev/null 2>&1 &&
     dd if=/dev/urandom of="$S/foreign.img" bs=1M seek=$((GPT_FREE / 2048)) count=4 conv=notrunc status=none
 cp --sparse=always "$S/foreign.img" "$S/foreign2.img"
-fh=$(part_hashes "$S/foreign.img" 1 2 3 4)
 part "$DVD" "$S/foreign.img" --yes --json
 is "$rc/$(j .action)/$(winre "$S/foreign.img")" "0/create/4 5" "gpt, a WinRE partition of 455 MiB named 'Recovery' (not dartmk's): a new one (5) beside it"
-is "$(part_hashes "$S/foreign.img" 1 2 3 4)" "$fh" "gpt, foreign WinRE: it and the others hash the same"
+parts_same "$S/foreign2.img" "$S/foreign.img" 1 2 3 4
+ok $? "gpt, foreign WinRE: it and the others are byte for byte as they were"
 part "$DVD" "$S/foreign.img" --yes --json
 is "$rc/$(j .action)/$(j .partition.number)/$(winre "$S/foreign.img")" "0/update/5/4 5" "gpt, foreign WinRE, again: dartmk's own (5) updated, no third"
 part "$DVD" "$S/foreign2.img" --yes --json --force
 is "$rc/$(j .partition.number)/$(winre "$S/foreign2.img")" "0/4/4" "gpt, foreign WinRE, --force: taken over (partition 4, no new one)"
 is "$(field "$S/foreign2.img" 4 .start)" "$GPT_FREE" "gpt, --force: it keeps its start"
-is "$(part_hashes "$S/foreign2.img" 1 2 3)" "$(part_hashes "$S/pristine-gpt.img" 1 2 3)" "gpt, --force: partitions 1-3 hash the same"
+parts_same "$S/pristine-gpt.img" "$S/foreign2.img" 1 2 3
+ok $? "gpt, --force: partitions 1-3 the same, byte for byte"
 run "$DARTMK" verify "$S/foreign2.img" --partition 4
 is "$rc" 0 "gpt, --force: dartmk verify --partition 4: exit 0"
 part "$DVD" "$S/foreign2.img" --yes --json
@@ -358,7 +363,7 @@ like "$(j '.efi_entry | tostring | ascii_upcase')" 'BOOTX64\.EFI' "--efi-entry: 
 part "$DVD" "$S/efi.img" --yes --efi-entry
 like "$(printf '%s\n' "$out" "$err" | tr '[:upper:]' '[:lower:]')" "entry.*(would|not added|no uefi|image)|(would|not added|no uefi|image).*entry" "--efi-entry, text: says it only reports the entry it would add"
 part "$DVD" "$S/efi.img" --yes --json --no-efi-entry
-is "$rc/$(j .efi_entry)" "0/null" "--no-efi-entry: efi_entry null"
+is "$rc/$(j 'if .efi_entry == null or .efi_entry.added == false then "none" else "added" end')" "0/none" "--no-efi-entry: exit 0, no entry added (efi_entry null, or added false)"
 
 # --- --no-verify -----------------------------------------------------------------------------------
 part "$DVD" "$S/efi.img" --yes --json --no-verify
@@ -367,7 +372,7 @@ is "$rc/$(j .verified)" "0/false" "--no-verify: exit 0, verified false"
 # === MBR: a new recovery partition, the boot menu ==============================================
 M=$S/mbr.img
 fresh mbr mbr
-m_before=$(disk_parts "$M") m_dump=$(dump "$M") m_hashes=$(part_hashes "$M")
+m_before=$(disk_parts "$M") m_dump=$(dump "$M") m_hashes=$(part_hashes "$M" 1 2)
 m_sig=$(od -An -tx1 -j440 -N6 "$M")
 part "$DVD" "$M" --yes --json --backup-table "$S/mbr.sfdisk"
 is "$rc" 0 "mbr: exit 0"
@@ -395,8 +400,8 @@ is "$(od -An -tx1 -j440 -N6 "$M")" "$m_sig" "mbr: bytes 440-445 (signature, rese
 cmp -s -n 440 "$SYSLINUX/mbr/mbr.bin" "$M"
 ok $? "mbr: the first 440 bytes are syslinux's mbr.bin"
 is "$(part_hashes "$M" 1 2)" "$(printf '%s\n' "$m_hashes" | head -2)" "mbr: partitions 1-2 (System Reserved, Windows) hash the same"
-is "$(disk_hash_except "$M" 0:1 "$mstart:$msize")" "$(disk_hash_except "$S/pristine-mbr.img" 0:1 "$mstart:$msize")" \
-    "mbr: every byte outside the MBR and the new partition is as it was"
+disk_same_except "$S/pristine-mbr.img" "$M" 0:1 "$mstart:$msize"
+ok $? "mbr: every byte outside the MBR and the new partition is as it was"
 sfdisk --verify "$M" >/dev/null 2>&1
 ok $? "mbr: sfdisk --verify finds no problem"
 is "$(blkid -p -O $((mstart * 512)) -o export "$M" | grep -E '^(TYPE|LABEL|VERSION)=' | sort | tr '\n' ' ')" "LABEL=DART TYPE=vfat VERSION=FAT32 " "mbr: blkid: vfat, FAT32, DART"
@@ -426,6 +431,7 @@ rec=$(awk 'tolower($1) == "label" { l = $2 } /ntldr=\/bootmgr/ { print l; exit }
 ok $? "mbr menu: another entry ($rec) chain-loads ntldr=/bootmgr"
 grep -q 'DaRT Recovery' "$CFG"
 ok $? "mbr menu: an entry is called 'DaRT Recovery'"
+is "$(grep -ciE '^[[:space:]]*LABEL[[:space:]]' "$CFG")" 2 "mbr menu: two entries (the installed system, DaRT Recovery)"
 like "$(grep -iE '^[[:space:]]*(MENU[[:space:]]+)?TIMEOUT' "$CFG")" '[[:space:]]50$' "mbr menu: TIMEOUT 50 (5 seconds, syslinux counts tenths)"
 is "$(adv "$S/mbr.ldlinux")" "empty" "mbr: no boot-once set (syslinux's ADV in ldlinux.sys is valid and empty)"
 rm -rf "$X/syslinux" "$X/dartmk-manifest.json"
@@ -443,9 +449,19 @@ mcopy -o -n -i "$M@@$((mstart * 512))" ::/syslinux/syslinux.cfg "$CFG" 2>/dev/nu
 def=$(cfg_default "$CFG")
 like "$(cfg_entry "$CFG" "$def" | grep -iE '^[[:space:]]*APPEND')" '(hd0|boot|mbr:[^ ]+)[[:space:]]+1([[:space:]]|$)' "mbr, again: the menu still boots partition 1 (not the recovery partition, active now)"
 like "$(grep -iE '^[[:space:]]*(MENU[[:space:]]+)?TIMEOUT' "$CFG")" '[[:space:]]10$' "mbr, --menu-timeout 1: TIMEOUT 10"
-is "$(part_hashes "$M" 1 2)" "$(printf '%s\n' "$m_hashes" | head -2)" "mbr, again: partitions 1-2 hash the same"
+parts_same "$S/pristine-mbr.img" "$M" 1 2
+ok $? "mbr, again: partitions 1-2 the same, byte for byte"
 run "$DARTMK" verify "$M" --partition "$MN"
 is "$rc" 0 "mbr, again: dartmk verify: exit 0"
+# --replace: the old recovery partition (the active one) is deleted; the menu must still boot the
+# installed system, not "the partition that was active" (which was dartmk's own).
+part "$DVD" "$M" --yes --json --replace
+is "$rc/$(j .action)/$(winre "$M")" "0/replace/$MN" "mbr --replace: action replace, one type-0x27 partition"
+is "$(field "$M" 1 .bootable)/$(field "$M" "$MN" .bootable)" "false/true" "mbr --replace: the new recovery partition is the active one"
+mcopy -o -n -i "$M@@$(off "$M" "$MN")" ::/syslinux/syslinux.cfg "$CFG" 2>/dev/null
+like "$(cfg_entry "$CFG" "$(cfg_default "$CFG")" | grep -iE '^[[:space:]]*APPEND')" '(hd0|boot|mbr:[^ ]+)[[:space:]]+1([[:space:]]|$)' "mbr --replace: the menu's default still chain-loads partition 1"
+parts_same "$S/pristine-mbr.img" "$M" 1 2
+ok $? "mbr --replace: partitions 1-2 the same, byte for byte"
 
 # The system on another partition: the menu follows the active flag.
 fresh act2 mbr
@@ -492,14 +508,27 @@ is "$rc" 0 "--boot-once: dartmk verify: exit 0 (ldlinux.sys with its ADV is the 
 fresh mforeign mbr
 printf 'start=%d, size=931840, type=27\n' "$MBR_FREE" | sfdisk -q --append --no-reread --no-tell-kernel "$S/mforeign.img" >/dev/null 2>&1
 cp --sparse=always "$S/mforeign.img" "$S/mforeign2.img"
-fh=$(part_hashes "$S/mforeign.img" 3)
 part "$DVD" "$S/mforeign.img" --yes --json
 is "$rc/$(j .action)/$(winre "$S/mforeign.img")" "0/create/3 4" "mbr, a 0x27 partition without dartmk's manifest: a new one (4) beside it"
-is "$(part_hashes "$S/mforeign.img" 3)" "$fh" "mbr, foreign 0x27: it hashes the same"
+parts_same "$S/mforeign2.img" "$S/mforeign.img" 1 2 3
+ok $? "mbr, foreign 0x27: it and the others are byte for byte as they were"
 part "$DVD" "$S/mforeign.img" --yes --json
 is "$rc/$(j .action)/$(j .partition.number)/$(winre "$S/mforeign.img")" "0/update/4/3 4" "mbr, foreign 0x27, again: dartmk's own (4) updated"
+# A 0x27 partition holding FAT and a manifest from another generator: not dartmk's either.
+fresh mfat mbr
+printf 'start=%d, size=931840, type=27\n' "$MBR_FREE" | sfdisk -q --append --no-reread --no-tell-kernel "$S/mfat.img" >/dev/null 2>&1
+mkfs.fat -F 32 -n WINRE -h "$MBR_FREE" --offset "$MBR_FREE" "$S/mfat.img" $((931840 / 2)) >/dev/null 2>&1
+printf '{"generator": "imaging-tool 2.0", "files": []}\n' >"$S/other.json"
+mcopy -i "$S/mfat.img@@$((MBR_FREE * 512))" "$S/other.json" ::/dartmk-manifest.json 2>/dev/null
+cp --sparse=always "$S/mfat.img" "$S/mfat0.img"
+part "$DVD" "$S/mfat.img" --yes --json
+is "$rc/$(j .action)/$(winre "$S/mfat.img")" "0/create/3 4" "mbr, a 0x27 FAT volume whose manifest's generator is not dartmk: left alone, a new one (4)"
+parts_same "$S/mfat0.img" "$S/mfat.img" 1 2 3
+ok $? "mbr, the other generator's 0x27 volume: byte for byte as it was"
 part "$DVD" "$S/mforeign2.img" --yes --json --force
 is "$rc/$(j .partition.number)/$(winre "$S/mforeign2.img")" "0/3/3" "mbr, foreign 0x27, --force: taken over (3, no new one)"
+part "$DVD" "$S/mforeign2.img" --yes --json
+is "$rc/$(j .action)/$(winre "$S/mforeign2.img")" "0/update/3" "mbr, taken over, a run without --force: it is dartmk's now (update, still one)"
 
 # === bad input: the exit code, one line, the disk byte for byte as it was =========================
 bad "four primaries (MBR)" 1 "^dartmk: $S/pristine-full\.img: .*primar" "$S/pristine-full.img" "$DVD" "$S/pristine-full.img" --yes
@@ -507,9 +536,10 @@ bad "no partition table" 1 "^dartmk: $S/pristine-blank\.img: .*dartmk usb" "$S/p
 # Not enough free space: 200 MiB free between two partitions, none at the end.
 truncate -s 2G "$S/nospace.img"
 printf '%s\n' 'label: gpt' 'start=2048, size=1433600, type=L' 'start=1845248, type=L' | sfdisk -q --no-reread --no-tell-kernel "$S/nospace.img" >/dev/null 2>&1
-bad "not enough free space" 1 "^dartmk: $S/nospace\.img: .*450\.0 MiB" "$S/nospace.img" "$DVD" "$S/nospace.img" --yes
+bad "not enough free space" 1 "^dartmk: .*450\.0 MiB" "$S/nospace.img" "$DVD" "$S/nospace.img" --yes
 like "$err" "200\.0 MiB" "not enough free space: names the largest free extent (200.0 MiB)"
-bad "--size larger than the free space" 1 "^dartmk: $S/badg\.img: .*1\.0 GiB|^dartmk: $S/badg\.img: .*1024\.0 MiB" "$S/badg.img" "$DVD" "$S/badg.img" --yes --size 1G
+like "$err" "^dartmk: $S/nospace\.img: " "not enough free space: the line names the disk (dartmk: DISK: reason)"
+bad "--size larger than the free space" 1 "^dartmk: .*(1\.0 GiB|1024\.0 MiB).*906\.0 MiB" "$S/badg.img" "$DVD" "$S/badg.img" --yes --size 1G
 bad "--size below what the tree needs" 1 "^dartmk: .*need" "$S/badg.img" "$DVD" "$S/badg.img" --yes --size 1M
 bad "a missing SOURCE" 1 "^dartmk: $S/nosuch: no such file or directory$" "$S/badg.img" "$S/nosuch" "$S/badg.img" --yes
 bad "--backup-table FILE that exists" 1 "^dartmk: $S/gpt\.sfdisk: cannot save the partition table" "$S/badg.img" "$DVD" "$S/badg.img" --yes --backup-table "$S/gpt.sfdisk"
@@ -530,7 +560,7 @@ bad "--label of 12 characters" 2 "^dartmk partition: --label 'ABCDEFGHIJKL'" "$U
 bad "--name of 37 characters (GPT names hold 36)" 2 "^dartmk partition: --name" "$U" "$DVD" "$U" --yes --name "$(printf 'N%.0s' $(seq 37))"
 bad "an unknown option" 2 "^dartmk partition: unknown option '--bogus'" "$U" "$DVD" "$U" --yes --bogus
 bad "no DISK" 2 "^dartmk partition: no DISK given" "$U" "$DVD"
-bad "--restore-table without DISK" 2 "^dartmk partition: " "$U" --restore-table "$S/gpt.sfdisk"
+bad "--restore-table without DISK" 2 "^dartmk partition: no DISK given" "$U" --restore-table "$S/gpt.sfdisk"
 
 # Confirmation: an existing disk without --yes and without a terminal; the terminal question.
 bad "no --yes, no terminal" 3 "^dartmk: $S/badg\.img: .*--yes" "$S/badg.img" "$DVD" "$S/badg.img"
@@ -545,18 +575,20 @@ like "$tty_out" "tty\.img" "terminal: the question names the disk"
 # === the old table saved, written back with --restore-table =====================================
 R=$S/restore.img
 fresh restore mbr
-before=$(dump "$R") rh=$(part_hashes "$R" 1 2)
+before=$(dump "$R")
 part "$DVD" "$R" --yes --backup-table "$S/restore.sfdisk"
 is "$rc/$(winre "$R")" "0/3" "restore: the partition made"
 like "$err" "$S/restore\.sfdisk" "restore: stderr names the saved table"
-rest=$(disk_hash_except "$R" 0:1)
+cp --sparse=always "$R" "$S/restore-pre.img"
 bad "--restore-table without --yes, no terminal" 3 "^dartmk: $R: .*--yes" "$R" --restore-table "$S/restore.sfdisk" "$R"
 bad "--restore-table FILE that does not exist" 1 "^dartmk: $S/nosuch\.sfdisk: " "$R" --restore-table "$S/nosuch.sfdisk" "$R" --yes
 part --restore-table "$S/restore.sfdisk" "$R" --yes
 is "$rc" 0 "--restore-table: exit 0"
 is "$(dump "$R")" "$before" "--restore-table: sfdisk --dump is what it was before (the active flag back on partition 1)"
-is "$(part_hashes "$R" 1 2)" "$rh" "--restore-table: partitions 1-2 hash the same"
-is "$(disk_hash_except "$R" 0:1)" "$rest" "--restore-table: nothing but the MBR written (every other byte as it was)"
+parts_same "$S/pristine-mbr.img" "$R" 1 2
+ok $? "--restore-table: partitions 1-2 the same, byte for byte"
+disk_same_except "$S/restore-pre.img" "$R" 0:1
+ok $? "--restore-table: nothing but the MBR written (every other byte as it was)"
 fresh restoreg gpt
 before=$(dump "$S/restoreg.img")
 part "$DVD" "$S/restoreg.img" --yes --json
@@ -568,22 +600,57 @@ is "$rc/$(dump "$S/restoreg.img" | diff - <(printf '%s\n' "$before") >/dev/null 
 sfdisk --verify "$S/restoreg.img" >/dev/null 2>&1
 ok $? "--restore-table (GPT): sfdisk --verify (the backup GPT written too)"
 
-# === write errors part-way: exit 1, the table restored ===========================================
-shim() { # ROOM IMG ARGS...
-    local room=$1 img=$2
-    shift 2
-    run env "$ASAN" LD_PRELOAD="$SHIM" FAILWRITE_PREFIX="$img" FAILWRITE_AFTER="$room" FAILWRITE_ERRNO=EIO "$DARTMK" partition "$@" </dev/null
+# === write errors: exit 1, the table restored =====================================================
+# tests/tools/preload/failwrite.c. A disk with bad sectors where the partition goes
+# (FAILWRITE_REGION: writes there fail with EIO after 1 MB, the tables stay writable): the run
+# fails part-way and the table must be as it was (restored, or never changed). A disk that stops
+# taking any write (after 1 MB, or after 4 KiB: in the table write itself): nothing can be put
+# back, so either the tables are as they were, or the message says so and names
+# --restore-table, which (the disk working again) puts every byte of the tables back.
+shim() { # ROOM REGION IMG ARGS...
+    local room=$1 region=$2 img=$3
+    shift 3
+    run env "$ASAN" LD_PRELOAD="$SHIM" FAILWRITE_PREFIX="$img" FAILWRITE_AFTER="$room" FAILWRITE_REGION="$region" FAILWRITE_ERRNO=EIO "$DARTMK" partition "$@" </dev/null
+}
+# as_before KIND IMG: every byte but the planned partition's as in the pristine disk (on MBR
+# the boot code may be syslinux's: a code that starts the active partition either way).
+as_before() {
+    if [ "$1" = gpt ]; then
+        disk_same_except "$S/pristine-gpt.img" "$2" "$GPT_FREE:$MIN"
+    else
+        disk_same_except "$S/pristine-mbr.img" "$2" 0:1 "$MBR_FREE:$MIN" && cmp -s -i 440 -n 72 "$S/pristine-mbr.img" "$2"
+    fi
 }
 for kind in gpt mbr; do
-    for room in 4096 1000000; do
+    F=$S/fw-$kind.img
+    if [ $kind = gpt ]; then first=$GPT_FREE; else first=$MBR_FREE; fi
+    fresh "fw-$kind" "$kind"
+    before=$(dump "$F")
+    shim 1000000 "$((first * 512))-$(((first + MIN) * 512))" "$F" "$DVD" "$F" --yes --backup-table "$S/fw-$kind.sfdisk"
+    is "$rc" 1 "$kind, EIO in the partition's region part-way: exit 1"
+    like "$err" "^dartmk: $F: .*Input/output error" "$kind, EIO part-way: names the disk and the error"
+    printf '%s\n' "$err" | grep -Ei 'restored|put back|unchanged|not changed|as it was' | grep -qviE 'could not|cannot|failed'
+    ok $? "$kind, EIO part-way: says the table was restored (or never changed)"
+    is "$(dump "$F")" "$before" "$kind, EIO part-way: sfdisk --dump as before"
+    as_before "$kind" "$F"
+    ok $? "$kind, EIO part-way: every byte outside the planned partition as it was (the tables too)"
+
+    for room in 1000000 4096; do
         fresh "fw-$kind" "$kind"
-        before=$(dump "$S/fw-$kind.img") fh=$(part_hashes "$S/fw-$kind.img")
-        shim "$room" "$S/fw-$kind.img" "$DVD" "$S/fw-$kind.img" --yes
-        is "$rc" 1 "$kind, EIO after $room bytes: exit 1"
-        like "$err" "^dartmk: $S/fw-$kind\.img: .*Input/output error" "$kind, EIO after $room bytes: names the disk and the error"
-        like "$err" "restored" "$kind, EIO after $room bytes: says the table was restored"
-        is "$(dump "$S/fw-$kind.img")" "$before" "$kind, EIO after $room bytes: sfdisk --dump as before"
-        is "$(part_hashes "$S/fw-$kind.img")" "$fh" "$kind, EIO after $room bytes: every partition hashes the same"
+        rm -f "$S/fw-$kind.sfdisk"
+        shim "$room" "" "$F" "$DVD" "$F" --yes --backup-table "$S/fw-$kind.sfdisk"
+        is "$rc" 1 "$kind, no write taken after $room bytes: exit 1"
+        like "$err" "^dartmk: $F: .*Input/output error" "$kind, no write taken after $room bytes: names the disk and the error"
+        if as_before "$kind" "$F" 2>/dev/null; then
+            pass "$kind, no write taken after $room bytes: the tables as they were"
+            pass "$kind, no write taken after $room bytes: (nothing to restore)"
+        else
+            like "$err" "--restore-table $S/fw-$kind\.sfdisk $F" "$kind, no write taken after $room bytes: the tables changed, and the message names --restore-table"
+            part --restore-table "$S/fw-$kind.sfdisk" "$F" --yes
+            is "$rc/$(dump "$F" | diff - <(printf '%s\n' "$before") >/dev/null && echo same)" "0/same" "$kind, then --restore-table (the disk working again): exit 0, sfdisk --dump as before"
+        fi
+        as_before "$kind" "$F" && ! sfdisk --verify "$F" 2>&1 | grep -qi corrupt
+        ok $? "$kind, no write taken after $room bytes: in the end every byte outside the planned partition as it was (sfdisk: nothing corrupt)"
     done
 done
 
@@ -591,7 +658,7 @@ done
 LI=$S/loop.img
 fresh loop gpt
 L=$(losetup -f --show "$LI") && LOOPS+=("$L")
-lh=$(part_hashes "$LI")
+lh=$(part_hashes "$LI" 1 2 3)
 h=$(sum "$LI")
 bad "a loop device, no --yes, no terminal" 3 "^dartmk: $L: .*--yes" "$LI" "$DVD" "$L"
 python3 -c 'import os, sys, time
@@ -609,7 +676,7 @@ part "$DVD" "$L" --yes --json
 is "$rc/$(j .action)" "0/create" "loop device, --yes (no --force: fixed disks are the normal target): exit 0"
 [ "$rc" = 0 ] || diag "$err"
 is "$(winre "$LI")/$(field "$LI" 4 '[.attrs, .name] | join("|")')" "4/RequiredPartition GUID:63|DaRT Recovery" "loop: sfdisk on the backing file: the recovery partition"
-is "$(part_hashes "$LI" 1 2 3)" "$(printf '%s\n' "$lh" | head -3)" "loop: partitions 1-3 hash the same"
+is "$(part_hashes "$LI" 1 2 3)" "$lh" "loop: partitions 1-3 hash the same"
 run "$DARTMK" verify "$L" --partition 4
 is "$rc" 0 "dartmk verify $L --partition 4: exit 0"
 part "$DVD" "$L" --yes --json
@@ -637,7 +704,7 @@ if [ -n "$sysdisk" ] && [ -b "$sysdisk" ]; then
     is "$?" 3 "under strace: exit 3"
     grep -q "/sys/class/block/${sysdisk#/dev/}\|/proc/self/mountinfo" "$S/strace.log"
     ok $? "strace saw the decision being made (sysfs, mountinfo)"
-    is "$(grep -E "\"$sysdisk[0-9]*\"" "$S/strace.log" | grep -cE 'O_(RDWR|WRONLY)')" 0 "strace: $sysdisk never opened for writing"
+    is "$(grep -E "\"${sysdisk}[0-9]*\"" "$S/strace.log" | grep -cE 'O_(RDWR|WRONLY)')" 0 "strace: $sysdisk never opened for writing"
     is "$(grep -E 'O_(RDWR|WRONLY|CREAT)' "$S/strace.log" | grep -cvE 'vgdb-pipe|valgrind')" 0 "strace: nothing at all opened for writing"
 else
     for _ in $(seq 8); do pass "the system disk # SKIP / is not on a block device here"; done

@@ -30,17 +30,23 @@
 #   disk_hash_except IMG [START:COUNT...]
 #                              SHA-256 of the whole image except the given sector ranges: what
 #                              must not change when only those ranges may be written
+#   disk_same_except A B [START:COUNT...]
+#                              true when A and B have the same size and the same bytes outside
+#                              the given sector ranges (else a '#' line with the first
+#                              difference); fast on sparse images: ranges that are holes in
+#                              both (zeros) are not read
+#   parts_same A B N...        true when partitions N... (A's table; B holds them at the same
+#                              offsets) have the same bytes in A and B
 # Each builder returns non-zero (with a '#' diagnostic) when a step fails.
 
 DISKS_OS_VBR=${DISKS_OS_VBR:-$FIXTURES/os.vbr}
 DISKS_MBR_CODE=${DISKS_MBR_CODE:-/usr/lib/syslinux/mbr/extra/mbr_f.bin}
 export MTOOLS_SKIP_CHECK=1
 
-# The GPT type GUIDs of a Windows disk.
-GPT_ESP=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
-GPT_MSR=E3C9E316-0B5C-4DB8-817D-F92DF00215AE
-GPT_BASIC=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7
-GPT_WINRE=DE94BBA4-06D1-4D40-A16A-BFD50179D6AC
+# The GPT type GUIDs of a Windows disk (for the tests, too).
+# shellcheck disable=SC2034
+GPT_ESP=C12A7328-F81F-11D2-BA4B-00A0C93EC93B GPT_MSR=E3C9E316-0B5C-4DB8-817D-F92DF00215AE \
+    GPT_BASIC=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7 GPT_WINRE=DE94BBA4-06D1-4D40-A16A-BFD50179D6AC
 
 # _disk_do CMD...: run a step quietly; on failure show its output as diagnostics.
 _disk_do() {
@@ -76,10 +82,13 @@ start=$win, size=$winn, type=$GPT_BASIC, name=\"Basic data partition\"" || retur
     _disk_do mkfs.fat -F 32 -s 1 -n SYSTEM -h "$esp" --offset "$esp" "$out" $((espn / 2)) || return 1
     img="$out@@$((esp * 512))"
     _disk_do mmd -i "$img" ::/EFI ::/EFI/Microsoft ::/EFI/Microsoft/Boot || return 1
-    head -c 65536 /dev/urandom >"$out.tmp" &&
+    if ! { head -c 65536 /dev/urandom >"$out.tmp" &&
         _disk_do mcopy -i "$img" "$out.tmp" ::/EFI/Microsoft/Boot/bootmgfw.efi &&
         head -c 32768 /dev/urandom >"$out.tmp" &&
-        _disk_do mcopy -i "$img" "$out.tmp" ::/EFI/Microsoft/Boot/BCD || { rm -f "$out.tmp"; return 1; }
+        _disk_do mcopy -i "$img" "$out.tmp" ::/EFI/Microsoft/Boot/BCD; }; then
+        rm -f "$out.tmp"
+        return 1
+    fi
     rm -f "$out.tmp"
     # "Windows": data at both ends of the partition.
     _disk_random "$out" "$win" 8192 && _disk_random "$out" $((win + winn - 8192)) 8192 || return 1
@@ -182,4 +191,58 @@ with open(img, "rb") as f:
         pos = max(pos, hi)
 print(h.hexdigest())
 ' "$@"
+}
+
+# disk_same_except A B [START:COUNT...] (see the top of this file).
+disk_same_except() {
+    python3 -c '
+import os, sys
+a, b = sys.argv[1], sys.argv[2]
+skip = sorted((int(x) * 512, (int(x) + int(y)) * 512) for x, y in (r.split(":") for r in sys.argv[3:]))
+fa, fb = os.open(a, os.O_RDONLY), os.open(b, os.O_RDONLY)
+size = os.fstat(fa).st_size
+if os.fstat(fb).st_size != size:
+    print("# %s: %d bytes, %s: %d" % (a, size, b, os.fstat(fb).st_size)); sys.exit(1)
+def data(fd):  # the data extents of a file (the rest are holes: zeros)
+    out, pos = [], 0
+    while pos < size:
+        try:
+            pos = os.lseek(fd, pos, os.SEEK_DATA)
+        except OSError:
+            break
+        end = os.lseek(fd, pos, os.SEEK_HOLE)
+        out.append((pos, end))
+        pos = end
+    return out
+keep, pos = [], 0  # the ranges to compare: everything but skip
+for lo, hi in skip + [(size, size)]:
+    if lo > pos:
+        keep.append((pos, min(lo, size)))
+    pos = max(pos, hi)
+for lo, hi in sorted(data(fa) + data(fb)):
+    for klo, khi in keep:
+        s, e = max(lo, klo), min(hi, khi)
+        while s < e:
+            n = min(e - s, 1 << 22)
+            x, y = os.pread(fa, n, s), os.pread(fb, n, s)
+            if x != y:
+                i = next(i for i in range(n) if x[i:i + 1] != y[i:i + 1])
+                print("# %s and %s differ at byte %d (sector %d)" % (a, b, s + i, (s + i) // 512)); sys.exit(1)
+            s += n
+' "$@" >&2
+}
+
+# parts_same A B N...: partitions N... of A (offsets from A's table) the same in B.
+parts_same() {
+    local a=$1 b=$2 n ranges=() all
+    shift 2
+    all=$(disk_parts "$a")
+    for n in "$@"; do
+        printf '%s\n' "$all" | awk -v n="$n" '$1 == n { f = 1 } END { exit !f }' ||
+            { printf '# %s: no partition %s\n' "$a" "$n" >&2; return 1; }
+    done
+    # Everything but the wanted partitions is skipped.
+    mapfile -t ranges < <(printf '%s\n' "$all" | awk -v want=" $* " 'index(want, " " $1 " ") { print $2, $3 }' | sort -n |
+        awk -v size=$(( $(stat -c %s "$a") / 512 )) 'BEGIN { p = 0 } { if ($1 > p) print p ":" $1 - p; p = $1 + $2 } END { if (size > p) print p ":" size - p }')
+    disk_same_except "$a" "$b" "${ranges[@]}"
 }
