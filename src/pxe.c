@@ -48,16 +48,24 @@ int dm_pxe_loader_kind(const char *path)
 
 /* ---- the output folder ---- */
 
+/* The manifest of a tree dartmk wrote there before, or NULL (quietly: it may not be one). */
+static json_object *old_manifest(const char *dir)
+{
+    char *path;
+    if (asprintf(&path, "%s/%s", dir, DM_MANIFEST_NAME) < 0)
+        return NULL;
+    json_object *j = json_object_from_file(path), *pxe;
+    free(path);
+    if (j && !json_object_object_get_ex(j, "pxe", &pxe))
+        json_object_put(j), j = NULL;
+    return j;
+}
+
 static int is_our_tree(const char *dir)
 {
-    char *path, *text = NULL;
-    int ours = 0;
-    if (asprintf(&path, "%s/%s", dir, DM_MANIFEST_NAME) < 0)
-        return 0;
-    if (dm_read_text_file(path, 1 << 20, &text) == 0)
-        ours = strstr(text, "\"pxe\":") != NULL;
-    free(path), free(text);
-    return ours;
+    json_object *j = old_manifest(dir);
+    json_object_put(j);
+    return j != NULL;
 }
 
 static int dir_empty(const char *dir)
@@ -187,6 +195,9 @@ static int add_bios(struct tree *t)
 
 /* ---- the server configuration beside the tree ---- */
 
+/* Client architectures (DHCP option 93) of the UEFI loader: x64 is 7 (and 9), IA32 is 6. */
+static int ia32(const char *efi) { return strcmp(efi, "bootia32.efi") == 0; }
+
 static char *remap(void)
 {
     static const char *const files[][2] = {
@@ -215,11 +226,14 @@ static char *dnsmasq(const char *root, const char *efi)
                 "dhcp-match=set:efi-ia32,option:client-arch,6\n"
                 "dhcp-boot=tag:%s,%s\n"
                 "dhcp-boot=tag:!efi-x64,tag:!efi-ia32,pxelinux.0\n",
-                root, strcmp(efi, "bootia32.efi") ? "efi-x64" : "efi-ia32", efi);
+                root, ia32(efi) ? "efi-ia32" : "efi-x64", efi);
 }
 
 static char *readme(const char *root, const char *efi)
 {
+    const char *isc = ia32(efi) ? "option arch = 00:06" : "option arch = 00:07 or option arch = 00:09";
+    const char *kea = ia32(efi) ? "option[93].hex == 0x0006"
+                                : "option[93].hex == 0x0007 or option[93].hex == 0x0009";
     return text(
         "DaRT Recovery network boot tree, written by dartmk.\n\n"
         "BIOS clients: DHCP boot file pxelinux.0. UEFI clients: %s.\n"
@@ -229,16 +243,14 @@ static char *readme(const char *root, const char *efi)
         "  TFTP_DIRECTORY=\"%s\"\n  TFTP_OPTIONS=\"--secure --map-file %s/tftpd-hpa.remap\"\n\n"
         "ISC dhcpd, in the subnet:\n"
         "  option arch code 93 = unsigned integer 16;\n"
-        "  if option arch = 00:07 or option arch = 00:09 { filename \"bootx64.efi\"; }\n"
-        "  else if option arch = 00:06 { filename \"bootia32.efi\"; }\n"
+        "  if %s { filename \"%s\"; }\n"
         "  else { filename \"pxelinux.0\"; }\n  next-server TFTP-SERVER-ADDRESS;\n\n"
         "Kea DHCPv4, in the subnet's \"client-classes\":\n"
-        "  { \"name\": \"uefi-x64\", \"test\": \"option[93].hex == 0x0007 or option[93].hex == "
-        "0x0009\", \"boot-file-name\": \"bootx64.efi\" },\n"
+        "  { \"name\": \"uefi\", \"test\": \"%s\", \"boot-file-name\": \"%s\" },\n"
         "  { \"name\": \"bios\", \"test\": \"option[93].hex == 0x0000\", \"boot-file-name\": "
         "\"pxelinux.0\" }\n  and \"next-server\": \"TFTP-SERVER-ADDRESS\".\n\n"
         "Update the tree in place with: dartmk pxe SOURCE -o %s --update [build options]\n",
-        efi, root, root, root, root, root);
+        efi, root, root, root, root, isc, efi, kea, efi, root);
 }
 
 static int add_config(struct tree *t, const char *efi)
@@ -324,11 +336,17 @@ static int make_dirs(const char *dir, const char *dest)
         return dm_error(DM_FAIL, "out of memory");
     for (char *s = p + 1; *s; s++)
         if (*s == '/') {
+            struct stat st;
             *s = '\0';
+            int rc = 0;
             if (mkdir(p, 0755) == 0)
                 chmod(p, 0755); /* whatever the umask: the server reads it */
-            else if (errno != EEXIST) {
-                int rc = dm_error_errno(DM_FAIL, errno, "%s", p);
+            else if (errno != EEXIST)
+                rc = dm_error_errno(DM_FAIL, errno, "%s", p);
+            else if (lstat(p, &st) != 0 || !S_ISDIR(st.st_mode)) /* a link would lead out */
+                rc = dm_error(DM_REFUSED, "%s: not a folder (a symbolic link?): dartmk writes "
+                                          "only inside %s", p, dir);
+            if (rc) {
                 free(p);
                 return rc;
             }
@@ -403,7 +421,7 @@ static int put(struct tree *t, const struct file *f, uint64_t *bytes)
 }
 
 static int put_manifest(struct tree *t, const struct dm_build_plan *p, const struct dm_recipe *r,
-                        const char *source, const struct dm_pxe_result *res)
+                        const char *source, struct dm_pxe_result *res)
 {
     json_object *j = dm_build_manifest(t->m, p, r, source, NULL), *x = json_object_new_object();
     json_object_object_add(x, "bios", json_object_new_boolean(res->bios));
@@ -412,19 +430,37 @@ static int put_manifest(struct tree *t, const struct dm_build_plan *p, const str
     json_object_object_add(j, "pxe", x);
     json_object_object_add(j, "files", json_object_get(t->list));
     struct file f = {.dest = DM_MANIFEST_NAME, .from = FROM_TEXT};
-    uint64_t ignored = 0;
     int rc = asprintf(&f.text, "%s\n", dm_manifest_text(j)) < 0 ? dm_error(DM_FAIL, "out of memory")
                                                                 : 0;
     json_object_put(j);
     if (rc == 0) {
         json_object *keep = t->list; /* the manifest does not list itself */
         t->list = json_object_new_array();
-        rc = put(t, &f, &ignored);
+        rc = put(t, &f, &res->bytes);
         json_object_put(t->list);
         t->list = keep;
     }
     free(f.text);
     return rc;
+}
+
+/* --update: the files the old manifest listed that the new tree does not have. */
+static void drop_stale(const struct tree *t, json_object *old)
+{
+    json_object *files;
+    if (!old || !json_object_object_get_ex(old, "files", &files))
+        return;
+    for (size_t i = 0; i < json_object_array_length(files); i++) {
+        json_object *f = json_object_array_get_idx(files, i), *jp;
+        const char *path = json_object_object_get_ex(f, "path", &jp) ? json_object_get_string(jp)
+                                                                     : NULL;
+        int kept = !path || path[0] == '/' || strstr(path, "..") != NULL;
+        for (int k = 0; !kept && k < t->n; k++)
+            kept = strcmp(t->f[k].dest, path) == 0;
+        char *full;
+        if (!kept && asprintf(&full, "%s/%s", t->o->dir, path) >= 0)
+            unlink(full), free(full);
+    }
 }
 
 /* A new tree that failed is taken away again (an updated one keeps what was replaced). */
@@ -461,8 +497,12 @@ int dm_pxe_write(struct dm_media *m, struct dm_recovery *rt, const struct dm_bui
         rc = plan_tree(&t, res);
     for (int i = 0; rc == 0 && i < t.n; i++)
         rc = put(&t, &t.f[i], &res->bytes);
+    json_object *old = o->update ? old_manifest(o->dir) : NULL;
     if (rc == 0)
         rc = put_manifest(&t, p, r, source, res);
+    if (rc == 0)
+        drop_stale(&t, old);
+    json_object_put(old);
     res->files = t.n + 1;
     if (rc)
         take_away(&t, created);
