@@ -82,7 +82,7 @@ static int create(struct dm_ptable *t, const struct dm_plan_opts *o, uint64_t si
         return dm_error(DM_FAIL, "%s: not enough free space: the recovery partition needs %.1f "
                                  "MiB; the largest free extent is %.1f MiB", dm_ptable_name(t),
                         mib(size), mib(largest));
-    size_t number;
+    size_t number = 0;
     int rc = dm_ptable_add_recovery(t, start, size, o->name, &number);
     p->part = (struct dm_part){.number = number, .start = start, .size = size, .winre = 1};
     return rc;
@@ -135,7 +135,7 @@ int dm_plan_recovery(struct dm_ptable *t, const struct dm_plan_opts *o, struct d
             rc = create(t, o, size, p);
     }
     snapshot(t, p->after, &p->nafter);
-    for (size_t i = 0; i < p->nafter; i++)
+    for (size_t i = 0; rc == 0 && i < p->nafter; i++)
         if (p->after[i].number == p->part.number)
             p->part = p->after[i];
     return rc;

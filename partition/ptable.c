@@ -171,6 +171,7 @@ int dm_ptable_add_recovery(struct dm_ptable *t, uint64_t start, uint64_t size,
 {
     struct fdisk_label *lb = fdisk_get_label(t->cxt, NULL);
     int gpt = t->scheme == DM_SCHEME_GPT, slot = gpt ? 0 : free_primary(t);
+    *number = 0;
     if (slot < 0)
         return dm_error(DM_FAIL, "%s: all four primary partitions of the MBR are used: there is "
                                  "no slot for a recovery partition", t->name);
