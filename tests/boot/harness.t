@@ -11,7 +11,7 @@ plan 28
 scratch
 
 # boots DESC EXPECTED-RC ARGS...: run the harness, check its exit status.
-boots() {
+boots_rc() { # DESC WANT ARGS...: boot_qemu ARGS... ends with exit code WANT
     local desc=$1 want=$2
     shift 2
     run boot_qemu "$@"
@@ -31,40 +31,40 @@ ok $? "blank disk image (no boot code)"
 before=$(sha256sum <"$SCRATCH/stick.img")
 
 # (a) ISO
-boots "ISO boots etfsboot under SeaBIOS" 0 \
+boots_rc "ISO boots etfsboot under SeaBIOS" 0 \
     --firmware bios --cdrom "$SCRATCH/test.iso" --expect "DARTMK-STUB: etfsboot" --timeout 20
-boots "ISO boots the EFI loader under OVMF" 0 \
+boots_rc "ISO boots the EFI loader under OVMF" 0 \
     --firmware uefi --cdrom "$SCRATCH/test.iso" --expect "DARTMK-STUB: efi" --timeout 60
 
 # (b) USB stick image
-boots "stick boots bootmgr under SeaBIOS (MBR -> syslinux -> chain.c32)" 0 \
+boots_rc "stick boots bootmgr under SeaBIOS (MBR -> syslinux -> chain.c32)" 0 \
     --firmware bios --disk "$SCRATCH/stick.img" --expect "DARTMK-STUB: bootmgr" \
     --timeout 20 --log "$SCRATCH/stick-bios.log"
 grep -aqF "DARTMK-STUB: bootmgr" "$SCRATCH/stick-bios.log"
 ok $? "--log keeps the serial log, marker in it"
 grep -aqF "SYSLINUX" "$SCRATCH/stick-bios.log"
 ok $? "the chain went through syslinux"
-boots "stick boots /EFI/BOOT/BOOTX64.EFI under OVMF" 0 \
+boots_rc "stick boots /EFI/BOOT/BOOTX64.EFI under OVMF" 0 \
     --firmware uefi --disk "$SCRATCH/stick.img" --expect "DARTMK-STUB: efi" --timeout 60
 is "$(sha256sum <"$SCRATCH/stick.img")" "$before" "booting did not change the disk image"
 
 # (c) TFTP
-boots "PXE boots pxeboot.n12 under SeaBIOS (iPXE ROM)" 0 \
+boots_rc "PXE boots pxeboot.n12 under SeaBIOS (iPXE ROM)" 0 \
     --firmware bios --tftp "$SCRATCH/tftp" --bootfile pxeboot.n12 \
     --expect "DARTMK-STUB: pxeboot" --timeout 30
-boots "PXE boots bootx64.efi under OVMF" 0 \
+boots_rc "PXE boots bootx64.efi under OVMF" 0 \
     --firmware uefi --tftp "$SCRATCH/tftp" --bootfile bootx64.efi \
     --expect "DARTMK-STUB: efi" --timeout 60
 
 # (d) the harness fails when the marker does not come
-boots "missing marker: ISO under SeaBIOS does not print the bootmgr marker" 1 \
+boots_rc "missing marker: ISO under SeaBIOS does not print the bootmgr marker" 1 \
     --firmware bios --cdrom "$SCRATCH/test.iso" --expect "DARTMK-STUB: bootmgr" --timeout 15
 like "$err" "without printing 'DARTMK-STUB: bootmgr'" "  ... and says so"
 like "$err" "DARTMK-STUB: etfsboot" "  ... showing the end of the serial log"
-boots "missing marker: blank disk under SeaBIOS" 1 \
+boots_rc "missing marker: blank disk under SeaBIOS" 1 \
     --firmware bios --disk "$SCRATCH/blank.img" --expect "DARTMK-STUB: bootmgr" --timeout 10
 t0=$SECONDS
-boots "missing marker: blank disk under OVMF (timeout path)" 1 \
+boots_rc "missing marker: blank disk under OVMF (timeout path)" 1 \
     --firmware uefi --disk "$SCRATCH/blank.img" --expect "DARTMK-STUB: efi" --timeout 8
 el=$((SECONDS - t0))
 [ "$el" -ge 8 ] && [ "$el" -le 14 ]
@@ -74,13 +74,13 @@ pgrep -f "$SCRATCH/" >/dev/null
 ok $((!$?)) "no QEMU left running"
 
 # usage errors
-boots "usage: no arguments" 2
-boots "usage: bad firmware" 2 --firmware coreboot --disk "$SCRATCH/blank.img" --expect x
-boots "usage: two boot sources" 2 \
+boots_rc "usage: no arguments" 2
+boots_rc "usage: bad firmware" 2 --firmware coreboot --disk "$SCRATCH/blank.img" --expect x
+boots_rc "usage: two boot sources" 2 \
     --firmware bios --disk "$SCRATCH/blank.img" --cdrom "$SCRATCH/test.iso" --expect x
-boots "usage: --tftp without --bootfile" 2 --firmware bios --tftp "$SCRATCH/tftp" --expect x
-boots "usage: missing --expect" 2 --firmware bios --disk "$SCRATCH/blank.img"
-boots "usage: bad timeout" 2 --firmware bios --disk "$SCRATCH/blank.img" --expect x --timeout 5s
-boots "usage: image does not exist" 2 --firmware bios --disk "$SCRATCH/nope.img" --expect x
+boots_rc "usage: --tftp without --bootfile" 2 --firmware bios --tftp "$SCRATCH/tftp" --expect x
+boots_rc "usage: missing --expect" 2 --firmware bios --disk "$SCRATCH/blank.img"
+boots_rc "usage: bad timeout" 2 --firmware bios --disk "$SCRATCH/blank.img" --expect x --timeout 5s
+boots_rc "usage: image does not exist" 2 --firmware bios --disk "$SCRATCH/nope.img" --expect x
 
 done_testing

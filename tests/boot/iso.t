@@ -13,13 +13,6 @@ scratch
 export TMPDIR=$SCRATCH
 unset SOURCE_DATE_EPOCH
 
-boots() { # DESC ARGS...
-    local desc=$1
-    shift
-    run boot_qemu "$@"
-    is "$rc" 0 "$desc"
-    [ "$rc" = 0 ] || printf '%s\n' "$err" | sed 's/^#*/#/' >&2
-}
 # both NAME: the ISO $SCRATCH/NAME.iso boots etfsboot under BIOS and the EFI loader under UEFI.
 both() {
     boots "$1: boots etfsboot under BIOS" --firmware bios --cdrom "$SCRATCH/$1.iso" --expect "DARTMK-STUB: etfsboot"

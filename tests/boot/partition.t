@@ -37,13 +37,6 @@ mkdir -p "$TMPDIR" "$HOME"
 S=$SCRATCH DVD=$SAMPLES/dvd
 OS="DARTMK-STUB: os" BOOTMGR="DARTMK-STUB: bootmgr" EFI="DARTMK-STUB: efi"
 
-boots() { # DESC ARGS...: qemu-boot ARGS... reaches its marker
-    local desc=$1
-    shift
-    run boot_qemu "$@"
-    is "$rc" 0 "$desc"
-    [ "$rc" = 0 ] || printf '%s\n' "$err" | sed 's/^#*/#/' >&2
-}
 provision() { # DESC IMG ARGS...: dartmk partition DVD IMG --yes ARGS...
     local desc=$1 img=$2
     shift 2

@@ -16,14 +16,6 @@ export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
 unset DARTMK_LIBDIR
 
-boots() { # DESC ARGS...
-    local desc=$1
-    shift
-    run boot_qemu "$@"
-    is "$rc" 0 "$desc"
-    [ "$rc" = 0 ] || printf '%s\n' "$err" | sed 's/^#*/#/' >&2
-}
-
 for s in dvd udf.iso; do
     D=$SCRATCH/$s
     "$DARTMK" pxe "$SAMPLES/$s" -o "$D" -q >/dev/null 2>&1 && [ -f "$D/pxelinux.0" ] && [ -f "$D/bootx64.efi" ]

@@ -10,14 +10,6 @@ SAMPLES=${SAMPLES:-$(dirname "$FIXTURES")/samples}
 plan 14
 scratch
 
-boots() { # DESC ARGS...
-    local desc=$1
-    shift
-    run boot_qemu "$@"
-    is "$rc" 0 "$desc"
-    [ "$rc" = 0 ] || printf '%s\n' "$err" | sed 's/^#*/#/' >&2
-}
-
 boots "dvd.iso boots etfsboot under BIOS" --firmware bios --cdrom "$SAMPLES/dvd.iso" --expect "DARTMK-STUB: etfsboot"
 boots "dvd.iso boots its EFI loader under UEFI" --firmware uefi --cdrom "$SAMPLES/dvd.iso" --expect "DARTMK-STUB: efi"
 boots "adk.iso (El Torito images hidden) boots under BIOS" --firmware bios --cdrom "$SAMPLES/adk.iso" --expect "DARTMK-STUB: etfsboot"

@@ -23,13 +23,6 @@ trap cleanup EXIT
 export TMPDIR=$SCRATCH/tmp XDG_STATE_HOME=$SCRATCH/state HOME=$SCRATCH/home
 mkdir -p "$TMPDIR" "$HOME"
 
-boots() { # DESC ARGS...
-    local desc=$1
-    shift
-    run boot_qemu "$@"
-    is "$rc" 0 "$desc"
-    [ "$rc" = 0 ] || printf '%s\n' "$err" | sed 's/^#*/#/' >&2
-}
 stick() { # NAME SOURCE ARGS...: dartmk usb SOURCE $SCRATCH/NAME.img ARGS...
     local n=$1 s=$2
     shift 2

@@ -12,6 +12,7 @@
 #                                            LBA partition at 1 MiB, syslinux -> chain.c32
 #                                            ntldr=/bootmgr, and /EFI/BOOT/BOOTX64.EFI
 #   boot_qemu ARGS...                        scripts/qemu-boot ARGS...
+#   boots DESC ARGS...                       a TAP test: boot_qemu ARGS... reaches its marker
 # Each returns non-zero (with a '#' diagnostic) when a step fails.
 
 SYSLINUX_BIOS=${SYSLINUX_BIOS:-/usr/lib/syslinux/modules/bios}
@@ -96,4 +97,14 @@ boot_stick() { # OUT BOOTMGR EFI_LOADER [MIB]
 
 boot_qemu() {
     "$TOP/scripts/qemu-boot" "$@"
+}
+
+# boots DESC ARGS...: one TAP test that qemu-boot ARGS... reaches its marker (the end of the
+# serial log goes to the diagnostics when it does not).
+boots() {
+    local desc=$1
+    shift
+    run boot_qemu "$@"
+    is "$rc" 0 "$desc"
+    [ "$rc" = 0 ] || printf '%s\n' "$err" | sed 's/^#*/#/' >&2
 }
