@@ -249,7 +249,8 @@ static int master(struct iso_cli *c, struct dm_media *m, const struct dm_build_p
     uint64_t bytes = 0;
     int bios, uefi;
     const char *sde = getenv("SOURCE_DATE_EPOCH");
-    struct dm_recovery_opts ro = {.flags = c->no_boot ? 0 : DM_RECOVERY_EL_TORITO};
+    struct dm_recovery_opts ro = {.flags = DM_RECOVERY_MANIFEST |
+                                           (c->no_boot ? 0 : DM_RECOVERY_EL_TORITO)};
     int rc = boot_ways(m, c, &bios, &uefi);
     if (rc == 0)
         rc = dm_recovery_open(m, p, r, source, &ro, &rt);

@@ -188,6 +188,8 @@ static int add_entry(IsoImage *image, struct dm_tree *t, const struct dm_entry *
         err = iso_tree_add_new_file(parent, name, st, (IsoFile **)&node);
         if (err < 0)
             iso_stream_unref(st);
+        else if (e->flags & DM_ENTRY_LATE) /* libisofs writes higher weights first */
+            iso_node_set_sort_weight(node, -1);
     }
     if (err < 0)
         return iso_fail(e->path, err);

@@ -16,7 +16,7 @@ SHIM=$TOOLS/failwrite.so
 for t in xorriso isoinfo 7z fsck.fat mdir mcopy wimdir wimextract wimupdate jq sha256sum perl; do
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
-plan 221
+plan 227
 scratch
 # Extracted trees may be read-only (Rock Ridge modes 0444/0555).
 trap 'chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
@@ -37,10 +37,12 @@ entries() { find "$1" -mindepth 1 -maxdepth 1 | wc -l; } # a folder's entries, h
 lines() { if [ -z "$1" ]; then echo 0; else printf '%s\n' "$1" | wc -l; fi; }
 
 # same_tree A B DESCRIPTION [DIFF-OPTIONS...]: diff -r finds nothing.
+# The ISO's own manifest (dartmk-manifest.json, every file with its checksum) is left out: it
+# is checked with dartmk verify.
 same_tree() {
     local a=$1 b=$2 d=$3 o
     shift 3
-    if o=$(diff -r "$@" "$a" "$b" 2>&1); then pass "$d"; else fail "$d"; printf '%s\n' "$o" | head -10 | sed 's/^/#   /' >&2; fi
+    if o=$(diff -r -x dartmk-manifest.json "$@" "$a" "$b" 2>&1); then pass "$d"; else fail "$d"; printf '%s\n' "$o" | head -10 | sed 's/^/#   /' >&2; fi
 }
 
 # xo ISO DIR: every file of the ISO extracted by xorriso (Rock Ridge tree) into a fresh DIR.
@@ -67,13 +69,15 @@ tree_sizes() { (cd "$1" && find . -type f -printf '%P %s\n') | sort; }
 joliet_sizes() {
     isoinfo -J -l -i "$1" | awk '
         /^Directory listing of / { d = substr($0, 23); next }
-        /^-/ { n = $0; sub(/^[^]]*\] +/, "", n); sub(/ +$/, "", n); print d n " " $5 }' | sort
+        /^-/ { n = $0; sub(/^[^]]*\] +/, "", n); sub(/ +$/, "", n); print d n " " $5 }' |
+        grep -v '^dartmk-manifest.json ' | sort
 }
 z_sizes() {
     7z l -slt -ba "$1" | awk '
         /^Path = / { p = substr($0, 8) } /^Folder = / { f = $3 } /^Size = / { s = $3 }
         /^$/ { if (p != "" && f == "-" && p !~ /^\[BOOT\]/) print p " " s; p = "" }
-        END { if (p != "" && f == "-" && p !~ /^\[BOOT\]/) print p " " s }' | sort
+        END { if (p != "" && f == "-" && p !~ /^\[BOOT\]/) print p " " s }' |
+        grep -v '^dartmk-manifest.json ' | sort
 }
 # El Torito as xorriso reports it: "N platform emulation load-segment load-size path" per entry.
 el_torito() {
@@ -147,6 +151,8 @@ judge() {
     same_tree "$want" "$X" "$n: xorriso -osirrox extracts the source's files, byte for byte"
     zx "$iso" "$X"
     same_tree "$want" "$X" "$n: 7z x extracts the source's files, byte for byte"
+    run "$DARTMK" verify "$iso"
+    is "$rc" 0 "$n: dartmk verify: the ISO's manifest lists every file, each as it is"
     is "$(label_of "$iso")" DART_RECOVERY "$n: default label DART_RECOVERY"
 }
 # master NAME SOURCE ARGS...: dartmk iso --json into $O/NAME.iso.
