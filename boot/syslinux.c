@@ -16,7 +16,7 @@
 
 /* Debian's syslinux-common puts them here; DARTMK_SYSLINUX_DIR names another tree of the same
  * shape (mbr/, modules/bios/) for other distributions. */
-static const char *syslinux_root(void)
+const char *dm_syslinux_root(void)
 {
     const char *d = getenv("DARTMK_SYSLINUX_DIR");
     return d && *d ? d : "/usr/lib/syslinux";
@@ -68,7 +68,7 @@ const char *const dm_syslinux_installed[2] = {DM_SYSLINUX_DIR "/ldlinux.sys",
 static int module(const char *name, struct dm_syslinux_file *f)
 {
     snprintf(f->path, sizeof f->path, "%s/%s", DM_SYSLINUX_DIR, name);
-    if (asprintf(&f->host, "%s/modules/bios/%s", syslinux_root(), name) < 0)
+    if (asprintf(&f->host, "%s/modules/bios/%s", dm_syslinux_root(), name) < 0)
         return f->host = NULL, dm_error(DM_FAIL, "out of memory");
     if (access(f->host, R_OK) != 0)
         return dm_error_errno(DM_FAIL, errno, "%s: syslinux's %s is needed for BIOS boot "
@@ -105,7 +105,7 @@ void dm_syslinux_files_free(struct dm_syslinux_file f[DM_SYSLINUX_FILES])
 int dm_syslinux_mbr(int gpt, uint8_t code[DM_MBR_CODE])
 {
     char *path;
-    if (asprintf(&path, "%s/mbr/%s", syslinux_root(), gpt ? "gptmbr.bin" : "mbr.bin") < 0)
+    if (asprintf(&path, "%s/mbr/%s", dm_syslinux_root(), gpt ? "gptmbr.bin" : "mbr.bin") < 0)
         return dm_error(DM_FAIL, "out of memory");
     int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
     ssize_t n = fd >= 0 ? read(fd, code, DM_MBR_CODE) : -1;

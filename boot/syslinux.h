@@ -13,6 +13,10 @@
 
 enum { DM_MBR_CODE = 440 }; /* boot code bytes of an MBR, before the disk signature */
 
+/* Where syslinux's files are: $DARTMK_SYSLINUX_DIR, else Debian's /usr/lib/syslinux (a tree
+ * with mbr/ and modules/bios/). */
+const char *dm_syslinux_root(void);
+
 /* The folder on the volume that holds syslinux's files ("syslinux", no slashes). */
 #define DM_SYSLINUX_DIR "syslinux"
 

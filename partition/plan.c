@@ -15,8 +15,6 @@ static uint64_t align_up(uint64_t b)
     return (b + DM_LAYOUT_ALIGN - 1) / DM_LAYOUT_ALIGN * DM_LAYOUT_ALIGN;
 }
 
-static double mib(uint64_t b) { return (double)b / 1048576.0; }
-
 uint64_t dm_plan_default_size(uint64_t need)
 {
     uint64_t s = align_up(need + need / 4);
@@ -77,11 +75,11 @@ static int create(struct dm_ptable *t, const struct dm_plan_opts *o, uint64_t si
     uint64_t start = !x ? 0 : o->at ? o->at : o->at_end ? x->start + x->size - size : x->start;
     if (o->at && (!x || start + size > x->start + x->size))
         return dm_error(DM_FAIL, "%s: --at %llu: no free extent of %.1f MiB starts there",
-                        dm_ptable_name(t), (unsigned long long)(o->at / 512), mib(size));
+                        dm_ptable_name(t), (unsigned long long)(o->at / 512), dm_mib(size));
     if (!x || start + size > x->start + x->size)
         return dm_error(DM_FAIL, "%s: not enough free space: the recovery partition needs %.1f "
                                  "MiB; the largest free extent is %.1f MiB", dm_ptable_name(t),
-                        mib(size), mib(largest));
+                        dm_mib(size), dm_mib(largest));
     size_t number = 0;
     int rc = dm_ptable_add_recovery(t, start, size, o->name, &number);
     p->part = (struct dm_part){.number = number, .start = start, .size = size, .winre = 1};
@@ -116,7 +114,7 @@ int dm_plan_recovery(struct dm_ptable *t, const struct dm_plan_opts *o, struct d
     uint64_t size = o->size ? o->size : dm_plan_default_size(o->need);
     if (o->size && o->size < o->need)
         return dm_error(DM_FAIL, "%s: --size %.1f MiB: the recovery tree needs at least %.1f MiB",
-                        dm_ptable_name(t), mib(o->size), mib(o->need));
+                        dm_ptable_name(t), dm_mib(o->size), dm_mib(o->need));
     const struct dm_part *old = ours(p, o, &p->foreign);
     int rc = 0;
     if (old && !o->replace) {
@@ -126,7 +124,7 @@ int dm_plan_recovery(struct dm_ptable *t, const struct dm_plan_opts *o, struct d
         if (rc == 0 && old->size < o->need)
             rc = dm_error(DM_FAIL, "%s: partition %zu (%.1f MiB) is too small for the recovery "
                                    "tree (%.1f MiB): --replace makes a new one", dm_ptable_name(t),
-                          old->number, mib(old->size), mib(o->need));
+                          old->number, dm_mib(old->size), dm_mib(o->need));
     } else {
         p->action = old ? DM_PLAN_REPLACE : DM_PLAN_CREATE;
         if (old)

@@ -44,6 +44,22 @@ int dm_parse_int(const char *s, long min, long max, long *out)
     return 0;
 }
 
+int dm_parse_size(const char *s, uint64_t *out)
+{
+    static const char units[] = "KMGT"; /* powers of 1024 */
+    char *end;
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 10);
+    const char *u = *end ? strchr(units, *end) : NULL;
+    int shift = u ? 10 * (int)(u - units + 1) : 0;
+    if (errno || (*end && (!u || end[1])) || n > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)n << shift;
+    return 0;
+}
+
 /* The command's options followed by the common ones, in one array for getopt_long. */
 static struct option *merge(const struct option *own)
 {

@@ -4,6 +4,7 @@
 #define DARTMK_CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 
 struct dm_cmd {
     const char *name;
@@ -43,6 +44,9 @@ void dm_print_json(struct json_object *o);
 
 /* Parses a decimal integer in [min, max]; returns 0 or -1. */
 int dm_parse_int(const char *s, long min, long max, long *out);
+/* Parses a size: decimal bytes, or with a K, M, G or T suffix (powers of 1024): "64M", "1G".
+ * Returns 0 or -1. */
+int dm_parse_size(const char *s, uint64_t *out);
 
 /* Help text every command shares. */
 #define COMMON_OPTIONS                                                                             \

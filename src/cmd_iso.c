@@ -225,7 +225,7 @@ static void print_result(const struct iso_cli *c, const char *label, uint64_t by
     if (!c->json) {
         printf("%s  %s\n", sha, c->output);
         dm_info("wrote %s (%.1f MiB, label %s, boots under %s)", c->output,
-                (double)bytes / 1048576.0, label,
+                dm_mib(bytes), label,
                 bios && uefi ? "BIOS and UEFI" : bios ? "BIOS" : uefi ? "UEFI" : "nothing");
         return;
     }

@@ -138,16 +138,10 @@ struct part_cli {
 
 static int set_size(struct part_cli *c, const char *arg)
 {
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(arg, &end, 10);
-    static const char units[] = "KMGT";
-    const char *u = *end ? strchr(units, *end) : NULL;
-    int shift = u ? 10 * (int)(u - units + 1) : 0;
-    if (errno || end == arg || *arg == '-' || (*end && (!u || end[1])) ||
-        n > (UINT64_MAX >> shift) || !n)
+    uint64_t bytes;
+    if (dm_parse_size(arg, &bytes) != 0 || !bytes)
         return dm_usage_error(c->cmd, "--size '%s': a size in bytes or with K, M, G or T", arg);
-    c->plan.size = ((uint64_t)n << shift) / DM_LAYOUT_ALIGN * DM_LAYOUT_ALIGN;
+    c->plan.size = bytes / DM_LAYOUT_ALIGN * DM_LAYOUT_ALIGN;
     if (!c->plan.size)
         return dm_usage_error(c->cmd, "--size '%s': at least 1M", arg);
     return 0;
@@ -338,15 +332,13 @@ static int plan_fat(struct run *x)
 
 /* ---- what is printed ---- */
 
-static double mib(uint64_t b) { return (double)b / 1048576.0; }
-
 static void print_table(FILE *f, const char *title, const struct dm_part *p, size_t n,
                         size_t mark)
 {
     fprintf(f, "%s\n", title);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "  %2zu  %10.1f MiB  %10.1f MiB  %-36s %s%s%s\n", p[i].number, mib(p[i].start),
-                mib(p[i].size), p[i].type, p[i].name[0] ? p[i].name : "",
+        fprintf(f, "  %2zu  %10.1f MiB  %10.1f MiB  %-36s %s%s%s\n", p[i].number, dm_mib(p[i].start),
+                dm_mib(p[i].size), p[i].type, p[i].name[0] ? p[i].name : "",
                 p[i].active ? " (active)" : "", p[i].number == mark ? "  <- recovery" : "");
 }
 
@@ -433,12 +425,12 @@ static void print_json(const struct run *x)
 static void print_plan(FILE *f, const struct run *x)
 {
     const struct dm_part *p = &x->plan.part;
-    fprintf(f, "%s: %s, %.1f MiB\n", x->t.path, dm_scheme_name(x->scheme), mib(x->t.size));
+    fprintf(f, "%s: %s, %.1f MiB\n", x->t.path, dm_scheme_name(x->scheme), dm_mib(x->t.size));
     print_table(f, "before:", x->plan.before, x->plan.nbefore, 0);
     print_table(f, "after:", x->plan.after, x->plan.nafter, p->number);
     fprintf(f, "%s partition %zu: %.1f MiB at %.1f MiB, FAT32 with the recovery tree (%.1f MiB)\n",
-            dm_plan_action_name(x->plan.action), p->number, mib(p->size), mib(p->start),
-            mib(x->c->plan.need));
+            dm_plan_action_name(x->plan.action), p->number, dm_mib(p->size), dm_mib(p->start),
+            dm_mib(x->c->plan.need));
     if (x->plan.foreign)
         fprintf(f, "partition %zu is a Windows RE partition dartmk did not make: left alone "
                    "(--force takes it over)\n", x->plan.foreign);

@@ -95,7 +95,7 @@ static void print_result(const struct pxe_cli *c, const struct dm_pxe_result *r)
 {
     if (!c->json) {
         dm_info("wrote %s: %d files, %.1f MiB; BIOS %s, UEFI %s%s", c->o.dir, r->files,
-                (double)r->bytes / 1048576.0, r->bios ? "pxelinux.0" : "no",
+                dm_mib(r->bytes), r->bios ? "pxelinux.0" : "no",
                 r->uefi ? r->efi_name : "no", c->o.update ? " (updated in place)" : "");
         dm_info("server set-up: %s/README.txt", c->o.dir);
         return;

@@ -101,19 +101,11 @@ struct usb_cli {
     int scheme_given, dd, no_verify, yes, force, json;
 };
 
-/* "64M", "1G", "1048576": bytes, a multiple of 512 of at least 1 MiB; 0 when not valid. */
+/* An image's size: a multiple of 512 of at least 1 MiB; 0 when not valid. */
 static uint64_t parse_size(const char *s)
 {
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(s, &end, 10);
-    static const char units[] = "KMGT";
-    const char *u = *end ? strchr(units, *end) : NULL;
-    int shift = u ? 10 * (int)(u - units + 1) : 0;
-    if (errno || end == s || *s == '-' || (*end && (!u || end[1])) || n > (UINT64_MAX >> shift))
-        return 0;
-    uint64_t bytes = (uint64_t)n << shift;
-    return bytes >= (1u << 20) && bytes % 512 == 0 ? bytes : 0;
+    uint64_t bytes;
+    return dm_parse_size(s, &bytes) == 0 && bytes >= (1u << 20) && bytes % 512 == 0 ? bytes : 0;
 }
 
 static int usb_option(int opt, const char *arg, void *ctx)
@@ -168,11 +160,11 @@ static void print_result(const struct usb_cli *c, const struct dm_target *t, con
     if (!c->json) {
         printf("%s  %s\n", o->r.sha, t->path);
         if (c->dd)
-            dm_info("wrote %s (%.1f MiB)%s", t->path, (double)o->r.bytes / 1048576.0,
+            dm_info("wrote %s (%.1f MiB)%s", t->path, dm_mib(o->r.bytes),
                     verified ? ", read back and verified" : "");
         else
             dm_info("wrote %s: %s, FAT32 '%s', %.1f MiB of files; boots under %s%s", t->path,
-                    dm_scheme_name(o->layout.scheme), o->label, (double)o->r.bytes / 1048576.0,
+                    dm_scheme_name(o->layout.scheme), o->label, dm_mib(o->r.bytes),
                     o->bios && o->uefi ? "BIOS and UEFI" : o->bios ? "BIOS" : "UEFI",
                     verified ? "; every file read back and verified" : "");
         return;
@@ -295,7 +287,7 @@ static int run_dd(const struct usb_cli *c, const struct dm_recipe *r, const char
         rc = dm_target_probe(c->b.target, &tr, t);
     if (rc == 0 && (uint64_t)st.st_size > t->size)
         rc = dm_error(DM_FAIL, "%s: too small (%.1f MiB) for %s (%.1f MiB)", t->path,
-                      (double)t->size / 1048576.0, source, (double)st.st_size / 1048576.0);
+                      dm_mib(t->size), source, dm_mib(st.st_size));
     if (rc == 0)
         rc = deploy(c, t, NULL, source, o);
     dm_build_plan_free(&p);

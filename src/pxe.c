@@ -1,6 +1,7 @@
 /* pxe.c — the network boot tree (see pxe.h). */
 #include "pxe.h"
 
+#include "boot/syslinux.h"
 #include "build_internal.h"
 #include "cleanup.h"
 #include "copy.h"
@@ -22,14 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Debian's pxelinux and syslinux-common; DARTMK_SYSLINUX_DIR as for sticks. */
+/* Debian's pxelinux (DARTMK_PXELINUX names another); the modules are syslinux's. */
 static const char pxelinux_default[] = "/usr/lib/PXELINUX/pxelinux.0";
-
-static const char *syslinux_root(void)
-{
-    const char *d = getenv("DARTMK_SYSLINUX_DIR");
-    return d && *d ? d : "/usr/lib/syslinux";
-}
 
 /* The loaders inside boot.wim, by dm_pxe_loader_kind. */
 static const char *const loader_names[] = {"pxeboot.n12", "bootmgr.exe", "bootmgfw.efi"};
@@ -182,7 +177,7 @@ static char *pxelinux_config(int menu)
 static int add_bios(struct tree *t)
 {
     static const char *const menu_mods[] = {"menu.c32", "libutil.c32", "libcom32.c32"};
-    const char *root = syslinux_root();
+    const char *root = dm_syslinux_root();
     add_host(t, "pxelinux.0", strdup(getenv("DARTMK_PXELINUX") ? getenv("DARTMK_PXELINUX")
                                                                 : pxelinux_default));
     add_host(t, "ldlinux.c32", text("%s/modules/bios/ldlinux.c32", root));

@@ -10,6 +10,9 @@ static enum dm_verbosity verbosity = DM_NORMAL;
 static _Thread_local FILE *sink;
 
 void dm_report_to(FILE *f) { sink = f; }
+
+double dm_mib(uint64_t bytes) { return (double)bytes / 1048576.0; }
+double dm_mib_up(uint64_t bytes) { return (double)((bytes * 10 + (1 << 20) - 1) >> 20) / 10; }
 static FILE *out(void) { return sink ? sink : stderr; }
 
 void dm_set_verbosity(enum dm_verbosity v) { verbosity = v; }

@@ -6,6 +6,7 @@
 #define DARTMK_REPORT_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum dm_exit {
@@ -31,6 +32,10 @@ void dm_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* For work in another thread: this thread's diagnostics go to f instead of stderr (NULL: back
  * to stderr), so that the thread that owns the work decides which one line the user sees. */
 void dm_report_to(FILE *f);
+/* Bytes in MiB for messages ("%.1f MiB"); _up rounds up to the 0.1 shown, for a size said to
+ * be needed (it must be enough). */
+double dm_mib(uint64_t bytes);
+double dm_mib_up(uint64_t bytes);
 /* Verbose-only line on stderr. */
 void dm_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

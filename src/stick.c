@@ -19,9 +19,6 @@
 
 enum { SECTOR = 512, IMAGE_BUF = 1 << 20 };
 
-static double mib(uint64_t b) { return (double)b / 1048576.0; }
-/* Rounded up to the 0.1 MiB shown: a size said to be enough must be. */
-static double mib_up(uint64_t b) { return (double)((b * 10 + (1 << 20) - 1) >> 20) / 10; }
 
 int dm_stick_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size, const char *label,
                   const char *target, struct dm_stick_plan *out)
@@ -33,7 +30,7 @@ int dm_stick_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size, 
     uint64_t disk = dm_layout_disk_for(scheme, need);
     if (dm_layout_stick(scheme, size, &out->layout) != 0 || out->layout.size < need)
         return dm_error(DM_FAIL, "%s: too small (%.1f MiB): the recovery tree needs a disk of "
-                                 "at least %.1f MiB", target, mib(size), mib_up(disk));
+                                 "at least %.1f MiB", target, dm_mib(size), dm_mib_up(disk));
     struct dm_fat_opts o = {.type = DM_FAT32,
                             .label = label,
                             .hidden_sectors = (uint32_t)(out->layout.start / SECTOR),
@@ -233,7 +230,7 @@ int dm_stick_write_image(const struct dm_stick *s, const char *image, int verify
     int rc = end < 0 ? dm_error_errno(DM_FAIL, errno, "%s: cannot read", image) : 0;
     if (rc == 0 && size > s->size)
         rc = dm_error(DM_FAIL, "%s: too small (%.1f MiB) for %s (%.1f MiB)", s->path,
-                      mib(s->size), image, mib(size));
+                      dm_mib(s->size), image, dm_mib(size));
     if (rc == 0 && posix_memalign((void **)&buf, 4096, IMAGE_BUF) != 0)
         rc = dm_error(DM_FAIL, "out of memory");
     posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);

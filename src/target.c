@@ -82,7 +82,7 @@ int dm_target_confirm(const struct dm_target *t, const struct dm_target_rules *r
     if (t->is_device)
         dm_disk_describe(stderr, &t->disk);
     else
-        fprintf(stderr, "%s: an image file of %.1f MiB\n", t->path, (double)t->size / 1048576.0);
+        fprintf(stderr, "%s: an image file of %.1f MiB\n", t->path, dm_mib(t->size));
     fprintf(stderr, "%s %s will be %s. Type '%s' to go on: ", r->fixed_ok ? "The disk" : "Everything on",
             t->path, r->what, name);
     fflush(stderr);

@@ -404,7 +404,6 @@ static int holds_tree(const struct dm_fat_plan *p, enum dm_fat_type type, uint64
 }
 
 /* MiB with one decimal, rounded so that "needs X, has Y" never shows X <= Y wrongly. */
-static double mib_up(uint64_t b) { return (double)((b * 10 + (1 << 20) - 1) >> 20) / 10; }
 static double mib_down(uint64_t b) { return (double)((b * 10) >> 20) / 10; }
 
 static const char *type_name(enum dm_fat_type t)
@@ -423,7 +422,7 @@ static int geometry_error(const struct dm_fat_plan *p, enum dm_fat_type type, ui
         return dm_error(DM_FAIL,
                         "the region (%.1f MiB) is too small for %s: the minimum is "
                         "%.1f MiB",
-                        mib_down(size), type_name(type), mib_up(min));
+                        mib_down(size), type_name(type), dm_mib_up(min));
     }
     return dm_error(DM_FAIL, "the region (%.1f MiB) is too large for %s: the maximum is %.1f MiB",
                     mib_down(size), type_name(type), mib_down(largest(p, type)));
@@ -448,7 +447,7 @@ static int auto_error(const struct dm_fat_plan *p, uint64_t size)
     return dm_error(DM_FAIL,
                     "%s: the tree needs a volume of at least %.1f MiB (%s); the region "
                     "is %.1f MiB",
-                    p->tree->origin, mib_up(best), type_name(best_type), mib_down(size));
+                    p->tree->origin, dm_mib_up(best), type_name(best_type), mib_down(size));
 }
 
 static int choose_geometry(struct dm_fat_plan *p, uint64_t size)
@@ -477,7 +476,7 @@ static int choose_geometry(struct dm_fat_plan *p, uint64_t size)
     return dm_error(DM_FAIL,
                     "%s: the tree needs a %s volume of at least %.1f MiB; the region "
                     "is %.1f MiB",
-                    p->tree->origin, type_name(type), mib_up(need), mib_down(size));
+                    p->tree->origin, type_name(type), dm_mib_up(need), mib_down(size));
 }
 
 int dm_fat_plan_new(struct dm_tree *t, uint64_t size, const struct dm_fat_opts *o,
