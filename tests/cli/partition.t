@@ -27,20 +27,9 @@ for t in sfdisk fsck.fat blkid mcopy mdir minfo jq losetup strace script python3
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
 plan 316
-scratch
-S=$SCRATCH
-LOOPS=() PIDS=()
-# shellcheck disable=SC2317  # called by the trap
-cleanup() {
-    local p l
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
-    rm -rf "$S"
-}
-trap cleanup EXIT
-export TMPDIR=$S/tmp XDG_STATE_HOME=$S/state HOME=$S/home MTOOLS_SKIP_CHECK=1 LC_ALL=C.UTF-8
-mkdir -p "$TMPDIR" "$HOME"
-unset DARTMK_SYSLINUX_DIR SOURCE_DATE_EPOCH
+# shellcheck source=tests/lib/writers.sh
+. "$TOP/tests/lib/writers.sh"
+writers_scratch
 DVD=$SAMPLES/dvd ADK=$SAMPLES/adk
 MIB=1048576
 ASAN=ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"

@@ -21,19 +21,9 @@ for t in sfdisk fsck.fat blkid wipefs mcopy mdir minfo mshowfat jq losetup strac
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
 plan 296
-scratch
-S=$SCRATCH
-LOOPS=() PIDS=()
-cleanup() {
-    local p l
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
-    rm -rf "$S"
-}
-trap cleanup EXIT
-export TMPDIR=$S/tmp XDG_STATE_HOME=$S/state HOME=$S/home MTOOLS_SKIP_CHECK=1 LC_ALL=C.UTF-8
-mkdir -p "$TMPDIR" "$HOME"
-unset DARTMK_SYSLINUX_DIR SOURCE_DATE_EPOCH
+# shellcheck source=tests/lib/writers.sh
+. "$TOP/tests/lib/writers.sh"
+writers_scratch
 DVD=$SAMPLES/dvd ADK=$SAMPLES/adk ISO=$SAMPLES/dvd.iso
 ISO_SHA=$(sha256sum <"$ISO" | cut -d' ' -f1) ISO_SIZE=$(stat -c %s "$ISO")
 MIB=1048576
