@@ -17,9 +17,11 @@ ALL_LDFLAGS := $(LDFLAGS) -pthread
 LIBS     := $(PKG_LIBS)
 
 # Library part of the program (everything but main.c), shared by the binary and the unit tests.
-LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c src/fat/*.c partition/*.c boot/*.c))
+# The stages, bottom to top (docs/architecture.md): each may include only the ones before it.
+STAGES   := src/util src/fat src/source src/image src/recovery partition src/device boot src/target
+LIB_SRCS := $(foreach d,$(STAGES),$(wildcard $(d)/*.c)) $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-MAIN_OBJ := $(BUILD)/src/main.o
+MAIN_OBJ := $(BUILD)/src/cli/main.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
@@ -64,7 +66,7 @@ $(BUILD)/tests/tools/failwrite.so: tests/tools/preload/failwrite.c
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
 # Programs that run inside Windows PE (winpe/), cross-compiled with mingw-w64 for both kinds of
-# media: dartexpire checks the image's time limit at start-up (src/expiry.c is shared with
+# media: dartexpire checks the image's time limit at start-up (src/image/expiry.c is shared with
 # dartmk). dartmk finds them at run time in $DARTMK_LIBDIR, else build/winpe beside its
 # executable, else ../lib/dartmk from it: keep these names. Own flags, never $(CFLAGS) or
 # $(LDFLAGS): `make asan` puts sanitizer flags there that mingw-w64 has no runtime for.
@@ -76,9 +78,9 @@ WINPE_CC_amd64 ?= x86_64-w64-mingw32-gcc
 WINPE_CFLAGS   := -std=c11 -O2 $(WARN) -Isrc -static-libgcc -s -Wl,--no-insert-timestamp
 WINPE_BINS     := $(BUILD)/winpe/dartexpire-x86.exe $(BUILD)/winpe/dartexpire-amd64.exe
 
-$(BUILD)/winpe/dartexpire-%.exe: winpe/dartexpire.c src/expiry.c src/expiry.h
+$(BUILD)/winpe/dartexpire-%.exe: winpe/dartexpire.c src/image/expiry.c src/image/expiry.h
 	@mkdir -p $(dir $@)
-	$(WINPE_CC_$*) $(WINPE_CFLAGS) -o $@ winpe/dartexpire.c src/expiry.c
+	$(WINPE_CC_$*) $(WINPE_CFLAGS) -o $@ winpe/dartexpire.c src/image/expiry.c
 
 # `make` and `make install` build them too (added here: WINPE_BINS is not defined above).
 all install: $(WINPE_BINS)
@@ -89,8 +91,9 @@ all install: $(WINPE_BINS)
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_CC      ?= clang
-FUZZ_SRCS    := tests/fuzz/fuzz_fat.c src/tree.c src/report.c src/progress.c $(wildcard src/fat/*.c)
-FUZZ_HDRS    := src/tree.h src/report.h src/progress.h $(wildcard src/fat/*.h)
+FUZZ_SRCS    := tests/fuzz/fuzz_fat.c src/util/tree.c src/util/report.c src/util/progress.c \
+                $(addprefix src/fat/,fat_layout.c fat_names.c fat_plan.c fat_write.c)
+FUZZ_HDRS    := src/util/tree.h src/util/report.h src/util/progress.h $(wildcard src/fat/*.h)
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags json-c) -Isrc

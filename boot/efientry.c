@@ -1,7 +1,7 @@
 /* efientry.c — the firmware boot entry (see efientry.h). */
-#include "efientry.h"
+#include "boot/efientry.h"
 
-#include "report.h"
+#include "util/report.h"
 
 #include <efivar/efiboot.h>
 #include <efivar/efivar.h>

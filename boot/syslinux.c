@@ -1,9 +1,10 @@
 /* syslinux.c — syslinux's part of a stick's BIOS boot (see syslinux.h). */
-#include "syslinux.h"
+#include "boot/syslinux.h"
 
-#include "copy.h"
-#include "report.h"
-#include "source.h"
+#include "util/copy.h"
+#include "fat/fat_read.h"
+#include "util/report.h"
+#include "source/source.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -204,13 +205,13 @@ int dm_syslinux_boot_once(int fd, const char *target, uint64_t offset, uint64_t 
     uint8_t adv[ADV_SIZE], old[4];
     uint64_t at[2];
     int rc = strlen(command) > 200 ? dm_error(DM_FAIL, "boot-once command too long")
-                                   : dm_source_fat_open(target, offset, size, &t);
+                                   : dm_fatread_open(target, offset, size, &t);
     const struct dm_entry *e = rc == 0 ? dm_tree_find(t, dm_syslinux_installed[0]) : NULL;
     if (rc == 0 && (!e || e->size < 2 * ADV_SIZE))
         rc = dm_error(DM_FAIL, "%s: no %s to hold the boot-once data", target,
                       dm_syslinux_installed[0]);
     for (int i = 0; rc == 0 && i < 2; i++)
-        rc = dm_fat_file_offset(t, e, e->size - (uint64_t)(2 - i) * ADV_SIZE, &at[i]);
+        rc = dm_fatread_file_offset(t, e, e->size - (uint64_t)(2 - i) * ADV_SIZE, &at[i]);
     if (rc == 0 && (pread(fd, old, 4, (off_t)at[0]) != 4 || old[0] != (uint8_t)adv_head ||
                     old[3] != (uint8_t)(adv_head >> 24)))
         rc = dm_error(DM_FAIL, "%s: %s has no auxiliary data vector where syslinux keeps it",

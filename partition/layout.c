@@ -1,8 +1,8 @@
 /* layout.c — the stick layouts through libfdisk (see layout.h). */
-#include "layout.h"
+#include "partition/layout.h"
 
-#include "copy.h"
-#include "report.h"
+#include "util/copy.h"
+#include "util/report.h"
 
 #include <errno.h>
 #include <libfdisk/libfdisk.h>

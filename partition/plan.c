@@ -1,7 +1,7 @@
 /* plan.c — placing the recovery partition (see plan.h). */
-#include "plan.h"
+#include "partition/plan.h"
 
-#include "report.h"
+#include "util/report.h"
 
 #include <stdio.h>
 #include <string.h>

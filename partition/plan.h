@@ -5,7 +5,7 @@
 #ifndef DARTMK_PLAN_H
 #define DARTMK_PLAN_H
 
-#include "ptable.h"
+#include "partition/ptable.h"
 
 enum dm_plan_action { DM_PLAN_CREATE, DM_PLAN_UPDATE, DM_PLAN_REPLACE };
 enum { DM_PLAN_MAX = 128, DM_RECOVERY_MIN = 450 << 20 };

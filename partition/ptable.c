@@ -1,7 +1,7 @@
 /* ptable.c — an existing partition table through libfdisk (see ptable.h). */
-#include "ptable.h"
+#include "partition/ptable.h"
 
-#include "report.h"
+#include "util/report.h"
 
 #include <errno.h>
 #include <libfdisk/libfdisk.h>

@@ -5,7 +5,7 @@
 #ifndef DARTMK_PTABLE_H
 #define DARTMK_PTABLE_H
 
-#include "layout.h"
+#include "partition/layout.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "expiry.h"
+#include "image/expiry.h"
 
 enum { EXIT_USABLE = 0, EXIT_EXPIRED = 1, EXIT_UNKNOWN = 2 };
 enum { MAX_WAIT = 600 };

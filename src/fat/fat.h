@@ -20,7 +20,7 @@
 #ifndef DARTMK_FAT_H
 #define DARTMK_FAT_H
 
-#include "tree.h"
+#include "util/tree.h"
 
 #include <stdint.h>
 #include <time.h>

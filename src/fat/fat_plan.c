@@ -1,7 +1,7 @@
 /* fat_plan.c — checking a tree against FAT's rules and laying it out, before any write. */
 #include "fat/fat_internal.h"
 
-#include "report.h"
+#include "util/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>

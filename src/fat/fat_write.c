@@ -3,8 +3,8 @@
  * file data streamed from the source). One pass, large writes, each file read once. */
 #include "fat/fat_internal.h"
 
-#include "progress.h"
-#include "report.h"
+#include "util/progress.h"
+#include "util/report.h"
 
 #include <errno.h>
 #include <stdlib.h>

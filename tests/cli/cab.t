@@ -1,5 +1,5 @@
 #!/bin/bash
-# Expanding .cab files (src/cab.c, for `build --tool NAME=TOOL.cab`), through the cabx test tool,
+# Expanding .cab files (src/image/cab.c, for `build --tool NAME=TOOL.cab`), through the cabx test tool,
 # on cabinets gcab makes at test time: MSZIP and uncompressed, nested folders, an empty file,
 # 3 MB of data, UTF-8 and Latin-1 names. Then every bad cabinet: truncated, a flipped data byte,
 # names patched to leave the folder or to collide, a cabinet set, a full disk: exit 1, one line

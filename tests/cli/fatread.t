@@ -1,5 +1,5 @@
 #!/bin/bash
-# The FAT reader (src/source_fat.c) and the disk source (src/source_disk.c): volumes written by
+# The FAT reader (src/fat/fat_tree.c) and the disk source (src/fat/fat_disk.c): volumes written by
 # dartmk's writer (mkfat) and by mkfs.fat + mtools, whole or inside MBR and GPT partition tables,
 # read back with the lstree test tool and compared with sha256sum of the original files; every
 # bad input (not FAT, truncated, a damaged FAT or directory, a partition that is not there or not

@@ -16,9 +16,9 @@
  * Failures the library reports (bad names, collisions, no room) print a line on stderr: fine.
  * Violated promises abort(), which libFuzzer reports as a crash. */
 #include "fat/fat.h"
-#include "progress.h"
-#include "report.h"
-#include "tree.h"
+#include "util/progress.h"
+#include "util/report.h"
+#include "util/tree.h"
 
 #include "../tools/synthtree.h"
 

@@ -6,9 +6,9 @@
  *
  * prints "SHA256  SIZE  PATH" for a file and "-  dir  PATH/" for a directory. Exit codes as
  * dartmk's: 0 done, 1 failed (the error on stderr), 2 usage. */
-#include "copy.h"
-#include "report.h"
-#include "source.h"
+#include "util/copy.h"
+#include "util/report.h"
+#include "source/source.h"
 
 #include <inttypes.h>
 #include <stdio.h>

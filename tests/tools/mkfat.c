@@ -12,8 +12,8 @@
  * The volume is planned before IMAGE is touched, so a refused tree leaves no file behind and an
  * existing image unchanged. Exit codes as dartmk's: 0 done, 1 failed, 2 usage. */
 #include "fat/fat.h"
-#include "report.h"
-#include "source.h"
+#include "util/report.h"
+#include "source/source.h"
 #include "synthtree.h"
 
 #include <errno.h>

@@ -11,8 +11,8 @@
 #ifndef DARTMK_TESTS_SYNTHTREE_H
 #define DARTMK_TESTS_SYNTHTREE_H
 
-#include "report.h"
-#include "tree.h"
+#include "util/report.h"
+#include "util/tree.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cli.h"
-#include "wim.h"
+#include "cli/cli.h"
+#include "source/wim.h"
 
 #include <string.h>
 

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "burn.h"
-#include "report.h"
+#include "target/burn.h"
+#include "util/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Unit tests: disk discovery and the decision whether a disk may be written (src/disk.c).
+/* Unit tests: disk discovery and the decision whether a disk may be written (src/device/disk.c).
  *
  * Each test builds the kernel's view in a temporary folder — sysfs (devices under
  * sys/devices, with the sys/class/block and sys/dev/block symlinks), proc/self/mountinfo and
@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "disk.h"
-#include "report.h"
+#include "device/disk.h"
+#include "util/report.h"
 
 #include <errno.h>
 #include <fcntl.h>

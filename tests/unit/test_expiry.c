@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "expiry.h"
+#include "image/expiry.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "fat/fat_internal.h"
-#include "report.h"
+#include "util/report.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* Unit tests: the FAT reader's name decoding (long names, checksums, NT case flags, UTF-16
- * surrogates, code page 437) and its boot sector checks (src/fatread.c). */
+ * surrogates, code page 437) and its boot sector checks (src/fat/fat_read.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "fat/fat.h"
-#include "fatread.h"
+#include "fat/fat_read.h"
 
 #include <string.h>
 

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "expiry.h"
-#include "launcher.h"
+#include "image/expiry.h"
+#include "image/launcher.h"
 
 #include <stdio.h>
 #include <stdlib.h>

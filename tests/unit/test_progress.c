@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "progress.h"
+#include "util/progress.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,8 +6,8 @@
 
 #include <cmocka.h>
 
-#include "build.h"
-#include "report.h"
+#include "image/build.h"
+#include "util/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "source.h"
-#include "tree.h"
+#include "source/source.h"
+#include "util/tree.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,155 @@
+/* cmd_build.c — `dartmk build SOURCE -o DIR`: the DaRT Recovery Image Wizard — the media's
+ * boot.wim customised by a recipe (options and/or a recipe file), written as a recovery tree. */
+#include "cli/build_cli.h"
+#include "image/build_internal.h"
+#include "cli/cli.h"
+#include "image/expiry.h"
+#include "util/report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char dm_build_help[] =
+    "usage: dartmk build SOURCE -o DIR [options]\n"
+    "\n"
+    "Makes a DaRT recovery image, as the DaRT Recovery Image Wizard does: the media's boot.wim\n"
+    "gets the tools, drivers and files you name, a start-up launcher (networking, drivers,\n"
+    "remote connection, a menu of the tools), an optional time limit and a manifest. DIR\n"
+    "receives the recovery tree: every file of the media plus the new sources/boot.wim and\n"
+    "dartmk-manifest.json (each file with its size and SHA-256). The source is never changed;\n"
+    "without customisation options boot.wim is copied as it is. The new boot.wim keeps the\n"
+    "source's compressed data as it is (new data is appended, nothing is recompressed).\n"
+    "\n"
+    "Options (the wizard's steps):\n"
+    "  -o, --output DIR         where the recovery tree goes (must not exist, or be empty)\n"
+    "      --force              write into a DIR that is not empty\n"
+    "  Boot image:\n"
+    "      --image-index N      the boot.wim image to customise (default: the bootable one;\n"
+    "                           on an install DVD that is image 2, Windows Setup, which\n"
+    "                           starts setup.exe; image 1 is plain Windows PE)\n"
+    "  Tools:\n"
+    "      --tool NAME=PATH[:helpdesk]\n"
+    "                           add a tool: a folder, an .exe or a .cab (expanded), into\n"
+    "                           DaRT\\Tools\\NAME. The menu starts NAME.exe, or the folder's\n"
+    "                           only .exe. ':helpdesk' puts it in the image without offering\n"
+    "                           it in the menu (keep disk wipe and the like with the help desk)\n"
+    "  Remote connection:\n"
+    "      --remote             open a remote connection at start-up\n"
+    "      --remote-tool NAME   the --tool that accepts it (started with -port PORT)\n"
+    "      --remote-port N      its TCP port, 1-65535 (default 3388); the firewall is opened\n"
+    "      --remote-message TEXT|@FILE\n"
+    "                           shown at start-up (at most 2048 characters)\n"
+    "  Debugging tools:\n"
+    "      --debugging-tools DIR|target\n"
+    "                           add crash-analysis tools at DaRT\\Debuggers, or record that\n"
+    "                           the repaired machine's own copy is to be used\n"
+    "  Drivers:\n"
+    "      --driver FILE.inf|DIR\n"
+    "                           add a driver: the INF's whole folder goes in, and each INF is\n"
+    "                           loaded with drvload at start-up (wireless is not supported)\n"
+    "  Additional files:\n"
+    "      --add-files DIR[=DEST]\n"
+    "                           copy DIR's contents into the image at DEST (default: the root)\n"
+    "  Time limit:\n"
+    "      --expire-days N      the image can be used for N days after the build (1-36500);\n"
+    "                           then it shuts down at start-up with a message\n"
+    "  Recipe:\n"
+    "      --recipe FILE        read any of the above from an INI file (keys are the long\n"
+    "                           option names; repeat a key for lists; relative paths are from\n"
+    "                           the file's folder). Options given here win; a list given here\n"
+    "                           replaces the recipe's list.\n"
+    "      --print-recipe       print the effective recipe and stop (SOURCE and -o not needed)\n"
+    "      --json               print the result as one JSON object\n" COMMON_OPTIONS "\n"
+    "SOURCE_DATE_EPOCH, when set, is the build time (manifests, the time limit).\n"
+    "\n"
+    "Examples:\n"
+    "  dartmk build Win11_x64.iso -o dart/ --tool 'Disk Commander=/opt/dart/diskcmd'\n"
+    "  dartmk build media/ -o dart/ --tool 'Wipe=wipe.cab:helpdesk' --driver drivers/nvme\n"
+    "      --remote --remote-tool Remote --tool Remote=remote.exe --expire-days 30\n"
+    "  dartmk build media/ -o dart/ --recipe fleet.ini --print-recipe > effective.ini\n"
+    "\n" EXIT_CODES;
+
+enum { OPT_FORCE = DM_OPT_BASE };
+
+static const struct option own_options[] = {
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"output", required_argument, NULL, 'o'},
+    {NULL, 0, NULL, 0},
+};
+
+struct build_cli {
+    const struct dm_cmd *cmd;
+    struct dm_build_cli b;
+    const char *output;
+    int force;
+};
+
+static int build_option(int opt, const char *arg, void *ctx)
+{
+    struct build_cli *c = ctx;
+    if (opt == 'o')
+        c->output = arg;
+    else if (opt == OPT_FORCE)
+        c->force = 1;
+    else if (!dm_build_cli_option(&c->b, opt, arg))
+        return dm_usage_error(c->cmd, "unknown option");
+    return 0;
+}
+
+static void print_result(const struct dm_media *m, const struct dm_build_plan *p,
+                         const char *out, int json)
+{
+    char expires[DM_EXPIRY_TEXT] = "";
+    if (p->expire_days)
+        dm_expiry_format(dm_expiry_add_days(p->built, p->expire_days), expires);
+    if (!json) {
+        dm_info("wrote the recovery tree to %s (image %d, %s; boot.wim %s%s%s)", out, m->image,
+                dm_arch_name(m->arch) ? dm_arch_name(m->arch) : "unknown architecture",
+                p->customise ? "customised" : "copied as it is",
+                p->expire_days ? ", usable until " : "", expires);
+        return;
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "output", json_object_new_string(out));
+    json_object_object_add(o, "manifest", json_object_new_string(DM_MANIFEST_NAME));
+    json_object_object_add(o, "image_index", json_object_new_int(m->image));
+    json_object_object_add(o, "arch", json_object_new_string(dm_arch_name(m->arch) ?: "unknown"));
+    json_object_object_add(o, "customised", json_object_new_boolean(p->customise));
+    json_object_object_add(o, "tools", json_object_new_int((int)p->ntools));
+    json_object_object_add(o, "drivers", json_object_new_int((int)p->ndrivers));
+    json_object_object_add(o, "expires", p->expire_days ? json_object_new_string(expires) : NULL);
+    dm_print_json(o);
+}
+
+static int build(struct build_cli *c, const struct dm_recipe *r, const char *source, int json)
+{
+    struct dm_build_plan p;
+    struct dm_media *m = NULL;
+    int rc = dm_build_cli_prepare(&c->b, r, source, &p, &m);
+    if (rc == 0 && m)
+        rc = dm_build_write(m, &p, r, source, c->output, c->force);
+    if (rc == 0 && m)
+        print_result(m, &p, c->output, json);
+    dm_media_close(m);
+    dm_build_plan_free(&p);
+    return rc;
+}
+
+int dm_cmd_build(const struct dm_cmd *cmd, int argc, char **argv)
+{
+    struct build_cli c = {.cmd = cmd};
+    struct dm_common common = {0};
+    struct dm_recipe r = {0};
+    const char *source;
+    int rc = dm_build_cli_parse(cmd, argc, argv, own_options, build_option, &c, &c.b, &common, &r,
+                                &source);
+    if (rc == 0 && !c.b.print && !c.output)
+        rc = dm_usage_error(cmd, "no output folder given (-o DIR)");
+    if (rc == 0)
+        rc = build(&c, &r, source, common.json);
+    dm_recipe_free(&r);
+    dm_build_cli_free(&c.b);
+    return rc == DM_PARSE_HELP ? DM_OK : rc;
+}

@@ -1,0 +1,220 @@
+/* cmd_inspect.c — `dartmk inspect SOURCE`: what the media is and how it can boot. */
+#include "image/build.h"
+#include "cli/cli.h"
+#include "image/expiry.h"
+#include "source/media.h"
+#include "util/report.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+enum { OPT_IMAGE_INDEX = DM_OPT_BASE };
+
+struct inspect_opts {
+    const struct dm_cmd *cmd;
+    int image_index;
+};
+
+static int inspect_option(int opt, const char *arg, void *ctx)
+{
+    struct inspect_opts *o = ctx;
+    long v;
+    if (opt != OPT_IMAGE_INDEX)
+        return dm_usage_error(o->cmd, "unknown option");
+    if (dm_parse_int(arg, 1, 1000000, &v) != 0)
+        return dm_usage_error(o->cmd, "--image-index: '%s' is not an image number (1, 2, ...)",
+                              arg);
+    o->image_index = (int)v;
+    return 0;
+}
+
+static json_object *json_string_or_null(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+static int can_boot(const struct dm_media *m, int uefi)
+{
+    enum dm_role roles[DM_ROLE_COUNT];
+    return dm_media_missing(m, uefi, roles, DM_ROLE_COUNT) == 0;
+}
+
+static json_object *missing_json(const struct dm_media *m, int uefi)
+{
+    enum dm_role roles[DM_ROLE_COUNT];
+    size_t n = dm_media_missing(m, uefi, roles, DM_ROLE_COUNT);
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(a, json_object_new_string(dm_role_key(roles[i])));
+    return a;
+}
+
+static json_object *wim_json(const struct dm_media *m)
+{
+    json_object *w = json_object_new_object(), *images = json_object_new_array();
+    for (int i = 1; i <= dm_wim_image_count(m->wim); i++) {
+        const struct dm_wim_image *im = dm_wim_image(m->wim, i);
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "index", json_object_new_int(im->index));
+        json_object_object_add(o, "name", json_object_new_string(im->name));
+        json_object_object_add(o, "bootable", json_object_new_boolean(im->bootable));
+        json_object_object_add(o, "arch", json_string_or_null(dm_arch_name(im->arch)));
+        json_object_array_add(images, o);
+    }
+    json_object_object_add(w, "path", json_object_new_string(dm_wim_display(m->wim)));
+    json_object_object_add(w, "images", images);
+    json_object_object_add(w, "boot_index", json_object_new_int(dm_wim_boot_index(m->wim)));
+    json_object_object_add(w, "image", json_object_new_int(m->image));
+    return w;
+}
+
+static json_object *files_json(const struct dm_media *m)
+{
+    json_object *files = json_object_new_object();
+    char buf[1024];
+    for (int r = 0; r < DM_ROLE_COUNT; r++) {
+        const char *where = dm_media_describe(m, (enum dm_role)r, buf, sizeof buf);
+        json_object_object_add(files, dm_role_key((enum dm_role)r), json_string_or_null(where));
+    }
+    return files;
+}
+
+/* {"bios": ..., "uefi": ...} from a per-firmware predicate. */
+static json_object *both_ways(const struct dm_media *m,
+                              json_object *(*f)(const struct dm_media *, int))
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "bios", f(m, 0));
+    json_object_object_add(o, "uefi", f(m, 1));
+    return o;
+}
+
+static json_object *el_torito_json(const struct dm_media *m, int uefi)
+{
+    return json_object_new_boolean(dm_media_el_torito(m, uefi));
+}
+
+/* The time limit: expires is 0 for none. */
+struct limit {
+    int64_t expires;
+    int expired;
+    char text[DM_EXPIRY_TEXT];
+};
+
+static int read_limit(struct dm_media *m, struct limit *l)
+{
+    int rc = dm_media_expiry(m, &l->expires);
+    if (rc == 1) {
+        l->expires = 0;
+        return 0;
+    }
+    if (rc == 0) {
+        l->expired = (int64_t)time(NULL) >= l->expires;
+        dm_expiry_format(l->expires, l->text);
+    }
+    return rc;
+}
+
+static void print_json(const struct dm_media *m, const struct limit *l)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "source", json_object_new_string(m->tree->origin));
+    json_object_object_add(o, "kind", json_object_new_string(dm_source_kind_name(m->kind)));
+    json_object_object_add(o, "filesystem", json_object_new_string(m->tree->ops->name));
+    json_object_object_add(o, "layout", json_object_new_string(dm_layout_name(m->layout)));
+    json_object_object_add(o, "arch", json_string_or_null(dm_arch_name(m->arch)));
+    json_object_object_add(o, "arch_source", json_string_or_null(m->arch_source));
+    json_object_object_add(o, "bios", json_object_new_boolean(can_boot(m, 0)));
+    json_object_object_add(o, "uefi", json_object_new_boolean(can_boot(m, 1)));
+    json_object_object_add(o, "el_torito", both_ways(m, el_torito_json));
+    json_object_object_add(o, "files", files_json(m));
+    json_object_object_add(o, "missing", both_ways(m, missing_json));
+    json_object_object_add(o, "wim", wim_json(m));
+    /* The expiry instant is written by `dartmk build --expire-days`; media without it never
+     * expire. */
+    json_object_object_add(o, "expires", l->expires ? json_object_new_string(l->text) : NULL);
+    json_object_object_add(o, "expired", json_object_new_boolean(l->expired));
+    dm_print_json(o);
+}
+
+static void print_missing(const struct dm_media *m, int uefi)
+{
+    enum dm_role roles[DM_ROLE_COUNT];
+    size_t n = dm_media_missing(m, uefi, roles, DM_ROLE_COUNT);
+    if (n == 0) {
+        puts("yes");
+        return;
+    }
+    fputs("no, missing", stdout);
+    for (size_t i = 0; i < n; i++)
+        printf("%s %s (%s)", i ? "," : "", dm_role_key(roles[i]), dm_role_media_path(roles[i]));
+    putchar('\n');
+}
+
+static void print_text(const struct dm_media *m, const struct limit *l)
+{
+    char buf[1024];
+    printf("Source        %s\n", m->tree->origin);
+    printf("Kind          %s", dm_source_kind_name(m->kind));
+    if (m->kind == DM_SOURCE_ISO || m->kind == DM_SOURCE_DEVICE || m->kind == DM_SOURCE_DISK)
+        printf(" (%s)", m->tree->ops->name);
+    static const char *const layouts[] = {"install DVD layout", "ADK (copype) media layout",
+                                          "a bare boot.wim"};
+    printf(", %s\n", layouts[m->layout]);
+    printf("Architecture  %s", dm_arch_name(m->arch) ? dm_arch_name(m->arch) : "unknown");
+    if (m->arch_source)
+        printf(" (from the %s)",
+               strcmp(m->arch_source, "wim-xml") == 0 ? "WIM's XML" : "EFI loader's PE header");
+    putchar('\n');
+    printf("Boot image    %s: %d image%s, boot index %d; looking in image %d\n",
+           dm_wim_display(m->wim), dm_wim_image_count(m->wim),
+           dm_wim_image_count(m->wim) == 1 ? "" : "s", dm_wim_boot_index(m->wim), m->image);
+    for (int i = 1; i <= dm_wim_image_count(m->wim); i++) {
+        const struct dm_wim_image *im = dm_wim_image(m->wim, i);
+        printf("            %c %d  %s%s\n", i == m->image ? '*' : ' ', im->index,
+               *im->name ? im->name : "(unnamed)", im->bootable ? "  [bootable]" : "");
+    }
+    puts("Boot files");
+    for (int r = 0; r < DM_ROLE_COUNT; r++) {
+        const char *where = dm_media_describe(m, (enum dm_role)r, buf, sizeof buf);
+        printf("  %-11s %s\n", dm_role_key((enum dm_role)r), where ? where : "-- not found --");
+    }
+    fputs("BIOS boot     ", stdout);
+    print_missing(m, 0);
+    fputs("UEFI boot     ", stdout);
+    print_missing(m, 1);
+    printf("ISO boot      BIOS %s, UEFI %s (El Torito)\n", dm_media_el_torito(m, 0) ? "yes" : "no",
+           dm_media_el_torito(m, 1) ? "yes" : "no");
+    if (!l->expires)
+        puts("Expires       never");
+    else
+        printf("Expires       %s (%s)\n", l->text, l->expired ? "expired" : "not yet");
+}
+
+int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"image-index", required_argument, NULL, OPT_IMAGE_INDEX}, {NULL, 0, NULL, 0}};
+    struct inspect_opts o = {.cmd = cmd};
+    struct dm_common common;
+    int first;
+    int rc = dm_parse_options(cmd, argc, argv, "", longopts, inspect_option, &o, &common, &first);
+    if (rc)
+        return rc == DM_PARSE_HELP ? DM_OK : rc;
+    if (argc - first != 1)
+        return dm_usage_error(cmd, argc == first ? "no SOURCE given" : "one SOURCE at a time");
+    struct dm_media *m;
+    rc = dm_media_open(argv[first], o.image_index, &m);
+    if (rc)
+        return rc;
+    struct limit l = {0};
+    rc = read_limit(m, &l);
+    if (rc == 0 && common.json)
+        print_json(m, &l);
+    else if (rc == 0)
+        print_text(m, &l);
+    dm_media_close(m);
+    return rc;
+}

@@ -1,0 +1,153 @@
+/* cmd_pxe.c — `dartmk pxe SOURCE -o DIR`: a network boot tree for the servers Linux users run
+ * (dnsmasq, tftpd-hpa, nginx): pxelinux handing over to Windows' own PXE loader for BIOS,
+ * bootmgfw.efi for UEFI, one BCD, one boot.wim — and the server configuration beside it. Every
+ * file is written beside its place and renamed into it, so `--update` never shows a client half
+ * a file. */
+#include "cli/build_cli.h"
+#include "image/build_internal.h"
+#include "util/cleanup.h"
+#include "util/copy.h"
+#include "target/pxe.h"
+#include "recovery/recovery.h"
+#include "util/report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char dm_pxe_help[] =
+    "usage: dartmk pxe SOURCE -o DIR [--menu] [--tftp-root PATH] [--pxe-loader FILE]...\n"
+    "                  [--update] [--force] [build options]\n"
+    "\n"
+    "Writes a network (PXE) boot tree for a TFTP or HTTP server, so that any machine on the\n"
+    "network can start DaRT without media, with one place to update:\n"
+    "  BIOS:  pxelinux.0 (syslinux) -> pxeboot.n12 (Windows' PXE loader, keeping the PXE stack)\n"
+    "         -> bootmgr.exe -> Boot/BCD -> sources/boot.wim (with Boot/boot.sdi)\n"
+    "  UEFI:  bootx64.efi (Windows' bootmgfw.efi; bootia32.efi on x86) -> Boot/BCD -> boot.wim\n"
+    "The loaders come from boot.wim (Windows/Boot/PXE, Windows/Boot/EFI); --pxe-loader FILE\n"
+    "supplies one the media lacks (its name says which: pxeboot.n12, bootmgr.exe,\n"
+    "bootmgfw.efi). With build options, boot.wim is customised first, as `dartmk build` does.\n"
+    "\n"
+    "Beside the tree: tftpd-hpa.remap (Windows loaders ask for \\Boot\\BCD, with backslashes and\n"
+    "in any case), dnsmasq.conf (the boot file by client architecture), README.txt (the lines\n"
+    "for dnsmasq, tftpd-hpa and ISC dhcpd/Kea) and dartmk-manifest.json (dartmk verify DIR).\n"
+    "Files are world-readable; nothing outside DIR is written.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output DIR         the tree (default pxe); a new or empty folder\n"
+    "      --menu               a pxelinux menu: DaRT Recovery, or the local disk (after 10 s)\n"
+    "      --tftp-root PATH     the folder the TFTP server serves, as the server sees it\n"
+    "                           (default: DIR's absolute path)\n"
+    "      --pxe-loader FILE    a PXE loader to use instead of boot.wim's (repeatable)\n"
+    "      --update             refresh an existing tree in place, file by file\n"
+    "      --force              write into a non-empty DIR\n"
+    "      --json               print one JSON object: dir, files, bytes, bios, uefi, menu,\n"
+    "                           updated, bcd_ok\n"
+    DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
+    "Examples:\n"
+    "  dartmk pxe Win11_x64.iso -o /srv/tftp/dart --tool 'Disk Commander=/opt/dart/diskcmd'\n"
+    "  dartmk pxe Win11_x64.iso -o /srv/tftp/dart --update --expire-days 30\n"
+    "\n" EXIT_CODES;
+
+enum { OPT_MENU = DM_OPT_BASE, OPT_TFTP_ROOT, OPT_LOADER, OPT_UPDATE, OPT_FORCE };
+
+static const struct option own_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"menu", no_argument, NULL, OPT_MENU},
+    {"tftp-root", required_argument, NULL, OPT_TFTP_ROOT},
+    {"pxe-loader", required_argument, NULL, OPT_LOADER},
+    {"update", no_argument, NULL, OPT_UPDATE},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {NULL, 0, NULL, 0},
+};
+
+struct pxe_cli {
+    const struct dm_cmd *cmd;
+    struct dm_build_cli b;
+    struct dm_pxe_opts o;
+    int json;
+};
+
+static int pxe_option(int opt, const char *arg, void *ctx)
+{
+    struct pxe_cli *c = ctx;
+    switch (opt) {
+    case 'o': return c->o.dir = arg, 0;
+    case OPT_MENU: return c->o.menu = 1, 0;
+    case OPT_TFTP_ROOT: return c->o.tftp_root = arg, 0;
+    case OPT_LOADER:
+        if (c->o.nloaders == DM_PXE_LOADERS)
+            return dm_usage_error(c->cmd, "--pxe-loader: at most %d", DM_PXE_LOADERS);
+        if (dm_pxe_loader_kind(arg) < 0)
+            return dm_usage_error(c->cmd, "--pxe-loader %s: the file's name says which loader it "
+                                          "is: pxeboot.n12, bootmgr.exe or bootmgfw.efi", arg);
+        return c->o.loaders[c->o.nloaders++] = arg, 0;
+    case OPT_UPDATE: return c->o.update = 1, 0;
+    case OPT_FORCE: return c->o.force = 1, 0;
+    default:
+        return dm_build_cli_option(&c->b, opt, arg) ? 0 : dm_usage_error(c->cmd, "unknown option");
+    }
+}
+
+static void print_result(const struct pxe_cli *c, const struct dm_pxe_result *r)
+{
+    if (!c->json) {
+        dm_info("wrote %s: %d files, %.1f MiB; BIOS %s, UEFI %s%s", c->o.dir, r->files,
+                dm_mib(r->bytes), r->bios ? "pxelinux.0" : "no",
+                r->uefi ? r->efi_name : "no", c->o.update ? " (updated in place)" : "");
+        dm_info("server set-up: %s/README.txt", c->o.dir);
+        return;
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "dir", json_object_new_string(c->o.dir));
+    json_object_object_add(o, "files", json_object_new_int(r->files));
+    json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->bytes));
+    json_object_object_add(o, "bios", json_object_new_boolean(r->bios));
+    json_object_object_add(o, "uefi", json_object_new_boolean(r->uefi));
+    json_object_object_add(o, "menu", json_object_new_boolean(c->o.menu));
+    json_object_object_add(o, "updated", json_object_new_boolean(c->o.update));
+    json_object_object_add(o, "bcd_ok", json_object_new_boolean(r->bcd_ok));
+    dm_print_json(o);
+}
+
+static int run(struct pxe_cli *c, const struct dm_recipe *r, const char *source)
+{
+    struct dm_build_plan p = {0};
+    struct dm_media *m = NULL;
+    struct dm_recovery *rt = NULL;
+    struct dm_recovery_opts ro = {0};
+    struct dm_pxe_result res = {0};
+    int rc = dm_pxe_check_dir(&c->o);
+    if (rc == 0)
+        rc = dm_build_cli_prepare(&c->b, r, source, &p, &m);
+    if (rc == 0 && m)
+        rc = dm_recovery_open(m, &p, r, source, &ro, &rt);
+    if (rc == 0 && m)
+        rc = dm_pxe_write(m, rt, &p, r, source, &c->o, &res);
+    if (rc == 0 && m)
+        print_result(c, &res);
+    dm_recovery_free(rt);
+    dm_media_close(m);
+    dm_build_plan_free(&p);
+    return rc;
+}
+
+int dm_cmd_pxe(const struct dm_cmd *cmd, int argc, char **argv)
+{
+    struct pxe_cli c = {.cmd = cmd, .o = {.dir = "pxe"}};
+    struct dm_common common = {0};
+    struct dm_recipe r = {0};
+    const char *source;
+    int rc = dm_build_cli_parse(cmd, argc, argv, own_options, pxe_option, &c, &c.b, &common, &r,
+                                &source);
+    c.json = common.json;
+    if (rc == 0 && c.o.update && c.o.force)
+        rc = dm_usage_error(cmd, "--update and --force: one or the other");
+    if (rc == 0)
+        rc = run(&c, &r, source);
+    dm_recipe_free(&r);
+    dm_build_cli_free(&c.b);
+    return rc == DM_PARSE_HELP ? DM_OK : rc;
+}

@@ -1,0 +1,198 @@
+/* claim.c — the disk or image a command writes (see claim.h). */
+#include "device/claim.h"
+
+#include "util/cleanup.h"
+#include "partition/layout.h"
+#include "util/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static const char *base_name(const char *path)
+{
+    return strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+}
+
+static int probe_device(struct dm_claim *t, const struct dm_claim_rules *r)
+{
+    t->is_device = 1;
+    if (r->size)
+        return dm_error(DM_USAGE, "%s: --size is for image files; a disk has its own size",
+                        t->path);
+    int rc = dm_disk_probe("", t->path, &t->disk);
+    if (rc == 0 && t->disk.backing_file && same_file(t->disk.backing_file, r->source))
+        rc = dm_error(DM_REFUSED, "%s: its file %s is the SOURCE", t->path, t->disk.backing_file);
+    if (rc == 0)
+        rc = dm_disk_check_writable(&t->disk, r->force || r->fixed_ok);
+    t->size = t->disk.size;
+    return rc;
+}
+
+int dm_claim_probe(const char *path, const struct dm_claim_rules *r, struct dm_claim *t)
+{
+    struct stat st;
+    *t = (struct dm_claim){.path = path, .fd = -1, .guard = -1};
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT)
+            return dm_error_errno(DM_FAIL, errno, "%s", path);
+        if (!r->size)
+            return dm_error(DM_FAIL, "%s: no such file or device%s", path,
+                            r->fixed_ok ? "" : " (--size SIZE makes a stick image)");
+        t->size = r->size;
+        return 0;
+    }
+    t->exists = 1;
+    if (same_file(path, r->source))
+        return dm_error(DM_REFUSED, "%s: is the SOURCE", path);
+    if (S_ISBLK(st.st_mode))
+        return probe_device(t, r);
+    if (!S_ISREG(st.st_mode))
+        return dm_error(DM_REFUSED, "%s: not a disk or a regular file", path);
+    t->size = r->size ? r->size : (uint64_t)st.st_size;
+    if (!t->size)
+        return dm_error(DM_FAIL, "%s: an empty file (--size SIZE gives it a size)", path);
+    return 0;
+}
+
+int dm_claim_confirm(const struct dm_claim *t, const struct dm_claim_rules *r, int yes)
+{
+    if (yes || !t->exists)
+        return 0;
+    if (!isatty(STDIN_FILENO))
+        return dm_error(DM_REFUSED, "%s: would be %s; there is no terminal to ask on: --yes "
+                                    "confirms", t->path, r->what);
+    const char *name = t->is_device ? t->disk.name : base_name(t->path);
+    if (t->is_device)
+        dm_disk_describe(stderr, &t->disk);
+    else
+        fprintf(stderr, "%s: an image file of %.1f MiB\n", t->path, dm_mib(t->size));
+    fprintf(stderr, "%s %s will be %s. Type '%s' to go on: ", r->fixed_ok ? "The disk" : "Everything on",
+            t->path, r->what, name);
+    fflush(stderr);
+    char line[PATH_MAX];
+    if (!fgets(line, sizeof line, stdin))
+        line[0] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    if (strcmp(line, name) == 0 || strcmp(line, t->path) == 0)
+        return 0;
+    return dm_error(DM_REFUSED, "%s: not confirmed; nothing was written", t->path);
+}
+
+int dm_claim_open(struct dm_claim *t)
+{
+    if (!t->exists) {
+        t->fd = open(t->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (t->fd >= 0)
+            t->created = 1, t->guard = dm_cleanup_register(t->path, 0);
+    } else {
+        t->fd = open(t->path, O_RDWR | O_CLOEXEC | (t->is_device ? O_EXCL : 0));
+    }
+    if (t->fd < 0 && errno == EBUSY)
+        return dm_error(DM_REFUSED, "%s: in use (mounted, or opened by another program)", t->path);
+    if (t->fd < 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot open for writing", t->path);
+    struct stat st;
+    uint64_t bytes = 0;
+    if (fstat(t->fd, &st) != 0)
+        return dm_error_errno(DM_FAIL, errno, "%s", t->path);
+    if (t->is_device &&
+        (!S_ISBLK(st.st_mode) || st.st_rdev != makedev(t->disk.major, t->disk.minor)))
+        return dm_error(DM_REFUSED, "%s: changed while it was being checked", t->path);
+    if (t->is_device && (ioctl(t->fd, BLKGETSIZE64, &bytes) != 0 || bytes != t->size))
+        return dm_error(DM_REFUSED, "%s: its size changed while it was being checked", t->path);
+    return 0;
+}
+
+int dm_claim_resize(const struct dm_claim *t)
+{
+    struct stat st;
+    if (t->is_device || (fstat(t->fd, &st) == 0 && (uint64_t)st.st_size == t->size))
+        return 0;
+    if (ftruncate(t->fd, (off_t)t->size) != 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot make it %llu bytes", t->path,
+                              (unsigned long long)t->size);
+    return 0;
+}
+
+int dm_claim_close(struct dm_claim *t, int rc)
+{
+    if (t->fd >= 0 && close(t->fd) != 0 && rc == 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", t->path);
+    if (rc && t->created)
+        unlink(t->path);
+    dm_cleanup_forget(t->guard);
+    t->fd = -1, t->guard = -1;
+    return rc;
+}
+
+void dm_claim_free(struct dm_claim *t)
+{
+    if (t->fd >= 0)
+        close(t->fd);
+    t->fd = -1;
+    dm_disk_free(&t->disk);
+}
+
+/* ---- the old partition table ---- */
+
+/* A new file in the state folder, named after the disk and the time. */
+static char *default_backup(const struct dm_claim *t)
+{
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    const char *name = t->is_device ? t->disk.name : base_name(t->path);
+    char stamp[32], *dir = NULL, *file = NULL;
+    time_t now = time(NULL);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+    if (state && *state ? asprintf(&dir, "%s/dartmk/tables", state) < 0
+        : !home || !*home ? (dir = NULL, 1)
+                          : asprintf(&dir, "%s/.local/state/dartmk/tables", home) < 0)
+        return NULL;
+    for (char *s = dir + 1; *s; s++) /* mkdir -p */
+        if (*s == '/')
+            *s = '\0', mkdir(dir, 0700), *s = '/';
+    mkdir(dir, 0700);
+    for (int n = 1; n < 100; n++) { /* two runs in one second keep both tables */
+        if (asprintf(&file, n == 1 ? "%s/%s-%s.sfdisk" : "%s/%s-%s-%d.sfdisk", dir, name, stamp,
+                     n) < 0)
+            file = NULL;
+        if (!file || access(file, F_OK) != 0)
+            break;
+        free(file), file = NULL;
+    }
+    free(dir);
+    return file;
+}
+
+int dm_claim_save_table(const struct dm_claim *t, const char *file, char **saved_to)
+{
+    int saved = 0;
+    *saved_to = file ? strdup(file) : default_backup(t);
+    if (!*saved_to)
+        return dm_error(DM_FAIL, "%s: nowhere to save the old partition table (HOME is not "
+                                 "set): --backup-table FILE", t->path);
+    int rc = dm_layout_backup(t->fd, t->path, *saved_to, &saved);
+    if (rc == 0 && saved)
+        dm_info("saved the old partition table of %s to %s (restore: dartmk partition "
+                "--restore-table %s %s, or sfdisk %s < %s)", t->path, *saved_to, *saved_to,
+                t->path, t->path, *saved_to);
+    if (!saved)
+        free(*saved_to), *saved_to = NULL;
+    return rc;
+}

@@ -1,0 +1,109 @@
+/* build.h — the DaRT Recovery Image Wizard's work: a recipe of customisations (tools, drivers,
+ * files, remote connection, debugging tools, time limit) applied to the media's boot.wim, and the
+ * recovery tree written from it.
+ *
+ * Options reach a build as a *recipe*: every value as text, keyed like the long options, from the
+ * command line and from a recipe file (INI, libinih). dm_build_plan checks the whole recipe —
+ * values, paths, names — before anything is written, and turns it into a plan. */
+#ifndef DARTMK_BUILD_H
+#define DARTMK_BUILD_H
+
+#include "util/cleanup.h"
+#include "source/media.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct dm_strlist {
+    char **v;
+    size_t n;
+};
+
+/* The options of a build as text, as the user gave them (paths made absolute). NULL or an
+ * empty list: not given. */
+struct dm_recipe {
+    char *image_index;
+    char *remote; /* "yes"/"no" */
+    char *remote_port;
+    char *remote_message; /* TEXT or @FILE */
+    char *remote_tool;
+    char *debugging_tools; /* DIR or "target" */
+    char *expire_days;
+    struct dm_strlist tools;     /* NAME=PATH[:helpdesk] */
+    struct dm_strlist drivers;   /* FILE.inf or DIR */
+    struct dm_strlist add_files; /* DIR[=DEST] */
+};
+
+/* Sets a key ("tool", "remote-port", ... — the long option names) from the command line or a
+ * recipe file; list keys append. Returns 0, 1 for an unknown key, -1 when out of memory. */
+int dm_recipe_set(struct dm_recipe *r, const char *key, const char *value);
+/* The same, a relative host path in the value taken from folder `base`. */
+int dm_recipe_set_in(struct dm_recipe *r, const char *key, const char *value, const char *base);
+/* Reads a recipe file into r. Keys may sit in any section ([build] by convention); relative
+ * paths are taken from the recipe file's folder. Returns 0 or an exit code after one line. */
+int dm_recipe_read(struct dm_recipe *r, const char *path);
+/* Values of `over` replace those of r (a list given in `over` replaces r's whole list). */
+void dm_recipe_merge(struct dm_recipe *r, const struct dm_recipe *over);
+/* Writes the recipe as INI text, readable by dm_recipe_read. */
+void dm_recipe_print(const struct dm_recipe *r, FILE *f);
+void dm_recipe_free(struct dm_recipe *r);
+
+enum dm_tool_kind { DM_TOOL_DIR, DM_TOOL_EXE, DM_TOOL_CAB };
+
+struct dm_tool {
+    char *name; /* menu name and folder: DaRT\Tools\<name> */
+    char *path; /* host path */
+    enum dm_tool_kind kind;
+    int helpdesk;  /* in the image, not offered in the menu */
+    char *program; /* the program to start, relative to the tool's folder; NULL until known */
+};
+
+struct dm_driver {
+    char *dir;    /* the host folder added to the image */
+    char **infs;  /* INF files in it, relative to dir, loaded in this order */
+    size_t ninfs;
+};
+
+struct dm_added {
+    char *host; /* a host folder */
+    char *dest; /* image folder, '/'-separated, "" for the root */
+};
+
+/* A checked recipe. */
+struct dm_build_plan {
+    int image_index;  /* 0: the media's default */
+    int customise;    /* anything to change in boot.wim */
+    struct dm_tool *tools;
+    size_t ntools;
+    int remote;
+    int remote_port;
+    char *remote_message; /* the text, or NULL */
+    int remote_tool;      /* index into tools, -1 without remote */
+    char *debuggers;      /* host folder, "target", or NULL */
+    struct dm_driver *drivers;
+    size_t ndrivers;
+    struct dm_added *files;
+    size_t nfiles;
+    int expire_days; /* 0: no time limit */
+    int64_t built;   /* SOURCE_DATE_EPOCH or now */
+    struct dm_staging staging; /* expanded cabinets; removed by dm_build_plan_free */
+};
+
+/* Checks a recipe and makes the plan (nothing is written). Usage errors (bad numbers, bad
+ * names, duplicates) return DM_USAGE; missing or unreadable paths, corrupt cabinets and driver
+ * folders without an INF return DM_FAIL; each after one line. */
+int dm_build_plan(const struct dm_recipe *r, struct dm_build_plan *p);
+void dm_build_plan_free(struct dm_build_plan *p);
+
+/* Writes the recovery tree of media `m` customised by plan `p` into `outdir` (which must not
+ * exist, or be empty, or `force`). On failure everything written is removed. */
+int dm_build_write(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
+                   const char *source, const char *outdir, int force);
+
+/* The time limit of the chosen image, from the manifest a build put in it (DaRT\
+ * dartmk-manifest.json). Returns 0 with *expires set, 1 when the image has none, or an exit code
+ * after one line (a manifest that cannot be read). */
+int dm_media_expiry(struct dm_media *m, int64_t *expires);
+
+#endif

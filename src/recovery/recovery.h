@@ -1,0 +1,59 @@
+/* recovery.h — the recovery tree a target streams: the media's files as they are, with
+ * sources/boot.wim replaced by the customised one and the build manifest added when the recipe
+ * changes the image, and (for ISOs) the El Torito images put where the media layout of an
+ * install DVD has them — taken from inside boot.wim on ADK media, efisys.bin made with the FAT
+ * writer when the media has only the EFI loader. One dm_tree: targets need not know where a
+ * file comes from (the source, a staged file, or inside boot.wim). */
+#ifndef DARTMK_RECOVERY_H
+#define DARTMK_RECOVERY_H
+
+#include "image/build.h"
+
+enum {
+    DM_RECOVERY_EL_TORITO = 1, /* make the El Torito images files of the tree */
+    /* The manifest at the root lists every file with its size and SHA-256, hashed as the target
+     * reads the files: it is a DM_ENTRY_LATE entry, which the target must read last. */
+    DM_RECOVERY_MANIFEST = 2,
+};
+
+/* A file a target adds to the tree: from a host file, or text staged for it. */
+struct dm_recovery_file {
+    const char *path;
+    const char *host, *text;
+};
+
+struct dm_recovery_opts {
+    int flags;
+    const struct dm_recovery_file *extra;
+    size_t nextra;
+    /* Files a boot-loader installer writes after the tree (the manifest names them, without a
+     * checksum: `dartmk verify` checks they are there). */
+    const char *const *installed_after;
+    size_t ninstalled;
+};
+
+struct dm_recovery {
+    struct dm_tree *tree;
+    struct dm_media *media;
+    char *etfsboot; /* tree paths of the El Torito images; NULL when there is none */
+    char *efisys;
+    int efisys_made;      /* efisys was generated from the EFI loader */
+    struct dm_staging staging; /* staged files; removed by dm_recovery_free */
+    struct json_object *manifest; /* DM_RECOVERY_MANIFEST: what it says besides the files */
+    char manifest_sha[65];
+    struct dm_recovery_hasher *hasher; /* the manifest's checksums, in a second thread */
+    const struct dm_recovery_opts *opts;
+};
+
+/* Builds the recovery tree of media `m` for plan `p` (customising boot.wim into the staging
+ * folder when the plan asks for it). `o` must outlive the tree. Returns 0 or an exit code after
+ * one line. */
+int dm_recovery_open(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
+                     const char *source, const struct dm_recovery_opts *o,
+                     struct dm_recovery **out);
+/* The SHA-256 of the manifest as the target read it ("" before that), the fingerprint of the
+ * whole tree. */
+const char *dm_recovery_manifest_sha(const struct dm_recovery *rt);
+void dm_recovery_free(struct dm_recovery *rt);
+
+#endif

@@ -1,0 +1,116 @@
+/* source_udf.c — a UDF volume (Windows media whose ISO 9660 tree is only a stub), read with
+ * libudfread. Files are read by path through udfread_file_open. */
+#include "source/source.h"
+
+#include "util/report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <udfread/udfread.h>
+
+struct udf_stream {
+    struct dm_stream base;
+    UDFFILE *file;
+};
+
+static ssize_t udfs_read(struct dm_stream *s, void *buf, size_t n)
+{
+    struct udf_stream *us = (struct udf_stream *)s;
+    ssize_t r = udfread_file_read(us->file, buf, n);
+    if (r < 0) {
+        dm_error(DM_FAIL, "%s: read error in the UDF volume", s->name);
+        return -1;
+    }
+    return r;
+}
+
+static int udfs_close(struct dm_stream *s)
+{
+    struct udf_stream *us = (struct udf_stream *)s;
+    udfread_file_close(us->file);
+    dm_stream_free(s);
+    return 0;
+}
+
+static const struct dm_stream_ops udf_stream_ops = {.read = udfs_read, .close = udfs_close};
+
+static int udf_open_entry(struct dm_tree *t, const struct dm_entry *e, struct dm_stream **out)
+{
+    UDFFILE *f = udfread_file_open(t->priv, e->path);
+    if (!f)
+        return dm_error(DM_FAIL, "%s: cannot open in the UDF volume of %s", e->path, t->origin);
+    struct udf_stream *us = dm_stream_alloc(sizeof *us, &udf_stream_ops, e->path);
+    if (!us) {
+        udfread_file_close(f);
+        return dm_error(DM_FAIL, "%s: out of memory", e->path);
+    }
+    us->file = f;
+    *out = &us->base;
+    return 0;
+}
+
+static void udf_destroy(struct dm_tree *t) { udfread_close(t->priv); }
+
+static const struct dm_tree_ops udf_ops = {
+    .name = "UDF", .open = udf_open_entry, .destroy = udf_destroy};
+
+static int udf_walk(struct dm_tree *t, const char *dir);
+
+static int udf_add(struct dm_tree *t, const char *path, unsigned type)
+{
+    if (type == UDF_DT_DIR) {
+        if (!dm_tree_add(t, path, DM_ENTRY_DIR, 0, 0, NULL))
+            return dm_error(DM_FAIL, "%s: out of memory", t->origin);
+        return udf_walk(t, path);
+    }
+    if (type != UDF_DT_REG)
+        return 0;
+    UDFFILE *f = udfread_file_open(t->priv, path);
+    if (!f)
+        return dm_error(DM_FAIL, "%s: %s: cannot open in the UDF volume", t->origin, path);
+    int64_t size = udfread_file_size(f);
+    udfread_file_close(f);
+    if (size < 0)
+        return dm_error(DM_FAIL, "%s: %s: unreadable size in the UDF volume", t->origin, path);
+    if (!dm_tree_add(t, path, DM_ENTRY_FILE, (uint64_t)size, 0, NULL))
+        return dm_error(DM_FAIL, "%s: out of memory", t->origin);
+    return 0;
+}
+
+static int udf_walk(struct dm_tree *t, const char *dir)
+{
+    UDFDIR *d = udfread_opendir(t->priv, *dir ? dir : "/");
+    if (!d)
+        return dm_error(DM_FAIL, "%s: cannot list /%s in the UDF volume", t->origin, dir);
+    struct udfread_dirent de;
+    int rc = 0;
+    while (rc == 0 && udfread_readdir(d, &de)) {
+        if (strcmp(de.d_name, ".") == 0 || strcmp(de.d_name, "..") == 0)
+            continue;
+        char *path;
+        if (asprintf(&path, "%s%s%s", dir, *dir ? "/" : "", de.d_name) < 0)
+            rc = dm_error(DM_FAIL, "%s: out of memory", t->origin);
+        else
+            rc = udf_add(t, path, de.d_type), free(path);
+    }
+    udfread_closedir(d);
+    return rc;
+}
+
+int dm_source_udf_open(const char *path, struct dm_tree **out)
+{
+    udfread *u = udfread_init();
+    if (!u)
+        return dm_error(DM_FAIL, "%s: out of memory", path);
+    if (udfread_open(u, path) < 0) {
+        udfread_close(u);
+        return dm_error(DM_FAIL, "%s: no readable UDF volume", path);
+    }
+    struct dm_tree *t = dm_tree_new(&udf_ops, u, path);
+    if (!t) {
+        udfread_close(u);
+        return dm_error(DM_FAIL, "%s: out of memory", path);
+    }
+    return dm_tree_finish(t, udf_walk(t, ""), out);
+}

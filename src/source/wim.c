@@ -1,0 +1,321 @@
+/* wim.c — WIM files through wimlib. */
+#include "source/wim.h"
+
+#include "util/progress.h"
+#include "util/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <wimlib.h>
+#include <libxml/xmlerror.h>
+
+struct dm_wim {
+    WIMStruct *wim;
+    char *display;
+    int staged_fd; /* the unlinked temporary copy, or -1 */
+    int count, boot_index;
+    struct dm_wim_image *images;
+};
+
+/* wimlib parses the WIM's XML with libxml2, which prints parser errors on stderr; the failure
+ * reaches us as wimlib's error code and is reported as one line. */
+static void xml_quiet(void *ctx, const char *msg, ...) { (void)ctx, (void)msg; }
+
+int dm_wimlib_ready(void)
+{
+    static int ready;
+    if (!ready) {
+        xmlSetGenericErrorFunc(NULL, xml_quiet);
+        /* Windows media paths are case-insensitive; so are our lookups. */
+        if (wimlib_global_init(WIMLIB_INIT_FLAG_DEFAULT_CASE_INSENSITIVE) != 0)
+            return -1;
+        wimlib_set_print_errors(false);
+        ready = 1;
+    }
+    return 0;
+}
+
+static int wim_fail(const struct dm_wim *w, const char *what, int err)
+{
+    return dm_error(DM_FAIL, "%s: %s (%s)", w->display, what, wimlib_get_error_string(err));
+}
+
+void dm_wim_close(struct dm_wim *w)
+{
+    if (!w)
+        return;
+    if (w->wim)
+        wimlib_free(w->wim);
+    for (int i = 0; i < w->count; i++)
+        free(w->images[i].name);
+    free(w->images);
+    if (w->staged_fd >= 0)
+        close(w->staged_fd);
+    free(w->display);
+    free(w);
+}
+
+static int load_images(struct dm_wim *w)
+{
+    struct wimlib_wim_info info;
+    int r = wimlib_get_wim_info(w->wim, &info);
+    if (r)
+        return wim_fail(w, "cannot read the WIM header", r);
+    if (info.image_count == 0)
+        return dm_error(DM_FAIL, "%s: the WIM holds no image", w->display);
+    w->count = (int)info.image_count;
+    w->boot_index = (int)info.boot_index;
+    w->images = calloc((size_t)w->count, sizeof *w->images);
+    if (!w->images)
+        return dm_error(DM_FAIL, "%s: out of memory", w->display);
+    for (int i = 1; i <= w->count; i++) {
+        struct dm_wim_image *im = &w->images[i - 1];
+        im->index = i;
+        im->name = strdup(wimlib_get_image_name(w->wim, i));
+        im->bootable = i == w->boot_index;
+        im->arch = dm_arch_from_wim_xml(wimlib_get_image_property(w->wim, i, "WINDOWS/ARCH"));
+        if (!im->name)
+            return dm_error(DM_FAIL, "%s: out of memory", w->display);
+    }
+    return 0;
+}
+
+static int open_at(const char *host_path, const char *display, int staged_fd, struct dm_wim **out)
+{
+    if (dm_wimlib_ready() < 0)
+        return dm_error(DM_FAIL, "wimlib: cannot initialise");
+    struct dm_wim *w = calloc(1, sizeof *w);
+    if (!w || !(w->display = strdup(display))) {
+        free(w);
+        return dm_error(DM_FAIL, "%s: out of memory", display);
+    }
+    w->staged_fd = staged_fd;
+    int r = wimlib_open_wim(host_path, 0, &w->wim);
+    int rc = r ? wim_fail(w, "not a readable WIM file", r) : load_images(w);
+    if (rc) {
+        dm_wim_close(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+int dm_wim_open(const char *host_path, const char *display, struct dm_wim **out)
+{
+    return open_at(host_path, display, -1, out);
+}
+
+/* Copies a stream into fd, with progress; returns 0 or an exit code. */
+static int copy_stream(struct dm_stream *s, int fd, const char *name, uint64_t total)
+{
+    enum { BUF = 1 << 20 };
+    char *buf = malloc(BUF);
+    if (!buf)
+        return dm_error(DM_FAIL, "%s: out of memory", name);
+    struct dm_progress p;
+    char label[256];
+    snprintf(label, sizeof label, "reading %s", name);
+    dm_progress_begin(&p, label, total);
+    uint64_t done = 0;
+    int rc = 0;
+    ssize_t n;
+    while (rc == 0 && (n = dm_stream_read(s, buf, BUF)) > 0) {
+        for (ssize_t off = 0; rc == 0 && off < n;) {
+            ssize_t w = write(fd, buf + off, (size_t)(n - off));
+            if (w < 0 && errno != EINTR)
+                rc = dm_error_errno(DM_FAIL, errno, "%s: cannot stage a temporary copy", name);
+            off += w > 0 ? w : 0;
+        }
+        done += (uint64_t)n;
+        dm_progress_update(&p, done);
+    }
+    if (rc == 0 && n < 0)
+        rc = DM_FAIL;
+    dm_progress_end(&p);
+    free(buf);
+    return rc;
+}
+
+/* Copies the entry into a temporary file and opens that. The file is unlinked as soon as wimlib
+ * holds it open (wimlib needs a name that resolves while it opens the file), so nothing is left
+ * behind and the copy's space is freed when the WIM is closed. */
+static int stage(struct dm_tree *t, const struct dm_entry *e, struct dm_wim **out)
+{
+    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/dartmk-wim.XXXXXX", dir);
+    int fd = mkstemp(tmpl);
+    if (fd < 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot create a temporary file", dir);
+    struct dm_stream *s;
+    int rc = dm_tree_open(t, e, &s);
+    if (rc == 0) {
+        rc = copy_stream(s, fd, e->path, e->size);
+        int crc = dm_stream_close(s);
+        rc = rc ? rc : crc;
+    }
+    if (rc == 0)
+        rc = open_at(tmpl, e->path, fd, out);
+    else
+        close(fd);
+    unlink(tmpl);
+    return rc;
+}
+
+int dm_wim_open_entry(struct dm_tree *t, const struct dm_entry *e, struct dm_wim **out)
+{
+    const char *host = dm_tree_host_path(t, e);
+    if (host)
+        return dm_wim_open(host, e->path, out);
+    return stage(t, e, out);
+}
+
+const char *dm_wim_display(const struct dm_wim *w) { return w->display; }
+int dm_wim_image_count(const struct dm_wim *w) { return w->count; }
+int dm_wim_boot_index(const struct dm_wim *w) { return w->boot_index; }
+
+const struct dm_wim_image *dm_wim_image(const struct dm_wim *w, int index)
+{
+    return index >= 1 && index <= w->count ? &w->images[index - 1] : NULL;
+}
+
+int dm_wim_select(const struct dm_wim *w, int requested, int *index)
+{
+    if (requested == 0) {
+        *index = w->boot_index ? w->boot_index : 1;
+        return 0;
+    }
+    if (requested < 1 || requested > w->count)
+        return dm_error(DM_FAIL, "%s: image index %d does not exist (the WIM has %d image%s)",
+                        w->display, requested, w->count, w->count == 1 ? "" : "s");
+    *index = requested;
+    return 0;
+}
+
+struct stat_result {
+    uint64_t size;
+    int is_dir;
+};
+
+static int stat_cb(const struct wimlib_dir_entry *d, void *ctx)
+{
+    struct stat_result *r = ctx;
+    r->is_dir = (d->attributes & WIMLIB_FILE_ATTRIBUTE_DIRECTORY) != 0;
+    r->size = d->streams[0].resource.uncompressed_size;
+    return 0;
+}
+
+int dm_wim_stat(struct dm_wim *w, int index, const char *path, int *found, uint64_t *size,
+                int *is_dir)
+{
+    struct stat_result res = {0};
+    int r = wimlib_iterate_dir_tree(w->wim, index, path, 0, stat_cb, &res);
+    *found = r == 0;
+    if (r == WIMLIB_ERR_PATH_DOES_NOT_EXIST)
+        return 0;
+    if (r)
+        return wim_fail(w, "cannot read the image's directory tree", r);
+    if (size)
+        *size = res.size;
+    if (is_dir)
+        *is_dir = res.is_dir;
+    return 0;
+}
+
+/* A file of a WIM image, decompressed by wimlib in a child process writing into a pipe: wimlib
+ * extracts to files or to standard output only, and this keeps the bytes off the disk. */
+struct wim_stream {
+    struct dm_stream base;
+    int fd;
+    pid_t pid;
+    int ended; /* the child has been reaped */
+};
+
+/* Reaps the child; returns 0 when it extracted the whole file, else prints and returns DM_FAIL. */
+static int reap(struct wim_stream *ws, int kill_it)
+{
+    int status = 0;
+    if (kill_it)
+        kill(ws->pid, SIGKILL);
+    while (waitpid(ws->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    ws->ended = 1;
+    if (kill_it || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        return 0;
+    int err = WIFEXITED(status) ? WEXITSTATUS(status) : WIMLIB_ERR_READ;
+    return dm_error(DM_FAIL, "%s: cannot read from the WIM (%s)", ws->base.name,
+                    wimlib_get_error_string(err));
+}
+
+static ssize_t wims_read(struct dm_stream *s, void *buf, size_t n)
+{
+    struct wim_stream *ws = (struct wim_stream *)s;
+    ssize_t r;
+    while ((r = read(ws->fd, buf, n)) < 0 && errno == EINTR)
+        ;
+    if (r < 0) {
+        dm_error_errno(DM_FAIL, errno, "%s: read error", s->name);
+        return -1;
+    }
+    if (r == 0 && !ws->ended && reap(ws, 0) != 0)
+        return -1;
+    return r;
+}
+
+static int wims_close(struct dm_stream *s)
+{
+    struct wim_stream *ws = (struct wim_stream *)s;
+    close(ws->fd);
+    if (!ws->ended)
+        reap(ws, 1); /* closed before the end: the rest is not wanted */
+    dm_stream_free(s);
+    return 0;
+}
+
+static const struct dm_stream_ops wim_stream_ops = {.read = wims_read, .close = wims_close};
+
+static void child_extract(struct dm_wim *w, int index, const char *path, int out_fd)
+{
+    if (dup2(out_fd, STDOUT_FILENO) < 0)
+        _exit(WIMLIB_ERR_WRITE);
+    const char *paths[] = {path};
+    int r = wimlib_extract_paths(w->wim, index, ".", paths, 1, WIMLIB_EXTRACT_FLAG_TO_STDOUT);
+    _exit(r > 0 && r < 256 ? r : (r ? 255 : 0));
+}
+
+int dm_wim_open_file(struct dm_wim *w, int index, const char *path, struct dm_stream **out)
+{
+    char *name;
+    if (asprintf(&name, "%s:%s", w->display, path) < 0)
+        return dm_error(DM_FAIL, "%s: out of memory", w->display);
+    struct wim_stream *ws = dm_stream_alloc(sizeof *ws, &wim_stream_ops, name);
+    free(name);
+    if (!ws)
+        return dm_error(DM_FAIL, "%s: out of memory", w->display);
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        dm_stream_free(&ws->base);
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot create a pipe", w->display);
+    }
+    fflush(NULL);
+    ws->pid = fork();
+    if (ws->pid == 0) {
+        close(p[0]);
+        child_extract(w, index, path, p[1]);
+    }
+    close(p[1]);
+    if (ws->pid < 0) {
+        close(p[0]);
+        dm_stream_free(&ws->base);
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot start a reader", w->display);
+    }
+    ws->fd = p[0];
+    *out = &ws->base;
+    return 0;
+}

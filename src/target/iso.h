@@ -1,0 +1,33 @@
+/* iso.h — mastering a bootable ISO image from a recovery tree with libisofs: ISO 9660 level 3,
+ * Joliet (long names) and Rock Ridge, El Torito entries for BIOS (etfsboot, no emulation, load
+ * segment 0x07C0, 8 sectors) and UEFI (platform 0xEF, efisys.bin), the boot catalog hidden.
+ * Every file is streamed from wherever the tree reads it; nothing is staged. */
+#ifndef DARTMK_ISO_H
+#define DARTMK_ISO_H
+
+#include "util/sha256.h"
+#include "util/tree.h"
+
+#include <stdint.h>
+
+enum { DM_ISO_LABEL_MAX = 32 };
+
+struct dm_iso_opts {
+    const char *name;     /* the ISO's name, for messages */
+    const char *label;    /* a valid label (dm_iso_label_check) */
+    const char *etfsboot; /* tree path of the BIOS boot image, or NULL */
+    const char *efisys;   /* tree path of the UEFI boot image, or NULL */
+    int64_t time;         /* SOURCE_DATE_EPOCH: every time in the image; -1 for the files' own */
+};
+
+/* ISO 9660 volume identifier rules (d-characters: A-Z 0-9 _; dartmk also takes a-z, made upper
+ * case, and '-', which Windows media use): 1..32 characters. Writes the label as recorded into
+ * out. Returns 0, or -1 with *why set. */
+int dm_iso_label_check(const char *label, char out[DM_ISO_LABEL_MAX + 1], const char **why);
+
+/* Masters tree t into fd (from its current position on), hashing what it writes. Returns 0
+ * with *bytes and sha set, or an exit code after one line. */
+int dm_iso_write(struct dm_tree *t, const struct dm_iso_opts *o, int fd, uint64_t *bytes,
+                 char sha[DM_SHA256_HEX]);
+
+#endif

@@ -1,0 +1,40 @@
+/* pxe.h — the network boot tree `dartmk pxe` writes (see cmd_pxe.c): which files, from where
+ * (the media, boot.wim, syslinux's pxelinux, generated), and the writing itself — each file
+ * beside its place, then renamed into it. */
+#ifndef DARTMK_PXE_H
+#define DARTMK_PXE_H
+
+#include "image/build.h"
+#include "source/media.h"
+#include "recovery/recovery.h"
+
+#include <stdint.h>
+
+enum { DM_PXE_LOADERS = 4 };
+
+struct dm_pxe_opts {
+    const char *dir, *tftp_root;
+    const char *loaders[DM_PXE_LOADERS]; /* --pxe-loader files */
+    int nloaders;
+    int menu, update, force;
+};
+
+struct dm_pxe_result {
+    int files;
+    uint64_t bytes;
+    int bios, uefi, bcd_ok;
+    const char *efi_name; /* "bootx64.efi" or "bootia32.efi" */
+};
+
+/* Which loader a --pxe-loader file is, by its name: 0 pxeboot.n12, 1 bootmgr.exe,
+ * 2 bootmgfw.efi; -1 for another name. */
+int dm_pxe_loader_kind(const char *path);
+/* DIR may be written: new, empty, --force, or (--update) a tree dartmk wrote. 0, or an exit
+ * code after one line. */
+int dm_pxe_check_dir(const struct dm_pxe_opts *o);
+/* Writes the tree for media m (boot.wim from rt, customised when p says so). */
+int dm_pxe_write(struct dm_media *m, struct dm_recovery *rt, const struct dm_build_plan *p,
+                 const struct dm_recipe *r, const char *source, const struct dm_pxe_opts *o,
+                 struct dm_pxe_result *res);
+
+#endif

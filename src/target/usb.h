@@ -1,0 +1,68 @@
+/* usb.h — writing a bootable recovery stick into a disk or disk image the caller opened:
+ *   FAT mode: a new partition table (partition/layout.h), syslinux's MBR code, the recovery tree
+ *             as one FAT32 volume (src/fat/), then the syslinux installer (boot/syslinux.h);
+ *   image mode (`--mode dd`): an ISO image copied byte for byte.
+ * Both flush (fsync, BLKFLSBUF on devices) before they read back what they wrote. Planning is
+ * separate from writing, so that a disk that is too small is refused before anything else. */
+#ifndef DARTMK_STICK_H
+#define DARTMK_STICK_H
+
+#include "partition/layout.h"
+#include "fat/fat.h"
+#include "recovery/recovery.h"
+#include "util/sha256.h"
+
+#include <stdint.h>
+
+struct dm_stick {
+    int fd;           /* open for reading and writing (O_EXCL on devices) */
+    const char *path; /* for messages, the installer and the read-back */
+    int is_device;
+    uint64_t size; /* bytes */
+};
+
+struct dm_stick_plan {
+    struct dm_disk_layout layout;
+    struct dm_fat_plan *fat;
+    struct dm_recovery *rt;
+};
+
+struct dm_stick_result {
+    uint64_t bytes;          /* written (FAT mode: the files; image mode: the image) */
+    char sha[DM_SHA256_HEX]; /* image mode: the image's; FAT mode: the manifest's */
+    int verified, files;     /* read back: files verified of files listed (FAT mode) */
+};
+
+/* Lays out a stick of `size` bytes holding tree rt (FAT32, label). Refuses (DM_FAIL, one line
+ * with the size needed) a disk that cannot hold it. Free with dm_stick_plan_free. */
+int dm_stick_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size, const char *label,
+                  const char *target, struct dm_stick_plan *out);
+void dm_stick_plan_free(struct dm_stick_plan *p);
+
+/* Writes the planned stick, flushes it, installs syslinux and, when `verify`, reads every file
+ * back through the FAT reader against the manifest. Returns 0 or an exit code after one line. */
+int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p, int verify,
+                       struct dm_stick_result *r);
+
+/* The rest of a FAT volume holding rt's tree, once `fat` was written at [start, start + size) of
+ * s: the syslinux installer (boot_once: syslinux --once), FAT32's backup boot sector, a flush, and
+ * with `verify` every file read back against the manifest. Fills r. */
+struct dm_stick_finish_opts {
+    struct dm_recovery *rt;
+    int verify, boot_once;
+};
+int dm_stick_finish(const struct dm_stick *s, const struct dm_fat_plan *fat, uint64_t start,
+                    uint64_t size, const struct dm_stick_finish_opts *o, struct dm_stick_result *r);
+/* syslinux's MBR boot code (gptmbr.bin on GPT) into the first 440 bytes. */
+int dm_stick_mbr_code(const struct dm_stick *s, enum dm_scheme scheme);
+
+/* Copies the image file `image` to the stick from byte 0, flushes, and when `verify` reads it
+ * back and compares checksums. Refuses an image larger than the stick. */
+int dm_stick_write_image(const struct dm_stick *s, const char *image, int verify,
+                         struct dm_stick_result *r);
+
+/* After writing: asks the kernel to read the new partition table (devices; waits while it is
+ * busy, a moment after our own writes). */
+void dm_stick_reread(const struct dm_stick *s);
+
+#endif
