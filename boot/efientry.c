@@ -11,12 +11,12 @@
 #include <string.h>
 
 enum { LOAD_OPTION_ACTIVE = 1 };
-static const uint32_t var_attrs = EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS |
-                                  EFI_VARIABLE_RUNTIME_ACCESS;
+static const uint32_t var_attrs =
+    EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS;
 
 /* HD(...)/File(...)/End, in a malloc'd buffer. */
-static uint8_t *device_path(unsigned number, const efi_guid_t *guid, uint64_t start,
-                            uint64_t size, const char *loader, ssize_t *len)
+static uint8_t *device_path(unsigned number, const efi_guid_t *guid, uint64_t start, uint64_t size,
+                            const char *loader, ssize_t *len)
 {
     uint8_t sig[16];
     char *file = strdup(loader);
@@ -57,8 +57,7 @@ int dm_efi_entry_make(unsigned number, const char *uuid, uint64_t start, uint64_
     free(dp);
     if (!e->option_size) {
         dm_efi_entry_free(e);
-        return dm_error(DM_FAIL, "libefiboot cannot make the boot entry for partition %u",
-                        number);
+        return dm_error(DM_FAIL, "libefiboot cannot make the boot entry for partition %u", number);
     }
     return 0;
 }
@@ -126,8 +125,7 @@ int dm_efi_entry_add(struct dm_efi_entry *e, int boot_once)
     uint8_t next[2] = {(uint8_t)n, (uint8_t)(n >> 8)};
     if (efi_set_variable(EFI_GLOBAL_GUID, name, e->option, e->option_size, var_attrs, 0644) < 0 ||
         append_order((unsigned)n) < 0 ||
-        (boot_once &&
-         efi_set_variable(EFI_GLOBAL_GUID, "BootNext", next, 2, var_attrs, 0644) < 0))
+        (boot_once && efi_set_variable(EFI_GLOBAL_GUID, "BootNext", next, 2, var_attrs, 0644) < 0))
         return dm_error_errno(DM_FAIL, errno, "cannot write the firmware boot entry %s", name);
     e->added = 1, e->number = (unsigned)n;
     return 0;

@@ -11,11 +11,11 @@
 #include <stdint.h>
 
 struct dm_efi_entry {
-    char path[512];   /* the device path as text (libefivar's notation) */
-    uint8_t *option;  /* the EFI_LOAD_OPTION bytes */
+    char path[512];  /* the device path as text (libefivar's notation) */
+    uint8_t *option; /* the EFI_LOAD_OPTION bytes */
     size_t option_size;
-    int added;        /* written to the firmware's variables */
-    unsigned number;  /* Boot#### when added */
+    int added;       /* written to the firmware's variables */
+    unsigned number; /* Boot#### when added */
 };
 
 /* Builds the entry for partition `number` (1-based) with GUID `uuid` at [start, start + size)

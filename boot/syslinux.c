@@ -33,24 +33,28 @@ static const char entry_dart[] = "LABEL dart\n"
 static char *config_direct(void)
 {
     char *t;
-    return asprintf(&t, "# dartmk: BIOS boot of the recovery image (syslinux, chain.c32, Windows "
-                        "Boot Manager)\nDEFAULT dart\nPROMPT 0\nTIMEOUT 0\n%s", entry_dart) < 0
+    return asprintf(&t,
+                    "# dartmk: BIOS boot of the recovery image (syslinux, chain.c32, Windows "
+                    "Boot Manager)\nDEFAULT dart\nPROMPT 0\nTIMEOUT 0\n%s",
+                    entry_dart) < 0
                ? NULL
                : t;
 }
 
 /* The installed system by default (its partition's boot sector on the disk syslinux started
- * from, chain-loaded), recovery on demand. The marker line lets a later run find the installed system again once the recovery
- * partition is the active one. TIMEOUT is in tenths of a second; 0 would mean "wait forever". */
+ * from, chain-loaded), recovery on demand. The marker line lets a later run find the installed
+ * system again once the recovery partition is the active one. TIMEOUT is in tenths of a second; 0
+ * would mean "wait forever". */
 static char *config_menu(const struct dm_syslinux_boot *b)
 {
     char *t;
     unsigned tenths = b->timeout ? b->timeout * 10 : 1;
-    return asprintf(&t, "# dartmk: the installed system, or DaRT Recovery on demand\n"
-                        "# dartmk-os-partition %u\n"
-                        "UI menu.c32\nMENU TITLE Start\nPROMPT 0\nTIMEOUT %u\nDEFAULT os\n"
-                        "LABEL os\n  MENU LABEL Installed system (partition %u)\n"
-                        "  COM32 chain.c32\n  APPEND boot %u\n%s",
+    return asprintf(&t,
+                    "# dartmk: the installed system, or DaRT Recovery on demand\n"
+                    "# dartmk-os-partition %u\n"
+                    "UI menu.c32\nMENU TITLE Start\nPROMPT 0\nTIMEOUT %u\nDEFAULT os\n"
+                    "LABEL os\n  MENU LABEL Installed system (partition %u)\n"
+                    "  COM32 chain.c32\n  APPEND boot %u\n%s",
                     b->os_partition, tenths, b->os_partition, b->os_partition, entry_dart) < 0
                ? NULL
                : t;
@@ -72,13 +76,15 @@ static int module(const char *name, struct dm_syslinux_file *f)
     if (asprintf(&f->host, "%s/modules/bios/%s", dm_syslinux_root(), name) < 0)
         return f->host = NULL, dm_error(DM_FAIL, "out of memory");
     if (access(f->host, R_OK) != 0)
-        return dm_error_errno(DM_FAIL, errno, "%s: syslinux's %s is needed for BIOS boot "
-                                              "(install syslinux-common)", f->host, name);
+        return dm_error_errno(DM_FAIL, errno,
+                              "%s: syslinux's %s is needed for BIOS boot "
+                              "(install syslinux-common)",
+                              f->host, name);
     return 0;
 }
 
-int dm_syslinux_files(const struct dm_syslinux_boot *b, struct dm_syslinux_file out[DM_SYSLINUX_FILES],
-                      size_t *n)
+int dm_syslinux_files(const struct dm_syslinux_boot *b,
+                      struct dm_syslinux_file out[DM_SYSLINUX_FILES], size_t *n)
 {
     static const char *const needed[] = {"chain.c32", "libcom32.c32", "libutil.c32", "menu.c32"};
     size_t count = b->menu ? 4 : 3;
@@ -111,8 +117,10 @@ int dm_syslinux_mbr(int gpt, uint8_t code[DM_MBR_CODE])
     int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
     ssize_t n = fd >= 0 ? read(fd, code, DM_MBR_CODE) : -1;
     if (fd < 0)
-        rc = dm_error_errno(DM_FAIL, errno, "%s: syslinux's MBR code is needed for BIOS boot "
-                                            "(install syslinux-common)", path);
+        rc = dm_error_errno(DM_FAIL, errno,
+                            "%s: syslinux's MBR code is needed for BIOS boot "
+                            "(install syslinux-common)",
+                            path);
     else if (n < 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot read", path);
     else if (n < DM_MBR_CODE - 1) /* 439 or 440 bytes, depending on the version */
@@ -152,8 +160,9 @@ int dm_syslinux_install(const char *target, uint64_t offset)
     }
     close(p[1]);
     size_t n = 0;
-    for (ssize_t r; pid > 0 && n < sizeof out - 1 &&
-                    ((r = read(p[0], out + n, sizeof out - 1 - n)) > 0 || (r < 0 && errno == EINTR));)
+    for (ssize_t r;
+         pid > 0 && n < sizeof out - 1 &&
+         ((r = read(p[0], out + n, sizeof out - 1 - n)) > 0 || (r < 0 && errno == EINTR));)
         n += r > 0 ? (size_t)r : 0;
     close(p[0]);
     int status = 0;
@@ -164,8 +173,8 @@ int dm_syslinux_install(const char *target, uint64_t offset)
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     const char *msg = last_line(out, n);
-    return dm_error(DM_FAIL, "%s: the syslinux installer failed%s%.300s", target,
-                    *msg ? ": " : "", msg);
+    return dm_error(DM_FAIL, "%s: the syslinux installer failed%s%.300s", target, *msg ? ": " : "",
+                    msg);
 }
 
 /* ---- boot once: syslinux's auxiliary data vector ---- */
@@ -180,7 +189,8 @@ static const uint32_t adv_head = 0x5a2d2fa5, adv_sum = 0xa3041767, adv_tail = 0x
 
 static void put32le(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
+    p[3] = (uint8_t)(v >> 24);
 }
 
 static void make_adv(uint8_t adv[ADV_SIZE], const char *command)

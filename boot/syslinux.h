@@ -22,9 +22,9 @@ const char *dm_syslinux_root(void);
 
 /* A file syslinux needs on the volume: from a host file, or generated text. */
 struct dm_syslinux_file {
-    char path[64];    /* on the volume: "syslinux/chain.c32" */
-    char *host;       /* malloc'd host path, or NULL */
-    char *text;       /* malloc'd: the configuration, or NULL */
+    char path[64]; /* on the volume: "syslinux/chain.c32" */
+    char *host;    /* malloc'd host path, or NULL */
+    char *text;    /* malloc'd: the configuration, or NULL */
 };
 enum { DM_SYSLINUX_FILES = 5 };
 
@@ -39,8 +39,8 @@ struct dm_syslinux_boot {
 /* The modules chain.c32 (and menu.c32) need and the configuration. *n files. Returns 0, or an
  * exit code after one line (a module missing: syslinux-common not installed). Free with
  * dm_syslinux_files_free. */
-int dm_syslinux_files(const struct dm_syslinux_boot *b, struct dm_syslinux_file out[DM_SYSLINUX_FILES],
-                      size_t *n);
+int dm_syslinux_files(const struct dm_syslinux_boot *b,
+                      struct dm_syslinux_file out[DM_SYSLINUX_FILES], size_t *n);
 void dm_syslinux_files_free(struct dm_syslinux_file f[DM_SYSLINUX_FILES]);
 /* The installed system's partition a menu configuration written by dartmk boots (0: none). */
 unsigned dm_syslinux_config_os(const char *config);

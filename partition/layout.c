@@ -34,7 +34,8 @@ static uint64_t end_limit(enum dm_scheme scheme, uint64_t disk_size)
 int dm_layout_stick(enum dm_scheme scheme, uint64_t disk_size, struct dm_disk_layout *out)
 {
     uint64_t end = end_limit(scheme, disk_size) / DM_LAYOUT_ALIGN * DM_LAYOUT_ALIGN;
-    *out = (struct dm_disk_layout){.scheme = scheme, .disk_size = disk_size, .start = DM_LAYOUT_ALIGN};
+    *out =
+        (struct dm_disk_layout){.scheme = scheme, .disk_size = disk_size, .start = DM_LAYOUT_ALIGN};
     if (end < 2 * (uint64_t)DM_LAYOUT_ALIGN)
         return -1;
     out->size = end - out->start;
@@ -66,8 +67,10 @@ static int context_open(int fd, const char *name, int readonly, struct fdisk_con
         return fd_error(name, err, "libfdisk cannot read the disk");
     }
     if (fdisk_get_sector_size(cxt) != SECTOR) {
-        int rc = dm_error(DM_FAIL, "%s: %lu-byte sectors: dartmk writes disks of 512-byte "
-                                   "sectors only", name, fdisk_get_sector_size(cxt));
+        int rc = dm_error(DM_FAIL,
+                          "%s: %lu-byte sectors: dartmk writes disks of 512-byte "
+                          "sectors only",
+                          name, fdisk_get_sector_size(cxt));
         fdisk_deassign_device(cxt, 1);
         fdisk_unref_context(cxt);
         return rc;
@@ -127,8 +130,8 @@ int dm_layout_backup(int fd, const char *name, const char *file, int *saved)
     if (err)
         rc = fd_error(name, err, "cannot read its partition table");
     else if (!(f = fopen(file, "wx")))
-        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot save the partition table of %s", file,
-                            name);
+        rc =
+            dm_error_errno(DM_FAIL, errno, "%s: cannot save the partition table of %s", file, name);
     else if ((err = fdisk_script_write_file(sc, f)) != 0)
         rc = fd_error(file, err, "cannot write");
     if (rc == 0)
@@ -154,7 +157,8 @@ static int zero(int fd, const char *name, uint64_t off, uint64_t n)
     return rc;
 }
 
-static int add_partition(struct fdisk_context *cxt, const char *name, const struct dm_disk_layout *l)
+static int add_partition(struct fdisk_context *cxt, const char *name,
+                         const struct dm_disk_layout *l)
 {
     struct fdisk_label *lb = fdisk_get_label(cxt, NULL);
     struct fdisk_parttype *type = l->scheme == DM_SCHEME_GPT

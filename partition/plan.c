@@ -30,8 +30,8 @@ static const struct dm_part *ours(const struct dm_plan *p, const struct dm_plan_
         const struct dm_part *x = &p->before[i];
         if (!x->winre)
             continue;
-        int mine = x->name[0] ? strcmp(x->name, o->name) == 0
-                              : o->made_by_us && o->made_by_us(x, o->ctx);
+        int mine =
+            x->name[0] ? strcmp(x->name, o->name) == 0 : o->made_by_us && o->made_by_us(x, o->ctx);
         if (mine || o->force)
             return x;
         if (!*foreign)
@@ -68,18 +68,20 @@ static int create(struct dm_ptable *t, const struct dm_plan_opts *o, uint64_t si
     for (size_t i = 0; i < n; i++)
         largest = e[i].size > largest ? e[i].size : largest;
     if (o->at % DM_LAYOUT_ALIGN)
-        return dm_error(DM_FAIL, "%s: --at %llu: the start must be on a 1 MiB boundary (a "
-                                 "multiple of 2048 sectors)", dm_ptable_name(t),
-                        (unsigned long long)(o->at / 512));
+        return dm_error(DM_FAIL,
+                        "%s: --at %llu: the start must be on a 1 MiB boundary (a "
+                        "multiple of 2048 sectors)",
+                        dm_ptable_name(t), (unsigned long long)(o->at / 512));
     const struct dm_extent *x = pick(e, n, o, size);
     uint64_t start = !x ? 0 : o->at ? o->at : o->at_end ? x->start + x->size - size : x->start;
     if (o->at && (!x || start + size > x->start + x->size))
         return dm_error(DM_FAIL, "%s: --at %llu: no free extent of %.1f MiB starts there",
                         dm_ptable_name(t), (unsigned long long)(o->at / 512), dm_mib(size));
     if (!x || start + size > x->start + x->size)
-        return dm_error(DM_FAIL, "%s: not enough free space: the recovery partition needs %.1f "
-                                 "MiB; the largest free extent is %.1f MiB", dm_ptable_name(t),
-                        dm_mib(size), dm_mib(largest));
+        return dm_error(DM_FAIL,
+                        "%s: not enough free space: the recovery partition needs %.1f "
+                        "MiB; the largest free extent is %.1f MiB",
+                        dm_ptable_name(t), dm_mib(size), dm_mib(largest));
     size_t number = 0;
     int rc = dm_ptable_add_recovery(t, start, size, o->name, &number);
     p->part = (struct dm_part){.number = number, .start = start, .size = size, .winre = 1};
@@ -122,9 +124,10 @@ int dm_plan_recovery(struct dm_ptable *t, const struct dm_plan_opts *o, struct d
         if (strcmp(old->name, o->name) != 0) /* taken over (--force): dartmk's from now on */
             rc = dm_ptable_mark_recovery(t, old->number, o->name);
         if (rc == 0 && old->size < o->need)
-            rc = dm_error(DM_FAIL, "%s: partition %zu (%.1f MiB) is too small for the recovery "
-                                   "tree (%.1f MiB): --replace makes a new one", dm_ptable_name(t),
-                          old->number, dm_mib(old->size), dm_mib(o->need));
+            rc = dm_error(DM_FAIL,
+                          "%s: partition %zu (%.1f MiB) is too small for the recovery "
+                          "tree (%.1f MiB): --replace makes a new one",
+                          dm_ptable_name(t), old->number, dm_mib(old->size), dm_mib(o->need));
     } else {
         p->action = old ? DM_PLAN_REPLACE : DM_PLAN_CREATE;
         if (old)

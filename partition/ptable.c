@@ -36,15 +36,20 @@ int dm_ptable_open(int fd, const char *name, int readonly, struct dm_ptable **ou
     if (err)
         rc = fail(name, err, "libfdisk cannot read the disk");
     else if (fdisk_get_sector_size(t->cxt) != SECTOR)
-        rc = dm_error(DM_FAIL, "%s: %lu-byte sectors: dartmk writes disks of 512-byte sectors "
-                               "only", name, fdisk_get_sector_size(t->cxt));
+        rc = dm_error(DM_FAIL,
+                      "%s: %lu-byte sectors: dartmk writes disks of 512-byte sectors "
+                      "only",
+                      name, fdisk_get_sector_size(t->cxt));
     else if (!fdisk_has_label(t->cxt))
-        rc = dm_error(DM_FAIL, "%s: no partition table (for blank media, dartmk usb writes a "
-                               "whole stick)", name);
+        rc = dm_error(DM_FAIL,
+                      "%s: no partition table (for blank media, dartmk usb writes a "
+                      "whole stick)",
+                      name);
     else if (!fdisk_is_label(t->cxt, GPT) && !fdisk_is_label(t->cxt, DOS))
-        rc = dm_error(DM_FAIL, "%s: a %s partition table: dartmk adds recovery partitions to GPT "
-                               "and MBR disks only", name,
-                      fdisk_label_get_name(fdisk_get_label(t->cxt, NULL)));
+        rc = dm_error(DM_FAIL,
+                      "%s: a %s partition table: dartmk adds recovery partitions to GPT "
+                      "and MBR disks only",
+                      name, fdisk_label_get_name(fdisk_get_label(t->cxt, NULL)));
     if (rc) {
         dm_ptable_close(t);
         return rc;
@@ -97,8 +102,9 @@ static void describe(struct dm_ptable *t, struct fdisk_partition *pa, struct dm_
 }
 
 /* Calls fn for each entry of the partitions (free = 0) or free extents (free = 1). */
-static size_t each(struct dm_ptable *t, int free_space, void (*fn)(struct dm_ptable *,
-                   struct fdisk_partition *, void *, size_t), void *out, size_t max)
+static size_t each(struct dm_ptable *t, int free_space,
+                   void (*fn)(struct dm_ptable *, struct fdisk_partition *, void *, size_t),
+                   void *out, size_t max)
 {
     struct fdisk_table *tb = NULL;
     struct fdisk_iter *it = fdisk_new_iter(FDISK_ITER_FORWARD);
@@ -138,8 +144,7 @@ static int in_extended(const struct dm_part *parts, size_t n, const struct dm_ex
     for (size_t i = 0; i < n; i++) {
         const char *ty = parts[i].type;
         int extended = !strcmp(ty, "0x05") || !strcmp(ty, "0x0f") || !strcmp(ty, "0x85");
-        if (extended && e->start >= parts[i].start &&
-            e->start < parts[i].start + parts[i].size)
+        if (extended && e->start >= parts[i].start && e->start < parts[i].start + parts[i].size)
             return 1;
     }
     return 0;
@@ -166,15 +171,17 @@ static int free_primary(struct dm_ptable *t)
     return -1;
 }
 
-int dm_ptable_add_recovery(struct dm_ptable *t, uint64_t start, uint64_t size,
-                           const char *gpt_name, size_t *number)
+int dm_ptable_add_recovery(struct dm_ptable *t, uint64_t start, uint64_t size, const char *gpt_name,
+                           size_t *number)
 {
     struct fdisk_label *lb = fdisk_get_label(t->cxt, NULL);
     int gpt = t->scheme == DM_SCHEME_GPT, slot = gpt ? 0 : free_primary(t);
     *number = 0;
     if (slot < 0)
-        return dm_error(DM_FAIL, "%s: all four primary partitions of the MBR are used: there is "
-                                 "no slot for a recovery partition", t->name);
+        return dm_error(DM_FAIL,
+                        "%s: all four primary partitions of the MBR are used: there is "
+                        "no slot for a recovery partition",
+                        t->name);
     struct fdisk_parttype *type = gpt ? fdisk_label_get_parttype_from_string(lb, DM_WINRE_GUID)
                                       : fdisk_label_get_parttype_from_code(lb, DM_WINRE_MBR);
     struct fdisk_partition *pa = fdisk_new_partition();

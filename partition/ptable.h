@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 /* Windows RE: on GPT this type with attributes "required, no drive letter"; on MBR type 0x27. */
-#define DM_WINRE_GUID "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC"
+#define DM_WINRE_GUID  "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC"
 #define DM_WINRE_ATTRS 0x8000000000000001ULL
 enum { DM_WINRE_MBR = 0x27 };
 
@@ -48,8 +48,8 @@ size_t dm_ptable_free(struct dm_ptable *t, struct dm_extent *out, size_t max);
 /* Adds the recovery partition at [start, start + size) (aligned bytes): GPT: the WinRE type,
  * attributes and `gpt_name`; MBR: type 0x27 in a free primary slot (refused when all four are
  * used). *number is its number. */
-int dm_ptable_add_recovery(struct dm_ptable *t, uint64_t start, uint64_t size,
-                           const char *gpt_name, size_t *number);
+int dm_ptable_add_recovery(struct dm_ptable *t, uint64_t start, uint64_t size, const char *gpt_name,
+                           size_t *number);
 int dm_ptable_delete(struct dm_ptable *t, size_t number);
 /* GPT: gives partition `number` the name (and the WinRE attributes) that mark it as dartmk's. */
 int dm_ptable_mark_recovery(struct dm_ptable *t, size_t number, const char *gpt_name);

@@ -72,13 +72,15 @@ int dm_build_cli_recipe(struct dm_build_cli *c, struct dm_recipe *r)
 void dm_build_cli_free(struct dm_build_cli *c) { dm_recipe_free(&c->recipe); }
 
 int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const struct option *own,
-                       dm_option_fn fn, void *ctx, struct dm_build_cli *b,
-                       struct dm_common *common, struct dm_recipe *r, const char **source)
+                       dm_option_fn fn, void *ctx, struct dm_build_cli *b, struct dm_common *common,
+                       struct dm_recipe *r, const char **source)
 {
     int first = argc;
     struct option *longopts = dm_build_cli_longopts(own);
-    int rc = longopts ? dm_parse_options(cmd, argc, argv, b->shortopts ? b->shortopts : "o:", longopts, fn, ctx, common, &first)
-                      : dm_error(DM_FAIL, "out of memory");
+    int rc = longopts
+                 ? dm_parse_options(cmd, argc, argv, b->shortopts ? b->shortopts : "o:", longopts,
+                                    fn, ctx, common, &first)
+                 : dm_error(DM_FAIL, "out of memory");
     free(longopts);
     int want = b->want_target ? 2 : 1, got = argc - first;
     const char *target = b->target_name ? b->target_name : "TARGET";

@@ -17,11 +17,11 @@ struct dm_build_cli {
     const char *recipe_file;
     int print; /* --print-recipe */
     int oom;
-    int want_target;        /* set before parsing: the command takes SOURCE TARGET */
-    const char *shortopts; /* set before parsing: the command's short options (default "o:") */
+    int want_target;         /* set before parsing: the command takes SOURCE TARGET */
+    const char *shortopts;   /* set before parsing: the command's short options (default "o:") */
     const char *target_name; /* set before parsing: what TARGET is called (default "TARGET") */
     const char *source_name; /* and SOURCE (default "SOURCE") */
-    const char *target; /* then: the TARGET operand */
+    const char *target;      /* then: the TARGET operand */
 };
 
 /* A command's own long options followed by the build options (malloc'd; free it). */
@@ -35,10 +35,11 @@ void dm_build_cli_free(struct dm_build_cli *c);
 /* A writing command's whole command line: its own options (fn, ctx; -o takes a value unless
  * b->shortopts says otherwise) and the
  * build options into b, one SOURCE operand (and TARGET when b->want_target) unless
- * --print-recipe, and the effective recipe into r (to be freed either way). Returns 0, DM_PARSE_HELP after the help, or an exit code. */
+ * --print-recipe, and the effective recipe into r (to be freed either way). Returns 0,
+ * DM_PARSE_HELP after the help, or an exit code. */
 int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const struct option *own,
-                       dm_option_fn fn, void *ctx, struct dm_build_cli *b,
-                       struct dm_common *common, struct dm_recipe *r, const char **source);
+                       dm_option_fn fn, void *ctx, struct dm_build_cli *b, struct dm_common *common,
+                       struct dm_recipe *r, const char **source);
 
 /* After parsing: checks the recipe into p (to be freed with dm_build_plan_free either way);
  * with --print-recipe prints it and stops (*m stays NULL); else opens SOURCE into *m and checks
@@ -48,10 +49,10 @@ int dm_build_cli_prepare(const struct dm_build_cli *b, const struct dm_recipe *r
 
 /* The build options' help, for the commands that take them. */
 #define DM_BUILD_OPTIONS_HELP                                                                      \
-    "Build options (as `dartmk build`; see `dartmk build --help`):\n"                             \
-    "      --image-index N --tool NAME=PATH[:helpdesk] --driver FILE.inf|DIR\n"                  \
-    "      --add-files DIR[=DEST] --debugging-tools DIR|target --expire-days N\n"                \
-    "      --remote --remote-tool NAME --remote-port N --remote-message TEXT|@FILE\n"           \
+    "Build options (as `dartmk build`; see `dartmk build --help`):\n"                              \
+    "      --image-index N --tool NAME=PATH[:helpdesk] --driver FILE.inf|DIR\n"                    \
+    "      --add-files DIR[=DEST] --debugging-tools DIR|target --expire-days N\n"                  \
+    "      --remote --remote-tool NAME --remote-port N --remote-message TEXT|@FILE\n"              \
     "      --recipe FILE --print-recipe\n"
 
 #endif

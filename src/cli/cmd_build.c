@@ -98,8 +98,8 @@ static int build_option(int opt, const char *arg, void *ctx)
     return 0;
 }
 
-static void print_result(const struct dm_media *m, const struct dm_build_plan *p,
-                         const char *out, int json)
+static void print_result(const struct dm_media *m, const struct dm_build_plan *p, const char *out,
+                         int json)
 {
     char expires[DM_EXPIRY_TEXT] = "";
     if (p->expire_days)

@@ -39,8 +39,7 @@ const char dm_iso_help[] =
     "      --no-boot            a data ISO: no El Torito entries (allowed without boot images)\n"
     "      --force              replace an existing FILE, or take a name without .iso\n"
     "      --json               print one JSON object: iso, bytes, sha256, label, bios, uefi,\n"
-    "                           efisys_generated\n"
-    DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
+    "                           efisys_generated\n" DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
     "SOURCE_DATE_EPOCH, when set, is every time in the image: two runs give the same bytes.\n"
     "\n"
     "Examples:\n"
@@ -87,8 +86,10 @@ static int check_args(struct iso_cli *c, char label[DM_ISO_LABEL_MAX + 1])
     const char *why;
     size_t n = strlen(c->output);
     if (!c->force && (n < 4 || strcasecmp(c->output + n - 4, ".iso") != 0))
-        return dm_usage_error(c->cmd, "%s: the name must end in .iso (most burning programs "
-                                      "need it); --force takes it as it is", c->output);
+        return dm_usage_error(c->cmd,
+                              "%s: the name must end in .iso (most burning programs "
+                              "need it); --force takes it as it is",
+                              c->output);
     if (dm_iso_label_check(c->label, label, &why) != 0)
         return dm_usage_error(c->cmd, "--label '%s': %s", c->label, why);
     return 0;
@@ -102,8 +103,10 @@ static int boot_ways(const struct dm_media *m, const struct iso_cli *c, int *bio
     if (c->no_boot || (*bios && *uefi))
         return 0;
     if (!*bios && !*uefi)
-        return dm_error(DM_FAIL, "%s: no El Torito boot image (boot/etfsboot.com, efisys.bin or "
-                                 "an EFI loader); --no-boot makes a data ISO", m->tree->origin);
+        return dm_error(DM_FAIL,
+                        "%s: no El Torito boot image (boot/etfsboot.com, efisys.bin or "
+                        "an EFI loader); --no-boot makes a data ISO",
+                        m->tree->origin);
     dm_warn("%s: the ISO will boot under %s only: the media has no %s", m->tree->origin,
             *bios ? "BIOS" : "UEFI", *bios ? "efisys.bin or EFI loader" : "etfsboot.com");
     return 0;
@@ -143,14 +146,18 @@ static int out_begin(struct out_file *o, const char *path, int force)
     char *sha_path = NULL;
     int exists = lstat(path, &st) == 0;
     if (exists && !S_ISREG(st.st_mode))
-        return dm_error(DM_REFUSED, "%s: exists and is not a regular file; an ISO is written "
-                                    "only as a file (use dartmk burn for drives)", path);
+        return dm_error(DM_REFUSED,
+                        "%s: exists and is not a regular file; an ISO is written "
+                        "only as a file (use dartmk burn for drives)",
+                        path);
     if (asprintf(&sha_path, "%s.sha256", path) < 0)
         return dm_error(DM_FAIL, "out of memory");
     int bad_sha = lstat(sha_path, &st) == 0 && !S_ISREG(st.st_mode);
     if (bad_sha)
-        dm_error(DM_REFUSED, "%s: exists and is not a regular file (the ISO's checksum goes "
-                             "there)", sha_path);
+        dm_error(DM_REFUSED,
+                 "%s: exists and is not a regular file (the ISO's checksum goes "
+                 "there)",
+                 sha_path);
     free(sha_path);
     if (bad_sha)
         return DM_REFUSED;
@@ -224,9 +231,11 @@ static void print_result(const struct iso_cli *c, const char *label, uint64_t by
 {
     if (!c->json) {
         printf("%s  %s\n", sha, c->output);
-        dm_info("wrote %s (%.1f MiB, label %s, boots under %s)", c->output,
-                dm_mib(bytes), label,
-                bios && uefi ? "BIOS and UEFI" : bios ? "BIOS" : uefi ? "UEFI" : "nothing");
+        dm_info("wrote %s (%.1f MiB, label %s, boots under %s)", c->output, dm_mib(bytes), label,
+                bios && uefi ? "BIOS and UEFI"
+                : bios       ? "BIOS"
+                : uefi       ? "UEFI"
+                             : "nothing");
         return;
     }
     json_object *o = json_object_new_object();

@@ -74,8 +74,7 @@ const char dm_partition_help[] =
     "  -y, --yes                do not ask\n"
     "      --json               print one JSON object: disk, scheme, dry_run, action, partition,\n"
     "                           before, after, bios_boot, backup_table, efi_entry, sha256, files,\n"
-    "                           verified\n"
-    DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
+    "                           verified\n" DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
     "Examples:\n"
     "  dartmk partition Win11_x64.iso golden.img --dry-run\n"
     "  dartmk partition dart/ /dev/sda --yes --bios-boot menu --menu-timeout 3\n"
@@ -172,28 +171,42 @@ static int part_option(int opt, const char *arg, void *ctx)
     struct part_cli *c = ctx;
     long v;
     switch (opt) {
-    case OPT_SIZE: return set_size(c, arg);
-    case OPT_AT: return set_at(c, arg);
+    case OPT_SIZE:
+        return set_size(c, arg);
+    case OPT_AT:
+        return set_at(c, arg);
     case OPT_NAME:
         if (!*arg || strlen(arg) > 36)
             return dm_usage_error(c->cmd, "--name '%s': 1 to 36 characters (GPT names)", arg);
         return c->plan.name = arg, 0;
-    case OPT_LABEL: return c->label = arg, 0;
-    case OPT_BIOS_BOOT: return set_enum(c, arg);
+    case OPT_LABEL:
+        return c->label = arg, 0;
+    case OPT_BIOS_BOOT:
+        return set_enum(c, arg);
     case OPT_MENU_TIMEOUT:
         if (dm_parse_int(arg, 0, 600, &v) != 0)
             return dm_usage_error(c->cmd, "--menu-timeout '%s': seconds, 0 to 600", arg);
         return c->timeout = (unsigned)v, 0;
-    case OPT_BOOT_ONCE: return c->boot_once = 1, 0;
-    case OPT_EFI_ENTRY: return c->efi_entry = 1, 0;
-    case OPT_NO_EFI_ENTRY: return c->efi_entry = 0, 0;
-    case OPT_DRY_RUN: return c->dry_run = 1, 0;
-    case OPT_REPLACE: return c->plan.replace = 1, 0;
-    case OPT_FORCE: return c->plan.force = 1, 0;
-    case OPT_NO_VERIFY: return c->no_verify = 1, 0;
-    case OPT_BACKUP: return c->backup = arg, 0;
-    case OPT_RESTORE: return c->restore = arg, 0;
-    case 'y': return c->yes = 1, 0;
+    case OPT_BOOT_ONCE:
+        return c->boot_once = 1, 0;
+    case OPT_EFI_ENTRY:
+        return c->efi_entry = 1, 0;
+    case OPT_NO_EFI_ENTRY:
+        return c->efi_entry = 0, 0;
+    case OPT_DRY_RUN:
+        return c->dry_run = 1, 0;
+    case OPT_REPLACE:
+        return c->plan.replace = 1, 0;
+    case OPT_FORCE:
+        return c->plan.force = 1, 0;
+    case OPT_NO_VERIFY:
+        return c->no_verify = 1, 0;
+    case OPT_BACKUP:
+        return c->backup = arg, 0;
+    case OPT_RESTORE:
+        return c->restore = arg, 0;
+    case 'y':
+        return c->yes = 1, 0;
     default:
         return dm_build_cli_option(&c->b, opt, arg) ? 0 : dm_usage_error(c->cmd, "unknown option");
     }
@@ -280,10 +293,12 @@ static enum bios_boot bios_mode(const struct run *x)
 /* The recovery tree (its syslinux configuration depends on the disk) and the FAT plan. */
 static int make_tree(struct run *x, const struct dm_build_plan *bp, unsigned os)
 {
-    struct dm_syslinux_boot boot = {.menu = bios_mode(x) == BIOS_MENU, .os_partition = os,
-                                    .timeout = x->c->timeout};
-    x->ro = (struct dm_recovery_opts){.flags = DM_RECOVERY_MANIFEST, .extra = x->extra,
-                                      .installed_after = dm_syslinux_installed, .ninstalled = 2};
+    struct dm_syslinux_boot boot = {
+        .menu = bios_mode(x) == BIOS_MENU, .os_partition = os, .timeout = x->c->timeout};
+    x->ro = (struct dm_recovery_opts){.flags = DM_RECOVERY_MANIFEST,
+                                      .extra = x->extra,
+                                      .installed_after = dm_syslinux_installed,
+                                      .ninstalled = 2};
     int rc = dm_syslinux_files(&boot, x->sf, &x->ro.nextra);
     for (size_t i = 0; rc == 0 && i < x->ro.nextra; i++)
         x->extra[i] = (struct dm_recovery_file){x->sf[i].path, x->sf[i].host, x->sf[i].text};
@@ -307,8 +322,10 @@ static int survey(struct run *x, const struct dm_build_plan *bp)
         os = os_partition(x->t.path, pt, &x->c->plan);
     }
     if (rc == 0 && bios_mode(x) == BIOS_MENU && !os)
-        rc = dm_error(DM_FAIL, "%s: no active partition: the menu has no installed system to "
-                               "start (--bios-boot active or none)", x->t.path);
+        rc = dm_error(DM_FAIL,
+                      "%s: no active partition: the menu has no installed system to "
+                      "start (--bios-boot active or none)",
+                      x->t.path);
     if (rc == 0)
         rc = make_tree(x, bp, os);
     if (rc == 0)
@@ -333,13 +350,12 @@ static int plan_fat(struct run *x)
 
 /* ---- what is printed ---- */
 
-static void print_table(FILE *f, const char *title, const struct dm_part *p, size_t n,
-                        size_t mark)
+static void print_table(FILE *f, const char *title, const struct dm_part *p, size_t n, size_t mark)
 {
     fprintf(f, "%s\n", title);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "  %2zu  %10.1f MiB  %10.1f MiB  %-36s %s%s%s\n", p[i].number, dm_mib(p[i].start),
-                dm_mib(p[i].size), p[i].type, p[i].name[0] ? p[i].name : "",
+        fprintf(f, "  %2zu  %10.1f MiB  %10.1f MiB  %-36s %s%s%s\n", p[i].number,
+                dm_mib(p[i].start), dm_mib(p[i].size), p[i].type, p[i].name[0] ? p[i].name : "",
                 p[i].active ? " (active)" : "", p[i].number == mark ? "  <- recovery" : "");
 }
 
@@ -355,8 +371,8 @@ static int efi_entry(struct run *x)
     int want = x->c->efi_entry >= 0 ? x->c->efi_entry : x->t.is_device && dm_efi_available();
     int rc = dm_efi_entry_make((unsigned)p->number, x->uuid, p->start, p->size, loader_path(x->m),
                                "DaRT Recovery", &x->efi);
-    x->efi_why = !want                 ? "not asked for (--efi-entry adds it)"
-                 : !x->t.is_device     ? "DISK is a disk image: its machine's firmware is not this one"
+    x->efi_why = !want             ? "not asked for (--efi-entry adds it)"
+                 : !x->t.is_device ? "DISK is a disk image: its machine's firmware is not this one"
                  : !dm_efi_available() ? "this machine was not started with UEFI: it has no "
                                          "firmware boot entries"
                  : x->c->dry_run       ? "--dry-run"
@@ -374,7 +390,8 @@ static json_object *efi_json(const struct run *x)
     json_object_object_add(o, "description", json_object_new_string("DaRT Recovery"));
     json_object_object_add(o, "device_path", json_object_new_string(x->efi.path));
     json_object_object_add(o, "added", json_object_new_boolean(x->efi.added));
-    json_object_object_add(o, "number", x->efi.added ? json_object_new_int((int)x->efi.number) : NULL);
+    json_object_object_add(o, "number",
+                           x->efi.added ? json_object_new_int((int)x->efi.number) : NULL);
     json_object_object_add(o, "why", x->efi_why ? json_object_new_string(x->efi_why) : NULL);
     return o;
 }
@@ -410,7 +427,8 @@ static void print_json(const struct run *x)
     json_object_object_add(o, "disk", json_object_new_string(x->t.path));
     json_object_object_add(o, "scheme", json_object_new_string(dm_scheme_name(x->scheme)));
     json_object_object_add(o, "dry_run", json_object_new_boolean(x->c->dry_run));
-    json_object_object_add(o, "action", json_object_new_string(dm_plan_action_name(x->plan.action)));
+    json_object_object_add(o, "action",
+                           json_object_new_string(dm_plan_action_name(x->plan.action)));
     json_object_object_add(o, "partition", part);
     json_object_object_add(o, "before", parts_json(x->plan.before, x->plan.nbefore));
     json_object_object_add(o, "after", parts_json(x->plan.after, x->plan.nafter));
@@ -419,7 +437,8 @@ static void print_json(const struct run *x)
     json_object_object_add(o, "efi_entry", efi_json(x));
     json_object_object_add(o, "sha256", x->c->dry_run ? NULL : json_object_new_string(x->res.sha));
     json_object_object_add(o, "files", json_object_new_int(x->res.files));
-    json_object_object_add(o, "verified", json_object_new_boolean(!x->c->dry_run && !x->c->no_verify));
+    json_object_object_add(o, "verified",
+                           json_object_new_boolean(!x->c->dry_run && !x->c->no_verify));
     dm_print_json(o);
 }
 
@@ -433,12 +452,14 @@ static void print_plan(FILE *f, const struct run *x)
             dm_plan_action_name(x->plan.action), p->number, dm_mib(p->size), dm_mib(p->start),
             dm_mib(x->c->plan.need));
     if (x->plan.foreign)
-        fprintf(f, "partition %zu is a Windows RE partition dartmk did not make: left alone "
-                   "(--force takes it over)\n", x->plan.foreign);
+        fprintf(f,
+                "partition %zu is a Windows RE partition dartmk did not make: left alone "
+                "(--force takes it over)\n",
+                x->plan.foreign);
     if (x->scheme == DM_SCHEME_MBR)
         fprintf(f, "BIOS boot: %s%s\n", bios_names[x->c->bios],
-                x->c->bios == BIOS_MENU ? " (syslinux MBR code; the recovery partition active; "
-                                          "its menu starts the installed system by default)"
+                x->c->bios == BIOS_MENU     ? " (syslinux MBR code; the recovery partition active; "
+                                              "its menu starts the installed system by default)"
                 : x->c->bios == BIOS_ACTIVE ? " (syslinux MBR code; the recovery partition "
                                               "active)"
                                             : " (MBR code and active flags unchanged)");
@@ -447,8 +468,10 @@ static void print_plan(FILE *f, const struct run *x)
                 loader_path(x->m), x->efi.number, x->efi.path,
                 x->c->boot_once ? " (BootNext: the next start only)" : "");
     else
-        fprintf(f, "UEFI: %s in the partition; firmware entry \"DaRT Recovery\" %s not added: "
-                   "%s\n", loader_path(x->m), x->efi.path, x->efi_why);
+        fprintf(f,
+                "UEFI: %s in the partition; firmware entry \"DaRT Recovery\" %s not added: "
+                "%s\n",
+                loader_path(x->m), x->efi.path, x->efi_why);
 }
 
 /* ---- writing ---- */
@@ -461,9 +484,10 @@ static int write_table(struct run *x, const struct dm_stick *s)
     int rc = dm_ptable_open(x->t.fd, x->t.path, 0, &pt);
     if (rc == 0)
         rc = dm_plan_recovery(pt, &x->c->plan, &again);
-    if (rc == 0 && (again.part.number != x->plan.part.number ||
-                    again.part.start != x->plan.part.start))
-        rc = dm_error(DM_FAIL, "%s: the partition table changed while it was being read", x->t.path);
+    if (rc == 0 &&
+        (again.part.number != x->plan.part.number || again.part.start != x->plan.part.start))
+        rc =
+            dm_error(DM_FAIL, "%s: the partition table changed while it was being read", x->t.path);
     if (rc == 0 && bios_mode(x) != BIOS_NONE)
         rc = dm_ptable_set_active(pt, x->plan.part.number);
     if (rc == 0)
@@ -481,26 +505,27 @@ static int undo(struct run *x, int rc)
 {
     int exact = 0;
     if (!x->backup || dm_layout_restore(x->t.fd, x->t.path, x->backup, x->t.size, &exact) != 0)
-        return dm_error(rc, "%s: the partition table could not be put back: restore it with "
-                            "dartmk partition --restore-table %s %s", x->t.path,
-                        x->backup ? x->backup : "FILE", x->t.path);
+        return dm_error(rc,
+                        "%s: the partition table could not be put back: restore it with "
+                        "dartmk partition --restore-table %s %s",
+                        x->t.path, x->backup ? x->backup : "FILE", x->t.path);
     fsync(x->t.fd);
     return dm_error(rc, "%s: the partition table was restored from %s", x->t.path, x->backup);
 }
 
 static int deploy(struct run *x)
 {
-    struct dm_claim_rules rules = {.source = x->source, .fixed_ok = 1,
-                                    .what = "given a recovery partition"};
+    struct dm_claim_rules rules = {
+        .source = x->source, .fixed_ok = 1, .what = "given a recovery partition"};
     int rc = dm_claim_confirm(&x->t, &rules, x->c->yes);
     if (rc == 0)
         rc = dm_claim_open(&x->t);
     if (rc == 0)
         rc = dm_claim_save_table(&x->t, x->c->backup, &x->backup);
-    struct dm_stick s = {.fd = x->t.fd, .path = x->t.path, .is_device = x->t.is_device,
-                         .size = x->t.size};
-    struct dm_stick_finish_opts fo = {.rt = x->rt, .verify = !x->c->no_verify,
-                                      .boot_once = x->c->boot_once};
+    struct dm_stick s = {
+        .fd = x->t.fd, .path = x->t.path, .is_device = x->t.is_device, .size = x->t.size};
+    struct dm_stick_finish_opts fo = {
+        .rt = x->rt, .verify = !x->c->no_verify, .boot_once = x->c->boot_once};
     if (rc)
         return dm_claim_close(&x->t, rc);
     /* The contents first, into space the table does not give to anything yet (or to the
@@ -527,8 +552,8 @@ static int run(struct part_cli *c, const struct dm_recipe *r, const char *source
 {
     struct run x = {.c = c, .r = r, .source = source};
     struct dm_build_plan bp = {0};
-    struct dm_claim_rules rules = {.source = source, .fixed_ok = 1,
-                                    .what = "given a recovery partition"};
+    struct dm_claim_rules rules = {
+        .source = source, .fixed_ok = 1, .what = "given a recovery partition"};
     int rc = dm_build_cli_prepare(&c->b, r, source, &bp, &x.m);
     if (rc == 0 && x.m)
         rc = dm_claim_probe(c->b.target, &rules, &x.t);
@@ -587,9 +612,11 @@ static int restore(struct part_cli *c, const char *disk)
 
 int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
 {
-    struct part_cli c = {.cmd = cmd, .b = {.want_target = 1, .shortopts = "y", .target_name = "DISK"},
+    struct part_cli c = {.cmd = cmd,
+                         .b = {.want_target = 1, .shortopts = "y", .target_name = "DISK"},
                          .plan = {.name = "DaRT Recovery", .made_by_us = made_by_us},
-                         .timeout = 5, .efi_entry = -1};
+                         .timeout = 5,
+                         .efi_entry = -1};
     struct dm_common common = {0};
     struct dm_recipe r = {0};
     const char *source, *why;

@@ -44,8 +44,7 @@ const char dm_pxe_help[] =
     "      --update             refresh an existing tree in place, file by file\n"
     "      --force              write into a non-empty DIR\n"
     "      --json               print one JSON object: dir, files, bytes, bios, uefi, menu,\n"
-    "                           updated, bcd_ok\n"
-    DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
+    "                           updated, bcd_ok\n" DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
     "Examples:\n"
     "  dartmk pxe Win11_x64.iso -o /srv/tftp/dart --tool 'Disk Commander=/opt/dart/diskcmd'\n"
     "  dartmk pxe Win11_x64.iso -o /srv/tftp/dart --update --expire-days 30\n"
@@ -74,18 +73,25 @@ static int pxe_option(int opt, const char *arg, void *ctx)
 {
     struct pxe_cli *c = ctx;
     switch (opt) {
-    case 'o': return c->o.dir = arg, 0;
-    case OPT_MENU: return c->o.menu = 1, 0;
-    case OPT_TFTP_ROOT: return c->o.tftp_root = arg, 0;
+    case 'o':
+        return c->o.dir = arg, 0;
+    case OPT_MENU:
+        return c->o.menu = 1, 0;
+    case OPT_TFTP_ROOT:
+        return c->o.tftp_root = arg, 0;
     case OPT_LOADER:
         if (c->o.nloaders == DM_PXE_LOADERS)
             return dm_usage_error(c->cmd, "--pxe-loader: at most %d", DM_PXE_LOADERS);
         if (dm_pxe_loader_kind(arg) < 0)
-            return dm_usage_error(c->cmd, "--pxe-loader %s: the file's name says which loader it "
-                                          "is: pxeboot.n12, bootmgr.exe or bootmgfw.efi", arg);
+            return dm_usage_error(c->cmd,
+                                  "--pxe-loader %s: the file's name says which loader it "
+                                  "is: pxeboot.n12, bootmgr.exe or bootmgfw.efi",
+                                  arg);
         return c->o.loaders[c->o.nloaders++] = arg, 0;
-    case OPT_UPDATE: return c->o.update = 1, 0;
-    case OPT_FORCE: return c->o.force = 1, 0;
+    case OPT_UPDATE:
+        return c->o.update = 1, 0;
+    case OPT_FORCE:
+        return c->o.force = 1, 0;
     default:
         return dm_build_cli_option(&c->b, opt, arg) ? 0 : dm_usage_error(c->cmd, "unknown option");
     }
@@ -95,8 +101,8 @@ static void print_result(const struct pxe_cli *c, const struct dm_pxe_result *r)
 {
     if (!c->json) {
         dm_info("wrote %s: %d files, %.1f MiB; BIOS %s, UEFI %s%s", c->o.dir, r->files,
-                dm_mib(r->bytes), r->bios ? "pxelinux.0" : "no",
-                r->uefi ? r->efi_name : "no", c->o.update ? " (updated in place)" : "");
+                dm_mib(r->bytes), r->bios ? "pxelinux.0" : "no", r->uefi ? r->efi_name : "no",
+                c->o.update ? " (updated in place)" : "");
         dm_info("server set-up: %s/README.txt", c->o.dir);
         return;
     }

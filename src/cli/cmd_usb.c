@@ -61,8 +61,7 @@ const char dm_usb_help[] =
     "      --force              allow a fixed (non-removable) disk\n"
     "      --json               print one JSON object: target, mode, scheme, label, bytes,\n"
     "                           sha256, verified, files, files_verified, partition, backup_table,\n"
-    "                           bios, uefi\n"
-    DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
+    "                           bios, uefi\n" DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
     "Examples:\n"
     "  dartmk devices\n"
     "  dartmk usb Win11_x64.iso /dev/sdb --tool 'Disk Commander=/opt/dart/diskcmd'\n"
@@ -125,14 +124,26 @@ static int usb_option(int opt, const char *arg, void *ctx)
         return 0;
     case OPT_SIZE:
         if (!(c->size = parse_size(arg)))
-            return dm_usage_error(c->cmd, "--size '%s': a size of at least 1M, in bytes or "
-                                          "with K, M, G or T, a multiple of 512", arg);
+            return dm_usage_error(c->cmd,
+                                  "--size '%s': a size of at least 1M, in bytes or "
+                                  "with K, M, G or T, a multiple of 512",
+                                  arg);
         return 0;
-    case OPT_LABEL: c->label = arg; return 0;
-    case OPT_NO_VERIFY: c->no_verify = 1; return 0;
-    case OPT_BACKUP: c->backup = arg; return 0;
-    case 'y': c->yes = 1; return 0;
-    case OPT_FORCE: c->force = 1; return 0;
+    case OPT_LABEL:
+        c->label = arg;
+        return 0;
+    case OPT_NO_VERIFY:
+        c->no_verify = 1;
+        return 0;
+    case OPT_BACKUP:
+        c->backup = arg;
+        return 0;
+    case 'y':
+        c->yes = 1;
+        return 0;
+    case OPT_FORCE:
+        c->force = 1;
+        return 0;
     default:
         return dm_build_cli_option(&c->b, opt, arg) ? 0 : dm_usage_error(c->cmd, "unknown option");
     }
@@ -142,8 +153,8 @@ static int usb_option(int opt, const char *arg, void *ctx)
 
 static struct dm_claim_rules rules(const struct usb_cli *c, const char *source)
 {
-    return (struct dm_claim_rules){.source = source, .size = c->size, .force = c->force,
-                                    .what = "erased"};
+    return (struct dm_claim_rules){
+        .source = source, .size = c->size, .force = c->force, .what = "erased"};
 }
 
 struct outcome {
@@ -165,14 +176,17 @@ static void print_result(const struct usb_cli *c, const struct dm_claim *t, cons
         else
             dm_info("wrote %s: %s, FAT32 '%s', %.1f MiB of files; boots under %s%s", t->path,
                     dm_scheme_name(o->layout.scheme), o->label, dm_mib(o->r.bytes),
-                    o->bios && o->uefi ? "BIOS and UEFI" : o->bios ? "BIOS" : "UEFI",
+                    o->bios && o->uefi ? "BIOS and UEFI"
+                    : o->bios          ? "BIOS"
+                                       : "UEFI",
                     verified ? "; every file read back and verified" : "");
         return;
     }
     json_object *j = json_object_new_object(), *part = NULL;
     json_object_object_add(j, "target", json_object_new_string(t->path));
     json_object_object_add(j, "mode", json_object_new_string(c->dd ? "dd" : "fat"));
-    json_object_object_add(j, "scheme", c->dd ? NULL : json_object_new_string(dm_scheme_name(o->layout.scheme)));
+    json_object_object_add(j, "scheme",
+                           c->dd ? NULL : json_object_new_string(dm_scheme_name(o->layout.scheme)));
     json_object_object_add(j, "label", c->dd ? NULL : json_object_new_string(o->label));
     json_object_object_add(j, "bytes", json_object_new_int64((int64_t)o->r.bytes));
     json_object_object_add(j, "sha256", json_object_new_string(o->r.sha));
@@ -198,10 +212,13 @@ static int boot_ways(const struct dm_media *m, struct outcome *o)
     o->bios = dm_media_missing(m, 0, missing, DM_ROLE_COUNT) == 0;
     o->uefi = dm_media_missing(m, 1, missing, DM_ROLE_COUNT) == 0;
     if (!o->bios && !o->uefi)
-        return dm_error(DM_FAIL, "%s: boots neither under BIOS (bootmgr, boot/bcd) nor UEFI "
-                                 "(efi/boot/bootx64.efi): not Windows PE media", m->tree->origin);
+        return dm_error(DM_FAIL,
+                        "%s: boots neither under BIOS (bootmgr, boot/bcd) nor UEFI "
+                        "(efi/boot/bootx64.efi): not Windows PE media",
+                        m->tree->origin);
     if (!o->bios || !o->uefi)
-        dm_warn("%s: the stick will boot under %s only", m->tree->origin, o->bios ? "BIOS" : "UEFI");
+        dm_warn("%s: the stick will boot under %s only", m->tree->origin,
+                o->bios ? "BIOS" : "UEFI");
     return 0;
 }
 
@@ -236,8 +253,10 @@ static int run_fat(const struct usb_cli *c, const struct dm_recipe *r, const cha
     struct dm_syslinux_file sf[DM_SYSLINUX_FILES];
     struct dm_recovery_file extra[DM_SYSLINUX_FILES];
     struct dm_syslinux_boot boot = {0};
-    struct dm_recovery_opts ro = {.flags = DM_RECOVERY_MANIFEST, .extra = extra,
-                                  .installed_after = dm_syslinux_installed, .ninstalled = 2};
+    struct dm_recovery_opts ro = {.flags = DM_RECOVERY_MANIFEST,
+                                  .extra = extra,
+                                  .installed_after = dm_syslinux_installed,
+                                  .ninstalled = 2};
     struct dm_build_plan p = {0};
     struct dm_media *m = NULL;
     struct dm_recovery *rt = NULL;

@@ -84,8 +84,8 @@ static int report(const char *target, const struct dm_verify *v, int json)
 int dm_cmd_verify(const struct dm_cmd *cmd, int argc, char **argv)
 {
     struct dm_common common = {0};
-    static const struct option longopts[] = {
-        {"partition", required_argument, NULL, OPT_PARTITION}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"partition", required_argument, NULL, OPT_PARTITION},
+                                             {NULL, 0, NULL, 0}};
     struct verify_opts o = {.cmd = cmd};
     struct dm_verify v = {0};
     struct dm_tree *t = NULL;

@@ -76,14 +76,17 @@ int dm_claim_confirm(const struct dm_claim *t, const struct dm_claim_rules *r, i
     if (yes || !t->exists)
         return 0;
     if (!isatty(STDIN_FILENO))
-        return dm_error(DM_REFUSED, "%s: would be %s; there is no terminal to ask on: --yes "
-                                    "confirms", t->path, r->what);
+        return dm_error(DM_REFUSED,
+                        "%s: would be %s; there is no terminal to ask on: --yes "
+                        "confirms",
+                        t->path, r->what);
     const char *name = t->is_device ? t->disk.name : base_name(t->path);
     if (t->is_device)
         dm_disk_describe(stderr, &t->disk);
     else
         fprintf(stderr, "%s: an image file of %.1f MiB\n", t->path, dm_mib(t->size));
-    fprintf(stderr, "%s %s will be %s. Type '%s' to go on: ", r->fixed_ok ? "The disk" : "Everything on",
+    fprintf(stderr,
+            "%s %s will be %s. Type '%s' to go on: ", r->fixed_ok ? "The disk" : "Everything on",
             t->path, r->what, name);
     fflush(stderr);
     char line[PATH_MAX];
@@ -160,7 +163,7 @@ static char *default_backup(const struct dm_claim *t)
     char stamp[32], *dir = NULL, *file = NULL;
     time_t now = time(NULL);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
-    if (state && *state ? asprintf(&dir, "%s/dartmk/tables", state) < 0
+    if (state && *state   ? asprintf(&dir, "%s/dartmk/tables", state) < 0
         : !home || !*home ? (dir = NULL, 1)
                           : asprintf(&dir, "%s/.local/state/dartmk/tables", home) < 0)
         return NULL;
@@ -185,13 +188,15 @@ int dm_claim_save_table(const struct dm_claim *t, const char *file, char **saved
     int saved = 0;
     *saved_to = file ? strdup(file) : default_backup(t);
     if (!*saved_to)
-        return dm_error(DM_FAIL, "%s: nowhere to save the old partition table (HOME is not "
-                                 "set): --backup-table FILE", t->path);
+        return dm_error(DM_FAIL,
+                        "%s: nowhere to save the old partition table (HOME is not "
+                        "set): --backup-table FILE",
+                        t->path);
     int rc = dm_layout_backup(t->fd, t->path, *saved_to, &saved);
     if (rc == 0 && saved)
         dm_info("saved the old partition table of %s to %s (restore: dartmk partition "
-                "--restore-table %s %s, or sfdisk %s < %s)", t->path, *saved_to, *saved_to,
-                t->path, t->path, *saved_to);
+                "--restore-table %s %s, or sfdisk %s < %s)",
+                t->path, *saved_to, *saved_to, t->path, t->path, *saved_to);
     if (!saved)
         free(*saved_to), *saved_to = NULL;
     return rc;

@@ -19,11 +19,11 @@ struct dm_claim {
 };
 
 struct dm_claim_rules {
-    const char *source;   /* refused as the target (or the file behind a loop device) */
-    uint64_t size;        /* --size: make or resize an image file; 0 = keep (and it must exist) */
-    int force;            /* allow a fixed disk */
-    int fixed_ok;         /* the command is meant for fixed disks: --force is not needed */
-    const char *what;     /* what confirming will do, for the prompt: "erased", "changed" */
+    const char *source; /* refused as the target (or the file behind a loop device) */
+    uint64_t size;      /* --size: make or resize an image file; 0 = keep (and it must exist) */
+    int force;          /* allow a fixed disk */
+    int fixed_ok;       /* the command is meant for fixed disks: --force is not needed */
+    const char *what;   /* what confirming will do, for the prompt: "erased", "changed" */
 };
 
 /* Judges TARGET before anything is opened. Returns 0, DM_REFUSED (3), DM_FAIL or DM_USAGE after

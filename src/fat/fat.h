@@ -35,7 +35,7 @@ struct dm_fat_opts {
     uint64_t reserve;        /* free bytes that must remain after the tree (for later files) */
     uint32_t hidden_sectors; /* sectors before the volume on its disk (the partition's start) */
     int64_t now;             /* volume serial and creation time; 0 = SOURCE_DATE_EPOCH or now */
-    const char *name;        /* what is written, for messages ("/dev/sdb"); NULL: "the FAT volume" */
+    const char *name; /* what is written, for messages ("/dev/sdb"); NULL: "the FAT volume" */
 };
 
 struct dm_fat_plan;

@@ -181,7 +181,7 @@ static int pick_first(const struct disk *d, uint64_t *offset, uint64_t *size, in
 }
 
 int dm_fatread_disk_find(const char *path, int partno, uint64_t *offset, uint64_t *size,
-                          int *found_partno)
+                         int *found_partno)
 {
     struct disk d;
     int rc = open_disk(path, &d);

@@ -40,8 +40,7 @@ static int out_flush(struct out *o)
         if (w <= 0) {
             o->failed = 1;
             return dm_error_errno(DM_FAIL, w < 0 ? errno : ENOSPC, "%s: cannot write at byte %llu",
-                                  o->name,
-                                  (unsigned long long)(o->base + o->pos - o->len + done));
+                                  o->name, (unsigned long long)(o->base + o->pos - o->len + done));
         }
         done += (size_t)w;
     }

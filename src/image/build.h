@@ -60,8 +60,8 @@ struct dm_tool {
 };
 
 struct dm_driver {
-    char *dir;    /* the host folder added to the image */
-    char **infs;  /* INF files in it, relative to dir, loaded in this order */
+    char *dir;   /* the host folder added to the image */
+    char **infs; /* INF files in it, relative to dir, loaded in this order */
     size_t ninfs;
 };
 
@@ -72,8 +72,8 @@ struct dm_added {
 
 /* A checked recipe. */
 struct dm_build_plan {
-    int image_index;  /* 0: the media's default */
-    int customise;    /* anything to change in boot.wim */
+    int image_index; /* 0: the media's default */
+    int customise;   /* anything to change in boot.wim */
     struct dm_tool *tools;
     size_t ntools;
     int remote;
@@ -85,8 +85,8 @@ struct dm_build_plan {
     size_t ndrivers;
     struct dm_added *files;
     size_t nfiles;
-    int expire_days; /* 0: no time limit */
-    int64_t built;   /* SOURCE_DATE_EPOCH or now */
+    int expire_days;           /* 0: no time limit */
+    int64_t built;             /* SOURCE_DATE_EPOCH or now */
     struct dm_staging staging; /* expanded cabinets; removed by dm_build_plan_free */
 };
 

@@ -135,8 +135,10 @@ static int plan_driver(struct dm_driver *d, const char *spec)
     struct stat st;
     const char *slash = strrchr(spec, '/');
     if (slash == spec && strlen(spec) > 4 && !strcasecmp(spec + strlen(spec) - 4, ".inf"))
-        return dm_error(DM_FAIL, "--driver %s: the INF is not in a folder of its own (its whole "
-                                 "folder goes into the image)", spec);
+        return dm_error(DM_FAIL,
+                        "--driver %s: the INF is not in a folder of its own (its whole "
+                        "folder goes into the image)",
+                        spec);
     if (stat(spec, &st) != 0)
         return dm_error_errno(DM_FAIL, errno, "--driver %s", spec);
     if (!S_ISDIR(st.st_mode))
@@ -159,7 +161,8 @@ static void warn_wireless(const struct dm_driver *d)
             return;
         if (inf_is_wireless(path))
             dm_warn("%s: looks like a wireless network driver; Windows PE has no wireless "
-                    "networking, so it will not connect", path);
+                    "networking, so it will not connect",
+                    path);
         free(path);
     }
 }

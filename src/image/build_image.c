@@ -24,10 +24,10 @@
 
 /* Everything one customisation allocates, freed together. */
 struct image {
-    struct dm_staging gen;    /* the staging folder */
-    struct dm_wim_add *adds;  /* what dm_wim_add gets */
+    struct dm_staging gen;   /* the staging folder */
+    struct dm_wim_add *adds; /* what dm_wim_add gets */
     size_t nadds;
-    char **owned;             /* strings to free */
+    char **owned; /* strings to free */
     size_t nowned;
     struct dm_launch_tool *tools;
     const char **drivers;
@@ -86,8 +86,10 @@ static int add_text(struct image *im, const char *name, const char *text, const 
     char *path = ownf(im, "%s/%s", im->gen.path, name);
     FILE *f = path && text ? fopen(path, "wb") : NULL;
     if (!path || !text)
-        return dm_error(DM_FAIL, "cannot generate %s: out of memory, or a name in it holds '\"' "
-                                 "or a control character", target);
+        return dm_error(DM_FAIL,
+                        "cannot generate %s: out of memory, or a name in it holds '\"' "
+                        "or a control character",
+                        target);
     if (!f || fputs(text, f) < 0 || fclose(f) != 0)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
     return add(im, path, target);
@@ -102,9 +104,8 @@ static int add_tools(struct image *im, const struct dm_build_plan *p)
     for (size_t i = 0; i < p->ntools; i++) {
         const struct dm_tool *t = &p->tools[i];
         char *folder = ownf(im, "DaRT/Tools/%s", t->name);
-        int rc = t->kind == DM_TOOL_EXE
-                     ? add(im, t->path, ownf(im, "%s/%s", folder, t->program))
-                     : add(im, t->path, folder);
+        int rc = t->kind == DM_TOOL_EXE ? add(im, t->path, ownf(im, "%s/%s", folder, t->program))
+                                        : add(im, t->path, folder);
         if (rc)
             return rc;
         im->tools[i].name = t->name;
@@ -147,8 +148,9 @@ static int add_files(struct image *im, const struct dm_build_plan *p)
 
 static const char *checker_name(enum dm_arch a)
 {
-    return a == DM_ARCH_AMD64 ? "dartexpire-amd64.exe" : a == DM_ARCH_X86 ? "dartexpire-x86.exe"
-                                                                          : NULL;
+    return a == DM_ARCH_AMD64 ? "dartexpire-amd64.exe"
+           : a == DM_ARCH_X86 ? "dartexpire-x86.exe"
+                              : NULL;
 }
 
 int dm_build_check_media(const struct dm_media *m, const struct dm_build_plan *p)
@@ -156,18 +158,22 @@ int dm_build_check_media(const struct dm_media *m, const struct dm_build_plan *p
     int boot = dm_wim_boot_index(m->wim);
     if (p->customise && boot && boot != m->image)
         dm_warn("image %d is customised, but boot.wim starts image %d (its boot index, kept as "
-                "it is): the media will not start the recovery image", m->image, boot);
+                "it is): the media will not start the recovery image",
+                m->image, boot);
     if (!p->expire_days)
         return 0;
     const char *name = checker_name(m->arch);
     if (!name)
-        return dm_error(DM_FAIL, "--expire-days: the time limit needs the expiry checker for "
-                                 "%s images; dartmk has it for x86 and amd64",
+        return dm_error(DM_FAIL,
+                        "--expire-days: the time limit needs the expiry checker for "
+                        "%s images; dartmk has it for x86 and amd64",
                         dm_arch_name(m->arch) ? dm_arch_name(m->arch) : "unknown-architecture");
     char *path = dm_libdir_find(name);
     if (!path)
-        return dm_error(DM_FAIL, "--expire-days: %s is missing (set DARTMK_LIBDIR to the folder "
-                                 "holding it, or reinstall dartmk)", name);
+        return dm_error(DM_FAIL,
+                        "--expire-days: %s is missing (set DARTMK_LIBDIR to the folder "
+                        "holding it, or reinstall dartmk)",
+                        name);
     free(path);
     return 0;
 }
@@ -194,9 +200,13 @@ static char *crlf(struct image *im, const char *text)
 static int add_generated(struct image *im, const struct dm_media *m, const struct dm_build_plan *p,
                          json_object *manifest)
 {
-    struct dm_launcher l = {.version = DARTMK_VERSION, .drivers = im->drivers,
-                            .ndrivers = im->ndrivers, .tools = im->tools, .ntools = p->ntools,
-                            .remote = p->remote, .remote_port = p->remote_port};
+    struct dm_launcher l = {.version = DARTMK_VERSION,
+                            .drivers = im->drivers,
+                            .ndrivers = im->ndrivers,
+                            .tools = im->tools,
+                            .ntools = p->ntools,
+                            .remote = p->remote,
+                            .remote_port = p->remote_port};
     int rc = 0;
     if (p->expire_days) {
         l.expiry_program = "DaRT\\dartexpire.exe", l.expires = im->expires;
@@ -221,8 +231,7 @@ static int add_generated(struct image *im, const struct dm_media *m, const struc
     if (rc == 0)
         rc = add_text(im, "DartConfig.ini", own(im, dm_launcher_config(&l)), "DaRT/DartConfig.ini");
     if (rc == 0)
-        rc = add_text(im, DM_MANIFEST_NAME, dm_manifest_text(manifest),
-                      "DaRT/" DM_MANIFEST_NAME);
+        rc = add_text(im, DM_MANIFEST_NAME, dm_manifest_text(manifest), "DaRT/" DM_MANIFEST_NAME);
     return rc;
 }
 

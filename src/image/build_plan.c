@@ -51,11 +51,13 @@ static int check_tool_name(const char *name, const char *spec)
             return dm_error(DM_USAGE, "--tool '%s': a tool's name cannot hold '%c'", spec,
                             *c < 0x20 || *c == 0x7f ? '?' : *c);
     if (reserved_name(name))
-        return dm_error(DM_USAGE, "--tool '%s': Windows reserves the name '%s' for a device",
-                        spec, name);
+        return dm_error(DM_USAGE, "--tool '%s': Windows reserves the name '%s' for a device", spec,
+                        name);
     if (name[0] == ' ' || name[n - 1] == ' ' || name[n - 1] == '.')
-        return dm_error(DM_USAGE, "--tool '%s': a tool's name cannot begin with a space or end "
-                                  "with a space or a dot", spec);
+        return dm_error(DM_USAGE,
+                        "--tool '%s': a tool's name cannot begin with a space or end "
+                        "with a space or a dot",
+                        spec);
     return 0;
 }
 
@@ -160,8 +162,10 @@ static int plan_tool(struct dm_build_plan *p, const char *spec, size_t i)
     int rc = check_tool_name(t->name, spec);
     for (size_t k = 0; rc == 0 && k < i; k++)
         if (strcasecmp(p->tools[k].name, t->name) == 0)
-            rc = dm_error(DM_USAGE, "--tool: '%s' and '%s' are the same name (folder names in "
-                                    "Windows ignore case)", p->tools[k].name, t->name);
+            rc = dm_error(DM_USAGE,
+                          "--tool: '%s' and '%s' are the same name (folder names in "
+                          "Windows ignore case)",
+                          p->tools[k].name, t->name);
     if (rc == 0)
         rc = tool_kind(t, spec);
     if (rc == 0 && t->kind == DM_TOOL_CAB)
@@ -196,7 +200,7 @@ static size_t utf8_chars(const char *s)
 static int bool_value(const char *key, const char *v, int *out)
 {
     static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false",
-                                                                              "off", "0"};
+                                                                                "off", "0"};
     for (size_t i = 0; i < 4; i++) {
         if (!strcasecmp(v, yes[i]))
             return *out = 1, 0;
@@ -237,8 +241,8 @@ static int plan_remote(struct dm_build_plan *p, const struct dm_recipe *r)
     p->remote_tool = -1;
     if (rc || !p->remote)
         return rc ? rc : needs ? dm_error(DM_USAGE, "%s needs --remote", needs) : 0;
-    if (r->remote_port && (rc = number("remote-port", r->remote_port, 1, 65535, "a TCP port",
-                                       &port)) != 0)
+    if (r->remote_port &&
+        (rc = number("remote-port", r->remote_port, 1, 65535, "a TCP port", &port)) != 0)
         return rc;
     if (port < 1024)
         dm_warn("--remote-port %ld: ports below 1024 are often taken or blocked", port);
@@ -305,8 +309,10 @@ static int plan_files(struct dm_build_plan *p, const struct dm_strlist *l)
         if (!a->host)
             return dm_error(DM_FAIL, "out of memory");
         if (!a->dest)
-            return dm_error(DM_USAGE, "--add-files '%s': the destination must be a folder "
-                                      "inside the image, without '.' or '..'", l->v[i]);
+            return dm_error(DM_USAGE,
+                            "--add-files '%s': the destination must be a folder "
+                            "inside the image, without '.' or '..'",
+                            l->v[i]);
         int rc = existing_dir("--add-files", a->host);
         if (rc)
             return rc;
@@ -318,8 +324,8 @@ static int plan_numbers(struct dm_build_plan *p, const struct dm_recipe *r)
 {
     long v;
     int rc;
-    if (r->image_index && (rc = number("image-index", r->image_index, 1, 1000000,
-                                       "an image number", &v)) != 0)
+    if (r->image_index &&
+        (rc = number("image-index", r->image_index, 1, 1000000, "an image number", &v)) != 0)
         return rc;
     p->image_index = r->image_index ? (int)v : 0;
     if (r->expire_days && (rc = number("expire-days", r->expire_days, 1, DM_EXPIRY_MAX_DAYS,
@@ -363,8 +369,8 @@ int dm_build_plan(const struct dm_recipe *r, struct dm_build_plan *p)
         rc = dm_plan_drivers(p, &r->drivers);
     if (rc == 0)
         rc = plan_files(p, &r->add_files);
-    p->customise = p->ntools || p->remote || p->debuggers || p->ndrivers || p->nfiles ||
-                   p->expire_days;
+    p->customise =
+        p->ntools || p->remote || p->debuggers || p->ndrivers || p->nfiles || p->expire_days;
     return rc;
 }
 

@@ -35,7 +35,7 @@ static const struct {
     {"add-files", offsetof(struct dm_recipe, add_files)},
 };
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define COUNT(a)            (sizeof(a) / sizeof((a)[0]))
 #define FIELD(r, off, type) ((type *)((char *)(r) + (off)))
 
 static int list_add(struct dm_strlist *l, const char *value)
@@ -78,10 +78,10 @@ int dm_recipe_set(struct dm_recipe *r, const char *key, const char *value)
 
 struct reader {
     struct dm_recipe *r;
-    const char *dir;    /* the recipe file's folder, for relative paths */
-    char *bad_key;      /* the first unknown key */
+    const char *dir; /* the recipe file's folder, for relative paths */
+    char *bad_key;   /* the first unknown key */
     int oom;
-    int message_lines;  /* remote-message continues over indented lines */
+    int message_lines; /* remote-message continues over indented lines */
 };
 
 /* Where the value of `key` holds a host path: the path's start inside value, or NULL. */
@@ -221,8 +221,8 @@ static void print_value(FILE *f, const char *key, const char *v)
 {
     if (!ini_exact(v))
         dm_warn("--print-recipe: the %s value cannot be written exactly in INI (spaces at line "
-                "ends, blank lines and ' ;' are lost)%s", key,
-                strcmp(key, "remote-message") ? "" : "; keep the message in a file: @FILE");
+                "ends, blank lines and ' ;' are lost)%s",
+                key, strcmp(key, "remote-message") ? "" : "; keep the message in a file: @FILE");
     fprintf(f, "%s = ", key);
     for (; *v; v++) {
         fputc(*v, f);

@@ -45,8 +45,8 @@ int dm_wim_add(const char *path, const char *display, int index, const struct dm
     WIMStruct *wim = NULL;
     if (dm_wimlib_ready() < 0)
         return dm_error(DM_FAIL, "%s: cannot start wimlib", display);
-    int err = wimlib_open_wim_with_progress(path, WIMLIB_OPEN_FLAG_WRITE_ACCESS, &wim,
-                                            on_progress, status);
+    int err = wimlib_open_wim_with_progress(path, WIMLIB_OPEN_FLAG_WRITE_ACCESS, &wim, on_progress,
+                                            status);
     const char *what = "cannot open it for writing";
     if (!err) {
         what = "cannot add the files to the image";

@@ -43,8 +43,7 @@ static json_object *remote_json(const struct dm_build_plan *p)
     json_object_object_add(r, "enabled", json_object_new_boolean(p->remote));
     if (p->remote) {
         json_object_object_add(r, "port", json_object_new_int(p->remote_port));
-        json_object_object_add(r, "tool",
-                               json_object_new_string(p->tools[p->remote_tool].name));
+        json_object_object_add(r, "tool", json_object_new_string(p->tools[p->remote_tool].name));
     }
     return r;
 }
@@ -114,8 +113,8 @@ char *dm_libdir_find(const char *name)
 
 const char *dm_manifest_text(json_object *j)
 {
-    return json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+    return json_object_to_json_string_ext(j,
+                                          JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 /* ---- reading it back ---- */
@@ -153,7 +152,8 @@ int dm_media_expiry(struct dm_media *m, int64_t *expires)
     rc = 1;
     if (!j)
         rc = dm_error(DM_FAIL, "%s:%s: not valid JSON", dm_wim_display(m->wim), path);
-    else if (json_object_object_get_ex(j, "expires", &e) && json_object_is_type(e, json_type_string))
+    else if (json_object_object_get_ex(j, "expires", &e) &&
+             json_object_is_type(e, json_type_string))
         rc = dm_expiry_parse(json_object_get_string(e), expires) == 0
                  ? 0
                  : dm_error(DM_FAIL, "%s:%s: 'expires' is not an ISO 8601 UTC time",

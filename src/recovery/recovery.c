@@ -165,10 +165,8 @@ static void ov_free_priv(struct dm_tree *t, void *priv)
     free(priv);
 }
 
-static const struct dm_tree_ops overlay_ops = {.name = "recovery tree",
-                                               .open = ov_open,
-                                               .host_path = ov_host_path,
-                                               .free_priv = ov_free_priv};
+static const struct dm_tree_ops overlay_ops = {
+    .name = "recovery tree", .open = ov_open, .host_path = ov_host_path, .free_priv = ov_free_priv};
 
 /* Adds an entry; `it` is copied (NULL for a folder). */
 static struct dm_entry *add_entry(struct dm_tree *t, const char *path, enum dm_entry_kind kind,
@@ -262,10 +260,10 @@ static int add_staged(struct dm_tree *t, const struct dm_recovery *rt, const cha
 {
     struct stat st;
     struct item it = {.kind = ITEM_HOST, .host = staged(rt, name)};
-    int rc = !it.host                  ? dm_error(DM_FAIL, "out of memory")
-             : stat(it.host, &st) != 0 ? dm_error_errno(DM_FAIL, errno, "%s", it.host)
-                                       : add(t, path, DM_ENTRY_FILE, (uint64_t)st.st_size, mtime,
-                                             &it);
+    int rc = !it.host ? dm_error(DM_FAIL, "out of memory")
+             : stat(it.host, &st) != 0
+                 ? dm_error_errno(DM_FAIL, errno, "%s", it.host)
+                 : add(t, path, DM_ENTRY_FILE, (uint64_t)st.st_size, mtime, &it);
     free(it.host);
     return rc;
 }
@@ -379,9 +377,8 @@ static int make_efisys(struct dm_recovery *rt, struct dm_media *m, int64_t now)
     struct dm_tree *t = dm_tree_new(&loader_ops, m, "EFI loader");
     struct dm_fat_plan *plan = NULL;
     uint64_t loader = m->files[DM_ROLE_EFI_LOADER].size;
-    struct dm_fat_opts o = {.type = loader < (8u << 20) ? DM_FAT12 : DM_FAT16,
-                            .label = "EFISYS",
-                            .now = now};
+    struct dm_fat_opts o = {
+        .type = loader < (8u << 20) ? DM_FAT12 : DM_FAT16, .label = "EFISYS", .now = now};
     if (!t || !dm_tree_add(t, "EFI", DM_ENTRY_DIR, 0, now, NULL) ||
         !dm_tree_add(t, "EFI/BOOT", DM_ENTRY_DIR, 0, now, NULL) ||
         !dm_tree_add(t, loader_name(m->arch), DM_ENTRY_FILE, loader, now, NULL)) {
@@ -446,8 +443,8 @@ static int add_el_torito(struct dm_tree *t, struct dm_recovery *rt, struct dm_me
     if (rc == 0 && efi->where == DM_ON_MEDIA)
         rt->efisys = strdup(efi->path);
     else if (rc == 0 && efi->where == DM_IN_WIM &&
-             (rc = role_file(t, m, DM_ROLE_EFISYS, "efi/microsoft/boot", "efisys.bin", added,
-                             now, &path)) == 0)
+             (rc = role_file(t, m, DM_ROLE_EFISYS, "efi/microsoft/boot", "efisys.bin", added, now,
+                             &path)) == 0)
         rt->efisys = path, path = NULL;
     else if (rc == 0 && efi->where == DM_ABSENT &&
              m->files[DM_ROLE_EFI_LOADER].where != DM_ABSENT) {
@@ -502,7 +499,8 @@ static int add_extra(struct dm_tree *t, struct dm_recovery *rt, const struct dm_
 static int manifest_base(struct dm_recovery *rt, const struct dm_build_plan *p,
                          const struct dm_recipe *r, const char *source, const char *sha)
 {
-    const struct dm_entry *e = p->customise ? NULL : dm_tree_find(rt->media->tree, DM_MANIFEST_NAME);
+    const struct dm_entry *e =
+        p->customise ? NULL : dm_tree_find(rt->media->tree, DM_MANIFEST_NAME);
     char *text = e && e->size < (1u << 20) ? malloc(e->size + 1) : NULL;
     ssize_t n = text ? dm_tree_read_head(rt->media->tree, e, text, e->size) : -1;
     json_object *j = n >= 0 ? (text[n] = '\0', json_tokener_parse(text)) : NULL;
@@ -629,8 +627,8 @@ const char *dm_recovery_manifest_sha(const struct dm_recovery *rt) { return rt->
 
 /* ---- the whole tree ---- */
 
-static int add_all(struct dm_recovery *rt, const struct dm_build_plan *p,
-                   const struct dm_recipe *r, const char *source)
+static int add_all(struct dm_recovery *rt, const struct dm_build_plan *p, const struct dm_recipe *r,
+                   const char *source)
 {
     struct dm_tree *t = rt->tree;
     struct dm_media *m = rt->media;
@@ -660,8 +658,7 @@ static int add_all(struct dm_recovery *rt, const struct dm_build_plan *p,
 }
 
 int dm_recovery_open(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
-                     const char *source, const struct dm_recovery_opts *o,
-                     struct dm_recovery **out)
+                     const char *source, const struct dm_recovery_opts *o, struct dm_recovery **out)
 {
     struct dm_recovery *rt = calloc(1, sizeof *rt);
     int rc = rt ? 0 : dm_error(DM_FAIL, "out of memory");

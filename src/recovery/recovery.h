@@ -37,8 +37,8 @@ struct dm_recovery {
     struct dm_media *media;
     char *etfsboot; /* tree paths of the El Torito images; NULL when there is none */
     char *efisys;
-    int efisys_made;      /* efisys was generated from the EFI loader */
-    struct dm_staging staging; /* staged files; removed by dm_recovery_free */
+    int efisys_made;              /* efisys was generated from the EFI loader */
+    struct dm_staging staging;    /* staged files; removed by dm_recovery_free */
     struct json_object *manifest; /* DM_RECOVERY_MANIFEST: what it says besides the files */
     char manifest_sha[65];
     struct dm_recovery_hasher *hasher; /* the manifest's checksums, in a second thread */

@@ -118,8 +118,8 @@ int dm_verify_tree(struct dm_tree *t, struct dm_verify *v)
 {
     json_object *j = NULL, *files = NULL, *later = NULL;
     struct dm_progress progress;
-    *v = (struct dm_verify){json_object_new_array(), json_object_new_array(),
-                            json_object_new_array(), 0, 0, 0};
+    *v = (struct dm_verify){
+        json_object_new_array(), json_object_new_array(), json_object_new_array(), 0, 0, 0};
     char *listed = calloc(t->count + 1, 1);
     int rc = listed && v->missing && v->different && v->extra ? read_manifest(t, &j)
                                                               : dm_error(DM_FAIL, "out of memory");

@@ -82,8 +82,10 @@ static int check_not_source(const char *root, const char *source)
     size_t n = src ? strlen(src) : 0;
     int inside = src && out && strncmp(out, src, n) == 0 && (out[n] == '\0' || out[n] == '/');
     free(src), free(out);
-    return inside ? dm_error(DM_REFUSED, "%s: is the source %s or inside it; write the recovery "
-                                         "tree elsewhere", root, source)
+    return inside ? dm_error(DM_REFUSED,
+                             "%s: is the source %s or inside it; write the recovery "
+                             "tree elsewhere",
+                             root, source)
                   : 0;
 }
 

@@ -32,8 +32,7 @@ int dm_iso_label_check(const char *label, char out[DM_ISO_LABEL_MAX + 1], const 
         if (c >= 'a' && c <= 'z')
             c = (char)(c - 32);
         if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-            return *why = "only letters, digits, '_' and '-' are allowed in an ISO 9660 label",
-                   -1;
+            return *why = "only letters, digits, '_' and '-' are allowed in an ISO 9660 label", -1;
         out[i] = c;
     }
     out[n] = '\0';
@@ -214,9 +213,9 @@ static int set_boot(IsoImage *image, const struct dm_iso_opts *o, const struct d
         const struct dm_entry *e = dm_tree_find(t, o->efisys);
         uint64_t sectors = e ? (e->size + 511) / 512 : 0;
         snprintf(path, sizeof path, "/%s", o->efisys);
-        err = bios ? iso_image_add_boot_image(image, path, ELTORITO_NO_EMUL, 0, &uefi)
-                   : iso_image_set_boot_image(image, path, ELTORITO_NO_EMUL, "/boot.catalog",
-                                              &uefi);
+        err = bios
+                  ? iso_image_add_boot_image(image, path, ELTORITO_NO_EMUL, 0, &uefi)
+                  : iso_image_set_boot_image(image, path, ELTORITO_NO_EMUL, "/boot.catalog", &uefi);
         if (err >= 0) {
             el_torito_set_boot_platform_id(uefi, 0xEF);
             /* The whole FAT image, so that firmware sees the whole file system. */
@@ -229,8 +228,7 @@ static int set_boot(IsoImage *image, const struct dm_iso_opts *o, const struct d
     return err < 0 ? iso_fail("cannot set up the El Torito boot entries", err) : 0;
 }
 
-static int make_image(struct dm_tree *t, const struct dm_iso_opts *o, int *failed,
-                      IsoImage **out)
+static int make_image(struct dm_tree *t, const struct dm_iso_opts *o, int *failed, IsoImage **out)
 {
     IsoImage *image = NULL;
     int err = iso_image_new(o->label, &image);

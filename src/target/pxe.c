@@ -79,18 +79,21 @@ int dm_pxe_check_dir(const struct dm_pxe_opts *o)
 {
     struct stat st;
     if (lstat(o->dir, &st) != 0)
-        return errno == ENOENT ? (o->update ? dm_error(DM_FAIL, "%s: no such folder to update",
-                                                       o->dir)
-                                            : 0)
-                               : dm_error_errno(DM_FAIL, errno, "%s", o->dir);
+        return errno == ENOENT
+                   ? (o->update ? dm_error(DM_FAIL, "%s: no such folder to update", o->dir) : 0)
+                   : dm_error_errno(DM_FAIL, errno, "%s", o->dir);
     if (!S_ISDIR(st.st_mode))
         return dm_error(DM_FAIL, "%s: exists and is not a folder", o->dir);
     if (o->update && !is_our_tree(o->dir))
-        return dm_error(DM_REFUSED, "%s: not a network boot tree dartmk wrote (no %s naming "
-                                    "one): --update refreshes only those", o->dir, DM_MANIFEST_NAME);
+        return dm_error(DM_REFUSED,
+                        "%s: not a network boot tree dartmk wrote (no %s naming "
+                        "one): --update refreshes only those",
+                        o->dir, DM_MANIFEST_NAME);
     if (!o->update && !o->force && !dir_empty(o->dir))
-        return dm_error(DM_REFUSED, "%s: exists and is not empty (--update refreshes a tree "
-                                    "dartmk wrote; --force writes into it)", o->dir);
+        return dm_error(DM_REFUSED,
+                        "%s: exists and is not empty (--update refreshes a tree "
+                        "dartmk wrote; --force writes into it)",
+                        o->dir);
     return 0;
 }
 
@@ -101,10 +104,10 @@ enum from { FROM_ROLE, FROM_WIM, FROM_HOST, FROM_TEXT, FROM_TREE };
 struct file {
     const char *dest;
     enum from from;
-    enum dm_role role;         /* FROM_ROLE */
-    const char *path;          /* FROM_WIM: inside boot.wim; FROM_HOST: a host file */
-    char *text;                /* FROM_TEXT (malloc'd) */
-    const struct dm_entry *e;  /* FROM_TREE: boot.wim in the recovery tree */
+    enum dm_role role;        /* FROM_ROLE */
+    const char *path;         /* FROM_WIM: inside boot.wim; FROM_HOST: a host file */
+    char *text;               /* FROM_TEXT (malloc'd) */
+    const struct dm_entry *e; /* FROM_TREE: boot.wim in the recovery tree */
 };
 
 enum { MAX_FILES = 24 };
@@ -144,9 +147,10 @@ static int add_loader(struct tree *t, int kind, const char *dest)
     if (rc)
         return rc;
     if (!found || is_dir)
-        return dm_error(DM_FAIL, "%s: image %d of boot.wim has no %s (Windows' PXE loader "
-                                 "%s); --pxe-loader FILE supplies one", t->m->tree->origin,
-                        t->m->image, loader_in_wim[kind], loader_names[kind]);
+        return dm_error(DM_FAIL,
+                        "%s: image %d of boot.wim has no %s (Windows' PXE loader "
+                        "%s); --pxe-loader FILE supplies one",
+                        t->m->tree->origin, t->m->image, loader_in_wim[kind], loader_names[kind]);
     add(t, dest, FROM_WIM)->path = loader_in_wim[kind];
     return 0;
 }
@@ -168,18 +172,20 @@ static char *pxelinux_config(int menu)
     static const char entry[] = "LABEL dart\n  MENU LABEL DaRT Recovery\n  PXE pxeboot.n12\n";
     if (!menu)
         return text("# dartmk: start DaRT Recovery from the network (Windows' PXE loader)\n"
-                    "DEFAULT dart\nPROMPT 0\nTIMEOUT 0\n%s", entry);
+                    "DEFAULT dart\nPROMPT 0\nTIMEOUT 0\n%s",
+                    entry);
     return text("# dartmk: DaRT Recovery, or the local disk after 10 seconds\n"
                 "UI menu.c32\nMENU TITLE Network boot\nPROMPT 0\nTIMEOUT 100\nDEFAULT dart\n%s"
-                "LABEL local\n  MENU LABEL Start from the local disk\n  LOCALBOOT 0\n", entry);
+                "LABEL local\n  MENU LABEL Start from the local disk\n  LOCALBOOT 0\n",
+                entry);
 }
 
 static int add_bios(struct tree *t)
 {
     static const char *const menu_mods[] = {"menu.c32", "libutil.c32", "libcom32.c32"};
     const char *root = dm_syslinux_root();
-    add_host(t, "pxelinux.0", strdup(getenv("DARTMK_PXELINUX") ? getenv("DARTMK_PXELINUX")
-                                                                : pxelinux_default));
+    add_host(t, "pxelinux.0",
+             strdup(getenv("DARTMK_PXELINUX") ? getenv("DARTMK_PXELINUX") : pxelinux_default));
     add_host(t, "ldlinux.c32", text("%s/modules/bios/ldlinux.c32", root));
     for (int i = 0; t->o->menu && i < 3; i++)
         add_host(t, menu_mods[i], text("%s/modules/bios/%s", root, menu_mods[i]));
@@ -196,9 +202,12 @@ static int ia32(const char *efi) { return strcmp(efi, "bootia32.efi") == 0; }
 static char *remap(void)
 {
     static const char *const files[][2] = {
-        {"boot/bcd", "Boot/BCD"},           {"boot/boot\\.sdi", "Boot/boot.sdi"},
-        {"sources/boot\\.wim", "sources/boot.wim"}, {"bootmgr\\.exe", "bootmgr.exe"},
-        {"pxeboot\\.n12", "pxeboot.n12"},   {"bootx64\\.efi", "bootx64.efi"},
+        {"boot/bcd", "Boot/BCD"},
+        {"boot/boot\\.sdi", "Boot/boot.sdi"},
+        {"sources/boot\\.wim", "sources/boot.wim"},
+        {"bootmgr\\.exe", "bootmgr.exe"},
+        {"pxeboot\\.n12", "pxeboot.n12"},
+        {"bootx64\\.efi", "bootx64.efi"},
         {"bootia32\\.efi", "bootia32.efi"},
     };
     char *s = text("# dartmk: tftpd-hpa remap file (in.tftpd -m THIS): Windows' loaders ask for\n"
@@ -226,7 +235,8 @@ static char *dnsmasq(const char *root, const char *efi)
 
 static char *readme(const char *root, const char *efi)
 {
-    const char *isc = ia32(efi) ? "option arch = 00:06" : "option arch = 00:07 or option arch = 00:09";
+    const char *isc =
+        ia32(efi) ? "option arch = 00:06" : "option arch = 00:07 or option arch = 00:09";
     const char *kea = ia32(efi) ? "option[93].hex == 0x0006"
                                 : "option[93].hex == 0x0007 or option[93].hex == 0x0009";
     return text(
@@ -269,7 +279,8 @@ static int bcd_fits(struct dm_media *m)
 {
     struct dm_stream *s = NULL;
     uint64_t size = m->files[DM_ROLE_BCD].size;
-    char *raw = size && size < (16u << 20) ? malloc(size) : NULL, *flat = raw ? malloc(size / 2 + 1) : NULL;
+    char *raw = size && size < (16u << 20) ? malloc(size) : NULL,
+         *flat = raw ? malloc(size / 2 + 1) : NULL;
     int fits = 0;
     if (flat && dm_media_open_file(m, DM_ROLE_BCD, &s) == 0 &&
         dm_stream_read_full(s, raw, size) == (ssize_t)size) {
@@ -300,9 +311,8 @@ static int plan_tree(struct tree *t, struct dm_pxe_result *res)
     res->uefi = 1;
     res->efi_name = efi_name(m->arch);
     if (m->files[DM_ROLE_BCD].where == DM_ABSENT || m->files[DM_ROLE_BOOT_SDI].where == DM_ABSENT)
-        return dm_error(DM_FAIL, "%s: no %s: the boot manager has nothing to read",
-                        m->tree->origin, m->files[DM_ROLE_BCD].where == DM_ABSENT
-                                             ? "boot/bcd" : "boot/boot.sdi");
+        return dm_error(DM_FAIL, "%s: no %s: the boot manager has nothing to read", m->tree->origin,
+                        m->files[DM_ROLE_BCD].where == DM_ABSENT ? "boot/bcd" : "boot/boot.sdi");
     if (res->bios)
         rc = add_bios(t);
     if (rc == 0)
@@ -339,8 +349,10 @@ static int make_dirs(const char *dir, const char *dest)
             else if (errno != EEXIST)
                 rc = dm_error_errno(DM_FAIL, errno, "%s", p);
             else if (lstat(p, &st) != 0 || !S_ISDIR(st.st_mode)) /* a link would lead out */
-                rc = dm_error(DM_REFUSED, "%s: not a folder (a symbolic link?): dartmk writes "
-                                          "only inside %s", p, dir);
+                rc = dm_error(DM_REFUSED,
+                              "%s: not a folder (a symbolic link?): dartmk writes "
+                              "only inside %s",
+                              p, dir);
             if (rc) {
                 free(p);
                 return rc;
@@ -362,8 +374,8 @@ static int fill(struct tree *t, const struct file *f, int fd, const char *path, 
         dm_sha256_update(h, f->text, *size);
         rc = dm_write_all(fd, f->text, *size, path);
     } else if (rc == 0) {
-        rc = f->from == FROM_ROLE ? dm_media_open_file(t->m, f->role, &s)
-             : f->from == FROM_WIM ? dm_wim_open_file(t->m->wim, t->m->image, f->path, &s)
+        rc = f->from == FROM_ROLE   ? dm_media_open_file(t->m, f->role, &s)
+             : f->from == FROM_WIM  ? dm_wim_open_file(t->m->wim, t->m->image, f->path, &s)
              : f->from == FROM_HOST ? dm_host_stream_open(f->path, &s)
                                     : dm_tree_open(t->rt->tree, f->e, &s);
         if (rc == 0)
@@ -425,8 +437,8 @@ static int put_manifest(struct tree *t, const struct dm_build_plan *p, const str
     json_object_object_add(j, "pxe", x);
     json_object_object_add(j, "files", json_object_get(t->list));
     struct file f = {.dest = DM_MANIFEST_NAME, .from = FROM_TEXT};
-    int rc = asprintf(&f.text, "%s\n", dm_manifest_text(j)) < 0 ? dm_error(DM_FAIL, "out of memory")
-                                                                : 0;
+    int rc =
+        asprintf(&f.text, "%s\n", dm_manifest_text(j)) < 0 ? dm_error(DM_FAIL, "out of memory") : 0;
     json_object_put(j);
     if (rc == 0) {
         json_object *keep = t->list; /* the manifest does not list itself */
@@ -447,8 +459,8 @@ static void drop_stale(const struct tree *t, json_object *old)
         return;
     for (size_t i = 0; i < json_object_array_length(files); i++) {
         json_object *f = json_object_array_get_idx(files, i), *jp;
-        const char *path = json_object_object_get_ex(f, "path", &jp) ? json_object_get_string(jp)
-                                                                     : NULL;
+        const char *path =
+            json_object_object_get_ex(f, "path", &jp) ? json_object_get_string(jp) : NULL;
         int kept = !path || path[0] == '/' || strstr(path, "..") != NULL;
         for (int k = 0; !kept && k < t->n; k++)
             kept = strcmp(t->f[k].dest, path) == 0;

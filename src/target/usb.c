@@ -20,7 +20,6 @@
 
 enum { SECTOR = 512, IMAGE_BUF = 1 << 20 };
 
-
 int dm_stick_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size, const char *label,
                   const char *target, struct dm_stick_plan *out)
 {
@@ -30,8 +29,10 @@ int dm_stick_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size, 
         return DM_FAIL; /* the FAT writer said why (a name, a 4 GiB file) */
     uint64_t disk = dm_layout_disk_for(scheme, need);
     if (dm_layout_stick(scheme, size, &out->layout) != 0 || out->layout.size < need)
-        return dm_error(DM_FAIL, "%s: too small (%.1f MiB): the recovery tree needs a disk of "
-                                 "at least %.1f MiB", target, dm_mib(size), dm_mib_up(disk));
+        return dm_error(DM_FAIL,
+                        "%s: too small (%.1f MiB): the recovery tree needs a disk of "
+                        "at least %.1f MiB",
+                        target, dm_mib(size), dm_mib_up(disk));
     struct dm_fat_opts o = {.type = DM_FAT32,
                             .label = label,
                             .hidden_sectors = (uint32_t)(out->layout.start / SECTOR),
@@ -72,7 +73,8 @@ void dm_stick_reread(const struct dm_stick *s)
         nanosleep(&(struct timespec){0, 250000000}, NULL);
     }
     dm_debug("%s: the kernel did not re-read the partition table (%s); unplug and plug the "
-             "stick to see it", s->path, strerror(errno));
+             "stick to see it",
+             s->path, strerror(errno));
 }
 
 /* ---- FAT mode ---- */
@@ -97,8 +99,10 @@ static int check_mbr_code(const struct dm_stick *s, const uint8_t code[DM_MBR_CO
     if (pread(s->fd, back, SECTOR, 0) != SECTOR)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot read back the first sector", s->path);
     if (memcmp(back, code, DM_MBR_CODE) != 0 || back[510] != 0x55 || back[511] != 0xAA)
-        return dm_error(DM_FAIL, "%s: the first sector read back is not what was written: the "
-                                 "stick is faulty", s->path);
+        return dm_error(DM_FAIL,
+                        "%s: the first sector read back is not what was written: the "
+                        "stick is faulty",
+                        s->path);
     return 0;
 }
 
@@ -134,11 +138,13 @@ static int read_back(const struct dm_stick *s, uint64_t start, uint64_t size,
         json_object *first = json_object_array_length(v.different) ? v.different
                              : json_object_array_length(v.missing) ? v.missing
                                                                    : v.extra;
-        rc = dm_error(DM_FAIL, "%s: read back, %s is %s: the stick is faulty (or smaller than "
-                               "it claims)", s->path,
-                      json_object_get_string(json_object_array_get_idx(first, 0)),
-                      first == v.different ? "different" : first == v.missing ? "missing"
-                                                                              : "unexpected");
+        rc = dm_error(DM_FAIL,
+                      "%s: read back, %s is %s: the stick is faulty (or smaller than "
+                      "it claims)",
+                      s->path, json_object_get_string(json_object_array_get_idx(first, 0)),
+                      first == v.different ? "different"
+                      : first == v.missing ? "missing"
+                                           : "unexpected");
     }
     r->verified = v.verified;
     dm_verify_free(&v);
@@ -243,8 +249,10 @@ int dm_stick_write_image(const struct dm_stick *s, const char *image, int verify
     if (rc == 0 && verify &&
         (rc = pass(s->fd, s->path, -1, NULL, size, buf, "verifying", back)) == 0 &&
         strcmp(back, r->sha) != 0)
-        rc = dm_error(DM_FAIL, "%s: read back, the image differs from %s: the stick is faulty "
-                               "(or smaller than it claims)", s->path, image);
+        rc = dm_error(DM_FAIL,
+                      "%s: read back, the image differs from %s: the stick is faulty "
+                      "(or smaller than it claims)",
+                      s->path, image);
     free(buf);
     close(in);
     return rc;

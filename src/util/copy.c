@@ -28,8 +28,8 @@ int dm_pwrite_all(int fd, const void *p, size_t n, uint64_t off, const char *wha
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return dm_error_errno(DM_FAIL, w < 0 ? errno : ENOSPC,
-                                  "%s: cannot write at byte %llu", what, (unsigned long long)off);
+            return dm_error_errno(DM_FAIL, w < 0 ? errno : ENOSPC, "%s: cannot write at byte %llu",
+                                  what, (unsigned long long)off);
         b += w, n -= (size_t)w, off += (uint64_t)w;
     }
     return 0;

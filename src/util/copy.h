@@ -17,9 +17,9 @@ int dm_write_all(int fd, const void *p, size_t n, const char *what);
 /* The same at byte offset `off` of fd (pwrite); the error says where it failed. */
 int dm_pwrite_all(int fd, const void *p, size_t n, uint64_t off, const char *what);
 
-/* Copies s to fd (-1: reads only) until its end, feeding h (may be NULL) and reporting base + bytes so far to
- * progress (may be NULL). *got receives the bytes copied. Returns 0 or an exit code after one
- * line. */
+/* Copies s to fd (-1: reads only) until its end, feeding h (may be NULL) and reporting base + bytes
+ * so far to progress (may be NULL). *got receives the bytes copied. Returns 0 or an exit code after
+ * one line. */
 int dm_copy_stream(struct dm_stream *s, int fd, const char *what, struct dm_sha256 *h,
                    struct dm_progress *progress, uint64_t base, uint64_t *got);
 

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <stdio.h>
 
-
 struct dm_sha256 *dm_sha256_new(void)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();

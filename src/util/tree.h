@@ -22,8 +22,8 @@ struct dm_entry {
     char *path;    /* "sources/boot.wim" */
     uint64_t size; /* bytes; 0 for directories */
     enum dm_entry_kind kind;
-    int64_t mtime; /* seconds since the epoch, 0 when the source has none */
-    void *priv;    /* the source's handle for this entry */
+    int64_t mtime;  /* seconds since the epoch, 0 when the source has none */
+    void *priv;     /* the source's handle for this entry */
     unsigned flags; /* DM_ENTRY_* */
 };
 

@@ -1,5 +1,5 @@
-/* cabx — test tool: expands a cabinet with dartmk's expander (src/image/cab.c), so tests can judge it
- * without building a boot.wim around it.
+/* cabx — test tool: expands a cabinet with dartmk's expander (src/image/cab.c), so tests can judge
+ * it without building a boot.wim around it.
  *
  *   cabx CAB DEST        expands CAB into the existing folder DEST; exit 0, or 1 after one line
  *   cabx --is-cab FILE   prints 1 if FILE is a cabinet, 0 if not (exit 1 if it cannot be read)

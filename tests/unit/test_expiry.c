@@ -298,18 +298,12 @@ static void test_check_truncates(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_epoch_and_known_days),
-        cmocka_unit_test(test_leap_days),
-        cmocka_unit_test(test_format_clamps),
-        cmocka_unit_test(test_round_trips),
-        cmocka_unit_test(test_parse_rejects),
-        cmocka_unit_test(test_add_days),
-        cmocka_unit_test(test_config_found),
-        cmocka_unit_test(test_config_missing),
-        cmocka_unit_test(test_config_bad_value),
-        cmocka_unit_test(test_check_verdicts),
-        cmocka_unit_test(test_check_day_counts),
-        cmocka_unit_test(test_check_truncates),
+        cmocka_unit_test(test_epoch_and_known_days), cmocka_unit_test(test_leap_days),
+        cmocka_unit_test(test_format_clamps),        cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_parse_rejects),        cmocka_unit_test(test_add_days),
+        cmocka_unit_test(test_config_found),         cmocka_unit_test(test_config_missing),
+        cmocka_unit_test(test_config_bad_value),     cmocka_unit_test(test_check_verdicts),
+        cmocka_unit_test(test_check_day_counts),     cmocka_unit_test(test_check_truncates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -383,7 +383,8 @@ static void test_startnet_path_percent(void **state)
     l.remote_message = "DaRT\\100% sure.txt";
     char *s = dm_launcher_startnet(&l);
     assert_true(has_line(s, "drvload \"%SYSTEMDRIVE%\\DaRT\\Drivers\\50%%off\\x.inf\""));
-    assert_true(has_line(s, "\"%SYSTEMDRIVE%\\DaRT\\%%TEMP%%\\dartexpire.exe\" --wait 30 --shutdown"));
+    assert_true(
+        has_line(s, "\"%SYSTEMDRIVE%\\DaRT\\%%TEMP%%\\dartexpire.exe\" --wait 30 --shutdown"));
     assert_true(has_line(s, "type \"%SYSTEMDRIVE%\\DaRT\\100%% sure.txt\""));
     assert_percents(s);
     free(s);

@@ -199,9 +199,9 @@ static void test_backup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scheme_names),    cmocka_unit_test(test_stick_arithmetic),
+        cmocka_unit_test(test_scheme_names),      cmocka_unit_test(test_stick_arithmetic),
         cmocka_unit_test(test_disk_for_is_tight), cmocka_unit_test(test_mbr_written),
-        cmocka_unit_test(test_gpt_written),     cmocka_unit_test(test_backup),
+        cmocka_unit_test(test_gpt_written),       cmocka_unit_test(test_backup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,8 +194,8 @@ static void test_plan_message_length(void **state)
     assert_true(fd >= 0);
     close(fd);
     snprintf(tool, sizeof tool, "R=%s", exe);
-    const char *kv[] = {"remote", "yes", "remote-tool", "R", "tool", tool,
-                        "remote-message", msg, NULL};
+    const char *kv[] = {"remote",         "yes", "remote-tool", "R", "tool", tool,
+                        "remote-message", msg,   NULL};
     /* 2048 characters of two bytes each (é): the limit counts characters, not bytes. */
     for (int i = 0; i < 2048; i++)
         memcpy(msg + 2 * i, "\xc3\xa9", 2);

@@ -14,9 +14,10 @@
  *                               medium that stops taking writes (a stick pulled out, a dying
  *                               card); a number is taken as it is
  *
- * Without both FAILWRITE_PREFIX and FAILWRITE_AFTER nothing changes. Interposed: write, pwrite(64), writev, pwritev(64)(v2),
- * copy_file_range, sendfile(64) (counted like writes), fallocate(64) and posix_fallocate(64)
- * (they fail once the room is used up). stdio's buffered writes go through glibc's internal
+ * Without both FAILWRITE_PREFIX and FAILWRITE_AFTER nothing changes. Interposed: write, pwrite(64),
+ * writev, pwritev(64)(v2), copy_file_range, sendfile(64) (counted like writes), fallocate(64) and
+ * posix_fallocate(64) (they fail once the room is used up). stdio's buffered writes go through
+ * glibc's internal
  * __write, which an LD_PRELOAD cannot reach: they are not affected; nor are mmap'd writes.
  *
  * The room is counted per process: a child (exec'd with the same environment) starts with its
