@@ -155,7 +155,7 @@ int dm_syslinux_install(const char *target, uint64_t offset)
         dup2(p[1], STDOUT_FILENO), dup2(p[1], STDERR_FILENO);
         execlp("syslinux", "syslinux", "--install", "--offset", off, "--directory",
                "/" DM_SYSLINUX_DIR, target, (char *)NULL);
-        dprintf(STDERR_FILENO, "syslinux: %s (install the syslinux package)\n", strerror(errno));
+        dprintf(p[1], "syslinux: %s (install the syslinux package)\n", strerror(errno));
         _exit(127);
     }
     close(p[1]);

@@ -13,7 +13,7 @@ syslinux syslinux-common syslinux-utils pxelinux isolinux
 dosfstools mtools xorriso p7zip-full genisoimage wimtools udftools
 libssl-dev gcab wine64 python3
 perl jq tftpd-hpa tftp-hpa dnsmasq-base util-linux fdisk valgrind strace
-clang libclang-rt-dev time
+clang clang-format libclang-rt-dev time
 "
 
 missing=""

@@ -1,7 +1,7 @@
 /* cli.c — shared option parsing. */
 #include "cli/cli.h"
 
-#include "util/progress.h"
+#include "cli/view.h"
 #include "util/report.h"
 
 #include <errno.h>
@@ -57,10 +57,10 @@ static int common_option(const struct dm_cmd *cmd, int opt, const char *arg,
         fputs(cmd->help, stdout);
         return DM_PARSE_HELP;
     case 'q':
-        dm_set_verbosity(DM_QUIET);
+        common->verbosity = DM_QUIET;
         return 0;
     case 'v':
-        dm_set_verbosity(DM_VERBOSE);
+        common->verbosity = DM_VERBOSE;
         return 0;
     case OPT_JSON:
         common->json = 1;
@@ -68,7 +68,7 @@ static int common_option(const struct dm_cmd *cmd, int opt, const char *arg,
     case OPT_PROGRESS:
         if (dm_progress_parse_mode(arg, &mode) != 0)
             return dm_usage_error(cmd, "--progress: '%s' is not auto, none, bar or json", arg);
-        dm_progress_set_mode(mode);
+        common->progress = mode;
         return 0;
     default:
         return dm_usage_error(cmd, "unknown option '%s'", arg ? arg : "?");
@@ -84,7 +84,7 @@ int dm_parse_options(const struct dm_cmd *cmd, int argc, char **argv, const char
     snprintf(shorts, sizeof shorts, ":hqv%s", shortopts ? shortopts : "");
     if (!all)
         return dm_error(DM_FAIL, "out of memory");
-    *common = (struct dm_common){0};
+    *common = (struct dm_common){.verbosity = DM_NORMAL, .progress = DM_PROGRESS_AUTO};
     optind = 1;
     opterr = 0;
     int rc = 0, opt;
@@ -100,6 +100,8 @@ int dm_parse_options(const struct dm_cmd *cmd, int argc, char **argv, const char
     }
     free(all);
     *first = optind;
+    /* The run shows itself as the common options say, from here on. */
+    dm_view_start(dm_view(), common->verbosity, common->progress, NULL);
     return rc;
 }
 

@@ -3,6 +3,7 @@
 #ifndef DARTMK_CLI_H
 #define DARTMK_CLI_H
 
+#include "cli/view.h"
 #include "util/parse.h"
 
 #include <getopt.h>
@@ -19,6 +20,8 @@ struct dm_cmd {
  * --progress=auto|none|bar|json. */
 struct dm_common {
     int json;
+    enum dm_verbosity verbosity;
+    enum dm_progress_mode progress;
 };
 
 /* A command's own options: called for each one getopt_long returns (not the common ones).

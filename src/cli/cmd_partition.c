@@ -218,20 +218,17 @@ static int part_option(int opt, const char *arg, void *ctx)
 static char *read_inside(const char *disk, const struct dm_part *p, const char *path)
 {
     struct dm_tree *t = NULL;
-    char *msg = NULL, *text = NULL;
-    size_t len = 0;
-    FILE *quiet = open_memstream(&msg, &len);
-    dm_report_to(quiet);
+    char *text = NULL;
+    struct dm_capture quiet;
+    dm_capture_begin(&quiet);
     if (dm_fatread_open(disk, p->start, p->size, &t) == 0) {
         const struct dm_entry *e = dm_tree_find(t, path);
         text = e && e->size < 65536 ? calloc(1, e->size + 1) : NULL;
         if (text && dm_tree_read_head(t, e, text, e->size) != (ssize_t)e->size)
             free(text), text = NULL;
     }
-    dm_report_to(NULL);
-    if (quiet)
-        fclose(quiet);
-    free(msg);
+    dm_capture_end(&quiet);
+    dm_capture_free(&quiet);
     dm_tree_free(t);
     return text;
 }
@@ -567,7 +564,7 @@ static int run(struct part_cli *c, const struct dm_recipe *r, const char *source
         rc = efi_entry(&x); /* --dry-run: what it would be */
     if (rc == 0 && x.m && c->json)
         print_json(&x);
-    else if (rc == 0 && x.m && (c->dry_run || dm_verbosity() != DM_QUIET))
+    else if (rc == 0 && x.m && (c->dry_run || dm_view()->verbosity != DM_QUIET))
         print_plan(c->dry_run ? stdout : stderr, &x);
     if (rc == 0 && x.m && !c->dry_run && !c->json)
         printf("%s  %s\n", x.res.sha, x.t.path);

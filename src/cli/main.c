@@ -74,6 +74,8 @@ static const struct dm_cmd *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
+    static struct dm_view view; /* until the command's options say otherwise */
+    dm_view_start(&view, DM_NORMAL, DM_PROGRESS_AUTO, NULL);
     if (argc < 2) {
         usage(stderr);
         return DM_USAGE;

@@ -75,24 +75,27 @@ int dm_claim_confirm(const struct dm_claim *t, const struct dm_claim_rules *r, i
 {
     if (yes || !t->exists)
         return 0;
-    if (!isatty(STDIN_FILENO))
+    const char *name = t->is_device ? t->disk.name : base_name(t->path);
+    char *question = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&question, &len);
+    if (!f)
+        return dm_error(DM_FAIL, "out of memory");
+    if (t->is_device)
+        dm_disk_describe(f, &t->disk);
+    else
+        fprintf(f, "%s: an image file of %.1f MiB\n", t->path, dm_mib(t->size));
+    fprintf(f, "%s %s will be %s. Type '%s' to go on: ", r->fixed_ok ? "The disk" : "Everything on",
+            t->path, r->what, name);
+    fclose(f);
+    char line[PATH_MAX];
+    int asked = dm_ask(question, line, sizeof line);
+    free(question);
+    if (asked < 0)
         return dm_error(DM_REFUSED,
                         "%s: would be %s; there is no terminal to ask on: --yes "
                         "confirms",
                         t->path, r->what);
-    const char *name = t->is_device ? t->disk.name : base_name(t->path);
-    if (t->is_device)
-        dm_disk_describe(stderr, &t->disk);
-    else
-        fprintf(stderr, "%s: an image file of %.1f MiB\n", t->path, dm_mib(t->size));
-    fprintf(stderr,
-            "%s %s will be %s. Type '%s' to go on: ", r->fixed_ok ? "The disk" : "Everything on",
-            t->path, r->what, name);
-    fflush(stderr);
-    char line[PATH_MAX];
-    if (!fgets(line, sizeof line, stdin))
-        line[0] = '\0';
-    line[strcspn(line, "\r\n")] = '\0';
     if (strcmp(line, name) == 0 || strcmp(line, t->path) == 0)
         return 0;
     return dm_error(DM_REFUSED, "%s: not confirmed; nothing was written", t->path);

@@ -720,20 +720,18 @@ static int skip_name(const char *root, const char *name)
 /* Probes a disk named by the listing; -1 (and nothing said) when it went away meanwhile. */
 static int probe_listed(const char *root, const char *name, struct dm_disk *d)
 {
-    char *path = dfmt("/dev/%s", name), *msg = NULL;
+    char *path = dfmt("/dev/%s", name);
     char *sys = dfmt("%s/sys/class/block/%s", root, name);
-    size_t len = 0;
-    FILE *f = open_memstream(&msg, &len);
-    if (f)
-        dm_report_to(f);
+    struct dm_capture said;
+    dm_capture_begin(&said);
     int rc = probe_name(root, name, path, d);
-    if (f)
-        dm_report_to(NULL), fclose(f);
+    dm_capture_end(&said);
     if (rc && access(sys, F_OK) != 0)
         rc = -1;
-    else if (rc && msg)
-        fputs(msg, stderr);
-    free(msg), free(path), free(sys);
+    else if (rc)
+        dm_capture_replay(&said);
+    dm_capture_free(&said);
+    free(path), free(sys);
     return rc;
 }
 

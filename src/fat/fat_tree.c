@@ -8,6 +8,8 @@
  * loaded: a large volume's FAT is tens of megabytes, and files written by dartmk (or most
  * tools) are contiguous, so the window rarely moves. */
 #include "fat/fat_read.h"
+
+#include <stdio.h>
 #include "util/report.h"
 
 #include <errno.h>

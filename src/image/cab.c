@@ -126,7 +126,8 @@ static off_t sys_tell(struct mspack_file *f) { return lseek(cf(f)->fd, 0, SEEK_C
 static void sys_message(struct mspack_file *f, const char *fmt, ...)
 {
     (void)f;
-    if (dm_verbosity() < DM_VERBOSE)
+    struct dm_events *e = dm_events_current();
+    if (!e || !e->debug)
         return;
     char *msg = NULL;
     va_list ap;

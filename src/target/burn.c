@@ -263,7 +263,8 @@ struct dm_burner {
 static void start_libburn_messages(void)
 {
     /* Queued, never printed: our one line per failure is the only one on stderr. */
-    burn_msgs_set_severities(dm_verbosity() >= DM_VERBOSE ? "NOTE" : "SORRY", "NEVER", "dartmk: ");
+    burn_msgs_set_severities(dm_events_current() && dm_events_current()->debug ? "NOTE" : "SORRY",
+                             "NEVER", "dartmk: ");
 }
 
 /* Empties libburn's queue into b->why: the first complaint (SORRY or worse) since the last

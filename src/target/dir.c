@@ -291,8 +291,7 @@ struct custom {
     struct dm_wim_status status;
     _Atomic int finished;
     int rc;
-    char *msg; /* what the thread would have printed */
-    size_t msglen;
+    struct dm_capture said; /* what the thread reported */
     uint64_t size;
     char hex[DM_SHA256_HEX];
 };
@@ -300,15 +299,12 @@ struct custom {
 static void *custom_main(void *arg)
 {
     struct custom *c = arg;
-    FILE *f = open_memstream(&c->msg, &c->msglen);
-    dm_report_to(f);
+    dm_capture_begin(&c->said);
     c->rc = dm_build_image(c->b->m, c->b->p, c->r, c->source, c->b->source_wim_sha, c->host,
                            &c->status);
     if (c->rc == 0 && !c->status.cancel)
         c->rc = hash_file(c->host, &c->size, c->hex);
-    dm_report_to(NULL);
-    if (f)
-        fclose(f);
+    dm_capture_end(&c->said);
     c->finished = 1;
     return NULL;
 }
@@ -339,9 +335,9 @@ static int custom_finish(struct custom *c, int rc)
     }
     dm_progress_end(&progress);
     pthread_join(c->thread, NULL);
-    if (!rc && c->msg)
-        fputs(c->msg, stderr); /* when both failed, the copy's line is the one */
-    free(c->msg);
+    if (!rc)
+        dm_capture_replay(&c->said); /* when both failed, the copy's line is the one */
+    dm_capture_free(&c->said);
     rc = rc ? rc : c->rc;
     return rc ? rc : add_file_json(c->b, c->b->m->files[DM_ROLE_BOOT_WIM].path, c->size, c->hex);
 }

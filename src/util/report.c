@@ -1,55 +1,98 @@
-/* report.c — the single place that writes diagnostics. */
+/* report.c — lines and questions to the events bound to this thread (report.h). */
 #include "util/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static enum dm_verbosity verbosity = DM_NORMAL;
-/* Where this thread's diagnostics go (NULL: stderr). */
-static _Thread_local FILE *sink;
+struct dm_capture_line {
+    enum dm_level level;
+    char *text;
+};
 
-void dm_report_to(FILE *f) { sink = f; }
+static _Thread_local struct dm_events *bound;
+
+struct dm_events *dm_events_bind(struct dm_events *e)
+{
+    struct dm_events *before = bound;
+    bound = e;
+    return before;
+}
+
+struct dm_events *dm_events_current(void) { return bound; }
+
+const char *dm_strerror(int code)
+{
+    static const char *const names[] = {"done", "failed", "usage error", "refused for safety"};
+    static _Thread_local char other[32];
+    if (code >= 0 && code < (int)(sizeof names / sizeof names[0]))
+        return names[code];
+    snprintf(other, sizeof other, "error %d", code);
+    return other;
+}
 
 double dm_mib(uint64_t bytes) { return (double)bytes / 1048576.0; }
 double dm_mib_up(uint64_t bytes) { return (double)((bytes * 10 + (1 << 20) - 1) >> 20) / 10; }
-static FILE *out(void) { return sink ? sink : stderr; }
 
-void dm_set_verbosity(enum dm_verbosity v) { verbosity = v; }
-enum dm_verbosity dm_verbosity(void) { return verbosity; }
-
-/* Writes text with control characters shown as \xNN: a message stays one line whatever names
- * (from media, from the user) it quotes. */
-static void put_escaped(FILE *f, const char *s)
+/* Text with control characters shown as \xNN: a line stays one line whatever names (from media,
+ * from the user) it quotes. Returns a malloc'd string or NULL. */
+static char *escaped(const char *s)
 {
-    for (; *s; s++) {
+    size_t n = 1;
+    for (const char *p = s; *p; p++)
+        n += ((unsigned char)*p < 0x20 || *p == 0x7F) ? 4 : 1;
+    char *out = malloc(n), *o = out;
+    for (; out && *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c < 0x20 || c == 0x7F)
-            fprintf(f, "\\x%02X", c);
+            o += sprintf(o, "\\x%02X", c);
         else
-            fputc(c, f);
+            *o++ = (char)c;
     }
+    if (out)
+        *o = 0;
+    return out;
 }
 
-static void emit(const char *prefix, const char *fmt, va_list ap, const char *suffix)
+void dm_report_line(enum dm_level level, const char *text)
 {
-    char *msg = NULL;
-    FILE *f = out();
-    fputs("dartmk: ", f);
-    fputs(prefix, f);
-    if (vasprintf(&msg, fmt, ap) >= 0)
-        put_escaped(f, msg);
-    free(msg);
-    if (suffix)
-        fprintf(f, ": %s", suffix);
-    fputc('\n', f);
+    struct dm_events *e = bound;
+    if (!e || (level == DM_LEVEL_DEBUG && !e->debug))
+        return;
+    if (e->message)
+        e->message(e->ctx, level, text);
+}
+
+/* Formats, escapes and reports; an error also becomes the run's detail if it is the first. */
+static void report(int code, enum dm_level level, const char *suffix, const char *fmt, va_list ap)
+{
+    struct dm_events *e = bound;
+    if (!e || (level == DM_LEVEL_DEBUG && !e->debug) ||
+        (!e->message && (level != DM_LEVEL_ERROR || e->code)))
+        return;
+    char *raw = NULL, *text = NULL;
+    if (vasprintf(&raw, fmt, ap) < 0)
+        raw = NULL;
+    if (raw && suffix) {
+        char *joined = NULL;
+        if (asprintf(&joined, "%s: %s", raw, suffix) >= 0)
+            free(raw), raw = joined;
+    }
+    text = escaped(raw ? raw : "out of memory");
+    if (level == DM_LEVEL_ERROR && !e->code) {
+        e->code = code;
+        snprintf(e->detail, sizeof e->detail, "%s", text ? text : "out of memory");
+    }
+    if (e->message)
+        e->message(e->ctx, level, text ? text : "out of memory");
+    free(raw), free(text);
 }
 
 int dm_error(int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    emit("", fmt, ap, NULL);
+    report(code, DM_LEVEL_ERROR, NULL, fmt, ap);
     va_end(ap);
     return code;
 }
@@ -58,40 +101,71 @@ int dm_error_errno(int code, int err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    emit("", fmt, ap, strerror(err));
+    report(code, DM_LEVEL_ERROR, strerror(err), fmt, ap);
     va_end(ap);
     return code;
 }
 
-void dm_warn(const char *fmt, ...)
+#define LEVEL_FN(name, level)                                                                      \
+    void name(const char *fmt, ...)                                                                \
+    {                                                                                              \
+        va_list ap;                                                                                \
+        va_start(ap, fmt);                                                                         \
+        report(0, level, NULL, fmt, ap);                                                           \
+        va_end(ap);                                                                                \
+    }
+LEVEL_FN(dm_warn, DM_LEVEL_WARNING)
+LEVEL_FN(dm_info, DM_LEVEL_INFO)
+LEVEL_FN(dm_debug, DM_LEVEL_DEBUG)
+
+int dm_ask(const char *question, char *answer, size_t n)
 {
-    if (verbosity < DM_NORMAL)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    emit("warning: ", fmt, ap, NULL);
-    va_end(ap);
+    struct dm_events *e = bound;
+    return e && e->ask ? e->ask(e->ctx, question, answer, n) : -1;
 }
 
-void dm_info(const char *fmt, ...)
+/* ---- captures ---- */
+
+static void capture_line(void *ctx, enum dm_level level, const char *text)
 {
-    if (verbosity < DM_NORMAL)
+    struct dm_capture *c = ctx;
+    struct dm_capture_line *l = realloc(c->lines, (c->nlines + 1) * sizeof *l);
+    if (!l)
         return;
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(out(), fmt, ap);
-    fputc('\n', out());
-    va_end(ap);
+    c->lines = l;
+    l[c->nlines].level = level;
+    if ((l[c->nlines].text = strdup(text)))
+        c->nlines++;
 }
 
-void dm_debug(const char *fmt, ...)
+void dm_capture_begin(struct dm_capture *c)
 {
-    if (verbosity < DM_VERBOSE)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("dartmk: ", out());
-    vfprintf(out(), fmt, ap);
-    fputc('\n', out());
-    va_end(ap);
+    struct dm_events *outer = bound;
+    *c = (struct dm_capture){.outer = outer};
+    c->events.message = capture_line;
+    c->events.debug = outer ? outer->debug : 0;
+    c->events.ctx = c;
+    dm_events_bind(&c->events);
+}
+
+void dm_capture_end(struct dm_capture *c) { dm_events_bind(c->outer); }
+
+void dm_capture_replay(const struct dm_capture *c)
+{
+    struct dm_events *e = bound;
+    for (size_t i = 0; i < c->nlines; i++) {
+        if (e && c->lines[i].level == DM_LEVEL_ERROR && !e->code) {
+            e->code = c->events.code ? c->events.code : DM_FAIL;
+            snprintf(e->detail, sizeof e->detail, "%s", c->lines[i].text);
+        }
+        dm_report_line(c->lines[i].level, c->lines[i].text);
+    }
+}
+
+void dm_capture_free(struct dm_capture *c)
+{
+    for (size_t i = 0; i < c->nlines; i++)
+        free(c->lines[i].text);
+    free(c->lines);
+    c->lines = NULL, c->nlines = 0;
 }

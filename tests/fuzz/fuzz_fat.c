@@ -51,7 +51,6 @@ static int memfd = -1;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    dm_progress_set_mode(DM_PROGRESS_NONE);
     /* A writer that runs past its region dies of SIGXFSZ (a crash) instead of filling memory. */
     struct rlimit fsize = {GUARD + MAX_VOLUME + (1 << 20), GUARD + MAX_VOLUME + (1 << 20)};
     if (setrlimit(RLIMIT_FSIZE, &fsize) != 0) {

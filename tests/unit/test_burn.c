@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "target/burn.h"
+#include "cli/view.h"
 #include "util/report.h"
 
 #include <stdio.h>
@@ -18,6 +19,10 @@
 #include <unistd.h>
 
 /* A primary volume descriptor for a volume of `blocks` blocks of `block` bytes. */
+/* The CLI's view, on a stream of the test's: the lines as users see them. */
+static struct dm_view view;
+static void report_to(FILE *f) { dm_view_start(&view, DM_NORMAL, DM_PROGRESS_NONE, f); }
+
 static void make_pvd(unsigned char *pvd, uint32_t blocks, uint16_t block)
 {
     memset(pvd, 0, DM_ISO_SECTOR);
@@ -144,7 +149,7 @@ static int setup(void **state)
         f->bytes[i] = (unsigned char)(i * 7 + i / 4096);
     memcpy(f->copy, f->bytes, IMAGE);
     assert_int_equal(write(f->fd, f->bytes, IMAGE), IMAGE);
-    dm_report_to(f->err);
+    report_to(f->err);
     *state = f;
     return 0;
 }
@@ -152,7 +157,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    dm_report_to(NULL);
+    dm_events_bind(NULL);
     close(f->fd);
     unlink(f->path);
     fclose(f->err);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "device/disk.h"
+#include "cli/view.h"
 #include "util/report.h"
 
 #include <errno.h>
@@ -38,6 +39,10 @@ struct fixture {
 };
 
 /* --- building a fake tree --------------------------------------------------------------------- */
+
+/* The CLI's view, on a stream of the test's: the lines as users see them. */
+static struct dm_view view;
+static void report_to(FILE *f) { dm_view_start(&view, DM_NORMAL, DM_PROGRESS_NONE, f); }
 
 static void mkdirs(const char *path)
 {
@@ -186,7 +191,7 @@ static int setup(void **state)
     assert_non_null(mkdtemp(f->root));
     f->err = tmpfile();
     assert_non_null(f->err);
-    dm_report_to(f->err);
+    report_to(f->err);
     mounts(f, "");
     swaps(f, "");
     *state = f;
@@ -202,7 +207,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    dm_report_to(NULL);
+    dm_events_bind(NULL);
     dm_disk_free(&f->d);
     fclose(f->err);
     nftw(f->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -220,7 +225,7 @@ static const char *diagnostics(struct fixture *f)
     text[n] = '\0';
     fclose(f->err);
     f->err = tmpfile();
-    dm_report_to(f->err);
+    report_to(f->err);
     return text;
 }
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cli/view.h"
 #include "util/progress.h"
 
 #include <stdio.h>
@@ -75,9 +76,9 @@ static void test_json_mode_throttles(void **state)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    dm_progress_set_stream(f);
+    struct dm_view v;
+    dm_view_start(&v, DM_NORMAL, DM_PROGRESS_JSON, f);
     dm_progress_set_clock(fake_clock);
-    dm_progress_set_mode(DM_PROGRESS_JSON);
     struct dm_progress p;
     fake_time = 100.0;
     dm_progress_begin(&p, "t", 10);
@@ -93,9 +94,8 @@ static void test_json_mode_throttles(void **state)
     assert_int_equal(lines, 1 + 2 + 1); /* begin, at 1.0 s and 2.0 s, end */
     assert_non_null(strstr(buf, "\"event\":\"end\""));
     free(buf);
-    dm_progress_set_stream(NULL);
     dm_progress_set_clock(NULL);
-    dm_progress_set_mode(DM_PROGRESS_AUTO);
+    dm_events_bind(NULL);
 }
 
 static void test_auto_mode_is_silent_in_pipes(void **state)
@@ -104,7 +104,8 @@ static void test_auto_mode_is_silent_in_pipes(void **state)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len); /* not a terminal */
-    dm_progress_set_stream(f);
+    struct dm_view v;
+    dm_view_start(&v, DM_NORMAL, DM_PROGRESS_AUTO, f);
     struct dm_progress p;
     dm_progress_begin(&p, "t", 10);
     dm_progress_update(&p, 5);
@@ -112,7 +113,19 @@ static void test_auto_mode_is_silent_in_pipes(void **state)
     fclose(f);
     assert_int_equal(len, 0);
     free(buf);
-    dm_progress_set_stream(NULL);
+    dm_events_bind(NULL);
+}
+
+/* The library with no events bound: progress goes nowhere (and nothing breaks). */
+static void test_no_events_no_output(void **state)
+{
+    (void)state;
+    dm_events_bind(NULL);
+    struct dm_progress p;
+    dm_progress_begin(&p, "t", 10);
+    dm_progress_update(&p, 5);
+    dm_progress_end(&p);
+    assert_int_equal(p.done, 5);
 }
 
 int main(void)
@@ -125,6 +138,7 @@ int main(void)
         cmocka_unit_test(test_json_line),
         cmocka_unit_test(test_json_mode_throttles),
         cmocka_unit_test(test_auto_mode_is_silent_in_pipes),
+        cmocka_unit_test(test_no_events_no_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -213,7 +213,6 @@ static void test_plan_message_length(void **state)
 
 int main(void)
 {
-    dm_set_verbosity(DM_QUIET);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_and_unknown),
         cmocka_unit_test(test_relative_paths),
