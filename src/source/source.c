@@ -18,10 +18,12 @@ static const char *const kind_names[] = {"directory", "iso", "wim", "device", "d
 
 const char *dm_source_kind_name(enum dm_source_kind k) { return kind_names[k]; }
 
-enum format { FMT_UNKNOWN, FMT_WIM, FMT_OPTICAL };
-
+/* What the probe found out about SOURCE before any driver looks at it. */
 struct probe {
-    enum format format;
+    const char *path;
+    struct stat st;
+    unsigned char head[8];
+    size_t nhead; /* bytes of head read */
     int has_iso, has_udf;
     uint64_t iso_bytes; /* ISO 9660 volume size from the primary descriptor, 0 if none */
     uint64_t size;      /* of the file or device */
@@ -52,39 +54,65 @@ static void probe_vrs(int fd, struct probe *pr)
     }
 }
 
-/* Identifies a file or device by content; returns 0 or an exit code after printing. */
-static int probe(const char *path, struct probe *pr)
+/* Reads what the drivers decide on: the first bytes and the volume recognition sequence.
+ * Returns 0 or an exit code after one line. */
+static int probe(struct probe *pr)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(pr->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOMEDIUM)
-            return dm_error(DM_FAIL, "%s: no disc in the drive", path);
-        return dm_error_errno(DM_FAIL, errno, "%s: cannot open", path);
+            return dm_error(DM_FAIL, "%s: no disc in the drive", pr->path);
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot open", pr->path);
     }
-    unsigned char head[8];
-    ssize_t n = pread(fd, head, sizeof head, 0);
+    ssize_t n = pread(fd, pr->head, sizeof pr->head, 0);
     if (n < 0) {
         int err = errno;
         close(fd);
-        return dm_error_errno(DM_FAIL, err, "%s: cannot read", path);
+        return dm_error_errno(DM_FAIL, err, "%s: cannot read", pr->path);
     }
+    pr->nhead = (size_t)n;
     off_t end = lseek(fd, 0, SEEK_END); /* works for block devices too, unlike st_size */
-    *pr = (struct probe){.format = FMT_UNKNOWN, .size = end > 0 ? (uint64_t)end : 0};
-    if (n == 8 && memcmp(head, "MSWIM\0\0\0", 8) == 0) {
-        pr->format = FMT_WIM;
-    } else {
-        probe_vrs(fd, pr);
-        if (pr->has_iso || pr->has_udf)
-            pr->format = FMT_OPTICAL;
-    }
+    pr->size = end > 0 ? (uint64_t)end : 0;
+    probe_vrs(fd, pr);
     close(fd);
     return 0;
 }
 
+/* ---- the drivers, tried in order: the first whose test takes SOURCE opens it ---- */
+
+struct driver {
+    const char *what; /* for "... has no partitions"; NULL: it may have partitions */
+    int (*takes)(const struct probe *pr);
+    int (*open)(const struct probe *pr, int partno, struct dm_tree **out,
+                enum dm_source_kind *kind);
+};
+
+static int is_wim(const struct probe *pr)
+{
+    return pr->nhead == 8 && memcmp(pr->head, "MSWIM\0\0\0", 8) == 0;
+}
+
+static int open_wim(const struct probe *pr, int partno, struct dm_tree **out,
+                    enum dm_source_kind *kind)
+{
+    (void)partno;
+    *kind = DM_SOURCE_WIM;
+    return dm_source_wim_open(pr->path, out);
+}
+
+static int is_optical(const struct probe *pr) { return pr->has_iso || pr->has_udf; }
+
 /* ISO media: ISO 9660 (Joliet/Rock Ridge) unless that tree is a stub beside a UDF volume that
  * holds the media, as on Windows 10/11 discs. */
-static int open_optical(const char *path, const struct probe *pr, struct dm_tree **out)
+static int open_optical(const struct probe *pr, int partno, struct dm_tree **out,
+                        enum dm_source_kind *kind)
 {
+    (void)partno;
+    const char *path = pr->path;
+    if (pr->iso_bytes > pr->size)
+        return dm_error(DM_FAIL, "%s: truncated ISO image (%llu bytes, the volume needs %llu)",
+                        path, (unsigned long long)pr->size, (unsigned long long)pr->iso_bytes);
+    *kind = S_ISBLK(pr->st.st_mode) ? DM_SOURCE_DEVICE : DM_SOURCE_ISO;
     struct dm_tree *iso = NULL;
     if (pr->has_iso) {
         int rc = dm_source_iso_open(path, &iso);
@@ -100,56 +128,58 @@ static int open_optical(const char *path, const struct probe *pr, struct dm_tree
     return dm_source_udf_open(path, out);
 }
 
+static int is_anything(const struct probe *pr) { return (void)pr, 1; }
+
 /* A file or block device that is neither a WIM nor an ISO: a disk (image) holding FAT. */
-static int open_disk(const char *path, const struct stat *st, int partno, struct dm_tree **out,
+static int open_disk(const struct probe *pr, int partno, struct dm_tree **out,
                      enum dm_source_kind *kind)
 {
+    const char *path = pr->path;
     if (partno == 0 && !dm_fatread_recognise(path)) {
-        if (S_ISBLK(st->st_mode))
+        if (S_ISBLK(pr->st.st_mode))
             return dm_error(DM_FAIL, "%s: the device holds no ISO 9660, UDF or FAT volume", path);
         return dm_error(DM_FAIL, "%s: not an ISO image, WIM file, disk image or directory", path);
     }
-    *kind = S_ISBLK(st->st_mode) ? DM_SOURCE_DEVICE : DM_SOURCE_DISK;
+    *kind = S_ISBLK(pr->st.st_mode) ? DM_SOURCE_DEVICE : DM_SOURCE_DISK;
     return dm_fatread_disk_open(path, partno, out);
+}
+
+static const struct driver drivers[] = {
+    {"a WIM file", is_wim, open_wim},
+    {"an ISO 9660 or UDF volume", is_optical, open_optical},
+    {NULL, is_anything, open_disk},
+};
+
+/* A directory is taken before anything is read. */
+static int open_directory(const char *path, int partno, struct dm_tree **out,
+                          enum dm_source_kind *kind)
+{
+    if (partno > 0)
+        return dm_error(DM_FAIL, "%s: a directory has no partitions", path);
+    *kind = DM_SOURCE_DIRECTORY;
+    return dm_source_dir_open(path, out);
 }
 
 int dm_source_open_partition(const char *path, int partno, struct dm_tree **out,
                              enum dm_source_kind *kind)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
+    struct probe pr = {.path = path};
+    if (stat(path, &pr.st) != 0) {
         if (errno == ENOENT)
             return dm_error(DM_FAIL, "%s: no such file or directory", path);
         return dm_error_errno(DM_FAIL, errno, "%s", path);
     }
-    if (S_ISDIR(st.st_mode)) {
-        if (partno > 0)
-            return dm_error(DM_FAIL, "%s: a directory has no partitions", path);
-        *kind = DM_SOURCE_DIRECTORY;
-        return dm_source_dir_open(path, out);
-    }
-    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+    if (S_ISDIR(pr.st.st_mode))
+        return open_directory(path, partno, out, kind);
+    if (!S_ISREG(pr.st.st_mode) && !S_ISBLK(pr.st.st_mode))
         return dm_error(DM_FAIL, "%s: not a file, directory or block device", path);
-    struct probe pr = {0};
-    int rc = probe(path, &pr);
-    if (rc)
-        return rc;
-    if (partno > 0 && pr.format != FMT_UNKNOWN)
-        return dm_error(DM_FAIL, "%s: %s has no partitions", path,
-                        pr.format == FMT_WIM ? "a WIM file" : "an ISO 9660 or UDF volume");
-    switch (pr.format) {
-    case FMT_WIM:
-        *kind = DM_SOURCE_WIM;
-        return dm_source_wim_open(path, out);
-    case FMT_OPTICAL:
-        if (pr.iso_bytes > pr.size)
-            return dm_error(DM_FAIL, "%s: truncated ISO image (%llu bytes, the volume needs %llu)",
-                            path, (unsigned long long)pr.size, (unsigned long long)pr.iso_bytes);
-        *kind = S_ISBLK(st.st_mode) ? DM_SOURCE_DEVICE : DM_SOURCE_ISO;
-        return open_optical(path, &pr, out);
-    default:
-        return open_disk(path, &st, partno, out, kind);
-    }
+    int rc = probe(&pr);
+    const struct driver *d = drivers;
+    while (rc == 0 && !d->takes(&pr))
+        d++;
+    if (rc == 0 && partno > 0 && d->what)
+        return dm_error(DM_FAIL, "%s: %s has no partitions", path, d->what);
+    return rc ? rc : d->open(&pr, partno, out, kind);
 }
 
 int dm_source_open(const char *path, struct dm_tree **out, enum dm_source_kind *kind)

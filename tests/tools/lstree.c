@@ -6,6 +6,7 @@
  *
  * prints "SHA256  SIZE  PATH" for a file and "-  dir  PATH/" for a directory. Exit codes as
  * dartmk's: 0 done, 1 failed (the error on stderr), 2 usage. */
+#include "cli/view.h"
 #include "util/copy.h"
 #include "util/report.h"
 #include "source/source.h"
@@ -41,6 +42,8 @@ static int list_file(struct dm_tree *t, const struct dm_entry *e)
 
 int main(int argc, char **argv)
 {
+    static struct dm_view view; /* lines and progress as dartmk shows them */
+    dm_view_start(&view, DM_NORMAL, DM_PROGRESS_AUTO, NULL);
     int partno = 0, i = 1;
     if (argc == 4 && strcmp(argv[1], "--partition") == 0) {
         char *end;

@@ -11,6 +11,7 @@
  *
  * The volume is planned before IMAGE is touched, so a refused tree leaves no file behind and an
  * existing image unchanged. Exit codes as dartmk's: 0 done, 1 failed, 2 usage. */
+#include "cli/view.h"
 #include "fat/fat.h"
 #include "util/report.h"
 #include "source/source.h"
@@ -386,6 +387,8 @@ static int open_synth(const char *manifest, struct dm_tree **out)
 
 int main(int argc, char **argv)
 {
+    static struct dm_view view; /* lines and progress as dartmk shows them */
+    dm_view_start(&view, DM_NORMAL, DM_PROGRESS_AUTO, NULL);
     struct args a = {0};
     int rc = parse_args(argc, argv, &a);
     if (rc)
