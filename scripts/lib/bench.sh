@@ -99,7 +99,7 @@ write_section() {
     if [ ! -e "$md" ]; then
         printf '%s\n' "# Benchmarks" "" \
             "What \`make bench\` measured, with the command that produced it. The limit is streaming the same" \
-            "files into one synced file (DESIGN.md, Performance)." >"$md"
+            "files into one synced file (docs/architecture.md, Performance)." >"$md"
     fi
     TITLE=$1 REPORT=$2 perl -0 -i -pe '
         my $r = $ENV{REPORT} . "\n";

@@ -1,5 +1,5 @@
 /* claim.h — a disk or disk image a command is about to write, handled in the order the safety
- * rules need (DESIGN.md, Devices and safety): judge it from sysfs and /proc without opening it
+ * rules need (docs/architecture.md, Safety): judge it from sysfs and /proc without opening it
  * (dm_claim_probe), ask (dm_claim_confirm), open it (O_EXCL on devices, checked to be the same
  * device of the same size), save its partition table, write, close — removing a file the run
  * created if the run failed. Shared by `usb` and `partition`. */
