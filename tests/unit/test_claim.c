@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cli/view.h"
 #include "device/claim.h"
 #include "device/disk.h"
 #include "util/report.h"
@@ -26,6 +27,10 @@
 #include <unistd.h>
 
 #define MIB (UINT64_C(1) << 20)
+
+/* The CLI's view, on a stream of the test's: the lines as users see them. */
+static struct dm_view view;
+static void report_to(FILE *f) { dm_view_start(&view, DM_NORMAL, DM_PROGRESS_NONE, f); }
 
 static char root[64], loop_file[96], loop_dev[64], mnt[96];
 static int mounted;
@@ -132,7 +137,7 @@ static int setup(void **state)
     f->r = (struct dm_claim_rules){.source = at("source.iso"), .what = "erased"};
     err = tmpfile();
     assert_non_null(err);
-    dm_report_to(err);
+    report_to(err);
     *state = f;
     return 0;
 }
@@ -143,7 +148,7 @@ static int teardown(void **state)
     dm_claim_free(&f->t);
     dm_claim_free(&f->u);
     unmount();
-    dm_report_to(NULL);
+    dm_events_bind(NULL);
     fclose(err);
     free(f);
     return 0;
@@ -159,7 +164,7 @@ static const char *diagnostics(void)
     fclose(err);
     err = tmpfile();
     assert_non_null(err);
-    dm_report_to(err);
+    report_to(err);
     return text;
 }
 

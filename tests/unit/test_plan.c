@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cli/view.h"
 #include "partition/plan.h"
 #include "partition/ptable.h"
 #include "util/report.h"
@@ -46,6 +47,10 @@ struct fixture {
     struct dm_plan_opts o;
 };
 
+/* The CLI's view, on a stream of the test's: the lines as users see them. */
+static struct dm_view view;
+static void report_to(FILE *f) { dm_view_start(&view, DM_NORMAL, DM_PROGRESS_NONE, f); }
+
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
@@ -56,7 +61,7 @@ static int setup(void **state)
     f->fd = -1;
     f->err = tmpfile();
     assert_non_null(f->err);
-    dm_report_to(f->err);
+    report_to(f->err);
     f->o = (struct dm_plan_opts){.need = 300 * MIB, .name = OURS};
     *state = f;
     return 0;
@@ -75,7 +80,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     close_table(f);
-    dm_report_to(NULL);
+    dm_events_bind(NULL);
     fclose(f->err);
     unlink(f->image);
     rmdir(f->dir);
@@ -93,7 +98,7 @@ static const char *diagnostics(struct fixture *f)
     fclose(f->err);
     f->err = tmpfile();
     assert_non_null(f->err);
-    dm_report_to(f->err);
+    report_to(f->err);
     return text;
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cli/view.h"
 #include "source/source.h"
 #include "util/report.h"
 
@@ -25,6 +26,10 @@
 #define BCD_TEXT "the boot configuration\n"
 #define WIM_TEXT "not really a WIM\n"
 #define MIB      (1 << 20)
+
+/* The CLI's view, on a stream of the test's: the lines as users see them. */
+static struct dm_view view;
+static void report_to(FILE *f) { dm_view_start(&view, DM_NORMAL, DM_PROGRESS_NONE, f); }
 
 static char root[64];
 static FILE *err; /* the library's diagnostics */
@@ -142,14 +147,14 @@ static int setup(void **state)
     (void)state;
     err = tmpfile();
     assert_non_null(err);
-    dm_report_to(err);
+    report_to(err);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    dm_report_to(NULL);
+    dm_events_bind(NULL);
     fclose(err);
     return 0;
 }
@@ -164,7 +169,7 @@ static const char *diagnostics(void)
     fclose(err);
     err = tmpfile();
     assert_non_null(err);
-    dm_report_to(err);
+    report_to(err);
     return text;
 }
 
