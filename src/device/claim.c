@@ -45,6 +45,50 @@ static int probe_device(struct dm_claim *t, const struct dm_claim_rules *r)
     return rc;
 }
 
+/* A loop device over the file, in use (mounted, swap, held, or opened exclusively by someone):
+ * writing the file would write under it. Returns 0 or DM_REFUSED after one line. */
+static int check_loop(const char *path, const char *name)
+{
+    struct dm_disk d;
+    struct dm_capture said;
+    char *dev = NULL;
+    if (asprintf(&dev, "/dev/%s", name) < 0)
+        return dm_error(DM_FAIL, "out of memory");
+    dm_capture_begin(&said);
+    int rc = dm_disk_probe("", dev, &d);
+    rc = rc ? rc : dm_disk_check_in_use(&d);
+    dm_capture_end(&said);
+    int fd = rc ? -1 : open(dev, O_RDONLY | O_EXCL | O_CLOEXEC);
+    if (rc)
+        rc = dm_error(DM_REFUSED, "%s: is the file behind %s (%s)", path, dev, said.events.detail);
+    else if (fd < 0 && errno == EBUSY)
+        rc = dm_error(DM_REFUSED, "%s: is the file behind %s, which is in use by another program",
+                      path, dev);
+    if (fd >= 0)
+        close(fd);
+    dm_disk_free(&d);
+    dm_capture_free(&said);
+    free(dev);
+    return rc;
+}
+
+/* An image file: not the file behind a loop device in use. */
+static int probe_file(struct dm_claim *t, const struct dm_claim_rules *r, const struct stat *st)
+{
+    char **loops = dm_disk_loops_over("", t->path);
+    int rc = 0;
+    for (size_t i = 0; loops && loops[i]; i++) {
+        if (rc == 0)
+            rc = check_loop(t->path, loops[i]);
+        free(loops[i]);
+    }
+    free(loops);
+    t->size = r->size ? r->size : (uint64_t)st->st_size;
+    if (rc == 0 && !t->size)
+        return dm_error(DM_FAIL, "%s: an empty file (--size SIZE gives it a size)", t->path);
+    return rc;
+}
+
 int dm_claim_probe(const char *path, const struct dm_claim_rules *r, struct dm_claim *t)
 {
     struct stat st;
@@ -65,10 +109,7 @@ int dm_claim_probe(const char *path, const struct dm_claim_rules *r, struct dm_c
         return probe_device(t, r);
     if (!S_ISREG(st.st_mode))
         return dm_error(DM_REFUSED, "%s: not a disk or a regular file", path);
-    t->size = r->size ? r->size : (uint64_t)st.st_size;
-    if (!t->size)
-        return dm_error(DM_FAIL, "%s: an empty file (--size SIZE gives it a size)", path);
-    return 0;
+    return probe_file(t, r, &st);
 }
 
 int dm_claim_confirm(const struct dm_claim *t, const struct dm_claim_rules *r, int yes)

@@ -735,6 +735,35 @@ static int probe_listed(const char *root, const char *name, struct dm_disk *d)
     return rc;
 }
 
+/* The backing file named in sysfs, without the " (deleted)" the kernel adds to removed ones. */
+static int backs(const char *root, const char *name, const struct stat *file)
+{
+    char *backing = block_attr(root, name, "loop/backing_file");
+    struct stat st;
+    int same = backing && stat(backing, &st) == 0 && st.st_dev == file->st_dev &&
+               st.st_ino == file->st_ino;
+    free(backing);
+    return same;
+}
+
+char **dm_disk_loops_over(const char *root, const char *file)
+{
+    struct stat st;
+    char *dir = dfmt("%s/sys/class/block", root);
+    char **names = stat(file, &st) == 0 ? folder_names(dir) : NULL;
+    size_t k = 0;
+    for (size_t i = 0; names && names[i]; i++) {
+        if (strncmp(names[i], "loop", 4) == 0 && backs(root, names[i], &st))
+            names[k++] = names[i];
+        else
+            free(names[i]);
+    }
+    if (names)
+        names[k] = NULL;
+    free(dir);
+    return names;
+}
+
 int dm_disk_list(const char *root, int all, struct dm_disk **out, size_t *n)
 {
     char *dir = dfmt("%s/sys/class/block", root);
@@ -812,7 +841,7 @@ static void fixed_kind(const struct dm_disk *d, char *buf, size_t n)
         snprintf(buf, n, "a fixed disk, %s", size);
 }
 
-static int refuse_use(const struct dm_disk *d)
+int dm_disk_check_in_use(const struct dm_disk *d)
 {
     const char *dev, *mp;
     if (d->is_system) {
@@ -848,7 +877,7 @@ static int refuse_use(const struct dm_disk *d)
 int dm_disk_check_writable(const struct dm_disk *d, int force)
 {
     char kind[PATH_MAX + 64];
-    int rc = refuse_use(d);
+    int rc = dm_disk_check_in_use(d);
     if (rc)
         return rc;
     if (d->readonly)

@@ -79,6 +79,13 @@ int dm_disk_removable(const struct dm_disk *d);
  * it is read-only, it has no medium, or it is not removable and force is 0. */
 int dm_disk_check_writable(const struct dm_disk *d, int force);
 
+/* The part of dm_disk_check_writable about use: the running system, mounts, swap, holders. */
+int dm_disk_check_in_use(const struct dm_disk *d);
+
+/* The loop devices ("loop0", ...) whose backing file is `file` (the same inode), as a
+ * NULL-terminated array to free with each name; NULL when there is none to list. */
+char **dm_disk_loops_over(const char *root, const char *file);
+
 /* The lines shown before asking to write: the disk (path, vendor and model, size, transport,
  * serial) and everything on it that will be destroyed (table, each partition's name, size,
  * file system and label). */

@@ -26,7 +26,7 @@ for t in sfdisk fsck.fat blkid mcopy mdir minfo jq losetup strace script python3
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 316
+plan 320
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -657,6 +657,7 @@ time.sleep(30)' "$L" "$S/held" &
 PIDS+=("$!")
 for _ in $(seq 100); do [ -e "$S/held" ] && break; sleep 0.1; done
 bad "a loop device held open (O_EXCL) by another program" 3 "^dartmk: $L: in use" "$LI" "$DVD" "$L" --yes
+bad "the file behind that loop device, as an image" 3 "^dartmk: $LI: is the file behind $L, which is in use by another program$" "$LI" "$DVD" "$LI" --yes
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null
 cp --sparse=always "$LI" "$S/ro.img"
 RO=$(losetup -r -f --show "$S/ro.img") && LOOPS+=("$RO")

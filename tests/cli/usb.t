@@ -20,7 +20,7 @@ for t in sfdisk fsck.fat blkid wipefs mcopy mdir minfo mshowfat jq losetup strac
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 296
+plan 301
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -519,6 +519,19 @@ hb=$(sha "$S/backing.iso")
 B=$(losetup -f --show "$S/backing.iso") && LOOPS+=("$B")
 bad "TARGET is the loop device SOURCE lives on" 3 "^dartmk: $B: " "$S/backing.iso" "$B" --force --yes
 untouched "$S/backing.iso" "$hb" "TARGET is the loop device of SOURCE: SOURCE unchanged"
+# The file behind a loop device whose ext4 is mounted, given as an image TARGET: refused like the
+# device, the file system untouched; the same file once unmounted is an image like any other.
+MI=$S/mounted.img
+truncate -s 64M "$MI" && mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$MI"
+M=$(losetup -f --show "$MI") && LOOPS+=("$M")
+mkdir -p "$S/mnt" && mount "$M" "$S/mnt" && MOUNTS+=("$S/mnt") && echo kept >"$S/mnt/kept.txt" && sync
+hm=$(sha "$MI")
+bad "the file behind a mounted loop device" 3 "^dartmk: $MI: is the file behind $M \($M: $M is mounted at $S/mnt; unmount it first\)$" "$DVD" "$MI" --yes
+untouched "$MI" "$hm" "the file behind a mounted loop device: unchanged"
+is "$(cat "$S/mnt/kept.txt")" kept "the mounted file system still reads"
+umount "$S/mnt" && MOUNTS=()
+usb "$DVD" "$MI" --yes --json
+is "$rc/$(j .files_verified)" "0/$n" "the same file behind an unused loop device: written and verified"
 
 usb "$DVD" "$L" --force --yes --json
 is "$rc/$(j .backup_table)" "0/null" "a loop device, --force --yes: exit 0 (no table before: nothing saved)"
@@ -555,6 +568,6 @@ shim 1000000 EIO "$L" "$ISO" "$L" --mode dd --force --yes
 is "$rc" 1 "dd, EIO on the device: exit 1"
 like "$err" "dartmk: $L: cannot write at byte 1000000: Input/output error" "dd, EIO: names the device and the byte"
 
-losetup -d "$L" "$R" "$B"
+losetup -d "$L" "$R" "$B" "$M"
 LOOPS=()
 done_testing

@@ -2,14 +2,15 @@
 # The set-up the tests of the disk-writing commands (usb, partition) share. Source after tap.sh.
 #
 #   writers_scratch   a scratch folder S with its own TMPDIR, HOME and XDG_STATE_HOME (saved
-#                     partition tables stay in it), the arrays LOOPS and PIDS, whose loop
-#                     devices are detached and processes killed on exit, and no settings from
+#                     partition tables stay in it), the arrays LOOPS, PIDS and MOUNTS, whose
+#                     loop devices are detached, processes killed and mounts unmounted on exit
+#                     (mounts first), and no settings from
 #                     the caller's environment that change what dartmk writes
 
 writers_scratch() {
     scratch
     S=$SCRATCH
-    LOOPS=() PIDS=()
+    LOOPS=() PIDS=() MOUNTS=()
     trap _writers_cleanup EXIT
     export TMPDIR=$S/tmp XDG_STATE_HOME=$S/state HOME=$S/home MTOOLS_SKIP_CHECK=1 LC_ALL=C.UTF-8
     mkdir -p "$TMPDIR" "$HOME"
@@ -20,6 +21,7 @@ writers_scratch() {
 _writers_cleanup() {
     local p l
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${MOUNTS[@]}"; do umount "$p" 2>/dev/null; done
     for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
     rm -rf "$S"
 }

@@ -431,9 +431,8 @@ static void test_loop_mounted(void **state)
     probed(f, &f->t, loop_dev);
 }
 
-#ifdef DARTMK_KNOWN_BUGS
-/* The file behind a loop device in use, named as the target: writing it writes under the
- * device (here under a mounted file system). Today it is accepted and opened for writing. */
+/* The file behind a loop device in use, named as the target: writing it would write under the
+ * device (here under a mounted file system), so it is refused like the device itself. */
 static void test_loop_file_as_target(void **state)
 {
     struct fixture *f = *state;
@@ -445,9 +444,31 @@ static void test_loop_file_as_target(void **state)
     f->r.force = 1;
     dm_claim_free(&f->t);
     assert_int_equal(dm_claim_probe(loop_file, &f->r, &f->t), DM_REFUSED);
-    assert_non_null(strstr(diagnostics(), loop_dev));
+    const char *said = diagnostics();
+    assert_non_null(strstr(said, loop_dev));
+    assert_non_null(strstr(said, "is mounted at"));
 }
-#endif
+
+/* The file behind a loop device nobody uses: an image like any other. */
+static void test_loop_file_idle(void **state)
+{
+    struct fixture *f = *state;
+    dm_claim_free(&f->t);
+    assert_int_equal(dm_claim_probe(loop_file, &f->r, &f->t), 0);
+}
+
+/* The file behind a loop device another program holds open exclusively: refused. */
+static void test_loop_file_held(void **state)
+{
+    struct fixture *f = *state;
+    int fd = open(loop_dev, O_RDONLY | O_EXCL | O_CLOEXEC);
+    assert_true(fd >= 0);
+    dm_claim_free(&f->t);
+    int rc = dm_claim_probe(loop_file, &f->r, &f->t);
+    close(fd);
+    assert_int_equal(rc, DM_REFUSED);
+    assert_non_null(strstr(diagnostics(), "in use by another program"));
+}
 
 int main(void)
 {
@@ -459,9 +480,8 @@ int main(void)
         T(test_confirm_without_terminal), T(test_save_table),
         T(test_loop_needs_force),         T(test_loop_on_source),
         T(test_loop_exclusive),           T(test_loop_mounted),
-#ifdef DARTMK_KNOWN_BUGS
-        T(test_loop_file_as_target),
-#endif
+        T(test_loop_file_as_target),      T(test_loop_file_idle),
+        T(test_loop_file_held),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
