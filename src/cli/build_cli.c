@@ -8,37 +8,66 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { OPT_RECIPE = DM_OPT_BUILD + 100, OPT_PRINT_RECIPE };
-
-/* The options that are recipe keys: their value is DM_OPT_BUILD + their index. */
-static const struct option recipe_keys[] = {
-    {"image-index", required_argument, NULL, DM_OPT_BUILD + 0},
-    {"tool", required_argument, NULL, DM_OPT_BUILD + 1},
-    {"remote", no_argument, NULL, DM_OPT_BUILD + 2},
-    {"remote-port", required_argument, NULL, DM_OPT_BUILD + 3},
-    {"remote-message", required_argument, NULL, DM_OPT_BUILD + 4},
-    {"remote-tool", required_argument, NULL, DM_OPT_BUILD + 5},
-    {"debugging-tools", required_argument, NULL, DM_OPT_BUILD + 6},
-    {"driver", required_argument, NULL, DM_OPT_BUILD + 7},
-    {"add-files", required_argument, NULL, DM_OPT_BUILD + 8},
-    {"expire-days", required_argument, NULL, DM_OPT_BUILD + 9},
+/* The recipe keys first (each option's long name is its key), then the recipe's own. */
+enum {
+    OPT_IMAGE_INDEX = DM_OPT_BUILD,
+    OPT_TOOL,
+    OPT_REMOTE,
+    OPT_REMOTE_TOOL,
+    OPT_REMOTE_PORT,
+    OPT_REMOTE_MESSAGE,
+    OPT_DEBUGGING_TOOLS,
+    OPT_DRIVER,
+    OPT_ADD_FILES,
+    OPT_EXPIRE_DAYS,
+    OPT_RECIPE,
+    OPT_PRINT_RECIPE,
 };
-enum { KEYS = sizeof recipe_keys / sizeof recipe_keys[0] };
 
-struct option *dm_build_cli_longopts(const struct option *own)
-{
-    size_t n = 0;
-    while (own[n].name)
-        n++;
-    struct option *all = calloc(n + KEYS + 3, sizeof *all);
-    if (!all)
-        return NULL;
-    memcpy(all, own, n * sizeof *all);
-    memcpy(all + n, recipe_keys, sizeof recipe_keys);
-    all[n + KEYS] = (struct option){"recipe", required_argument, NULL, OPT_RECIPE};
-    all[n + KEYS + 1] = (struct option){"print-recipe", no_argument, NULL, OPT_PRINT_RECIPE};
-    return all;
-}
+const struct dm_opt dm_build_options[] = {
+    DM_OPT_GROUP("  Boot image:"),
+    DM_OPT_VALUE(OPT_IMAGE_INDEX, "image-index", "N",
+                 "the boot.wim image to customise (default: the bootable one; on an install DVD "
+                 "that is image 2, Windows Setup, which starts setup.exe; image 1 is plain "
+                 "Windows PE)"),
+    DM_OPT_GROUP("  Tools:"),
+    DM_OPT_VALUE(OPT_TOOL, "tool", "NAME=PATH[:helpdesk]",
+                 "add a tool: a folder, an .exe or a .cab (expanded), into DaRT\\Tools\\NAME. The "
+                 "menu starts NAME.exe, or the folder's only .exe. ':helpdesk' puts it in the "
+                 "image without offering it in the menu (keep disk wipe and the like with the "
+                 "help desk)"),
+    DM_OPT_GROUP("  Remote connection:"),
+    DM_OPT_FLAG(OPT_REMOTE, "remote", "open a remote connection at start-up"),
+    DM_OPT_VALUE(OPT_REMOTE_TOOL, "remote-tool", "NAME",
+                 "the --tool that accepts it (started with -port PORT)"),
+    DM_OPT_VALUE(OPT_REMOTE_PORT, "remote-port", "N",
+                 "its TCP port, 1-65535 (default 3388); the firewall is opened"),
+    DM_OPT_VALUE(OPT_REMOTE_MESSAGE, "remote-message", "TEXT|@FILE",
+                 "shown at start-up (at most 2048 characters)"),
+    DM_OPT_GROUP("  Debugging tools:"),
+    DM_OPT_VALUE(OPT_DEBUGGING_TOOLS, "debugging-tools", "DIR|target",
+                 "add crash-analysis tools at DaRT\\Debuggers, or record that the repaired "
+                 "machine's own copy is to be used"),
+    DM_OPT_GROUP("  Drivers:"),
+    DM_OPT_VALUE(OPT_DRIVER, "driver", "FILE.inf|DIR",
+                 "add a driver: the INF's whole folder goes in, and each INF is loaded with "
+                 "drvload at start-up (wireless is not supported)"),
+    DM_OPT_GROUP("  Additional files:"),
+    DM_OPT_VALUE(OPT_ADD_FILES, "add-files", "DIR[=DEST]",
+                 "copy DIR's contents into the image at DEST (default: the root)"),
+    DM_OPT_GROUP("  Time limit:"),
+    DM_OPT_VALUE(OPT_EXPIRE_DAYS, "expire-days", "N",
+                 "the image can be used for N days after the build (1-36500); then it shuts "
+                 "down at start-up with a message"),
+    DM_OPT_GROUP("  Recipe:"),
+    DM_OPT_VALUE(OPT_RECIPE, "recipe", "FILE",
+                 "read any of the above from an INI file (keys are the long option names; "
+                 "repeat a key for lists; relative paths are from the file's folder). Options "
+                 "given here win; a list given here replaces the recipe's list."),
+    DM_OPT_FLAG(OPT_PRINT_RECIPE, "print-recipe",
+                "print the effective recipe and stop (SOURCE and -o not needed)"),
+    DM_OPT_END,
+};
 
 int dm_build_cli_option(struct dm_build_cli *c, int opt, const char *arg)
 {
@@ -46,12 +75,12 @@ int dm_build_cli_option(struct dm_build_cli *c, int opt, const char *arg)
         return c->recipe_file = arg, 1;
     if (opt == OPT_PRINT_RECIPE)
         return c->print = 1, 1;
-    if (opt < DM_OPT_BUILD || opt >= DM_OPT_BUILD + KEYS)
+    if (opt < OPT_IMAGE_INDEX || opt > OPT_EXPIRE_DAYS)
         return 0;
     /* Paths become absolute: the recipe that --print-recipe writes and the manifest records
      * must mean the same from any folder. */
     char *cwd = getcwd(NULL, 0);
-    const char *key = recipe_keys[opt - DM_OPT_BUILD].name;
+    const char *key = dm_opt_find(dm_build_options, opt)->name;
     if (!cwd || dm_recipe_set_in(&c->recipe, key, arg ? arg : "yes", cwd) < 0)
         c->oom = 1;
     free(cwd);
@@ -71,17 +100,12 @@ int dm_build_cli_recipe(struct dm_build_cli *c, struct dm_recipe *r)
 
 void dm_build_cli_free(struct dm_build_cli *c) { dm_recipe_free(&c->recipe); }
 
-int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const struct option *own,
-                       dm_option_fn fn, void *ctx, struct dm_build_cli *b, struct dm_common *common,
-                       struct dm_recipe *r, const char **source)
+int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, dm_option_fn fn, void *ctx,
+                       struct dm_build_cli *b, struct dm_common *common, struct dm_recipe *r,
+                       const char **source)
 {
     int first = argc;
-    struct option *longopts = dm_build_cli_longopts(own);
-    int rc = longopts
-                 ? dm_parse_options(cmd, argc, argv, b->shortopts ? b->shortopts : "o:", longopts,
-                                    fn, ctx, common, &first)
-                 : dm_error(DM_FAIL, "out of memory");
-    free(longopts);
+    int rc = dm_parse_options(cmd, argc, argv, fn, ctx, common, &first);
     int want = b->want_target ? 2 : 1, got = argc - first;
     const char *target = b->target_name ? b->target_name : "TARGET";
     const char *src = b->source_name ? b->source_name : "SOURCE";

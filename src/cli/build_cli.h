@@ -1,6 +1,6 @@
 /* build_cli.h — the build options (the wizard's steps) that `build`, `iso`, `usb`, `partition`
- * and `pxe` all take: one option table, one parser, one help text, one way to merge them with
- * a recipe file. */
+ * and `pxe` all take: one option table (its help too), one parser, one way to merge them with a
+ * recipe file. */
 #ifndef DARTMK_BUILD_CLI_H
 #define DARTMK_BUILD_CLI_H
 
@@ -12,47 +12,42 @@
 /* Long-option values of the build options start here (a command's own start at DM_OPT_BASE). */
 enum { DM_OPT_BUILD = 0x200 };
 
+/* The build options: `dartmk build` takes them in whole (DM_OPT_TABLE), the writing commands
+ * summarised (DM_BUILD_OPTIONS_SUMMARY), pointing to build's --help. */
+extern const struct dm_opt dm_build_options[];
+#define DM_BUILD_OPTIONS_SUMMARY                                                                   \
+    DM_OPT_TABLE_SUMMARY(dm_build_options,                                                         \
+                         "Build options (as `dartmk build`; see `dartmk build --help`):")
+
 struct dm_build_cli {
     struct dm_recipe recipe; /* from the command line */
     const char *recipe_file;
     int print; /* --print-recipe */
     int oom;
     int want_target;         /* set before parsing: the command takes SOURCE TARGET */
-    const char *shortopts;   /* set before parsing: the command's short options (default "o:") */
     const char *target_name; /* set before parsing: what TARGET is called (default "TARGET") */
     const char *source_name; /* and SOURCE (default "SOURCE") */
     const char *target;      /* then: the TARGET operand */
 };
 
-/* A command's own long options followed by the build options (malloc'd; free it). */
-struct option *dm_build_cli_longopts(const struct option *own);
 /* Takes option `opt` if it is a build option: returns 1 when taken, 0 when not. */
 int dm_build_cli_option(struct dm_build_cli *c, int opt, const char *arg);
 /* The effective recipe: the recipe file, then the command line over it. Returns 0 or an exit
  * code after one line; r is to be freed with dm_recipe_free either way. */
 int dm_build_cli_recipe(struct dm_build_cli *c, struct dm_recipe *r);
 void dm_build_cli_free(struct dm_build_cli *c);
-/* A writing command's whole command line: its own options (fn, ctx; -o takes a value unless
- * b->shortopts says otherwise) and the
- * build options into b, one SOURCE operand (and TARGET when b->want_target) unless
- * --print-recipe, and the effective recipe into r (to be freed either way). Returns 0,
+/* A writing command's whole command line (the options cmd->help declares): its own options
+ * (fn, ctx) and the build options into b, one SOURCE operand (and TARGET when b->want_target)
+ * unless --print-recipe, and the effective recipe into r (to be freed either way). Returns 0,
  * DM_PARSE_HELP after the help, or an exit code. */
-int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, const struct option *own,
-                       dm_option_fn fn, void *ctx, struct dm_build_cli *b, struct dm_common *common,
-                       struct dm_recipe *r, const char **source);
+int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, dm_option_fn fn, void *ctx,
+                       struct dm_build_cli *b, struct dm_common *common, struct dm_recipe *r,
+                       const char **source);
 
 /* After parsing: checks the recipe into p (to be freed with dm_build_plan_free either way);
  * with --print-recipe prints it and stops (*m stays NULL); else opens SOURCE into *m and checks
  * the media can take the plan. Returns 0 or an exit code after one line. */
 int dm_build_cli_prepare(const struct dm_build_cli *b, const struct dm_recipe *r,
                          const char *source, struct dm_build_plan *p, struct dm_media **m);
-
-/* The build options' help, for the commands that take them. */
-#define DM_BUILD_OPTIONS_HELP                                                                      \
-    "Build options (as `dartmk build`; see `dartmk build --help`):\n"                              \
-    "      --image-index N --tool NAME=PATH[:helpdesk] --driver FILE.inf|DIR\n"                    \
-    "      --add-files DIR[=DEST] --debugging-tools DIR|target --expire-days N\n"                  \
-    "      --remote --remote-tool NAME --remote-port N --remote-message TEXT|@FILE\n"              \
-    "      --recipe FILE --print-recipe\n"
 
 #endif

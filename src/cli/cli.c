@@ -1,9 +1,11 @@
-/* cli.c — shared option parsing. */
+/* cli.c — the option tables made into getopt_long's arguments and --help, and the parsing
+ * every command shares. */
 #include "cli/cli.h"
 
 #include "cli/view.h"
 #include "util/report.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -11,16 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_JSON = 0x1000, OPT_PROGRESS };
+enum { OPT_JSON = DM_OPT_JSON, OPT_PROGRESS };
 
-static const struct option common_long[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"progress", required_argument, NULL, OPT_PROGRESS},
+static const char *const progress_modes[] = {"auto", "none", "bar", "json", NULL};
+
+/* The options every command takes, after its own. */
+static const struct dm_opt common_options[] = {
+    DM_OPT_GROUP("Common options:"),
+    DM_OPT_FLAG('q', "quiet", "print only errors"),
+    DM_OPT_FLAG('v', "verbose", "say more about what is being done"),
+    {.code = OPT_PROGRESS,
+     .name = "progress",
+     .arg = "MODE",
+     .choices = progress_modes,
+     .flags = DM_OPT_EQUALS,
+     .help = "auto (a bar on a terminal), none, bar, or json (one JSON object per line on "
+             "stderr)"},
+    DM_OPT_FLAG('h', "help", "this help"),
+    /* No help here: each command places its line (DM_OPT_JSON_HELP), saying what it prints. */
+    DM_OPT_FLAG(OPT_JSON, "json", NULL),
+    DM_OPT_END,
 };
-#define N_COMMON (sizeof common_long / sizeof common_long[0])
 
 int dm_usage_error(const struct dm_cmd *cmd, const char *fmt, ...)
 {
@@ -33,20 +46,210 @@ int dm_usage_error(const struct dm_cmd *cmd, const char *fmt, ...)
     return DM_USAGE;
 }
 
-/* The command's options followed by the common ones, in one array for getopt_long. */
-static struct option *merge(const struct option *own)
+/* ---- the tables ---- */
+
+static int is_end(const struct dm_opt *o) { return o->kind == DM_KIND_OPTION && !o->name; }
+
+static int takes_value(const struct dm_opt *o) { return o->arg || o->choices; }
+
+/* Codes below 0x80 that are letters or digits are short options too. */
+static int is_short(int code) { return code > 0 && code < 0x80 && isalnum(code); }
+
+static void each_in(const struct dm_opt *t, void (*fn)(const struct dm_opt *, void *), void *ctx)
 {
-    size_t n = 0;
-    while (own && own[n].name)
-        n++;
-    struct option *all = calloc(n + N_COMMON + 1, sizeof *all);
-    if (!all)
-        return NULL;
-    if (n)
-        memcpy(all, own, n * sizeof *all);
-    memcpy(all + n, common_long, sizeof common_long);
-    return all;
+    for (; t && !is_end(t); t++)
+        if (t->kind == DM_KIND_OPTION)
+            fn(t, ctx);
+        else if (t->kind == DM_KIND_TABLE)
+            each_in(t->table, fn, ctx);
 }
+
+void dm_opt_each(const struct dm_opt *opts, void (*fn)(const struct dm_opt *o, void *ctx),
+                 void *ctx)
+{
+    each_in(opts, fn, ctx);
+    each_in(common_options, fn, ctx);
+}
+
+struct finding {
+    int code;
+    const struct dm_opt *found;
+};
+
+static void find_one(const struct dm_opt *o, void *ctx)
+{
+    struct finding *f = ctx;
+    if (!f->found && o->code == f->code)
+        f->found = o;
+}
+
+const struct dm_opt *dm_opt_find(const struct dm_opt *opts, int code)
+{
+    struct finding f = {code, NULL};
+    dm_opt_each(opts, find_one, &f);
+    return f.found;
+}
+
+/* ---- getopt_long's arguments, made in two passes: count (arrays NULL), then fill ---- */
+
+struct getopt_args {
+    struct option *longs;
+    char *shorts;
+    size_t nlong, nshort;
+};
+
+static void add_getopt(const struct dm_opt *o, void *ctx)
+{
+    struct getopt_args *g = ctx;
+    int value = takes_value(o);
+    if (g->longs)
+        g->longs[g->nlong] =
+            (struct option){o->name, value ? required_argument : no_argument, NULL, o->code};
+    g->nlong++;
+    if (is_short(o->code) && g->shorts) {
+        g->shorts[g->nshort] = (char)o->code;
+        if (value)
+            g->shorts[g->nshort + 1] = ':';
+    }
+    if (is_short(o->code))
+        g->nshort += value ? 2 : 1;
+}
+
+int dm_opt_getopt(const struct dm_opt *opts, struct option **longopts, char **shortopts)
+{
+    struct getopt_args g = {0};
+    dm_opt_each(opts, add_getopt, &g);
+    g.longs = calloc(g.nlong + 1, sizeof *g.longs);
+    g.shorts = calloc(g.nshort + 2, 1);
+    if (!g.longs || !g.shorts) {
+        free(g.longs);
+        free(g.shorts);
+        return -1;
+    }
+    g.shorts[0] = ':';
+    g.nlong = 0, g.nshort = 1;
+    dm_opt_each(opts, add_getopt, &g);
+    *longopts = g.longs;
+    *shortopts = g.shorts;
+    return 0;
+}
+
+/* ---- --help ---- */
+
+/* Lines end by column 80; descriptions start at column 28 (after "  -x, --name VALUE"). */
+enum { HELP_WIDTH = 80, HELP_COLUMN = 27, SUMMARY_COLUMN = 6 };
+
+struct cursor {
+    FILE *f;
+    int at, indent;
+};
+
+/* Writes a word after a space, or on a new line (indented) if it would pass HELP_WIDTH. */
+static void put_word(struct cursor *c, const char *w, int n)
+{
+    if (c->at > c->indent && c->at + 1 + n > HELP_WIDTH) {
+        fprintf(c->f, "\n%*s", c->indent, "");
+        c->at = c->indent;
+    } else if (c->at > c->indent) {
+        fputc(' ', c->f);
+        c->at++;
+    }
+    fprintf(c->f, "%.*s", n, w);
+    c->at += n;
+}
+
+static void put_words(struct cursor *c, const char *text)
+{
+    for (const char *p = text + strspn(text, " "); *p; p += strspn(p, " ")) {
+        int n = (int)strcspn(p, " ");
+        put_word(c, p, n);
+        p += n;
+    }
+}
+
+static void append(char *buf, size_t size, const char *s)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, size - n, "%s", s);
+}
+
+/* "--name VALUE", "--progress=MODE", "--scheme mbr|gpt": an option as --help writes it. */
+static const char *usage_of(const struct dm_opt *o, char *buf, size_t size)
+{
+    snprintf(buf, size, "--%s", o->name);
+    if (takes_value(o))
+        append(buf, size, o->flags & DM_OPT_EQUALS ? "=" : " ");
+    if (o->arg)
+        append(buf, size, o->arg);
+    for (size_t i = 0; !o->arg && o->choices && o->choices[i]; i++) {
+        if (i)
+            append(buf, size, "|");
+        append(buf, size, o->choices[i]);
+    }
+    return buf;
+}
+
+/* "  -y, --yes" padded to the description's column (or alone on its line when too long). */
+static void print_option(FILE *f, const struct dm_opt *o, const char *help)
+{
+    char usage[256];
+    struct cursor c = {f, HELP_COLUMN, HELP_COLUMN};
+    usage_of(o, usage, sizeof usage);
+    int n =
+        is_short(o->code) ? fprintf(f, "  -%c, %s", o->code, usage) : fprintf(f, "      %s", usage);
+    if (n >= HELP_COLUMN) /* no room left: the description starts on the next line */
+        fputc('\n', f), n = 0;
+    fprintf(f, "%*s", HELP_COLUMN - n, "");
+    put_words(&c, help);
+    fputc('\n', f);
+}
+
+static void summary_word(const struct dm_opt *o, void *ctx)
+{
+    char usage[256];
+    usage_of(o, usage, sizeof usage);
+    put_word(ctx, usage, (int)strlen(usage));
+}
+
+/* The heading, then the options' names filled into lines: the full text is elsewhere. */
+static void print_summary(FILE *f, const struct dm_opt *t)
+{
+    struct cursor c = {f, SUMMARY_COLUMN, SUMMARY_COLUMN};
+    fprintf(f, "%s\n%*s", t->help, SUMMARY_COLUMN, "");
+    each_in(t->table, summary_word, &c);
+    fputc('\n', f);
+}
+
+static void print_table(FILE *f, const struct dm_opt *t)
+{
+    for (; !is_end(t); t++) {
+        if (t->kind == DM_KIND_GROUP)
+            fprintf(f, "%s\n", t->help);
+        else if (t->kind == DM_KIND_TABLE && (t->flags & DM_OPT_SUMMARY))
+            print_summary(f, t);
+        else if (t->kind == DM_KIND_TABLE)
+            print_table(f, t->table);
+        else if (t->kind == DM_KIND_HELP_FOR && dm_opt_find(NULL, t->code))
+            print_option(f, dm_opt_find(NULL, t->code), t->help);
+        else if (t->help) /* an option without help is placed by DM_KIND_HELP_FOR */
+            print_option(f, t, t->help);
+    }
+}
+
+void dm_print_options(const struct dm_opt *opts, FILE *f)
+{
+    print_table(f, opts);
+    print_table(f, common_options);
+}
+
+void dm_print_help(const struct dm_cmd *cmd, FILE *f)
+{
+    fputs(cmd->help->intro, f);
+    dm_print_options(cmd->help->options, f);
+    fputs(cmd->help->outro, f);
+}
+
+/* ---- parsing ---- */
 
 static int common_option(const struct dm_cmd *cmd, int opt, const char *arg,
                          struct dm_common *common)
@@ -54,7 +257,7 @@ static int common_option(const struct dm_cmd *cmd, int opt, const char *arg,
     enum dm_progress_mode mode;
     switch (opt) {
     case 'h':
-        fputs(cmd->help, stdout);
+        dm_print_help(cmd, stdout);
         return DM_PARSE_HELP;
     case 'q':
         common->verbosity = DM_QUIET;
@@ -75,30 +278,29 @@ static int common_option(const struct dm_cmd *cmd, int opt, const char *arg,
     }
 }
 
-int dm_parse_options(const struct dm_cmd *cmd, int argc, char **argv, const char *shortopts,
-                     const struct option *longopts, dm_option_fn fn, void *ctx,
+int dm_parse_options(const struct dm_cmd *cmd, int argc, char **argv, dm_option_fn fn, void *ctx,
                      struct dm_common *common, int *first)
 {
-    struct option *all = merge(longopts);
-    char shorts[128];
-    snprintf(shorts, sizeof shorts, ":hqv%s", shortopts ? shortopts : "");
-    if (!all)
+    struct option *longopts;
+    char *shorts;
+    if (dm_opt_getopt(cmd->help->options, &longopts, &shorts) != 0)
         return dm_error(DM_FAIL, "out of memory");
     *common = (struct dm_common){.verbosity = DM_NORMAL, .progress = DM_PROGRESS_AUTO};
-    optind = 1;
+    optind = 0; /* not 1: glibc then forgets any earlier parse (the unit tests parse often) */
     opterr = 0;
     int rc = 0, opt;
-    while (rc == 0 && (opt = getopt_long(argc, argv, shorts, all, NULL)) != -1) {
+    while (rc == 0 && (opt = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
         if (opt == '?')
             rc = dm_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         else if (opt == ':')
             rc = dm_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-        else if (opt == 'h' || opt == 'q' || opt == 'v' || opt >= OPT_JSON)
+        else if (dm_opt_find(NULL, opt))
             rc = common_option(cmd, opt, optarg, common);
         else
             rc = fn(opt, optarg, ctx);
     }
-    free(all);
+    free(longopts);
+    free(shorts);
     *first = optind;
     /* The run shows itself as the common options say, from here on. */
     dm_view_start(dm_view(), common->verbosity, common->progress, NULL);

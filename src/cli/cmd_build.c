@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-const char dm_build_help[] =
+static const char build_intro[] =
     "usage: dartmk build SOURCE -o DIR [options]\n"
     "\n"
     "Makes a DaRT recovery image, as the DaRT Recovery Image Wizard does: the media's boot.wim\n"
@@ -21,47 +21,22 @@ const char dm_build_help[] =
     "dartmk-manifest.json (each file with its size and SHA-256). The source is never changed;\n"
     "without customisation options boot.wim is copied as it is. The new boot.wim keeps the\n"
     "source's compressed data as it is (new data is appended, nothing is recompressed).\n"
+    "\n";
+
+enum { OPT_FORCE = DM_OPT_BASE };
+
+static const struct dm_opt build_cmd_options[] = {
+    DM_OPT_GROUP("Options (the wizard's steps):"),
+    DM_OPT_VALUE('o', "output", "DIR",
+                 "where the recovery tree goes (must not exist, or be empty)"),
+    DM_OPT_FLAG(OPT_FORCE, "force", "write into a DIR that is not empty"),
+    DM_OPT_TABLE(dm_build_options),
+    DM_OPT_JSON_HELP("print the result as one JSON object"),
+    DM_OPT_END,
+};
+
+static const char build_outro[] =
     "\n"
-    "Options (the wizard's steps):\n"
-    "  -o, --output DIR         where the recovery tree goes (must not exist, or be empty)\n"
-    "      --force              write into a DIR that is not empty\n"
-    "  Boot image:\n"
-    "      --image-index N      the boot.wim image to customise (default: the bootable one;\n"
-    "                           on an install DVD that is image 2, Windows Setup, which\n"
-    "                           starts setup.exe; image 1 is plain Windows PE)\n"
-    "  Tools:\n"
-    "      --tool NAME=PATH[:helpdesk]\n"
-    "                           add a tool: a folder, an .exe or a .cab (expanded), into\n"
-    "                           DaRT\\Tools\\NAME. The menu starts NAME.exe, or the folder's\n"
-    "                           only .exe. ':helpdesk' puts it in the image without offering\n"
-    "                           it in the menu (keep disk wipe and the like with the help desk)\n"
-    "  Remote connection:\n"
-    "      --remote             open a remote connection at start-up\n"
-    "      --remote-tool NAME   the --tool that accepts it (started with -port PORT)\n"
-    "      --remote-port N      its TCP port, 1-65535 (default 3388); the firewall is opened\n"
-    "      --remote-message TEXT|@FILE\n"
-    "                           shown at start-up (at most 2048 characters)\n"
-    "  Debugging tools:\n"
-    "      --debugging-tools DIR|target\n"
-    "                           add crash-analysis tools at DaRT\\Debuggers, or record that\n"
-    "                           the repaired machine's own copy is to be used\n"
-    "  Drivers:\n"
-    "      --driver FILE.inf|DIR\n"
-    "                           add a driver: the INF's whole folder goes in, and each INF is\n"
-    "                           loaded with drvload at start-up (wireless is not supported)\n"
-    "  Additional files:\n"
-    "      --add-files DIR[=DEST]\n"
-    "                           copy DIR's contents into the image at DEST (default: the root)\n"
-    "  Time limit:\n"
-    "      --expire-days N      the image can be used for N days after the build (1-36500);\n"
-    "                           then it shuts down at start-up with a message\n"
-    "  Recipe:\n"
-    "      --recipe FILE        read any of the above from an INI file (keys are the long\n"
-    "                           option names; repeat a key for lists; relative paths are from\n"
-    "                           the file's folder). Options given here win; a list given here\n"
-    "                           replaces the recipe's list.\n"
-    "      --print-recipe       print the effective recipe and stop (SOURCE and -o not needed)\n"
-    "      --json               print the result as one JSON object\n" COMMON_OPTIONS "\n"
     "SOURCE_DATE_EPOCH, when set, is the build time (manifests, the time limit).\n"
     "\n"
     "Examples:\n"
@@ -71,13 +46,7 @@ const char dm_build_help[] =
     "  dartmk build media/ -o dart/ --recipe fleet.ini --print-recipe > effective.ini\n"
     "\n" EXIT_CODES;
 
-enum { OPT_FORCE = DM_OPT_BASE };
-
-static const struct option own_options[] = {
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"output", required_argument, NULL, 'o'},
-    {NULL, 0, NULL, 0},
-};
+const struct dm_help dm_build_help = {build_intro, build_cmd_options, build_outro};
 
 struct build_cli {
     const struct dm_cmd *cmd;
@@ -143,8 +112,7 @@ int dm_cmd_build(const struct dm_cmd *cmd, int argc, char **argv)
     struct dm_common common = {0};
     struct dm_recipe r = {0};
     const char *source;
-    int rc = dm_build_cli_parse(cmd, argc, argv, own_options, build_option, &c, &c.b, &common, &r,
-                                &source);
+    int rc = dm_build_cli_parse(cmd, argc, argv, build_option, &c, &c.b, &common, &r, &source);
     if (rc == 0 && !c.b.print && !c.output)
         rc = dm_usage_error(cmd, "no output folder given (-o DIR)");
     if (rc == 0)

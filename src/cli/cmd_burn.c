@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-const char dm_burn_help[] =
+static const char burn_intro[] =
     "usage: dartmk burn FILE.iso --drive DRIVE [--speed N|max] [--blank] [--yes] [--eject]\n"
     "                   [--no-verify] [--json]\n"
     "\n"
@@ -27,24 +27,34 @@ const char dm_burn_help[] =
     "holds data is refused unless --blank is given; then dartmk asks before blanking it (a\n"
     "rewritable CD or DVD is erased, a file emptied; DVD+RW, DVD-RAM and BD-RE are overwritten).\n"
     "Without a terminal, --yes is the answer; without it nothing is blanked (exit 3).\n"
+    "\n";
+
+enum { OPT_DRIVE = DM_OPT_BASE, OPT_SPEED, OPT_BLANK, OPT_EJECT, OPT_NO_VERIFY };
+
+static const struct dm_opt burn_options[] = {
+    DM_OPT_GROUP("Options:"),
+    DM_OPT_VALUE(OPT_DRIVE, "drive", "DRIVE", "the recorder, or stdio:PATH (required)"),
+    DM_OPT_VALUE(OPT_SPEED, "speed", "N|max",
+                 "write speed in kB/s (1000 bytes; 1x CD = 176, 1x DVD = 1385, 1x BD = 4496); "
+                 "default max"),
+    DM_OPT_FLAG(OPT_BLANK, "blank", "blank a rewritable disc (or empty a file) that holds data"),
+    DM_OPT_FLAG('y', "yes", "blank without asking"),
+    DM_OPT_FLAG(OPT_EJECT, "eject", "eject the disc when it is burned and verified"),
+    DM_OPT_FLAG(OPT_NO_VERIFY, "no-verify",
+                "do not read the disc back (the image is still hashed)"),
+    DM_OPT_JSON_HELP("print one JSON object: iso, drive, bytes, sha256, verified, blanked"),
+    DM_OPT_END,
+};
+
+static const char burn_outro[] =
     "\n"
-    "Options:\n"
-    "      --drive DRIVE        the recorder, or stdio:PATH (required)\n"
-    "      --speed N|max        write speed in kB/s (1000 bytes; 1x CD = 176, 1x DVD = 1385,\n"
-    "                           1x BD = 4496); default max\n"
-    "      --blank              blank a rewritable disc (or empty a file) that holds data\n"
-    "  -y, --yes                blank without asking\n"
-    "      --eject              eject the disc when it is burned and verified\n"
-    "      --no-verify          do not read the disc back (the image is still hashed)\n"
-    "      --json               print one JSON object: iso, drive, bytes, sha256, verified,\n"
-    "                           blanked\n" COMMON_OPTIONS "\n"
     "Examples:\n"
     "  dartmk burn dart.iso --drive /dev/sr0 --eject\n"
     "  dartmk burn dart.iso --drive /dev/sr0 --blank --speed 5540    # a DVD-RW, at 4x\n"
     "  dartmk burn dart.iso --drive stdio:/srv/images/dart-copy.iso --json\n"
     "\n" EXIT_CODES;
 
-enum { OPT_DRIVE = DM_OPT_BASE, OPT_SPEED, OPT_BLANK, OPT_EJECT, OPT_NO_VERIFY };
+const struct dm_help dm_burn_help = {burn_intro, burn_options, burn_outro};
 
 struct burn_cli {
     const struct dm_cmd *cmd;
@@ -232,19 +242,10 @@ static int burn(const struct burn_cli *c)
 
 int dm_cmd_burn(const struct dm_cmd *cmd, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"drive", required_argument, NULL, OPT_DRIVE},
-        {"speed", required_argument, NULL, OPT_SPEED},
-        {"blank", no_argument, NULL, OPT_BLANK},
-        {"yes", no_argument, NULL, 'y'},
-        {"eject", no_argument, NULL, OPT_EJECT},
-        {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
-        {NULL, 0, NULL, 0},
-    };
     struct burn_cli c = {.cmd = cmd, .verify = 1};
     struct dm_common common;
     int first;
-    int rc = dm_parse_options(cmd, argc, argv, "y", longopts, burn_option, &c, &common, &first);
+    int rc = dm_parse_options(cmd, argc, argv, burn_option, &c, &common, &first);
     if (rc)
         return rc == DM_PARSE_HELP ? DM_OK : rc;
     if (argc - first != 1)

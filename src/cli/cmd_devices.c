@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-const char dm_devices_help[] =
+static const char devices_intro[] =
     "usage: dartmk devices [--all] [--json]\n"
     "       dartmk devices --optical [--json]\n"
     "\n"
@@ -31,19 +31,28 @@ const char dm_devices_help[] =
     "its kind (CD-RW, DVD+R, ...), its state (blank, appendable, full, or none when the drive is\n"
     "empty), the room left on it and whether it can be blanked. A drive another program holds\n"
     "shows as unsuitable. The address is what 'dartmk burn --drive' takes.\n"
+    "\n";
+
+enum { OPT_OPTICAL = DM_OPT_BASE, OPT_ALL };
+
+static const struct dm_opt devices_options[] = {
+    DM_OPT_GROUP("Options:"),
+    DM_OPT_FLAG(OPT_ALL, "all",
+                "list fixed disks too (internal SATA, NVMe, virtio, and loop devices with a file "
+                "attached), marked fixed"),
+    DM_OPT_FLAG(OPT_OPTICAL, "optical", "list optical recorders instead of disks"),
+    DM_OPT_JSON_HELP(
+        "print one JSON object {\"disks\": [...]}, each disk with path, name, vendor, model, "
+        "serial, size (bytes), transport, removable, readonly, system, mounted (mountpoints), "
+        "swap, holders, backing_file, table, fstype, label, partitions (name, path, number, "
+        "start, size, fstype, label, mountpoint, swap); with --optical, a JSON array, one object "
+        "per recorder: kind (\"optical\"), address, vendor, product, media, profile, capacity, "
+        "erasable"),
+    DM_OPT_END,
+};
+
+static const char devices_outro[] =
     "\n"
-    "Options:\n"
-    "      --all                list fixed disks too (internal SATA, NVMe, virtio, and loop\n"
-    "                           devices with a file attached), marked fixed\n"
-    "      --optical            list optical recorders instead of disks\n"
-    "      --json               print one JSON object {\"disks\": [...]}, each disk with path,\n"
-    "                           name, vendor, model, serial, size (bytes), transport,\n"
-    "                           removable, readonly, system, mounted (mountpoints), swap,\n"
-    "                           holders, backing_file, table, fstype, label, partitions\n"
-    "                           (name, path, number, start, size, fstype, label, mountpoint,\n"
-    "                           swap); with --optical, a JSON array, one object per recorder:\n"
-    "                           kind (\"optical\"), address, vendor, product, media, profile,\n"
-    "                           capacity, erasable\n" COMMON_OPTIONS "\n"
     "Examples:\n"
     "  dartmk devices                  # the USB sticks and SD cards plugged in\n"
     "  dartmk devices --all            # every disk, the system disk marked\n"
@@ -51,7 +60,7 @@ const char dm_devices_help[] =
     "  dartmk devices --optical        # CD/DVD/BD recorders, for dartmk burn\n"
     "\n" EXIT_CODES;
 
-enum { OPT_OPTICAL = DM_OPT_BASE, OPT_ALL };
+const struct dm_help dm_devices_help = {devices_intro, devices_options, devices_outro};
 
 struct devices_cli {
     const struct dm_cmd *cmd;
@@ -232,13 +241,10 @@ static int list_disks(int all, int json)
 
 int dm_cmd_devices(const struct dm_cmd *cmd, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"optical", no_argument, NULL, OPT_OPTICAL},
-                                             {"all", no_argument, NULL, OPT_ALL},
-                                             {NULL, 0, NULL, 0}};
     struct devices_cli c = {.cmd = cmd};
     struct dm_common common;
     int first;
-    int rc = dm_parse_options(cmd, argc, argv, "", longopts, devices_option, &c, &common, &first);
+    int rc = dm_parse_options(cmd, argc, argv, devices_option, &c, &common, &first);
     if (rc)
         return rc == DM_PARSE_HELP ? DM_OK : rc;
     if (first < argc)

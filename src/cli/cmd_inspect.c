@@ -10,7 +10,39 @@
 #include <string.h>
 #include <time.h>
 
+static const char inspect_intro[] =
+    "usage: dartmk inspect SOURCE [--image-index N] [--json]\n"
+    "\n"
+    "Tells what SOURCE is and whether recovery media made from it can boot under BIOS and\n"
+    "UEFI: the layout (install DVD, ADK copype media, bare boot.wim), where each boot file is\n"
+    "(on the media, or inside boot.wim), the images of boot.wim and which one boots, the\n"
+    "architecture, and what is missing for each way of booting.\n"
+    "\n"
+    "SOURCE is a directory holding Windows PE media, an ISO image (ISO 9660, Joliet, Rock\n"
+    "Ridge, or UDF-only Windows media), a bare boot.wim, or an optical drive (/dev/sr0).\n"
+    "Nothing is written; an ISO's boot.wim is read through an unlinked temporary copy.\n"
+    "\n";
+
 enum { OPT_IMAGE_INDEX = DM_OPT_BASE };
+
+static const struct dm_opt inspect_options[] = {
+    DM_OPT_GROUP("Options:"),
+    DM_OPT_VALUE(OPT_IMAGE_INDEX, "image-index", "N",
+                 "look inside image N of boot.wim (default: the bootable one; on an install DVD "
+                 "that is image 2, Windows Setup)"),
+    DM_OPT_JSON_HELP("print one JSON object on stdout: kind, layout, bios, uefi, el_torito, "
+                     "files, missing, wim.images, wim.boot_index, arch, expires, expired"),
+    DM_OPT_END,
+};
+
+static const char inspect_outro[] = "\n"
+                                    "Examples:\n"
+                                    "  dartmk inspect /srv/media/Win11_x64.iso\n"
+                                    "  dartmk inspect ~/WinPE_amd64/media --json | jq .uefi\n"
+                                    "  dartmk inspect boot.wim --image-index 1\n"
+                                    "\n" EXIT_CODES;
+
+const struct dm_help dm_inspect_help = {inspect_intro, inspect_options, inspect_outro};
 
 struct inspect_opts {
     const struct dm_cmd *cmd;
@@ -195,12 +227,10 @@ static void print_text(const struct dm_media *m, const struct limit *l)
 
 int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"image-index", required_argument, NULL, OPT_IMAGE_INDEX}, {NULL, 0, NULL, 0}};
     struct inspect_opts o = {.cmd = cmd};
     struct dm_common common;
     int first;
-    int rc = dm_parse_options(cmd, argc, argv, "", longopts, inspect_option, &o, &common, &first);
+    int rc = dm_parse_options(cmd, argc, argv, inspect_option, &o, &common, &first);
     if (rc)
         return rc == DM_PARSE_HELP ? DM_OK : rc;
     if (argc - first != 1)

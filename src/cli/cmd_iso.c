@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char dm_iso_help[] =
+static const char iso_intro[] =
     "usage: dartmk iso SOURCE -o FILE.iso [--label LABEL] [--no-boot] [--force] [build options]\n"
     "\n"
     "Masters a bootable recovery ISO: ISO 9660 level 3 with Joliet (long names) and Rock\n"
@@ -30,16 +30,29 @@ const char dm_iso_help[] =
     "\n"
     "The ISO is flushed to disk before success is reported; its SHA-256 is printed and written\n"
     "beside it (FILE.iso.sha256, the sha256sum format). On any failure nothing is left behind.\n"
+    "\n";
+
+enum { OPT_LABEL = DM_OPT_BASE, OPT_NO_BOOT, OPT_FORCE };
+
+static const struct dm_opt iso_options[] = {
+    DM_OPT_GROUP("Options:"),
+    DM_OPT_VALUE('o', "output", "FILE.iso",
+                 "the ISO to write (default recovery.iso); the name must end in .iso, as most "
+                 "burning programs need"),
+    DM_OPT_VALUE(OPT_LABEL, "label", "LABEL",
+                 "the volume label: letters, digits, '_' and '-', at most 32 (default "
+                 "DART_RECOVERY; lower case is recorded upper case)"),
+    DM_OPT_FLAG(OPT_NO_BOOT, "no-boot",
+                "a data ISO: no El Torito entries (allowed without boot images)"),
+    DM_OPT_FLAG(OPT_FORCE, "force", "replace an existing FILE, or take a name without .iso"),
+    DM_OPT_JSON_HELP("print one JSON object: iso, bytes, sha256, label, bios, uefi, "
+                     "efisys_generated"),
+    DM_BUILD_OPTIONS_SUMMARY,
+    DM_OPT_END,
+};
+
+static const char iso_outro[] =
     "\n"
-    "Options:\n"
-    "  -o, --output FILE.iso    the ISO to write (default recovery.iso); the name must end in\n"
-    "                           .iso, as most burning programs need\n"
-    "      --label LABEL        the volume label: letters, digits, '_' and '-', at most 32\n"
-    "                           (default DART_RECOVERY; lower case is recorded upper case)\n"
-    "      --no-boot            a data ISO: no El Torito entries (allowed without boot images)\n"
-    "      --force              replace an existing FILE, or take a name without .iso\n"
-    "      --json               print one JSON object: iso, bytes, sha256, label, bios, uefi,\n"
-    "                           efisys_generated\n" DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
     "SOURCE_DATE_EPOCH, when set, is every time in the image: two runs give the same bytes.\n"
     "\n"
     "Examples:\n"
@@ -47,15 +60,7 @@ const char dm_iso_help[] =
     "  dartmk iso ~/WinPE_amd64/media -o winpe.iso --label WINPE_X64\n"
     "\n" EXIT_CODES;
 
-enum { OPT_LABEL = DM_OPT_BASE, OPT_NO_BOOT, OPT_FORCE };
-
-static const struct option own_options[] = {
-    {"output", required_argument, NULL, 'o'},
-    {"label", required_argument, NULL, OPT_LABEL},
-    {"no-boot", no_argument, NULL, OPT_NO_BOOT},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {NULL, 0, NULL, 0},
-};
+const struct dm_help dm_iso_help = {iso_intro, iso_options, iso_outro};
 
 struct iso_cli {
     const struct dm_cmd *cmd;
@@ -303,8 +308,7 @@ int dm_cmd_iso(const struct dm_cmd *cmd, int argc, char **argv)
     struct dm_common common = {0};
     struct dm_recipe r = {0};
     const char *source;
-    int rc = dm_build_cli_parse(cmd, argc, argv, own_options, iso_option, &c, &c.b, &common, &r,
-                                &source);
+    int rc = dm_build_cli_parse(cmd, argc, argv, iso_option, &c, &c.b, &common, &r, &source);
     c.json = common.json;
     if (rc == 0)
         rc = run(&c, &r, source);

@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char dm_partition_help[] =
+static const char partition_intro[] =
     "usage: dartmk partition SOURCE DISK [--size SIZE] [--at end|SECTOR] [--name NAME]\n"
     "                        [--bios-boot menu|active|none] [--menu-timeout SECS] [--boot-once]\n"
     "                        [--dry-run] [--replace] [--force] [--yes] [build options]\n"
@@ -56,31 +56,7 @@ const char dm_partition_help[] =
     "default ~/.local/state/dartmk/tables) and put back, byte for byte, if writing fails, or\n"
     "later with --restore-table. A Windows RE partition dartmk did not make is left alone (a new\n"
     "one is added) unless --force; --replace makes dartmk's anew instead of updating it.\n"
-    "\n"
-    "Options:\n"
-    "      --size SIZE          the partition's size (K, M, G, T suffixes)\n"
-    "      --at end|SECTOR      where it goes (default: the largest free extent)\n"
-    "      --name NAME          the GPT partition name (default \"DaRT Recovery\")\n"
-    "      --label LABEL        the FAT label (default DART)\n"
-    "      --bios-boot MODE     menu, active or none (MBR disks)\n"
-    "      --menu-timeout SECS  seconds before the menu starts the installed system (0-600)\n"
-    "      --boot-once          the next start only goes to recovery\n"
-    "      --dry-run            print the plan (the table before and after); write nothing\n"
-    "      --replace            make dartmk's recovery partition anew (new place and size)\n"
-    "      --force              take over a Windows RE partition dartmk did not make\n"
-    "      --no-verify          do not read the files back after writing\n"
-    "      --backup-table FILE  where to save the old partition table\n"
-    "      --restore-table FILE put a saved table back on DISK (nothing else is written)\n"
-    "  -y, --yes                do not ask\n"
-    "      --json               print one JSON object: disk, scheme, dry_run, action, partition,\n"
-    "                           before, after, bios_boot, backup_table, efi_entry, sha256, files,\n"
-    "                           verified\n" DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
-    "Examples:\n"
-    "  dartmk partition Win11_x64.iso golden.img --dry-run\n"
-    "  dartmk partition dart/ /dev/sda --yes --bios-boot menu --menu-timeout 3\n"
-    "  dartmk partition --restore-table ~/.local/state/dartmk/tables/sda-20261124T090000Z.sfdisk "
-    "/dev/sda\n"
-    "\n" EXIT_CODES;
+    "\n";
 
 enum {
     OPT_SIZE = DM_OPT_BASE,
@@ -100,28 +76,50 @@ enum {
     OPT_RESTORE,
 };
 
-static const struct option own_options[] = {
-    {"size", required_argument, NULL, OPT_SIZE},
-    {"at", required_argument, NULL, OPT_AT},
-    {"name", required_argument, NULL, OPT_NAME},
-    {"label", required_argument, NULL, OPT_LABEL},
-    {"bios-boot", required_argument, NULL, OPT_BIOS_BOOT},
-    {"menu-timeout", required_argument, NULL, OPT_MENU_TIMEOUT},
-    {"boot-once", no_argument, NULL, OPT_BOOT_ONCE},
-    {"efi-entry", no_argument, NULL, OPT_EFI_ENTRY},
-    {"no-efi-entry", no_argument, NULL, OPT_NO_EFI_ENTRY},
-    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-    {"replace", no_argument, NULL, OPT_REPLACE},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
-    {"backup-table", required_argument, NULL, OPT_BACKUP},
-    {"restore-table", required_argument, NULL, OPT_RESTORE},
-    {"yes", no_argument, NULL, 'y'},
-    {NULL, 0, NULL, 0},
+enum bios_boot { BIOS_MENU, BIOS_ACTIVE, BIOS_NONE };
+static const char *const bios_names[] = {"menu", "active", "none", NULL};
+
+static const struct dm_opt partition_options[] = {
+    DM_OPT_GROUP("Options:"),
+    DM_OPT_VALUE(OPT_SIZE, "size", "SIZE", "the partition's size (K, M, G, T suffixes)"),
+    DM_OPT_VALUE(OPT_AT, "at", "end|SECTOR", "where it goes (default: the largest free extent)"),
+    DM_OPT_VALUE(OPT_NAME, "name", "NAME", "the GPT partition name (default \"DaRT Recovery\")"),
+    DM_OPT_VALUE(OPT_LABEL, "label", "LABEL", "the FAT label (default DART)"),
+    DM_OPT_CHOICE(OPT_BIOS_BOOT, "bios-boot", "MODE", bios_names,
+                  "menu, active or none (MBR disks)"),
+    DM_OPT_VALUE(OPT_MENU_TIMEOUT, "menu-timeout", "SECS",
+                 "seconds before the menu starts the installed system (0-600)"),
+    DM_OPT_FLAG(OPT_BOOT_ONCE, "boot-once", "the next start only goes to recovery"),
+    DM_OPT_FLAG(OPT_EFI_ENTRY, "efi-entry",
+                "add the UEFI firmware boot entry (default: when DISK is this UEFI machine's "
+                "own; elsewhere it is only reported)"),
+    DM_OPT_FLAG(OPT_NO_EFI_ENTRY, "no-efi-entry", "do not add the UEFI firmware boot entry"),
+    DM_OPT_FLAG(OPT_DRY_RUN, "dry-run",
+                "print the plan (the table before and after); write nothing"),
+    DM_OPT_FLAG(OPT_REPLACE, "replace",
+                "make dartmk's recovery partition anew (new place and size)"),
+    DM_OPT_FLAG(OPT_FORCE, "force", "take over a Windows RE partition dartmk did not make"),
+    DM_OPT_FLAG(OPT_NO_VERIFY, "no-verify", "do not read the files back after writing"),
+    DM_OPT_VALUE(OPT_BACKUP, "backup-table", "FILE", "where to save the old partition table"),
+    DM_OPT_VALUE(OPT_RESTORE, "restore-table", "FILE",
+                 "put a saved table back on DISK (nothing else is written)"),
+    DM_OPT_FLAG('y', "yes", "do not ask"),
+    DM_OPT_JSON_HELP("print one JSON object: disk, scheme, dry_run, action, partition, before, "
+                     "after, bios_boot, backup_table, efi_entry, sha256, files, verified"),
+    DM_BUILD_OPTIONS_SUMMARY,
+    DM_OPT_END,
 };
 
-enum bios_boot { BIOS_MENU, BIOS_ACTIVE, BIOS_NONE };
-static const char *const bios_names[] = {"menu", "active", "none"};
+static const char partition_outro[] =
+    "\n"
+    "Examples:\n"
+    "  dartmk partition Win11_x64.iso golden.img --dry-run\n"
+    "  dartmk partition dart/ /dev/sda --yes --bios-boot menu --menu-timeout 3\n"
+    "  dartmk partition --restore-table ~/.local/state/dartmk/tables/sda-20261124T090000Z.sfdisk "
+    "/dev/sda\n"
+    "\n" EXIT_CODES;
+
+const struct dm_help dm_partition_help = {partition_intro, partition_options, partition_outro};
 
 struct part_cli {
     const struct dm_cmd *cmd;
@@ -160,7 +158,7 @@ static int set_at(struct part_cli *c, const char *arg)
 
 static int set_enum(struct part_cli *c, const char *arg)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; bios_names[i]; i++)
         if (strcmp(arg, bios_names[i]) == 0)
             return c->bios = (enum bios_boot)i, 0;
     return dm_usage_error(c->cmd, "--bios-boot '%s': menu, active or none", arg);
@@ -203,7 +201,8 @@ static int part_option(int opt, const char *arg, void *ctx)
         return c->no_verify = 1, 0;
     case OPT_BACKUP:
         return c->backup = arg, 0;
-    case OPT_RESTORE:
+    case OPT_RESTORE: /* DISK is then the one operand */
+        c->b.want_target = 0, c->b.source_name = "DISK";
         return c->restore = arg, 0;
     case 'y':
         return c->yes = 1, 0;
@@ -610,7 +609,7 @@ static int restore(struct part_cli *c, const char *disk)
 int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
 {
     struct part_cli c = {.cmd = cmd,
-                         .b = {.want_target = 1, .shortopts = "y", .target_name = "DISK"},
+                         .b = {.want_target = 1, .target_name = "DISK"},
                          .plan = {.name = "DaRT Recovery", .made_by_us = made_by_us},
                          .timeout = 5,
                          .efi_entry = -1};
@@ -618,17 +617,11 @@ int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
     struct dm_recipe r = {0};
     const char *source, *why;
     char fat_label[11];
-    int restoring = 0;
-    for (int i = 1; i < argc; i++) /* --restore-table takes DISK alone */
-        restoring |= strncmp(argv[i], "--restore-table", 15) == 0;
-    c.b.want_target = !restoring;
-    c.b.source_name = restoring ? "DISK" : NULL;
-    int rc = dm_build_cli_parse(cmd, argc, argv, own_options, part_option, &c, &c.b, &common, &r,
-                                &source);
+    int rc = dm_build_cli_parse(cmd, argc, argv, part_option, &c, &c.b, &common, &r, &source);
     c.json = common.json;
     if (rc == 0 && c.label && dm_fat_label(c.label, fat_label, &why) != 0)
         rc = dm_usage_error(cmd, "--label '%s': %s", c.label, why);
-    if (rc == 0 && restoring)
+    if (rc == 0 && c.restore)
         rc = restore(&c, source);
     else if (rc == 0) {
         c.plan.ctx = (void *)c.b.target;

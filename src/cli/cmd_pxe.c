@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const char dm_pxe_help[] =
+static const char pxe_intro[] =
     "usage: dartmk pxe SOURCE -o DIR [--menu] [--tftp-root PATH] [--pxe-loader FILE]...\n"
     "                  [--update] [--force] [build options]\n"
     "\n"
@@ -34,33 +34,35 @@ const char dm_pxe_help[] =
     "in any case), dnsmasq.conf (the boot file by client architecture), README.txt (the lines\n"
     "for dnsmasq, tftpd-hpa and ISC dhcpd/Kea) and dartmk-manifest.json (dartmk verify DIR).\n"
     "Files are world-readable; nothing outside DIR is written.\n"
+    "\n";
+
+enum { OPT_MENU = DM_OPT_BASE, OPT_TFTP_ROOT, OPT_LOADER, OPT_UPDATE, OPT_FORCE };
+
+static const struct dm_opt pxe_options[] = {
+    DM_OPT_GROUP("Options:"),
+    DM_OPT_VALUE('o', "output", "DIR", "the tree (default pxe); a new or empty folder"),
+    DM_OPT_FLAG(OPT_MENU, "menu", "a pxelinux menu: DaRT Recovery, or the local disk (after 10 s)"),
+    DM_OPT_VALUE(OPT_TFTP_ROOT, "tftp-root", "PATH",
+                 "the folder the TFTP server serves, as the server sees it (default: DIR's "
+                 "absolute path)"),
+    DM_OPT_VALUE(OPT_LOADER, "pxe-loader", "FILE",
+                 "a PXE loader to use instead of boot.wim's (repeatable)"),
+    DM_OPT_FLAG(OPT_UPDATE, "update", "refresh an existing tree in place, file by file"),
+    DM_OPT_FLAG(OPT_FORCE, "force", "write into a non-empty DIR"),
+    DM_OPT_JSON_HELP("print one JSON object: dir, files, bytes, bios, uefi, menu, updated, "
+                     "bcd_ok"),
+    DM_BUILD_OPTIONS_SUMMARY,
+    DM_OPT_END,
+};
+
+static const char pxe_outro[] =
     "\n"
-    "Options:\n"
-    "  -o, --output DIR         the tree (default pxe); a new or empty folder\n"
-    "      --menu               a pxelinux menu: DaRT Recovery, or the local disk (after 10 s)\n"
-    "      --tftp-root PATH     the folder the TFTP server serves, as the server sees it\n"
-    "                           (default: DIR's absolute path)\n"
-    "      --pxe-loader FILE    a PXE loader to use instead of boot.wim's (repeatable)\n"
-    "      --update             refresh an existing tree in place, file by file\n"
-    "      --force              write into a non-empty DIR\n"
-    "      --json               print one JSON object: dir, files, bytes, bios, uefi, menu,\n"
-    "                           updated, bcd_ok\n" DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
     "Examples:\n"
     "  dartmk pxe Win11_x64.iso -o /srv/tftp/dart --tool 'Disk Commander=/opt/dart/diskcmd'\n"
     "  dartmk pxe Win11_x64.iso -o /srv/tftp/dart --update --expire-days 30\n"
     "\n" EXIT_CODES;
 
-enum { OPT_MENU = DM_OPT_BASE, OPT_TFTP_ROOT, OPT_LOADER, OPT_UPDATE, OPT_FORCE };
-
-static const struct option own_options[] = {
-    {"output", required_argument, NULL, 'o'},
-    {"menu", no_argument, NULL, OPT_MENU},
-    {"tftp-root", required_argument, NULL, OPT_TFTP_ROOT},
-    {"pxe-loader", required_argument, NULL, OPT_LOADER},
-    {"update", no_argument, NULL, OPT_UPDATE},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {NULL, 0, NULL, 0},
-};
+const struct dm_help dm_pxe_help = {pxe_intro, pxe_options, pxe_outro};
 
 struct pxe_cli {
     const struct dm_cmd *cmd;
@@ -146,8 +148,7 @@ int dm_cmd_pxe(const struct dm_cmd *cmd, int argc, char **argv)
     struct dm_common common = {0};
     struct dm_recipe r = {0};
     const char *source;
-    int rc = dm_build_cli_parse(cmd, argc, argv, own_options, pxe_option, &c, &c.b, &common, &r,
-                                &source);
+    int rc = dm_build_cli_parse(cmd, argc, argv, pxe_option, &c, &c.b, &common, &r, &source);
     c.json = common.json;
     if (rc == 0 && c.o.update && c.o.force)
         rc = dm_usage_error(cmd, "--update and --force: one or the other");

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-const char dm_usb_help[] =
+static const char usb_intro[] =
     "usage: dartmk usb SOURCE TARGET [--scheme mbr|gpt] [--label LABEL] [--size SIZE] [--yes]\n"
     "                  [--force] [--no-verify] [--backup-table FILE] [build options]\n"
     "       dartmk usb IMAGE.iso TARGET --mode dd [--yes] [--force] [--no-verify]\n"
@@ -46,28 +46,7 @@ const char dm_usb_help[] =
     "\n"
     "After writing, everything is flushed and read back (every file against the manifest;\n"
     "in dd mode the whole image) before success is reported.\n"
-    "\n"
-    "Options:\n"
-    "      --scheme mbr|gpt     the partition table (default mbr: boots on every PC; gpt for\n"
-    "                           UEFI-only fleets, BIOS through syslinux's gptmbr.bin)\n"
-    "      --label LABEL        the FAT volume label, at most 11 characters (default DART)\n"
-    "      --size SIZE          image files: make it SIZE bytes (suffixes K, M, G, T: 1G)\n"
-    "      --mode fat|dd        fat (default): the layout above; dd: copy an ISO image byte\n"
-    "                           for byte (hybrid images of other systems), then verify it\n"
-    "      --no-verify          do not read back what was written\n"
-    "      --backup-table FILE  where to save the old partition table (default: a file in\n"
-    "                           ~/.local/state/dartmk/tables, or $XDG_STATE_HOME/dartmk/tables)\n"
-    "  -y, --yes                do not ask before erasing TARGET\n"
-    "      --force              allow a fixed (non-removable) disk\n"
-    "      --json               print one JSON object: target, mode, scheme, label, bytes,\n"
-    "                           sha256, verified, files, files_verified, partition, backup_table,\n"
-    "                           bios, uefi\n" DM_BUILD_OPTIONS_HELP COMMON_OPTIONS "\n"
-    "Examples:\n"
-    "  dartmk devices\n"
-    "  dartmk usb Win11_x64.iso /dev/sdb --tool 'Disk Commander=/opt/dart/diskcmd'\n"
-    "  dartmk usb dart/ stick.img --size 2G --scheme gpt --yes\n"
-    "  dartmk usb other-system.iso /dev/sdc --mode dd\n"
-    "\n" EXIT_CODES;
+    "\n";
 
 enum {
     OPT_SCHEME = DM_OPT_BASE,
@@ -79,17 +58,43 @@ enum {
     OPT_FORCE,
 };
 
-static const struct option own_options[] = {
-    {"scheme", required_argument, NULL, OPT_SCHEME},
-    {"label", required_argument, NULL, OPT_LABEL},
-    {"size", required_argument, NULL, OPT_SIZE},
-    {"mode", required_argument, NULL, OPT_MODE},
-    {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
-    {"backup-table", required_argument, NULL, OPT_BACKUP},
-    {"yes", no_argument, NULL, 'y'},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {NULL, 0, NULL, 0},
+static const char *const schemes[] = {"mbr", "gpt", NULL};
+static const char *const modes[] = {"fat", "dd", NULL};
+
+static const struct dm_opt usb_options[] = {
+    DM_OPT_GROUP("Options:"),
+    DM_OPT_CHOICE(OPT_SCHEME, "scheme", NULL, schemes,
+                  "the partition table (default mbr: boots on every PC; gpt for UEFI-only "
+                  "fleets, BIOS through syslinux's gptmbr.bin)"),
+    DM_OPT_VALUE(OPT_LABEL, "label", "LABEL",
+                 "the FAT volume label, at most 11 characters (default DART)"),
+    DM_OPT_VALUE(OPT_SIZE, "size", "SIZE",
+                 "image files: make it SIZE bytes (suffixes K, M, G, T: 1G)"),
+    DM_OPT_CHOICE(OPT_MODE, "mode", NULL, modes,
+                  "fat (default): the layout above; dd: copy an ISO image byte for byte (hybrid "
+                  "images of other systems), then verify it"),
+    DM_OPT_FLAG(OPT_NO_VERIFY, "no-verify", "do not read back what was written"),
+    DM_OPT_VALUE(OPT_BACKUP, "backup-table", "FILE",
+                 "where to save the old partition table (default: a file in "
+                 "~/.local/state/dartmk/tables, or $XDG_STATE_HOME/dartmk/tables)"),
+    DM_OPT_FLAG('y', "yes", "do not ask before erasing TARGET"),
+    DM_OPT_FLAG(OPT_FORCE, "force", "allow a fixed (non-removable) disk"),
+    DM_OPT_JSON_HELP("print one JSON object: target, mode, scheme, label, bytes, sha256, "
+                     "verified, files, files_verified, partition, backup_table, bios, uefi"),
+    DM_BUILD_OPTIONS_SUMMARY,
+    DM_OPT_END,
 };
+
+static const char usb_outro[] =
+    "\n"
+    "Examples:\n"
+    "  dartmk devices\n"
+    "  dartmk usb Win11_x64.iso /dev/sdb --tool 'Disk Commander=/opt/dart/diskcmd'\n"
+    "  dartmk usb dart/ stick.img --size 2G --scheme gpt --yes\n"
+    "  dartmk usb other-system.iso /dev/sdc --mode dd\n"
+    "\n" EXIT_CODES;
+
+const struct dm_help dm_usb_help = {usb_intro, usb_options, usb_outro};
 
 struct usb_cli {
     const struct dm_cmd *cmd;
@@ -315,15 +320,14 @@ static int run_dd(const struct usb_cli *c, const struct dm_recipe *r, const char
 
 int dm_cmd_usb(const struct dm_cmd *cmd, int argc, char **argv)
 {
-    struct usb_cli c = {.cmd = cmd, .b = {.want_target = 1, .shortopts = "y"}};
+    struct usb_cli c = {.cmd = cmd, .b = {.want_target = 1}};
     struct dm_common common = {0};
     struct dm_recipe r = {0};
     struct dm_claim t = {.fd = -1, .guard = -1};
     struct outcome o = {0};
     const char *source, *why;
     char fat_label[11], shown[12];
-    int rc = dm_build_cli_parse(cmd, argc, argv, own_options, usb_option, &c, &c.b, &common, &r,
-                                &source);
+    int rc = dm_build_cli_parse(cmd, argc, argv, usb_option, &c, &c.b, &common, &r, &source);
     c.json = common.json;
     const char *label = c.label ? c.label : "DART";
     memset(fat_label, ' ', sizeof fat_label);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-const char dm_verify_help[] =
+static const char verify_intro[] =
     "usage: dartmk verify TARGET [--partition N] [--json]\n"
     "\n"
     "Checks a recovery tree dartmk wrote against the manifest at its root\n"
@@ -21,18 +21,27 @@ const char dm_verify_help[] =
     "optical drive, or a USB stick, disk image or partition holding FAT (the FAT volume is read\n"
     "directly: the first partition of a FAT or Windows type, or the whole disk when it has no\n"
     "partition table). Nothing is mounted and nothing is written. Exit 1 on any difference.\n"
-    "\n"
-    "Options:\n"
-    "      --partition N        read partition N of a stick or disk image (1, 2, ...)\n"
-    "      --json               print one JSON object: target, files, verified, missing,\n"
-    "                           different, extra, ok\n" COMMON_OPTIONS "\n"
-    "Examples:\n"
-    "  dartmk verify dart/\n"
-    "  dartmk verify /dev/sdb\n"
-    "  dartmk verify disk.img --partition 2\n"
-    "\n" EXIT_CODES;
+    "\n";
 
 enum { OPT_PARTITION = DM_OPT_BASE };
+
+static const struct dm_opt verify_options[] = {
+    DM_OPT_GROUP("Options:"),
+    DM_OPT_VALUE(OPT_PARTITION, "partition", "N",
+                 "read partition N of a stick or disk image (1, 2, ...)"),
+    DM_OPT_JSON_HELP("print one JSON object: target, files, verified, missing, different, extra, "
+                     "ok"),
+    DM_OPT_END,
+};
+
+static const char verify_outro[] = "\n"
+                                   "Examples:\n"
+                                   "  dartmk verify dart/\n"
+                                   "  dartmk verify /dev/sdb\n"
+                                   "  dartmk verify disk.img --partition 2\n"
+                                   "\n" EXIT_CODES;
+
+const struct dm_help dm_verify_help = {verify_intro, verify_options, verify_outro};
 
 struct verify_opts {
     const struct dm_cmd *cmd;
@@ -84,14 +93,12 @@ static int report(const char *target, const struct dm_verify *v, int json)
 int dm_cmd_verify(const struct dm_cmd *cmd, int argc, char **argv)
 {
     struct dm_common common = {0};
-    static const struct option longopts[] = {{"partition", required_argument, NULL, OPT_PARTITION},
-                                             {NULL, 0, NULL, 0}};
     struct verify_opts o = {.cmd = cmd};
     struct dm_verify v = {0};
     struct dm_tree *t = NULL;
     enum dm_source_kind kind;
     int first;
-    int rc = dm_parse_options(cmd, argc, argv, "", longopts, verify_option, &o, &common, &first);
+    int rc = dm_parse_options(cmd, argc, argv, verify_option, &o, &common, &first);
     if (rc == 0 && argc - first != 1)
         rc = dm_usage_error(cmd, argc == first ? "no TARGET given" : "one TARGET at a time");
     if (rc == 0)

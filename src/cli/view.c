@@ -11,7 +11,7 @@
 #define JSON_INTERVAL 1.0 /* seconds between JSON lines */
 #define BAR_WIDTH     24
 
-static struct dm_view *current;
+static struct dm_view *current, first;
 
 int dm_progress_parse_mode(const char *s, enum dm_progress_mode *mode)
 {
@@ -148,4 +148,4 @@ void dm_view_start(struct dm_view *v, enum dm_verbosity verbosity, enum dm_progr
     dm_events_bind(&v->events);
 }
 
-struct dm_view *dm_view(void) { return current; }
+struct dm_view *dm_view(void) { return current ? current : &first; }

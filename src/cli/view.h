@@ -34,7 +34,8 @@ int dm_progress_parse_mode(const char *s, enum dm_progress_mode *out);
 /* Sets up v for stderr/stdin (out NULL) or the stream given, and binds it to this thread. */
 void dm_view_start(struct dm_view *v, enum dm_verbosity verbosity, enum dm_progress_mode mode,
                    FILE *out);
-/* The view of the running command (the one dm_view_start bound last in this process). */
+/* The view of the running command: the one dm_view_start set up last in this process (before
+ * any, one to set up). */
 struct dm_view *dm_view(void);
 
 /* The bar line (without "\r"), as shown at time `now`; returns buf. */
