@@ -31,8 +31,8 @@ static const struct dm_part *ours(const struct dm_plan *p, const struct dm_plan_
         const struct dm_part *x = &p->before[i];
         if (!x->winre)
             continue;
-        int mine =
-            x->name[0] ? strcmp(x->name, o->name) == 0 : o->disk && dm_inspect_made_by_us(o->disk, x);
+        int mine = x->name[0] ? strcmp(x->name, o->name) == 0
+                              : o->disk && dm_inspect_made_by_us(o->disk, x);
         if (mine || o->force)
             return x;
         if (!*foreign)

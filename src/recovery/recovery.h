@@ -37,10 +37,10 @@ struct dm_recovery {
     struct dm_media *media;
     char *etfsboot; /* tree paths of the El Torito images; NULL when there is none */
     char *efisys;
-    int efisys_made;              /* efisys was generated from the EFI loader */
-    struct dm_staging staging;    /* staged files; removed by dm_recovery_free */
-    struct json_object *manifest; /* DM_RECOVERY_MANIFEST: what it says besides the files */
-    int new_manifest;             /* made for this tree (not the media's own, kept) */
+    int efisys_made;                   /* efisys was generated from the EFI loader */
+    struct dm_staging staging;         /* staged files; removed by dm_recovery_free */
+    struct json_object *manifest;      /* DM_RECOVERY_MANIFEST: what it says besides the files */
+    int new_manifest;                  /* made for this tree (not the media's own, kept) */
     const struct dm_entry *source_wim; /* the source's boot.wim as it is, in a new manifest */
     char manifest_sha[65];
     struct dm_recovery_hasher *hasher; /* the manifest's checksums, in a second thread */

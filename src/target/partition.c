@@ -28,8 +28,8 @@ static struct dm_claim_rules rules(const char *source)
 static struct dm_stick stick(const struct dm_target_partition *x)
 {
     const struct dm_claim *c = &x->claim;
-    return (struct dm_stick){.fd = c->fd, .path = c->path, .is_device = c->is_device,
-                             .size = c->size};
+    return (struct dm_stick){
+        .fd = c->fd, .path = c->path, .is_device = c->is_device, .size = c->size};
 }
 
 static int part_check(struct dm_job *j, void *t)
@@ -89,8 +89,8 @@ static int part_tree(struct dm_job *j, void *t)
         os = os_partition(x->claim.path, pt, &x->popts);
     }
     close_table(fd, pt);
-    x->loader = j->media->arch == DM_ARCH_X86 ? "\\EFI\\BOOT\\BOOTIA32.EFI"
-                                              : "\\EFI\\BOOT\\BOOTX64.EFI";
+    x->loader =
+        j->media->arch == DM_ARCH_X86 ? "\\EFI\\BOOT\\BOOTIA32.EFI" : "\\EFI\\BOOT\\BOOTX64.EFI";
     if (rc == 0 && dm_target_partition_bios(x) == DM_BIOS_MENU && !os)
         rc = dm_error(DM_FAIL,
                       "%s: no active partition: the menu has no installed system to "
@@ -180,8 +180,7 @@ static int write_table(struct dm_target_partition *x, const struct dm_stick *s)
     if (rc == 0 && dm_target_partition_bios(x) != DM_BIOS_NONE)
         rc = dm_stick_mbr_code(s, DM_SCHEME_MBR);
     if (rc == 0 && fsync(x->claim.fd) != 0)
-        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush the partition table",
-                            x->claim.path);
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush the partition table", x->claim.path);
     return rc;
 }
 

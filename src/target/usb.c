@@ -308,8 +308,8 @@ static struct dm_claim_rules rules(const struct dm_job *j, const struct dm_targe
 static struct dm_stick stick(const struct dm_target_usb *u)
 {
     const struct dm_claim *c = &u->claim;
-    return (struct dm_stick){.fd = c->fd, .path = c->path, .is_device = c->is_device,
-                             .size = c->size};
+    return (struct dm_stick){
+        .fd = c->fd, .path = c->path, .is_device = c->is_device, .size = c->size};
 }
 
 static int usb_check(struct dm_job *j, void *t)
@@ -390,8 +390,8 @@ static json_object *usb_result(struct dm_job *j, void *t)
     json_object *o = json_object_new_object(), *part = NULL;
     json_object_object_add(o, "target", json_object_new_string(u->claim.path));
     json_object_object_add(o, "mode", json_object_new_string(dd ? "dd" : "fat"));
-    json_object_object_add(o, "scheme",
-                           dd ? NULL : json_object_new_string(dm_scheme_name(u->plan.layout.scheme)));
+    json_object_object_add(
+        o, "scheme", dd ? NULL : json_object_new_string(dm_scheme_name(u->plan.layout.scheme)));
     json_object_object_add(o, "label", dd ? NULL : json_object_new_string(u->label));
     json_object_object_add(o, "bytes", json_object_new_int64((int64_t)u->r.bytes));
     json_object_object_add(o, "sha256", json_object_new_string(u->r.sha));
