@@ -51,7 +51,7 @@ struct iso_cli {
     const struct dm_cmd *cmd;
     struct dm_build_cli b;
     const char *output, *label;
-    int no_boot, force, json;
+    int no_boot, force;
 };
 
 static int iso_option(int opt, const char *arg, void *ctx)
@@ -117,7 +117,6 @@ int dm_cmd_iso(const struct dm_cmd *cmd, int argc, char **argv)
     const char *source;
     int rc = dm_build_cli_parse(cmd, argc, argv, own_options, iso_option, &c, &c.b, &common, &r,
                                 &source);
-    c.json = common.json;
     struct dm_job job = {0};
     dm_build_cli_job(&c.b, &r, source, &common, &job);
     if (rc == 0)

@@ -119,7 +119,7 @@ struct part_cli {
     enum bios_boot bios;
     unsigned timeout;
     int efi_entry; /* -1: on when DISK is this UEFI machine's own */
-    int boot_once, dry_run, no_verify, yes, json;
+    int boot_once, dry_run, no_verify, yes;
 };
 
 /* ---- the command line ---- */
@@ -297,7 +297,6 @@ int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
     c.b.source_name = restoring ? "DISK" : NULL;
     int rc = dm_build_cli_parse(cmd, argc, argv, own_options, part_option, &c, &c.b, &common, &r,
                                 &source);
-    c.json = common.json;
     if (rc == 0 && c.label && dm_fat_label(c.label, fat_label, &why) != 0)
         rc = dm_usage_error(cmd, "--label '%s': %s", c.label, why);
     struct dm_job job = {0};

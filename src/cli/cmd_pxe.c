@@ -56,7 +56,7 @@ struct pxe_cli {
     const struct dm_cmd *cmd;
     struct dm_build_cli b;
     struct dm_pxe_opts o;
-    int json, force;
+    int force;
 };
 
 static int pxe_option(int opt, const char *arg, void *ctx)
@@ -114,7 +114,6 @@ int dm_cmd_pxe(const struct dm_cmd *cmd, int argc, char **argv)
     const char *source;
     int rc = dm_build_cli_parse(cmd, argc, argv, own_options, pxe_option, &c, &c.b, &common, &r,
                                 &source);
-    c.json = common.json;
     if (rc == 0 && c.o.update && c.force)
         rc = dm_usage_error(cmd, "--update and --force: one or the other");
     struct dm_job job = {0};

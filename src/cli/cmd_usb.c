@@ -84,7 +84,7 @@ struct usb_cli {
     const char *label, *backup;
     uint64_t size; /* --size, 0 when not given */
     enum dm_scheme scheme;
-    int scheme_given, dd, no_verify, yes, force, json;
+    int scheme_given, dd, no_verify, yes, force;
 };
 
 /* An image's size: a multiple of 512 of at least 1 MiB; 0 when not valid. */
@@ -195,7 +195,6 @@ int dm_cmd_usb(const struct dm_cmd *cmd, int argc, char **argv)
     char fat_label[11], shown[12];
     int rc = dm_build_cli_parse(cmd, argc, argv, own_options, usb_option, &c, &c.b, &common, &r,
                                 &source);
-    c.json = common.json;
     const char *label = c.label ? c.label : "DART";
     memset(fat_label, ' ', sizeof fat_label);
     if (rc == 0 && dm_fat_label(label, fat_label, &why) != 0)
