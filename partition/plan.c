@@ -1,5 +1,6 @@
 /* plan.c — placing the recovery partition (see plan.h). */
 #include "partition/plan.h"
+#include "partition/contents.h"
 
 #include "util/report.h"
 
@@ -31,7 +32,7 @@ static const struct dm_part *ours(const struct dm_plan *p, const struct dm_plan_
         if (!x->winre)
             continue;
         int mine =
-            x->name[0] ? strcmp(x->name, o->name) == 0 : o->made_by_us && o->made_by_us(x, o->ctx);
+            x->name[0] ? strcmp(x->name, o->name) == 0 : o->disk && dm_part_is_ours(o->disk, x);
         if (mine || o->force)
             return x;
         if (!*foreign)

@@ -17,9 +17,9 @@ struct dm_plan_opts {
     uint64_t at;      /* --at SECTOR, in bytes; 0: the largest free extent */
     const char *name; /* the GPT partition name that marks ours */
     int replace, force;
-    /* MBR (no names): is this WinRE partition one dartmk made? (a look inside it) */
-    int (*made_by_us)(const struct dm_part *p, void *ctx);
-    void *ctx;
+    /* MBR (no names): the disk whose WinRE partitions are looked inside (partition/contents.h)
+     * to tell dartmk's; NULL: none is. */
+    const char *disk;
 };
 
 struct dm_plan {

@@ -121,16 +121,23 @@ int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, dm_optio
     return rc ? rc : dm_build_cli_recipe(b, r);
 }
 
-int dm_build_cli_prepare(const struct dm_build_cli *b, const struct dm_recipe *r,
-                         const char *source, struct dm_build_plan *p, struct dm_media **m)
+void dm_build_cli_job(const struct dm_build_cli *b, struct dm_recipe *r, const char *source,
+                      const struct dm_common *common, struct dm_job *j)
 {
-    *m = NULL;
-    int rc = dm_build_plan(r, p);
-    if (rc == 0 && b->print) {
-        dm_recipe_print(r, stdout);
-        return 0;
-    }
-    if (rc == 0)
-        rc = dm_media_open(source, p->image_index, m);
-    return rc ? rc : dm_build_check_media(*m, p);
+    j->events = &dm_view()->events;
+    j->source = source;
+    j->recipe = *r;
+    memset(r, 0, sizeof *r);
+    j->print_recipe = b->print;
+    j->json = common->json;
+}
+
+int dm_build_cli_run(struct dm_job *j, const struct dm_target_ops *ops, void *t)
+{
+    int rc = j->print_recipe ? dm_job_prepare(j) : dm_target_run(j, ops, t);
+    if (rc == 0 && j->print_recipe)
+        dm_recipe_print(&j->recipe, stdout);
+    else if (rc == 0 && j->json && j->result)
+        dm_print_json(json_object_get(j->result));
+    return rc;
 }

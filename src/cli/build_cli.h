@@ -6,6 +6,7 @@
 
 #include "image/build.h"
 #include "cli/cli.h"
+#include "target/target.h"
 
 #include <getopt.h>
 
@@ -44,10 +45,13 @@ int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, dm_optio
                        struct dm_build_cli *b, struct dm_common *common, struct dm_recipe *r,
                        const char **source);
 
-/* After parsing: checks the recipe into p (to be freed with dm_build_plan_free either way);
- * with --print-recipe prints it and stops (*m stays NULL); else opens SOURCE into *m and checks
- * the media can take the plan. Returns 0 or an exit code after one line. */
-int dm_build_cli_prepare(const struct dm_build_cli *b, const struct dm_recipe *r,
-                         const char *source, struct dm_build_plan *p, struct dm_media **m);
+/* After parsing: the job of a writing command — SOURCE, the effective recipe r (moved into the
+ * job: free the job, not r), --print-recipe and --json. */
+void dm_build_cli_job(const struct dm_build_cli *b, struct dm_recipe *r, const char *source,
+                      const struct dm_common *common, struct dm_job *j);
+/* Runs the job into target t; with --print-recipe only checks the recipe and prints it. With
+ * --json prints the target's result. Returns 0 or an exit code after one line; the command
+ * prints its text summary when 0 and neither was asked. */
+int dm_build_cli_run(struct dm_job *j, const struct dm_target_ops *ops, void *t);
 
 #endif

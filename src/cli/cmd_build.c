@@ -3,7 +3,7 @@
 #include "cli/build_cli.h"
 #include "image/build_internal.h"
 #include "cli/cli.h"
-#include "image/expiry.h"
+#include "target/dir.h"
 #include "util/report.h"
 
 #include <stdio.h>
@@ -67,42 +67,24 @@ static int build_option(int opt, const char *arg, void *ctx)
     return 0;
 }
 
-static void print_result(const struct dm_media *m, const struct dm_build_plan *p, const char *out,
-                         int json)
+static void print_text(const struct dm_job *j, const char *out)
 {
-    char expires[DM_EXPIRY_TEXT] = "";
-    if (p->expire_days)
-        dm_expiry_format(dm_expiry_add_days(p->built, p->expire_days), expires);
-    if (!json) {
-        dm_info("wrote the recovery tree to %s (image %d, %s; boot.wim %s%s%s)", out, m->image,
-                dm_arch_name(m->arch) ? dm_arch_name(m->arch) : "unknown architecture",
-                p->customise ? "customised" : "copied as it is",
-                p->expire_days ? ", usable until " : "", expires);
-        return;
-    }
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "output", json_object_new_string(out));
-    json_object_object_add(o, "manifest", json_object_new_string(DM_MANIFEST_NAME));
-    json_object_object_add(o, "image_index", json_object_new_int(m->image));
-    json_object_object_add(o, "arch", json_object_new_string(dm_arch_name(m->arch) ?: "unknown"));
-    json_object_object_add(o, "customised", json_object_new_boolean(p->customise));
-    json_object_object_add(o, "tools", json_object_new_int((int)p->ntools));
-    json_object_object_add(o, "drivers", json_object_new_int((int)p->ndrivers));
-    json_object_object_add(o, "expires", p->expire_days ? json_object_new_string(expires) : NULL);
-    dm_print_json(o);
+    const struct dm_media *m = j->media;
+    json_object *expires = NULL;
+    json_object_object_get_ex(j->result, "expires", &expires);
+    dm_info("wrote the recovery tree to %s (image %d, %s; boot.wim %s%s%s)", out, m->image,
+            dm_arch_name(m->arch) ? dm_arch_name(m->arch) : "unknown architecture",
+            j->plan.customise ? "customised" : "copied as it is", expires ? ", usable until " : "",
+            expires ? json_object_get_string(expires) : "");
 }
 
-static int build(struct build_cli *c, const struct dm_recipe *r, const char *source, int json)
+static int build(struct build_cli *c, struct dm_job *j)
 {
-    struct dm_build_plan p;
-    struct dm_media *m = NULL;
-    int rc = dm_build_cli_prepare(&c->b, r, source, &p, &m);
-    if (rc == 0 && m)
-        rc = dm_build_write(m, &p, r, source, c->output, c->force);
-    if (rc == 0 && m)
-        print_result(m, &p, c->output, json);
-    dm_media_close(m);
-    dm_build_plan_free(&p);
+    struct dm_target_dir d = {.path = c->output};
+    j->force = c->force;
+    int rc = dm_build_cli_run(j, &dm_target_dir_ops, &d);
+    if (rc == 0 && !j->print_recipe && !j->json)
+        print_text(j, c->output);
     return rc;
 }
 
@@ -115,8 +97,11 @@ int dm_cmd_build(const struct dm_cmd *cmd, int argc, char **argv)
     int rc = dm_build_cli_parse(cmd, argc, argv, build_option, &c, &c.b, &common, &r, &source);
     if (rc == 0 && !c.b.print && !c.output)
         rc = dm_usage_error(cmd, "no output folder given (-o DIR)");
+    struct dm_job job = {0};
+    dm_build_cli_job(&c.b, &r, source, &common, &job);
     if (rc == 0)
-        rc = build(&c, &r, source, common.json);
+        rc = build(&c, &job);
+    dm_job_free(&job);
     dm_recipe_free(&r);
     dm_build_cli_free(&c.b);
     return rc == DM_PARSE_HELP ? DM_OK : rc;

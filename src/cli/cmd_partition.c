@@ -4,24 +4,12 @@
  * disk, plan on a read-only view (--dry-run stops there), ask, open O_EXCL, save the table, plan
  * again on the real thing, write the table, the volume, the boot code; any failure after the
  * table was written puts the saved one back. */
-#include "boot/efientry.h"
-#include "boot/syslinux.h"
 #include "cli/build_cli.h"
-#include "image/build_internal.h"
-#include "partition/plan.h"
-#include "fat/fat_read.h"
+#include "target/partition.h"
 #include "util/report.h"
-#include "source/source.h"
-#include "target/usb.h"
-#include "device/claim.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static const char partition_intro[] =
     "usage: dartmk partition SOURCE DISK [--size SIZE] [--at end|SECTOR] [--name NAME]\n"
@@ -129,7 +117,7 @@ struct part_cli {
     enum bios_boot bios;
     unsigned timeout;
     int efi_entry; /* -1: on when DISK is this UEFI machine's own */
-    int boot_once, dry_run, no_verify, yes, json;
+    int boot_once, dry_run, no_verify, yes;
 };
 
 /* ---- the command line ---- */
@@ -211,139 +199,6 @@ static int part_option(int opt, const char *arg, void *ctx)
     }
 }
 
-/* ---- looking inside an existing partition (through the FAT reader, quietly) ---- */
-
-/* Reads `path` of the FAT volume in partition p of DISK (at most 64 KiB); NULL if there is none. */
-static char *read_inside(const char *disk, const struct dm_part *p, const char *path)
-{
-    struct dm_tree *t = NULL;
-    char *text = NULL;
-    struct dm_capture quiet;
-    dm_capture_begin(&quiet);
-    if (dm_fatread_open(disk, p->start, p->size, &t) == 0) {
-        const struct dm_entry *e = dm_tree_find(t, path);
-        text = e && e->size < 65536 ? calloc(1, e->size + 1) : NULL;
-        if (text && dm_tree_read_head(t, e, text, e->size) != (ssize_t)e->size)
-            free(text), text = NULL;
-    }
-    dm_capture_end(&quiet);
-    dm_capture_free(&quiet);
-    dm_tree_free(t);
-    return text;
-}
-
-/* MBR partitions have no names: dartmk's holds its manifest. */
-static int made_by_us(const struct dm_part *p, void *ctx)
-{
-    char *text = read_inside(ctx, p, DM_MANIFEST_NAME);
-    int ours = text && strstr(text, "\"generator\":\"dartmk ") != NULL;
-    free(text);
-    return ours;
-}
-
-/* The installed system's partition for the menu: the active one, unless that is dartmk's
- * recovery partition (a run before made it active): then the one its menu boots. */
-static unsigned os_partition(const char *disk, struct dm_ptable *t, const struct dm_plan_opts *o)
-{
-    size_t active = 0, ours = dm_plan_ours(t, o, &active);
-    struct dm_part parts[DM_PLAN_MAX];
-    size_t n = dm_ptable_list(t, parts, DM_PLAN_MAX);
-    if (!active || active != ours)
-        return (unsigned)active;
-    for (size_t i = 0; i < n; i++)
-        if (parts[i].number == ours) {
-            char *cfg = read_inside(disk, &parts[i], DM_SYSLINUX_DIR "/syslinux.cfg");
-            unsigned os = dm_syslinux_config_os(cfg);
-            free(cfg);
-            return os;
-        }
-    return 0;
-}
-
-/* ---- one run ---- */
-
-struct run {
-    struct part_cli *c;
-    const struct dm_recipe *r;
-    const char *source;
-    struct dm_media *m;
-    struct dm_claim t;
-    struct dm_syslinux_file sf[DM_SYSLINUX_FILES];
-    struct dm_recovery_file extra[DM_SYSLINUX_FILES];
-    struct dm_recovery_opts ro;
-    struct dm_recovery *rt;
-    struct dm_fat_plan *fat;
-    enum dm_scheme scheme;
-    struct dm_plan plan;
-    char uuid[40], *backup;
-    struct dm_stick_result res;
-    struct dm_efi_entry efi; /* GPT */
-    const char *efi_why;     /* why it was not added, or NULL */
-};
-
-static enum bios_boot bios_mode(const struct run *x)
-{
-    return x->scheme == DM_SCHEME_MBR ? x->c->bios : BIOS_NONE;
-}
-
-/* The recovery tree (its syslinux configuration depends on the disk) and the FAT plan. */
-static int make_tree(struct run *x, const struct dm_build_plan *bp, unsigned os)
-{
-    struct dm_syslinux_boot boot = {
-        .menu = bios_mode(x) == BIOS_MENU, .os_partition = os, .timeout = x->c->timeout};
-    x->ro = (struct dm_recovery_opts){.flags = DM_RECOVERY_MANIFEST,
-                                      .extra = x->extra,
-                                      .installed_after = dm_syslinux_installed,
-                                      .ninstalled = 2};
-    int rc = dm_syslinux_files(&boot, x->sf, &x->ro.nextra);
-    for (size_t i = 0; rc == 0 && i < x->ro.nextra; i++)
-        x->extra[i] = (struct dm_recovery_file){x->sf[i].path, x->sf[i].host, x->sf[i].text};
-    if (rc == 0)
-        rc = dm_recovery_open(x->m, bp, x->r, x->source, &x->ro, &x->rt);
-    if (rc == 0 && !(x->c->plan.need = dm_fat_min_size(x->rt->tree, DM_FAT32, 0)))
-        rc = DM_FAIL; /* the FAT writer said why */
-    return rc;
-}
-
-/* Reads the table (read-only), finds the installed system, builds the tree, plans. */
-static int survey(struct run *x, const struct dm_build_plan *bp)
-{
-    struct dm_ptable *pt = NULL;
-    int fd = open(x->t.path, O_RDONLY | O_CLOEXEC);
-    int rc = fd < 0 ? dm_error_errno(DM_FAIL, errno, "%s", x->t.path)
-                    : dm_ptable_open(fd, x->t.path, 1, &pt);
-    unsigned os = 0;
-    if (rc == 0) {
-        x->scheme = dm_ptable_scheme(pt);
-        os = os_partition(x->t.path, pt, &x->c->plan);
-    }
-    if (rc == 0 && bios_mode(x) == BIOS_MENU && !os)
-        rc = dm_error(DM_FAIL,
-                      "%s: no active partition: the menu has no installed system to "
-                      "start (--bios-boot active or none)",
-                      x->t.path);
-    if (rc == 0)
-        rc = make_tree(x, bp, os);
-    if (rc == 0)
-        rc = dm_plan_recovery(pt, &x->c->plan, &x->plan);
-    if (rc == 0)
-        dm_ptable_uuid(pt, x->plan.part.number, x->uuid);
-    dm_ptable_close(pt);
-    if (fd >= 0)
-        close(fd);
-    return rc;
-}
-
-static int plan_fat(struct run *x)
-{
-    const char *label = x->c->label ? x->c->label : "DART";
-    struct dm_fat_opts o = {.type = DM_FAT32,
-                            .label = label,
-                            .hidden_sectors = (uint32_t)(x->plan.part.start / 512),
-                            .name = x->t.path};
-    return dm_fat_plan_new(x->rt->tree, x->plan.part.size, &o, &x->fat);
-}
-
 /* ---- what is printed ---- */
 
 static void print_table(FILE *f, const char *title, const struct dm_part *p, size_t n, size_t mark)
@@ -355,226 +210,60 @@ static void print_table(FILE *f, const char *title, const struct dm_part *p, siz
                 p[i].active ? " (active)" : "", p[i].number == mark ? "  <- recovery" : "");
 }
 
-static const char *loader_path(const struct dm_media *m)
-{
-    return m->arch == DM_ARCH_X86 ? "\\EFI\\BOOT\\BOOTIA32.EFI" : "\\EFI\\BOOT\\BOOTX64.EFI";
-}
-
-/* GPT: the firmware entry, added when asked (by default when DISK is this UEFI machine's own). */
-static int efi_entry(struct run *x)
+static void print_plan(FILE *f, const struct dm_target_partition *x)
 {
     const struct dm_part *p = &x->plan.part;
-    int want = x->c->efi_entry >= 0 ? x->c->efi_entry : x->t.is_device && dm_efi_available();
-    int rc = dm_efi_entry_make((unsigned)p->number, x->uuid, p->start, p->size, loader_path(x->m),
-                               "DaRT Recovery", &x->efi);
-    x->efi_why = !want             ? "not asked for (--efi-entry adds it)"
-                 : !x->t.is_device ? "DISK is a disk image: its machine's firmware is not this one"
-                 : !dm_efi_available() ? "this machine was not started with UEFI: it has no "
-                                         "firmware boot entries"
-                 : x->c->dry_run       ? "--dry-run"
-                                       : NULL;
-    if (rc == 0 && !x->efi_why)
-        rc = dm_efi_entry_add(&x->efi, x->c->boot_once);
-    return rc;
-}
-
-static json_object *efi_json(const struct run *x)
-{
-    if (x->scheme != DM_SCHEME_GPT)
-        return NULL;
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "description", json_object_new_string("DaRT Recovery"));
-    json_object_object_add(o, "device_path", json_object_new_string(x->efi.path));
-    json_object_object_add(o, "added", json_object_new_boolean(x->efi.added));
-    json_object_object_add(o, "number",
-                           x->efi.added ? json_object_new_int((int)x->efi.number) : NULL);
-    json_object_object_add(o, "why", x->efi_why ? json_object_new_string(x->efi_why) : NULL);
-    return o;
-}
-
-static json_object *parts_json(const struct dm_part *p, size_t n)
-{
-    json_object *a = json_object_new_array();
-    for (size_t i = 0; i < n; i++) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "number", json_object_new_int((int)p[i].number));
-        json_object_object_add(o, "start", json_object_new_int64((int64_t)p[i].start));
-        json_object_object_add(o, "size", json_object_new_int64((int64_t)p[i].size));
-        json_object_object_add(o, "type", json_object_new_string(p[i].type));
-        json_object_object_add(o, "name", json_object_new_string(p[i].name));
-        json_object_object_add(o, "active", json_object_new_boolean(p[i].active));
-        json_object_array_add(a, o);
-    }
-    return a;
-}
-
-static void print_json(const struct run *x)
-{
-    const struct dm_part *p = &x->plan.part;
-    json_object *o = json_object_new_object(), *part = json_object_new_object();
-    char attrs[24];
-    snprintf(attrs, sizeof attrs, "0x%016llx", (unsigned long long)p->attrs);
-    json_object_object_add(part, "number", json_object_new_int((int)p->number));
-    json_object_object_add(part, "start", json_object_new_int64((int64_t)p->start));
-    json_object_object_add(part, "size", json_object_new_int64((int64_t)p->size));
-    json_object_object_add(part, "type", json_object_new_string(p->type));
-    json_object_object_add(part, "name", json_object_new_string(p->name));
-    json_object_object_add(part, "attrs", json_object_new_string(attrs));
-    json_object_object_add(o, "disk", json_object_new_string(x->t.path));
-    json_object_object_add(o, "scheme", json_object_new_string(dm_scheme_name(x->scheme)));
-    json_object_object_add(o, "dry_run", json_object_new_boolean(x->c->dry_run));
-    json_object_object_add(o, "action",
-                           json_object_new_string(dm_plan_action_name(x->plan.action)));
-    json_object_object_add(o, "partition", part);
-    json_object_object_add(o, "before", parts_json(x->plan.before, x->plan.nbefore));
-    json_object_object_add(o, "after", parts_json(x->plan.after, x->plan.nafter));
-    json_object_object_add(o, "bios_boot", json_object_new_string(bios_names[bios_mode(x)]));
-    json_object_object_add(o, "backup_table", x->backup ? json_object_new_string(x->backup) : NULL);
-    json_object_object_add(o, "efi_entry", efi_json(x));
-    json_object_object_add(o, "sha256", x->c->dry_run ? NULL : json_object_new_string(x->res.sha));
-    json_object_object_add(o, "files", json_object_new_int(x->res.files));
-    json_object_object_add(o, "verified",
-                           json_object_new_boolean(!x->c->dry_run && !x->c->no_verify));
-    dm_print_json(o);
-}
-
-static void print_plan(FILE *f, const struct run *x)
-{
-    const struct dm_part *p = &x->plan.part;
-    fprintf(f, "%s: %s, %.1f MiB\n", x->t.path, dm_scheme_name(x->scheme), dm_mib(x->t.size));
+    fprintf(f, "%s: %s, %.1f MiB\n", x->claim.path, dm_scheme_name(x->scheme),
+            dm_mib(x->claim.size));
     print_table(f, "before:", x->plan.before, x->plan.nbefore, 0);
     print_table(f, "after:", x->plan.after, x->plan.nafter, p->number);
     fprintf(f, "%s partition %zu: %.1f MiB at %.1f MiB, FAT32 with the recovery tree (%.1f MiB)\n",
             dm_plan_action_name(x->plan.action), p->number, dm_mib(p->size), dm_mib(p->start),
-            dm_mib(x->c->plan.need));
+            dm_mib(x->popts.need));
     if (x->plan.foreign)
         fprintf(f,
                 "partition %zu is a Windows RE partition dartmk did not make: left alone "
                 "(--force takes it over)\n",
                 x->plan.foreign);
     if (x->scheme == DM_SCHEME_MBR)
-        fprintf(f, "BIOS boot: %s%s\n", bios_names[x->c->bios],
-                x->c->bios == BIOS_MENU     ? " (syslinux MBR code; the recovery partition active; "
+        fprintf(f, "BIOS boot: %s%s\n", bios_names[x->bios],
+                x->bios == DM_BIOS_MENU     ? " (syslinux MBR code; the recovery partition active; "
                                               "its menu starts the installed system by default)"
-                : x->c->bios == BIOS_ACTIVE ? " (syslinux MBR code; the recovery partition "
+                : x->bios == DM_BIOS_ACTIVE ? " (syslinux MBR code; the recovery partition "
                                               "active)"
                                             : " (MBR code and active flags unchanged)");
     else if (x->efi.added)
         fprintf(f, "UEFI: %s in the partition; firmware entry Boot%04X \"DaRT Recovery\" %s%s\n",
-                loader_path(x->m), x->efi.number, x->efi.path,
-                x->c->boot_once ? " (BootNext: the next start only)" : "");
+                x->loader, x->efi.number, x->efi.path,
+                x->boot_once ? " (BootNext: the next start only)" : "");
     else
         fprintf(f,
                 "UEFI: %s in the partition; firmware entry \"DaRT Recovery\" %s not added: "
                 "%s\n",
-                loader_path(x->m), x->efi.path, x->efi_why);
+                x->loader, x->efi.path, x->efi_why);
 }
 
-/* ---- writing ---- */
+/* ---- one run ---- */
 
-/* The table written from the plan, then the boot code (MBR, menu or active). */
-static int write_table(struct run *x, const struct dm_stick *s)
+static int run(struct part_cli *c, struct dm_job *j)
 {
-    struct dm_ptable *pt = NULL;
-    struct dm_plan again;
-    int rc = dm_ptable_open(x->t.fd, x->t.path, 0, &pt);
-    if (rc == 0)
-        rc = dm_plan_recovery(pt, &x->c->plan, &again);
-    if (rc == 0 &&
-        (again.part.number != x->plan.part.number || again.part.start != x->plan.part.start))
-        rc =
-            dm_error(DM_FAIL, "%s: the partition table changed while it was being read", x->t.path);
-    if (rc == 0 && bios_mode(x) != BIOS_NONE)
-        rc = dm_ptable_set_active(pt, x->plan.part.number);
-    if (rc == 0)
-        rc = dm_ptable_write(pt);
-    if (rc == 0) /* a new partition's GUID is drawn when it is added: this one is written */
-        dm_ptable_uuid(pt, x->plan.part.number, x->uuid);
-    dm_ptable_close(pt);
-    if (rc == 0 && bios_mode(x) != BIOS_NONE)
-        rc = dm_stick_mbr_code(s, DM_SCHEME_MBR);
-    return rc;
-}
-
-/* After the table was written, a failure puts the saved one back. */
-static int undo(struct run *x, int rc)
-{
-    int exact = 0;
-    if (!x->backup || dm_layout_restore(x->t.fd, x->t.path, x->backup, x->t.size, &exact) != 0)
-        return dm_error(rc,
-                        "%s: the partition table could not be put back: restore it with "
-                        "dartmk partition --restore-table %s %s",
-                        x->t.path, x->backup ? x->backup : "FILE", x->t.path);
-    fsync(x->t.fd);
-    return dm_error(rc, "%s: the partition table was restored from %s", x->t.path, x->backup);
-}
-
-static int deploy(struct run *x)
-{
-    struct dm_claim_rules rules = {
-        .source = x->source, .fixed_ok = 1, .what = "given a recovery partition"};
-    int rc = dm_claim_confirm(&x->t, &rules, x->c->yes);
-    if (rc == 0)
-        rc = dm_claim_open(&x->t);
-    if (rc == 0)
-        rc = dm_claim_save_table(&x->t, x->c->backup, &x->backup);
-    struct dm_stick s = {
-        .fd = x->t.fd, .path = x->t.path, .is_device = x->t.is_device, .size = x->t.size};
-    struct dm_stick_finish_opts fo = {
-        .rt = x->rt, .verify = !x->c->no_verify, .boot_once = x->c->boot_once};
-    if (rc)
-        return dm_claim_close(&x->t, rc);
-    /* The contents first, into space the table does not give to anything yet (or to the
-     * partition being updated), the table last: a run cut short leaves the old table. */
-    rc = dm_fat_plan_write(x->fat, x->t.fd, x->plan.part.start);
-    if (rc == 0)
-        rc = dm_stick_finish(&s, x->fat, x->plan.part.start, x->plan.part.size, &fo, &x->res);
-    if (rc) {
-        dm_warn("%s: the partition table was not changed", x->t.path);
-        return dm_claim_close(&x->t, rc);
-    }
-    rc = write_table(x, &s);
-    if (rc == 0 && fsync(x->t.fd) != 0)
-        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush the partition table", x->t.path);
-    if (rc)
-        rc = undo(x, rc);
-    if (rc == 0 && x->scheme == DM_SCHEME_GPT)
-        rc = efi_entry(x);
-    dm_stick_reread(&s);
-    return dm_claim_close(&x->t, rc);
-}
-
-static int run(struct part_cli *c, const struct dm_recipe *r, const char *source)
-{
-    struct run x = {.c = c, .r = r, .source = source};
-    struct dm_build_plan bp = {0};
-    struct dm_claim_rules rules = {
-        .source = source, .fixed_ok = 1, .what = "given a recovery partition"};
-    int rc = dm_build_cli_prepare(&c->b, r, source, &bp, &x.m);
-    if (rc == 0 && x.m)
-        rc = dm_claim_probe(c->b.target, &rules, &x.t);
-    if (rc == 0 && x.m)
-        rc = survey(&x, &bp);
-    if (rc == 0 && x.m)
-        rc = plan_fat(&x);
-    if (rc == 0 && x.m && !c->dry_run)
-        rc = deploy(&x);
-    else if (rc == 0 && x.m && x.scheme == DM_SCHEME_GPT)
-        rc = efi_entry(&x); /* --dry-run: what it would be */
-    if (rc == 0 && x.m && c->json)
-        print_json(&x);
-    else if (rc == 0 && x.m && (c->dry_run || dm_view()->verbosity != DM_QUIET))
+    struct dm_target_partition x = {.popts = c->plan,
+                                    .label = c->label,
+                                    .backup = c->backup,
+                                    .bios = (enum dm_bios_boot)c->bios,
+                                    .timeout = c->timeout,
+                                    .efi_entry = c->efi_entry,
+                                    .boot_once = c->boot_once,
+                                    .dry_run = c->dry_run,
+                                    .claim = {.path = c->b.target, .fd = -1, .guard = -1}};
+    j->yes = c->yes, j->verify = !c->no_verify;
+    int rc = dm_build_cli_run(j, &dm_target_partition_ops, &x);
+    int text = rc == 0 && !j->print_recipe && !j->json;
+    if (text && (c->dry_run || dm_view()->verbosity != DM_QUIET))
         print_plan(c->dry_run ? stdout : stderr, &x);
-    if (rc == 0 && x.m && !c->dry_run && !c->json)
-        printf("%s  %s\n", x.res.sha, x.t.path);
-    dm_efi_entry_free(&x.efi);
-    dm_fat_plan_free(x.fat);
-    dm_recovery_free(x.rt);
-    dm_syslinux_files_free(x.sf);
-    dm_claim_free(&x.t);
-    dm_media_close(x.m);
-    dm_build_plan_free(&bp);
-    free(x.backup);
+    if (text && !c->dry_run)
+        printf("%s  %s\n", x.res.sha, x.claim.path);
+    dm_target_partition_free(&x);
     return rc;
 }
 
@@ -582,27 +271,10 @@ static int run(struct part_cli *c, const struct dm_recipe *r, const char *source
 
 static int restore(struct part_cli *c, const char *disk)
 {
-    struct dm_claim t;
-    struct dm_claim_rules rules = {.fixed_ok = 1, .what = "given back its saved partition table"};
-    int exact = 0, rc = dm_claim_probe(disk, &rules, &t);
-    if (rc == 0 && access(c->restore, R_OK) != 0)
-        rc = dm_error_errno(DM_FAIL, errno, "%s", c->restore);
-    if (rc == 0)
-        rc = dm_claim_confirm(&t, &rules, c->yes);
-    if (rc == 0)
-        rc = dm_claim_open(&t);
-    if (rc == 0)
-        rc = dm_layout_restore(t.fd, t.path, c->restore, t.size, &exact);
-    if (rc == 0 && fsync(t.fd) != 0)
-        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush", t.path);
-    struct dm_stick s = {.fd = t.fd, .path = t.path, .is_device = t.is_device};
-    if (rc == 0)
-        dm_stick_reread(&s);
-    rc = dm_claim_close(&t, rc);
+    int exact = 0, rc = dm_target_partition_restore(disk, c->restore, c->yes, &exact);
     if (rc == 0)
         dm_info("%s: the partition table saved in %s is back (%s)", disk, c->restore,
                 exact ? "the saved sectors, byte for byte" : "rebuilt from the sfdisk script");
-    dm_claim_free(&t);
     return rc;
 }
 
@@ -610,7 +282,7 @@ int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
 {
     struct part_cli c = {.cmd = cmd,
                          .b = {.want_target = 1, .target_name = "DISK"},
-                         .plan = {.name = "DaRT Recovery", .made_by_us = made_by_us},
+                         .plan = {.name = "DaRT Recovery"},
                          .timeout = 5,
                          .efi_entry = -1};
     struct dm_common common = {0};
@@ -618,15 +290,15 @@ int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
     const char *source, *why;
     char fat_label[11];
     int rc = dm_build_cli_parse(cmd, argc, argv, part_option, &c, &c.b, &common, &r, &source);
-    c.json = common.json;
     if (rc == 0 && c.label && dm_fat_label(c.label, fat_label, &why) != 0)
         rc = dm_usage_error(cmd, "--label '%s': %s", c.label, why);
+    struct dm_job job = {0};
+    dm_build_cli_job(&c.b, &r, source, &common, &job);
     if (rc == 0 && c.restore)
         rc = restore(&c, source);
-    else if (rc == 0) {
-        c.plan.ctx = (void *)c.b.target;
-        rc = run(&c, &r, source);
-    }
+    else if (rc == 0)
+        rc = run(&c, &job);
+    dm_job_free(&job);
     dm_recipe_free(&r);
     dm_build_cli_free(&c.b);
     return rc == DM_PARSE_HELP ? DM_OK : rc;

@@ -4,18 +4,8 @@
  * file is written beside its place and renamed into it, so `--update` never shows a client half
  * a file. */
 #include "cli/build_cli.h"
-#include "image/build_internal.h"
-#include "util/cleanup.h"
-#include "util/copy.h"
 #include "target/pxe.h"
-#include "recovery/recovery.h"
 #include "util/report.h"
-
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 
 static const char pxe_intro[] =
     "usage: dartmk pxe SOURCE -o DIR [--menu] [--tftp-root PATH] [--pxe-loader FILE]...\n"
@@ -68,7 +58,7 @@ struct pxe_cli {
     const struct dm_cmd *cmd;
     struct dm_build_cli b;
     struct dm_pxe_opts o;
-    int json;
+    int force;
 };
 
 static int pxe_option(int opt, const char *arg, void *ctx)
@@ -93,52 +83,28 @@ static int pxe_option(int opt, const char *arg, void *ctx)
     case OPT_UPDATE:
         return c->o.update = 1, 0;
     case OPT_FORCE:
-        return c->o.force = 1, 0;
+        return c->force = 1, 0;
     default:
         return dm_build_cli_option(&c->b, opt, arg) ? 0 : dm_usage_error(c->cmd, "unknown option");
     }
 }
 
-static void print_result(const struct pxe_cli *c, const struct dm_pxe_result *r)
+static void print_text(const struct dm_target_pxe *x)
 {
-    if (!c->json) {
-        dm_info("wrote %s: %d files, %.1f MiB; BIOS %s, UEFI %s%s", c->o.dir, r->files,
-                dm_mib(r->bytes), r->bios ? "pxelinux.0" : "no", r->uefi ? r->efi_name : "no",
-                c->o.update ? " (updated in place)" : "");
-        dm_info("server set-up: %s/README.txt", c->o.dir);
-        return;
-    }
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "dir", json_object_new_string(c->o.dir));
-    json_object_object_add(o, "files", json_object_new_int(r->files));
-    json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->bytes));
-    json_object_object_add(o, "bios", json_object_new_boolean(r->bios));
-    json_object_object_add(o, "uefi", json_object_new_boolean(r->uefi));
-    json_object_object_add(o, "menu", json_object_new_boolean(c->o.menu));
-    json_object_object_add(o, "updated", json_object_new_boolean(c->o.update));
-    json_object_object_add(o, "bcd_ok", json_object_new_boolean(r->bcd_ok));
-    dm_print_json(o);
+    const struct dm_pxe_result *r = &x->res;
+    dm_info("wrote %s: %d files, %.1f MiB; BIOS %s, UEFI %s%s", x->o.dir, r->files,
+            dm_mib(r->bytes), r->bios ? "pxelinux.0" : "no", r->uefi ? r->efi_name : "no",
+            x->o.update ? " (updated in place)" : "");
+    dm_info("server set-up: %s/README.txt", x->o.dir);
 }
 
-static int run(struct pxe_cli *c, const struct dm_recipe *r, const char *source)
+static int run(struct pxe_cli *c, struct dm_job *j)
 {
-    struct dm_build_plan p = {0};
-    struct dm_media *m = NULL;
-    struct dm_recovery *rt = NULL;
-    struct dm_recovery_opts ro = {0};
-    struct dm_pxe_result res = {0};
-    int rc = dm_pxe_check_dir(&c->o);
-    if (rc == 0)
-        rc = dm_build_cli_prepare(&c->b, r, source, &p, &m);
-    if (rc == 0 && m)
-        rc = dm_recovery_open(m, &p, r, source, &ro, &rt);
-    if (rc == 0 && m)
-        rc = dm_pxe_write(m, rt, &p, r, source, &c->o, &res);
-    if (rc == 0 && m)
-        print_result(c, &res);
-    dm_recovery_free(rt);
-    dm_media_close(m);
-    dm_build_plan_free(&p);
+    struct dm_target_pxe x = {.o = c->o};
+    j->force = c->force;
+    int rc = dm_build_cli_run(j, &dm_target_pxe_ops, &x);
+    if (rc == 0 && !j->print_recipe && !j->json)
+        print_text(&x);
     return rc;
 }
 
@@ -149,11 +115,13 @@ int dm_cmd_pxe(const struct dm_cmd *cmd, int argc, char **argv)
     struct dm_recipe r = {0};
     const char *source;
     int rc = dm_build_cli_parse(cmd, argc, argv, pxe_option, &c, &c.b, &common, &r, &source);
-    c.json = common.json;
-    if (rc == 0 && c.o.update && c.o.force)
+    if (rc == 0 && c.o.update && c.force)
         rc = dm_usage_error(cmd, "--update and --force: one or the other");
+    struct dm_job job = {0};
+    dm_build_cli_job(&c.b, &r, source, &common, &job);
     if (rc == 0)
-        rc = run(&c, &r, source);
+        rc = run(&c, &job);
+    dm_job_free(&job);
     dm_recipe_free(&r);
     dm_build_cli_free(&c.b);
     return rc == DM_PARSE_HELP ? DM_OK : rc;

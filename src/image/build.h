@@ -96,11 +96,6 @@ struct dm_build_plan {
 int dm_build_plan(const struct dm_recipe *r, struct dm_build_plan *p);
 void dm_build_plan_free(struct dm_build_plan *p);
 
-/* Writes the recovery tree of media `m` customised by plan `p` into `outdir` (which must not
- * exist, or be empty, or `force`). On failure everything written is removed. */
-int dm_build_write(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
-                   const char *source, const char *outdir, int force);
-
 /* The time limit of the chosen image, from the manifest a build put in it (DaRT\
  * dartmk-manifest.json). Returns 0 with *expires set, 1 when the image has none, or an exit code
  * after one line (a manifest that cannot be read). */

@@ -3,6 +3,7 @@
  * efisys.bin, a target's own files), a boot file inside boot.wim, or the manifest of every
  * file, made from the checksums taken while the target read them. */
 #include "recovery/recovery.h"
+#include "recovery/job.h"
 #include "image/build_internal.h"
 #include "util/cleanup.h"
 #include "util/copy.h"
@@ -205,9 +206,9 @@ static char *staged(const struct dm_recovery *rt, const char *name)
 }
 
 /* Copies the media's boot.wim into the staging folder (hashing it) and customises the copy. */
-static int stage_wim(struct dm_recovery *rt, struct dm_media *m, const struct dm_build_plan *p,
-                     const struct dm_recipe *r, const char *source, char sha[DM_SHA256_HEX])
+static int stage_wim(struct dm_recovery *rt, const struct dm_job *j, char sha[DM_SHA256_HEX])
 {
+    struct dm_media *m = j->media;
     const struct dm_entry *e = dm_tree_find(m->tree, m->files[DM_ROLE_BOOT_WIM].path);
     char *path = staged(rt, "boot.wim");
     struct dm_sha256 *h = dm_sha256_new();
@@ -229,17 +230,15 @@ static int stage_wim(struct dm_recovery *rt, struct dm_media *m, const struct dm
     if (rc == 0)
         dm_sha256_final(h, sha), h = NULL;
     if (rc == 0)
-        rc = dm_build_image(m, p, r, source, sha, path, NULL);
+        rc = dm_build_image(m, &j->plan, &j->recipe, j->source, sha, path, NULL);
     dm_sha256_free(h);
     free(path);
     return rc;
 }
 
-static int stage_manifest(struct dm_recovery *rt, const struct dm_media *m,
-                          const struct dm_build_plan *p, const struct dm_recipe *r,
-                          const char *source, const char *sha)
+static int stage_manifest(struct dm_recovery *rt, const struct dm_job *job, const char *sha)
 {
-    json_object *j = dm_build_manifest(m, p, r, source, sha);
+    json_object *j = dm_build_manifest(job->media, &job->plan, &job->recipe, job->source, sha);
     char *path = staged(rt, DM_MANIFEST_NAME);
     FILE *f = j && path ? fopen(path, "w") : NULL;
     int rc = 0;
@@ -496,9 +495,9 @@ static int add_extra(struct dm_tree *t, struct dm_recovery *rt, const struct dm_
 
 /* What the manifest says besides the files: the media's own when it is a recovery tree dartmk
  * wrote and nothing changes (its tools, recipe and time limit still hold), else a new one. */
-static int manifest_base(struct dm_recovery *rt, const struct dm_build_plan *p,
-                         const struct dm_recipe *r, const char *source, const char *sha)
+static int manifest_base(struct dm_recovery *rt, const struct dm_job *job, const char *sha)
 {
+    const struct dm_build_plan *p = &job->plan;
     const struct dm_entry *e =
         p->customise ? NULL : dm_tree_find(rt->media->tree, DM_MANIFEST_NAME);
     char *text = e && e->size < (1u << 20) ? malloc(e->size + 1) : NULL;
@@ -511,7 +510,8 @@ static int manifest_base(struct dm_recovery *rt, const struct dm_build_plan *p,
         json_object_object_del(j, "files");
         json_object_object_del(j, "installed_after");
     } else {
-        j = dm_build_manifest(rt->media, p, r, source, p->customise ? sha : NULL);
+        j = dm_build_manifest(rt->media, p, &job->recipe, job->source, p->customise ? sha : NULL);
+        rt->new_manifest = 1;
     }
     rt->manifest = j;
     return j ? 0 : dm_error(DM_FAIL, "out of memory");
@@ -524,6 +524,17 @@ static json_object *file_json(const struct dm_entry *e, const char *sha)
     json_object_object_add(f, "size", json_object_new_int64((int64_t)e->size));
     json_object_object_add(f, "sha256", json_object_new_string(sha));
     return f;
+}
+
+/* A new manifest of a tree whose boot.wim is the source's, as it is: the source's checksum is
+ * the one taken as the target read it (placeholder `zeros` while sizing). */
+static void source_wim_sha(const struct dm_recovery *rt, json_object *j, const char *zeros)
+{
+    json_object *src;
+    if (!rt->source_wim || !json_object_object_get_ex(j, "source", &src))
+        return;
+    const struct item *it = rt->source_wim->priv;
+    json_object_object_add(src, "boot_wim_sha256", json_object_new_string(zeros ? zeros : it->sha));
 }
 
 /* The manifest's text; with `final` 0, placeholder checksums of the same length (its size). */
@@ -542,6 +553,7 @@ static char *manifest_text(const struct dm_recovery *rt, int final)
         }
         for (size_t i = 0; i < rt->opts->ninstalled; i++)
             json_object_array_add(later, json_object_new_string(rt->opts->installed_after[i]));
+        source_wim_sha(rt, j, final ? NULL : zeros);
         json_object_object_add(j, "files", files), files = NULL;
         json_object_object_add(j, "installed_after", later), later = NULL;
         if (asprintf(&text, "%s\n", dm_manifest_text(j)) < 0)
@@ -612,8 +624,13 @@ static int add_manifest(struct dm_tree *t, int64_t now)
 }
 
 /* Once the tree is sealed, the manifest's size is known. */
-static int size_manifest(struct dm_recovery *rt)
+static int size_manifest(struct dm_recovery *rt, const struct dm_build_plan *p)
 {
+    const char *path = rt->media->files[DM_ROLE_BOOT_WIM].path;
+    const struct dm_entry *wim = path ? dm_tree_find(rt->tree, path) : NULL;
+    const struct item *it = wim ? wim->priv : NULL;
+    if (rt->new_manifest && !p->customise && it && it->kind == ITEM_MEDIA)
+        rt->source_wim = wim;
     struct dm_entry *e = (struct dm_entry *)dm_tree_find(rt->tree, DM_MANIFEST_NAME);
     char *text = manifest_text(rt, 0);
     if (!text)
@@ -627,9 +644,9 @@ const char *dm_recovery_manifest_sha(const struct dm_recovery *rt) { return rt->
 
 /* ---- the whole tree ---- */
 
-static int add_all(struct dm_recovery *rt, const struct dm_build_plan *p, const struct dm_recipe *r,
-                   const char *source)
+static int add_all(struct dm_recovery *rt, const struct dm_job *j)
 {
+    const struct dm_build_plan *p = &j->plan;
     struct dm_tree *t = rt->tree;
     struct dm_media *m = rt->media;
     const struct dm_recovery_opts *o = rt->opts;
@@ -637,14 +654,14 @@ static int add_all(struct dm_recovery *rt, const struct dm_build_plan *p, const 
     char sha[DM_SHA256_HEX] = "", *added[8] = {0};
     int rc = 0;
     if (p->customise)
-        rc = stage_wim(rt, m, p, r, source, sha);
+        rc = stage_wim(rt, j, sha);
     if (rc == 0 && p->customise && !manifest)
-        rc = stage_manifest(rt, m, p, r, source, sha);
+        rc = stage_manifest(rt, j, sha);
     if (rc == 0)
         rc = add_media(t, rt, m, p);
     if (rc == 0 && p->customise && !manifest)
         rc = add_staged(t, rt, DM_MANIFEST_NAME, DM_MANIFEST_NAME, p->built);
-    if (rc == 0 && manifest && (rc = manifest_base(rt, p, r, source, sha)) == 0)
+    if (rc == 0 && manifest && (rc = manifest_base(rt, j, sha)) == 0)
         rc = add_manifest(t, p->built);
     if (rc == 0 && m->layout == DM_LAYOUT_WIM)
         rc = add_wim_boot_files(t, m, added, p->built);
@@ -657,23 +674,23 @@ static int add_all(struct dm_recovery *rt, const struct dm_build_plan *p, const 
     return rc;
 }
 
-int dm_recovery_open(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
-                     const char *source, const struct dm_recovery_opts *o, struct dm_recovery **out)
+int dm_recovery_open(const struct dm_job *j, struct dm_recovery **out)
 {
+    struct dm_media *m = j->media;
     struct dm_recovery *rt = calloc(1, sizeof *rt);
     int rc = rt ? 0 : dm_error(DM_FAIL, "out of memory");
     if (rc == 0) {
-        rt->media = m, rt->opts = o;
+        rt->media = m, rt->opts = &j->ropts;
         rt->tree = dm_tree_new(&overlay_ops, rt, m->tree->origin);
         rc = rt->tree ? dm_staging_make(&rt->staging, "recovery")
                       : dm_error(DM_FAIL, "out of memory");
     }
     if (rc == 0)
-        rc = add_all(rt, p, r, source);
+        rc = add_all(rt, j);
     if (rc == 0)
         dm_tree_seal(rt->tree);
     if (rc == 0 && rt->manifest)
-        rc = size_manifest(rt);
+        rc = size_manifest(rt, &j->plan);
     if (rc == 0) {
         *out = rt;
         return 0;

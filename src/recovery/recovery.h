@@ -37,20 +37,22 @@ struct dm_recovery {
     struct dm_media *media;
     char *etfsboot; /* tree paths of the El Torito images; NULL when there is none */
     char *efisys;
-    int efisys_made;              /* efisys was generated from the EFI loader */
-    struct dm_staging staging;    /* staged files; removed by dm_recovery_free */
-    struct json_object *manifest; /* DM_RECOVERY_MANIFEST: what it says besides the files */
+    int efisys_made;                   /* efisys was generated from the EFI loader */
+    struct dm_staging staging;         /* staged files; removed by dm_recovery_free */
+    struct json_object *manifest;      /* DM_RECOVERY_MANIFEST: what it says besides the files */
+    int new_manifest;                  /* made for this tree (not the media's own, kept) */
+    const struct dm_entry *source_wim; /* the source's boot.wim as it is, in a new manifest */
     char manifest_sha[65];
     struct dm_recovery_hasher *hasher; /* the manifest's checksums, in a second thread */
     const struct dm_recovery_opts *opts;
 };
 
-/* Builds the recovery tree of media `m` for plan `p` (customising boot.wim into the staging
- * folder when the plan asks for it). `o` must outlive the tree. Returns 0 or an exit code after
- * one line. */
-int dm_recovery_open(struct dm_media *m, const struct dm_build_plan *p, const struct dm_recipe *r,
-                     const char *source, const struct dm_recovery_opts *o,
-                     struct dm_recovery **out);
+struct dm_job;
+
+/* Builds the recovery tree of the job's media for its plan (customising boot.wim into the
+ * staging folder when the plan asks for it), with the target's options j->ropts; the job must
+ * outlive the tree. Returns 0 or an exit code after one line. */
+int dm_recovery_open(const struct dm_job *j, struct dm_recovery **out);
 /* The SHA-256 of the manifest as the target read it ("" before that), the fingerprint of the
  * whole tree. */
 const char *dm_recovery_manifest_sha(const struct dm_recovery *rt);

@@ -7,6 +7,10 @@
 #include "util/report.h"
 #include "source/source.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
 #include <libisofs/libisofs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,3 +365,118 @@ int dm_iso_write(struct dm_tree *t, const struct dm_iso_opts *o, int fd, uint64_
         iso_image_unref(image);
     return rc;
 }
+
+/* ---- the `iso` target ---- */
+
+/* FILE and FILE.sha256 can be written: regular files (or none), FILE only with --force. */
+static int target_check(struct dm_job *j, void *t)
+{
+    const char *path = ((struct dm_target_iso *)t)->output;
+    struct stat st;
+    char *sha_path = NULL;
+    int exists = lstat(path, &st) == 0;
+    if (exists && !S_ISREG(st.st_mode))
+        return dm_error(DM_REFUSED,
+                        "%s: exists and is not a regular file; an ISO is written "
+                        "only as a file (use dartmk burn for drives)",
+                        path);
+    if (asprintf(&sha_path, "%s.sha256", path) < 0)
+        return dm_error(DM_FAIL, "out of memory");
+    int bad_sha = lstat(sha_path, &st) == 0 && !S_ISREG(st.st_mode);
+    if (bad_sha)
+        dm_error(DM_REFUSED,
+                 "%s: exists and is not a regular file (the ISO's checksum goes "
+                 "there)",
+                 sha_path);
+    free(sha_path);
+    if (bad_sha)
+        return DM_REFUSED;
+    if (exists && !j->force)
+        return dm_error(DM_REFUSED, "%s: exists (--force replaces it)", path);
+    return 0;
+}
+
+static int target_tree(struct dm_job *j, void *t)
+{
+    struct dm_target_iso *x = t;
+    j->ropts.flags = DM_RECOVERY_MANIFEST | (x->no_boot ? 0 : DM_RECOVERY_EL_TORITO);
+    return x->no_boot ? 0 : dm_target_boot_ways(j->media, 1, "the ISO", &x->bios, &x->uefi);
+}
+
+static int target_write(struct dm_job *j, void *t)
+{
+    struct dm_target_iso *x = t;
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    struct dm_iso_opts o = {.name = x->output,
+                            .label = x->label,
+                            .etfsboot = x->bios ? j->rt->etfsboot : NULL,
+                            .efisys = x->uefi ? j->rt->efisys : NULL,
+                            .time = sde && *sde ? j->plan.built : -1};
+    int rc = dm_replace_begin(&x->iso, x->output, 0);
+    return rc ? rc : dm_iso_write(j->rt->tree, &o, x->iso.fd, &x->bytes, x->sha);
+}
+
+/* The .sha256 beside the ISO, written to its temporary and flushed. */
+static int write_sum(struct dm_target_iso *x)
+{
+    char *path, line[DM_SHA256_HEX + 4096];
+    const char *base = strrchr(x->output, '/') ? strrchr(x->output, '/') + 1 : x->output;
+    if (asprintf(&path, "%s.sha256", x->output) < 0)
+        return dm_error(DM_FAIL, "out of memory");
+    int n = snprintf(line, sizeof line, "%s  %s\n", x->sha, base);
+    int rc = dm_replace_begin(&x->sum, path, 0);
+    if (rc == 0)
+        rc = dm_write_all(x->sum.fd, line, (size_t)n, path);
+    free(path);
+    return rc ? rc : dm_replace_close(&x->sum);
+}
+
+/* Both flushed before either is renamed: the checksum never names an ISO not on the disk. */
+static int target_finish(struct dm_job *j, void *t)
+{
+    struct dm_target_iso *x = t;
+    (void)j;
+    int rc = dm_replace_close(&x->iso);
+    if (rc == 0)
+        rc = write_sum(x);
+    if (rc == 0)
+        rc = dm_replace_rename(&x->iso);
+    if (rc == 0)
+        rc = dm_replace_rename(&x->sum);
+    if (rc == 0)
+        dm_replace_sync_folder(x->output);
+    return rc;
+}
+
+static int target_abort(struct dm_job *j, void *t, int rc)
+{
+    struct dm_target_iso *x = t;
+    (void)j;
+    dm_replace_abort(&x->iso);
+    dm_replace_abort(&x->sum);
+    return rc;
+}
+
+static json_object *target_result(struct dm_job *j, void *t)
+{
+    const struct dm_target_iso *x = t;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "iso", json_object_new_string(x->output));
+    json_object_object_add(o, "bytes", json_object_new_int64((int64_t)x->bytes));
+    json_object_object_add(o, "sha256", json_object_new_string(x->sha));
+    json_object_object_add(o, "label", json_object_new_string(x->label));
+    json_object_object_add(o, "bios", json_object_new_boolean(x->bios));
+    json_object_object_add(o, "uefi", json_object_new_boolean(x->uefi));
+    json_object_object_add(o, "efisys_generated", json_object_new_boolean(j->rt->efisys_made));
+    return o;
+}
+
+const struct dm_target_ops dm_target_iso_ops = {
+    .name = "iso",
+    .check = target_check,
+    .tree = target_tree,
+    .write = target_write,
+    .finish = target_finish,
+    .abort = target_abort,
+    .result = target_result,
+};

@@ -5,6 +5,8 @@
 #ifndef DARTMK_ISO_H
 #define DARTMK_ISO_H
 
+#include "target/target.h"
+#include "util/replace.h"
 #include "util/sha256.h"
 #include "util/tree.h"
 
@@ -29,5 +31,21 @@ int dm_iso_label_check(const char *label, char out[DM_ISO_LABEL_MAX + 1], const 
  * with *bytes and sha set, or an exit code after one line. */
 int dm_iso_write(struct dm_tree *t, const struct dm_iso_opts *o, int fd, uint64_t *bytes,
                  char sha[DM_SHA256_HEX]);
+
+/* The `iso` target: FILE.iso and FILE.iso.sha256 (the sha256sum format) written beside their
+ * places and renamed into them when complete; an existing FILE is replaced only with j->force,
+ * and stays as it was on failure. */
+struct dm_target_iso {
+    const char *output;
+    const char *label; /* checked (dm_iso_label_check) */
+    int no_boot;       /* a data ISO: no El Torito entries */
+    /* What the run did. */
+    int bios, uefi;
+    uint64_t bytes;
+    char sha[DM_SHA256_HEX];
+    struct dm_replace iso, sum;
+};
+
+extern const struct dm_target_ops dm_target_iso_ops;
 
 #endif

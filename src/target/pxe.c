@@ -3,7 +3,7 @@
 
 #include "boot/syslinux.h"
 #include "image/build_internal.h"
-#include "util/cleanup.h"
+#include "util/replace.h"
 #include "util/copy.h"
 #include "util/report.h"
 #include "util/sha256.h"
@@ -75,7 +75,7 @@ static int dir_empty(const char *dir)
     return empty;
 }
 
-int dm_pxe_check_dir(const struct dm_pxe_opts *o)
+int dm_pxe_check_dir(const struct dm_pxe_opts *o, int force)
 {
     struct stat st;
     if (lstat(o->dir, &st) != 0)
@@ -89,7 +89,7 @@ int dm_pxe_check_dir(const struct dm_pxe_opts *o)
                         "%s: not a network boot tree dartmk wrote (no %s naming "
                         "one): --update refreshes only those",
                         o->dir, DM_MANIFEST_NAME);
-    if (!o->update && !o->force && !dir_empty(o->dir))
+    if (!o->update && !force && !dir_empty(o->dir))
         return dm_error(DM_REFUSED,
                         "%s: exists and is not empty (--update refreshes a tree "
                         "dartmk wrote; --force writes into it)",
@@ -389,33 +389,27 @@ static int fill(struct tree *t, const struct file *f, int fd, const char *path, 
     return rc;
 }
 
-/* Writes `dest` of the tree: a temporary beside it, flushed, world-readable, renamed. */
+/* Writes `dest` of the tree beside its place, world-readable, then renames it into place: a
+ * client of the server never sees half a file. */
 static int put(struct tree *t, const struct file *f, uint64_t *bytes)
 {
-    char *final = NULL, *temp = NULL, sha[DM_SHA256_HEX];
-    const char *slash = strrchr(f->dest, '/');
+    struct dm_replace r = {0};
+    char *final = NULL, sha[DM_SHA256_HEX];
     uint64_t size = 0;
     int rc = make_dirs(t->o->dir, f->dest);
-    if (rc == 0 && (asprintf(&final, "%s/%s", t->o->dir, f->dest) < 0 ||
-                    asprintf(&temp, "%s/%.*s.%s.dartmk-XXXXXX", t->o->dir,
-                             slash ? (int)(slash - f->dest + 1) : 0, f->dest,
-                             slash ? slash + 1 : f->dest) < 0))
-        final = temp = NULL, rc = dm_error(DM_FAIL, "out of memory");
-    int fd = rc == 0 ? mkstemp(temp) : -1, guard = fd >= 0 ? dm_cleanup_register(temp, 0) : -1;
-    if (rc == 0 && fd < 0)
-        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", final);
+    if (rc == 0 && asprintf(&final, "%s/%s", t->o->dir, f->dest) < 0)
+        final = NULL, rc = dm_error(DM_FAIL, "out of memory");
     if (rc == 0)
-        rc = fill(t, f, fd, final, sha, &size);
-    if (rc == 0 && (fchmod(fd, 0644) != 0 || fsync(fd) != 0))
-        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", final);
-    if (fd >= 0 && close(fd) != 0 && rc == 0)
-        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", final);
-    if (rc == 0 && rename(temp, final) != 0)
-        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot put it in place", final);
-    if (rc && fd >= 0)
-        unlink(temp);
-    dm_cleanup_forget(guard);
-    if (rc == 0 && f != NULL) {
+        rc = dm_replace_begin(&r, final, 0644); /* whatever the umask: the server reads it */
+    if (rc == 0)
+        rc = fill(t, f, r.fd, final, sha, &size);
+    if (rc == 0)
+        rc = dm_replace_close(&r);
+    if (rc == 0)
+        rc = dm_replace_rename(&r);
+    else
+        dm_replace_abort(&r);
+    if (rc == 0) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "path", json_object_new_string(f->dest));
         json_object_object_add(o, "size", json_object_new_int64((int64_t)size));
@@ -423,14 +417,14 @@ static int put(struct tree *t, const struct file *f, uint64_t *bytes)
         json_object_array_add(t->list, o);
         *bytes += size;
     }
-    free(final), free(temp);
+    free(final);
     return rc;
 }
 
-static int put_manifest(struct tree *t, const struct dm_build_plan *p, const struct dm_recipe *r,
-                        const char *source, struct dm_pxe_result *res)
+static int put_manifest(struct tree *t, const struct dm_job *job, struct dm_pxe_result *res)
 {
-    json_object *j = dm_build_manifest(t->m, p, r, source, NULL), *x = json_object_new_object();
+    json_object *j = dm_build_manifest(job->media, &job->plan, &job->recipe, job->source, NULL);
+    json_object *x = json_object_new_object();
     json_object_object_add(x, "bios", json_object_new_boolean(res->bios));
     json_object_object_add(x, "uefi", json_object_new_boolean(res->uefi));
     json_object_object_add(x, "menu", json_object_new_boolean(t->o->menu));
@@ -486,13 +480,11 @@ static void take_away(const struct tree *t, int created)
     }
 }
 
-int dm_pxe_write(struct dm_media *m, struct dm_recovery *rt, const struct dm_build_plan *p,
-                 const struct dm_recipe *r, const char *source, const struct dm_pxe_opts *o,
-                 struct dm_pxe_result *res)
+int dm_pxe_write(const struct dm_job *j, const struct dm_pxe_opts *o, struct dm_pxe_result *res)
 {
-    struct tree t = {.m = m, .rt = rt, .o = o, .list = json_object_new_array()};
+    struct tree t = {.m = j->media, .rt = j->rt, .o = o, .list = json_object_new_array()};
     struct stat st;
-    int created = !o->update && !o->force && lstat(o->dir, &st) != 0;
+    int created = !o->update && !j->force && lstat(o->dir, &st) != 0;
     int rc = mkdir(o->dir, 0755) == 0 || errno == EEXIST
                  ? 0
                  : dm_error_errno(DM_FAIL, errno, "%s: cannot make the folder", o->dir);
@@ -506,7 +498,7 @@ int dm_pxe_write(struct dm_media *m, struct dm_recovery *rt, const struct dm_bui
         rc = put(&t, &t.f[i], &res->bytes);
     json_object *old = o->update ? old_manifest(o->dir) : NULL;
     if (rc == 0)
-        rc = put_manifest(&t, p, r, source, res);
+        rc = put_manifest(&t, j, res);
     if (rc == 0)
         drop_stale(&t, old);
     json_object_put(old);
@@ -522,3 +514,40 @@ int dm_pxe_write(struct dm_media *m, struct dm_recovery *rt, const struct dm_bui
     free(t.abs_dir);
     return rc;
 }
+
+/* ---- the `pxe` target ---- */
+
+static int pxe_check(struct dm_job *j, void *t)
+{
+    return dm_pxe_check_dir(&((struct dm_target_pxe *)t)->o, j->force);
+}
+
+static int pxe_write(struct dm_job *j, void *t)
+{
+    struct dm_target_pxe *x = t;
+    return dm_pxe_write(j, &x->o, &x->res);
+}
+
+static json_object *pxe_result(struct dm_job *j, void *t)
+{
+    const struct dm_target_pxe *x = t;
+    json_object *o = json_object_new_object();
+    (void)j;
+    json_object_object_add(o, "dir", json_object_new_string(x->o.dir));
+    json_object_object_add(o, "files", json_object_new_int(x->res.files));
+    json_object_object_add(o, "bytes", json_object_new_int64((int64_t)x->res.bytes));
+    json_object_object_add(o, "bios", json_object_new_boolean(x->res.bios));
+    json_object_object_add(o, "uefi", json_object_new_boolean(x->res.uefi));
+    json_object_object_add(o, "menu", json_object_new_boolean(x->o.menu));
+    json_object_object_add(o, "updated", json_object_new_boolean(x->o.update));
+    json_object_object_add(o, "bcd_ok", json_object_new_boolean(x->res.bcd_ok));
+    return o;
+}
+
+/* The tree needs nothing of the recovery tree but its boot.wim: no options (j->ropts zeroed). */
+const struct dm_target_ops dm_target_pxe_ops = {
+    .name = "pxe",
+    .check = pxe_check,
+    .write = pxe_write,
+    .result = pxe_result,
+};

@@ -6,7 +6,8 @@
 
 #include "image/build.h"
 #include "source/media.h"
-#include "recovery/recovery.h"
+#include "recovery/job.h"
+#include "target/target.h"
 
 #include <stdint.h>
 
@@ -16,7 +17,7 @@ struct dm_pxe_opts {
     const char *dir, *tftp_root;
     const char *loaders[DM_PXE_LOADERS]; /* --pxe-loader files */
     int nloaders;
-    int menu, update, force;
+    int menu, update;
 };
 
 struct dm_pxe_result {
@@ -29,12 +30,19 @@ struct dm_pxe_result {
 /* Which loader a --pxe-loader file is, by its name: 0 pxeboot.n12, 1 bootmgr.exe,
  * 2 bootmgfw.efi; -1 for another name. */
 int dm_pxe_loader_kind(const char *path);
-/* DIR may be written: new, empty, --force, or (--update) a tree dartmk wrote. 0, or an exit
+/* DIR may be written: new, empty, `force`, or (--update) a tree dartmk wrote. 0, or an exit
  * code after one line. */
-int dm_pxe_check_dir(const struct dm_pxe_opts *o);
-/* Writes the tree for media m (boot.wim from rt, customised when p says so). */
-int dm_pxe_write(struct dm_media *m, struct dm_recovery *rt, const struct dm_build_plan *p,
-                 const struct dm_recipe *r, const char *source, const struct dm_pxe_opts *o,
-                 struct dm_pxe_result *res);
+int dm_pxe_check_dir(const struct dm_pxe_opts *o, int force);
+/* Writes the tree for the job's media (boot.wim from its recovery tree, customised when the
+ * plan says so). A new tree that fails is taken away again. */
+int dm_pxe_write(const struct dm_job *j, const struct dm_pxe_opts *o, struct dm_pxe_result *res);
+
+/* The `pxe` target. */
+struct dm_target_pxe {
+    struct dm_pxe_opts o;
+    struct dm_pxe_result res; /* what the run did */
+};
+
+extern const struct dm_target_ops dm_target_pxe_ops;
 
 #endif

@@ -7,6 +7,7 @@
 #include "fat/fat_read.h"
 #include "util/report.h"
 #include "source/source.h"
+#include "recovery/job.h"
 #include "recovery/verify.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -174,22 +176,28 @@ int dm_stick_finish(const struct dm_stick *s, const struct dm_fat_plan *fat, uin
     return rc;
 }
 
-int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p, int verify,
+int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p,
                        struct dm_stick_result *r)
 {
     uint8_t code[DM_MBR_CODE];
-    struct dm_stick_finish_opts o = {.rt = p->rt, .verify = verify};
+    struct dm_stick_finish_opts o = {.rt = p->rt};
     *r = (struct dm_stick_result){0};
     int rc = dm_layout_write(s->fd, s->path, &p->layout);
     if (rc == 0)
         rc = write_mbr_code(s, p->layout.scheme, code);
     if (rc == 0)
         rc = dm_fat_plan_write(p->fat, s->fd, p->layout.start);
+    return rc ? rc : dm_stick_finish(s, p->fat, p->layout.start, p->layout.size, &o, r);
+}
+
+int dm_stick_verify_fat(const struct dm_stick *s, const struct dm_stick_plan *p,
+                        struct dm_stick_result *r)
+{
+    uint8_t code[DM_MBR_CODE];
+    int rc = read_back(s, p->layout.start, p->layout.size, r);
     if (rc == 0)
-        rc = dm_stick_finish(s, p->fat, p->layout.start, p->layout.size, &o, r);
-    if (rc == 0 && verify)
-        rc = check_mbr_code(s, code);
-    return rc;
+        rc = dm_syslinux_mbr(p->layout.scheme == DM_SCHEME_GPT, code);
+    return rc ? rc : check_mbr_code(s, code);
 }
 
 /* ---- image mode ---- */
@@ -223,8 +231,7 @@ static int pass(int in, const char *in_name, int out, const char *out_name, uint
     return rc;
 }
 
-int dm_stick_write_image(const struct dm_stick *s, const char *image, int verify,
-                         struct dm_stick_result *r)
+int dm_stick_write_image(const struct dm_stick *s, const char *image, struct dm_stick_result *r)
 {
     *r = (struct dm_stick_result){0};
     int in = open(image, O_RDONLY | O_CLOEXEC);
@@ -233,11 +240,9 @@ int dm_stick_write_image(const struct dm_stick *s, const char *image, int verify
     off_t end = lseek(in, 0, SEEK_END);
     uint64_t size = end > 0 ? (uint64_t)end : 0;
     uint8_t *buf = NULL;
-    char back[DM_SHA256_HEX];
     int rc = end < 0 ? dm_error_errno(DM_FAIL, errno, "%s: cannot read", image) : 0;
-    if (rc == 0 && size > s->size)
-        rc = dm_error(DM_FAIL, "%s: too small (%.1f MiB) for %s (%.1f MiB)", s->path,
-                      dm_mib(s->size), image, dm_mib(size));
+    if (rc == 0)
+        rc = dm_stick_image_fits(s->path, s->size, image, size);
     if (rc == 0 && posix_memalign((void **)&buf, 4096, IMAGE_BUF) != 0)
         rc = dm_error(DM_FAIL, "out of memory");
     posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -246,14 +251,223 @@ int dm_stick_write_image(const struct dm_stick *s, const char *image, int verify
         rc = rc ? rc : flush(s);
         r->bytes = rc ? 0 : size;
     }
-    if (rc == 0 && verify &&
-        (rc = pass(s->fd, s->path, -1, NULL, size, buf, "verifying", back)) == 0 &&
-        strcmp(back, r->sha) != 0)
+    free(buf);
+    close(in);
+    return rc;
+}
+
+int dm_stick_verify_image(const struct dm_stick *s, const char *image,
+                          const struct dm_stick_result *r)
+{
+    uint8_t *buf = NULL;
+    char back[DM_SHA256_HEX];
+    if (posix_memalign((void **)&buf, 4096, IMAGE_BUF) != 0)
+        return dm_error(DM_FAIL, "out of memory");
+    int rc = pass(s->fd, s->path, -1, NULL, r->bytes, buf, "verifying", back);
+    if (rc == 0 && strcmp(back, r->sha) != 0)
         rc = dm_error(DM_FAIL,
                       "%s: read back, the image differs from %s: the stick is faulty "
                       "(or smaller than it claims)",
                       s->path, image);
     free(buf);
-    close(in);
     return rc;
+}
+
+int dm_stick_image_fits(const char *target, uint64_t size, const char *image, uint64_t bytes)
+{
+    if (bytes <= size)
+        return 0;
+    return dm_error(DM_FAIL, "%s: too small (%.1f MiB) for %s (%.1f MiB)", target, dm_mib(size),
+                    image, dm_mib(bytes));
+}
+
+int dm_stick_tree_opts(struct dm_job *j, const struct dm_syslinux_boot *boot,
+                       struct dm_syslinux_file sf[DM_SYSLINUX_FILES])
+{
+    j->ropts = (struct dm_recovery_opts){.flags = DM_RECOVERY_MANIFEST,
+                                         .extra = j->extra,
+                                         .installed_after = dm_syslinux_installed,
+                                         .ninstalled = 2};
+    int rc = dm_syslinux_files(boot, sf, &j->ropts.nextra);
+    for (size_t i = 0; rc == 0 && i < j->ropts.nextra; i++)
+        j->extra[i] = (struct dm_recovery_file){sf[i].path, sf[i].host, sf[i].text};
+    return rc;
+}
+
+/* ---- the `usb` target ---- */
+
+/* The safety order (DESIGN.md): judged before anything is read, asked, opened O_EXCL, the old
+ * table saved, and only then written. */
+static struct dm_claim_rules rules(const struct dm_job *j, const struct dm_target_usb *u,
+                                   const char *source)
+{
+    return (struct dm_claim_rules){
+        .source = source, .size = u->size, .force = j->force, .what = "erased"};
+}
+
+static struct dm_stick stick(const struct dm_target_usb *u)
+{
+    const struct dm_claim *c = &u->claim;
+    return (struct dm_stick){
+        .fd = c->fd, .path = c->path, .is_device = c->is_device, .size = c->size};
+}
+
+static int usb_check(struct dm_job *j, void *t)
+{
+    struct dm_target_usb *u = t;
+    struct dm_claim_rules r = rules(j, u, j->source);
+    return dm_claim_probe(u->claim.path, &r, &u->claim);
+}
+
+static int usb_tree(struct dm_job *j, void *t)
+{
+    struct dm_target_usb *u = t;
+    struct dm_syslinux_boot boot = {0};
+    int rc = dm_target_boot_ways(j->media, 0, "the stick", &u->bios, &u->uefi);
+    return rc ? rc : dm_stick_tree_opts(j, &boot, u->sf);
+}
+
+/* Confirmed, opened, the old table saved, an image file sized. */
+static int claim(struct dm_job *j, struct dm_target_usb *u, const char *source)
+{
+    struct dm_claim_rules r = rules(j, u, source);
+    int rc = dm_claim_confirm(&u->claim, &r, j->yes);
+    if (rc == 0)
+        rc = dm_claim_open(&u->claim);
+    if (rc == 0 && u->claim.exists)
+        rc = dm_claim_save_table(&u->claim, u->backup, &u->saved_table);
+    return rc ? rc : dm_claim_resize(&u->claim);
+}
+
+static int usb_plan(struct dm_job *j, void *t)
+{
+    struct dm_target_usb *u = t;
+    int rc = dm_stick_plan(j->rt, u->scheme, u->claim.size, u->label, u->claim.path, &u->plan);
+    return rc ? rc : claim(j, u, NULL);
+}
+
+static int usb_write(struct dm_job *j, void *t)
+{
+    struct dm_target_usb *u = t;
+    struct dm_stick s = stick(u);
+    (void)j;
+    u->writing = 1;
+    return dm_stick_write_fat(&s, &u->plan, &u->r);
+}
+
+static int usb_verify(struct dm_job *j, void *t)
+{
+    struct dm_target_usb *u = t;
+    struct dm_stick s = stick(u);
+    (void)j;
+    return dm_stick_verify_fat(&s, &u->plan, &u->r);
+}
+
+static int usb_finish(struct dm_job *j, void *t)
+{
+    struct dm_target_usb *u = t;
+    struct dm_stick s = stick(u);
+    (void)j;
+    dm_stick_reread(&s);
+    return dm_claim_close(&u->claim, 0);
+}
+
+/* A file this run made is removed (dm_claim_close); a disk or file that was there is not. */
+static int usb_abort(struct dm_job *j, void *t, int rc)
+{
+    struct dm_target_usb *u = t;
+    (void)j;
+    if (u->writing && !u->claim.created)
+        dm_warn("%s: writing did not complete: it is unusable until it is written again",
+                u->claim.path);
+    return dm_claim_close(&u->claim, rc);
+}
+
+static json_object *usb_result(struct dm_job *j, void *t)
+{
+    const struct dm_target_usb *u = t;
+    int dd = !j->rt;
+    json_object *o = json_object_new_object(), *part = NULL;
+    json_object_object_add(o, "target", json_object_new_string(u->claim.path));
+    json_object_object_add(o, "mode", json_object_new_string(dd ? "dd" : "fat"));
+    json_object_object_add(
+        o, "scheme", dd ? NULL : json_object_new_string(dm_scheme_name(u->plan.layout.scheme)));
+    json_object_object_add(o, "label", dd ? NULL : json_object_new_string(u->label));
+    json_object_object_add(o, "bytes", json_object_new_int64((int64_t)u->r.bytes));
+    json_object_object_add(o, "sha256", json_object_new_string(u->r.sha));
+    json_object_object_add(o, "verified", json_object_new_boolean(j->verify));
+    json_object_object_add(o, "files", dd ? NULL : json_object_new_int(u->r.files));
+    json_object_object_add(o, "files_verified", dd ? NULL : json_object_new_int(u->r.verified));
+    if (!dd) {
+        part = json_object_new_object();
+        json_object_object_add(part, "start", json_object_new_int64((int64_t)u->plan.layout.start));
+        json_object_object_add(part, "size", json_object_new_int64((int64_t)u->plan.layout.size));
+    }
+    json_object_object_add(o, "partition", part);
+    json_object_object_add(o, "backup_table",
+                           u->saved_table ? json_object_new_string(u->saved_table) : NULL);
+    json_object_object_add(o, "bios", dd ? NULL : json_object_new_boolean(u->bios));
+    json_object_object_add(o, "uefi", dd ? NULL : json_object_new_boolean(u->uefi));
+    return o;
+}
+
+const struct dm_target_ops dm_target_usb_ops = {
+    .name = "usb",
+    .check = usb_check,
+    .tree = usb_tree,
+    .plan = usb_plan,
+    .write = usb_write,
+    .verify = usb_verify,
+    .finish = usb_finish,
+    .abort = usb_abort,
+    .result = usb_result,
+};
+
+/* dd: SOURCE is an image file, copied as it is; judged with the disk before anything. */
+static int dd_check(struct dm_job *j, void *t)
+{
+    struct dm_target_usb *u = t;
+    struct stat st;
+    if (stat(j->source, &st) != 0 || !S_ISREG(st.st_mode))
+        return dm_error(DM_FAIL, "%s: --mode dd needs an image file (an ISO)", j->source);
+    int rc = usb_check(j, t);
+    return rc ? rc : dm_stick_image_fits(u->claim.path, u->claim.size, j->source, st.st_size);
+}
+
+static int dd_plan(struct dm_job *j, void *t) { return claim(j, t, j->source); }
+
+static int dd_write(struct dm_job *j, void *t)
+{
+    struct dm_target_usb *u = t;
+    struct dm_stick s = stick(u);
+    u->writing = 1;
+    return dm_stick_write_image(&s, j->source, &u->r);
+}
+
+static int dd_verify(struct dm_job *j, void *t)
+{
+    struct dm_target_usb *u = t;
+    struct dm_stick s = stick(u);
+    return dm_stick_verify_image(&s, j->source, &u->r);
+}
+
+const struct dm_target_ops dm_target_usb_dd_ops = {
+    .name = "usb --mode dd",
+    .as_is = 1,
+    .check = dd_check,
+    .plan = dd_plan,
+    .write = dd_write,
+    .verify = dd_verify,
+    .finish = usb_finish,
+    .abort = usb_abort,
+    .result = usb_result,
+};
+
+void dm_target_usb_free(struct dm_target_usb *u)
+{
+    dm_stick_plan_free(&u->plan);
+    dm_syslinux_files_free(u->sf);
+    dm_claim_free(&u->claim);
+    free(u->saved_table);
+    u->saved_table = NULL;
 }

@@ -7,9 +7,12 @@
 #ifndef DARTMK_STICK_H
 #define DARTMK_STICK_H
 
+#include "boot/syslinux.h"
+#include "device/claim.h"
 #include "partition/layout.h"
 #include "fat/fat.h"
 #include "recovery/recovery.h"
+#include "target/target.h"
 #include "util/sha256.h"
 
 #include <stdint.h>
@@ -39,10 +42,13 @@ int dm_stick_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size, 
                   const char *target, struct dm_stick_plan *out);
 void dm_stick_plan_free(struct dm_stick_plan *p);
 
-/* Writes the planned stick, flushes it, installs syslinux and, when `verify`, reads every file
- * back through the FAT reader against the manifest. Returns 0 or an exit code after one line. */
-int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p, int verify,
+/* Writes the planned stick, flushes it and installs syslinux. Returns 0 or an exit code after
+ * one line. */
+int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p,
                        struct dm_stick_result *r);
+/* Reads it back: every file through the FAT reader against the manifest, and the MBR code. */
+int dm_stick_verify_fat(const struct dm_stick *s, const struct dm_stick_plan *p,
+                        struct dm_stick_result *r);
 
 /* The rest of a FAT volume holding rt's tree, once `fat` was written at [start, start + size) of
  * s: the syslinux installer (boot_once: syslinux --once), FAT32's backup boot sector, a flush, and
@@ -56,13 +62,41 @@ int dm_stick_finish(const struct dm_stick *s, const struct dm_fat_plan *fat, uin
 /* syslinux's MBR boot code (gptmbr.bin on GPT) into the first 440 bytes. */
 int dm_stick_mbr_code(const struct dm_stick *s, enum dm_scheme scheme);
 
-/* Copies the image file `image` to the stick from byte 0, flushes, and when `verify` reads it
- * back and compares checksums. Refuses an image larger than the stick. */
-int dm_stick_write_image(const struct dm_stick *s, const char *image, int verify,
-                         struct dm_stick_result *r);
+/* Copies the image file `image` (that fits: dm_stick_image_fits) to the stick from byte 0 and
+ * flushes; dm_stick_verify_image reads it back and compares checksums. */
+int dm_stick_write_image(const struct dm_stick *s, const char *image, struct dm_stick_result *r);
+int dm_stick_verify_image(const struct dm_stick *s, const char *image,
+                          const struct dm_stick_result *r);
+/* Refuses (DM_FAIL, one line) an image of `bytes` for a target of `size` bytes. */
+int dm_stick_image_fits(const char *target, uint64_t size, const char *image, uint64_t bytes);
+
+/* The syslinux files of a FAT volume (boot says what its configuration starts) put into the
+ * job's tree options, with the manifest; sf holds them until dm_syslinux_files_free. */
+int dm_stick_tree_opts(struct dm_job *j, const struct dm_syslinux_boot *boot,
+                       struct dm_syslinux_file sf[DM_SYSLINUX_FILES]);
 
 /* After writing: asks the kernel to read the new partition table (devices; waits while it is
  * busy, a moment after our own writes). */
 void dm_stick_reread(const struct dm_stick *s);
+
+/* ---- the `usb` target: a whole stick in FAT mode, or an image copied byte for byte (dd) ---- */
+
+struct dm_target_usb {
+    /* Options. */
+    enum dm_scheme scheme;
+    const char *label;  /* as written: upper case */
+    uint64_t size;      /* --size: an image file made or resized to it; 0 = keep */
+    const char *backup; /* --backup-table FILE, or NULL */
+    /* What the run did. */
+    struct dm_claim claim; /* {.fd = -1, .guard = -1} before the run */
+    struct dm_stick_plan plan;
+    struct dm_syslinux_file sf[DM_SYSLINUX_FILES];
+    struct dm_stick_result r;
+    char *saved_table; /* where the old table went, or NULL */
+    int bios, uefi, writing;
+};
+
+extern const struct dm_target_ops dm_target_usb_ops, dm_target_usb_dd_ops;
+void dm_target_usb_free(struct dm_target_usb *u);
 
 #endif

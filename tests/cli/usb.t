@@ -20,7 +20,7 @@ for t in sfdisk fsck.fat blkid wipefs mcopy mdir minfo mshowfat jq losetup strac
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 301
+plan 302
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch

@@ -570,9 +570,22 @@ static void test_gpt_idempotent(void **state)
 
 /* ---- MBR ---- */
 
-static int made_by_us_at(const struct dm_part *p, void *ctx)
+/* Makes the partition at byte `start` (`size` bytes) of the fixture's disk hold what dartmk
+ * writes there: a FAT volume whose manifest names dartmk as its generator (mkfs.fat, mcopy). */
+static void make_ours(struct fixture *f, uint64_t start, uint64_t size)
 {
-    return p->start == *(const uint64_t *)ctx;
+    char cmd[512], manifest[128];
+    snprintf(manifest, sizeof manifest, "%s/dartmk-manifest.json", f->dir);
+    FILE *m = fopen(manifest, "w");
+    assert_non_null(m);
+    fputs("{\"generator\":\"dartmk 0.1.0\",\"files\":[]}\n", m);
+    fclose(m);
+    snprintf(cmd, sizeof cmd,
+             "mkfs.fat -F 32 -s 8 --offset %llu %s %llu >/dev/null 2>&1 && "
+             "MTOOLS_SKIP_CHECK=1 mcopy -i %s@@%llu %s ::/dartmk-manifest.json",
+             (unsigned long long)(start / SECT), f->image, (unsigned long long)(size / 1024),
+             f->image, (unsigned long long)start, manifest);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void test_mbr_one_primary(void **state)
@@ -664,7 +677,7 @@ static void test_mbr_extended(void **state)
     refused(f, "no free extent");
 }
 
-/* A Windows RE partition (0x27) is ours only when made_by_us says so. */
+/* A Windows RE partition (0x27) is ours only when what is inside says so (MBR has no names). */
 static void test_mbr_winre(void **state)
 {
     struct fixture *f = *state;
@@ -673,19 +686,19 @@ static void test_mbr_winre(void **state)
               "start=2048, size=204800, type=7, bootable\n"
               "start=206848, size=41943040, type=7\n"
               "start=42149888, size=1228800, type=27\n");
-    uint64_t re_start = UINT64_C(42149888) * SECT, elsewhere = 1;
+    uint64_t re_start = UINT64_C(42149888) * SECT;
     open_table(f, 1);
     size_t active;
-    /* No callback (and no name on MBR): foreign. */
+    /* Nothing to look inside (no disk named), or nothing of dartmk's inside: foreign. */
     assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 0);
-    f->o.made_by_us = made_by_us_at, f->o.ctx = &elsewhere;
+    f->o.disk = f->image;
     assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 0);
     planned(f, DM_PLAN_CREATE);
     assert_int_equal(f->plan.foreign, 3);
     assert_int_equal(f->plan.part.number, 4);
     /* Ours. */
+    make_ours(f, re_start, UINT64_C(1228800) * SECT);
     open_table(f, 1);
-    f->o.ctx = &re_start;
     assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 3);
     assert_int_equal(active, 1);
     planned(f, DM_PLAN_UPDATE);
@@ -707,13 +720,13 @@ static void test_mbr_idempotent(void **state)
     make_disk(f, 64 * GIB,
               "label: dos\n"
               "start=2048, size=83886080, type=7, bootable\n");
-    uint64_t at = 0;
-    f->o.made_by_us = made_by_us_at, f->o.ctx = &at;
+    f->o.disk = f->image;
     open_table(f, 0);
     planned(f, DM_PLAN_CREATE);
-    at = f->plan.part.start;
+    uint64_t at = f->plan.part.start;
     assert_int_equal(dm_ptable_set_active(f->t, f->plan.part.number), 0);
     assert_int_equal(dm_ptable_write(f->t), 0);
+    make_ours(f, at, f->plan.part.size);
     open_table(f, 1);
     size_t active;
     assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 2);

@@ -13,6 +13,7 @@
 
 #include "fat/fat_read.h"
 #include "image/build.h"
+#include "recovery/job.h"
 #include "recovery/recovery.h"
 #include "source/media.h"
 #include "util/report.h"
@@ -174,7 +175,16 @@ struct fixture {
     struct dm_build_plan p;
     struct dm_recovery_opts o;
     struct dm_recovery *rt;
+    struct dm_job job; /* the run the tree belongs to: borrows the fields above, owns nothing */
 };
+
+/* dm_recovery_open through a job made of the fixture's media, recipe, plan and options. */
+static int recovery_open(struct fixture *f, const char *source, struct dm_recovery **out)
+{
+    f->job = (struct dm_job){
+        .source = source, .recipe = f->r, .plan = f->p, .media = f->m, .ropts = f->o};
+    return dm_recovery_open(&f->job, out);
+}
 
 static int setup(void **state)
 {
@@ -215,7 +225,7 @@ static void open_tree(struct fixture *f, const char *media, int flags)
     const char *path = at(media, NULL);
     assert_int_equal(dm_media_open(path, 0, &f->m), 0);
     f->o.flags = flags;
-    assert_int_equal(dm_recovery_open(f->m, &f->p, &f->r, path, &f->o, &f->rt), 0);
+    assert_int_equal(recovery_open(f, path, &f->rt), 0);
     assert_non_null(f->rt->tree);
     assert_ptr_equal(f->rt->media, f->m);
 }
@@ -324,11 +334,11 @@ static void test_adk_el_torito_from_wim(void **state)
     assert_null(dm_tree_find(f->rt->tree, "boot/etfsboot.com"));
     size_t plain = f->rt->tree->count;
     dm_recovery_free(f->rt), f->rt = NULL;
-    assert_int_equal(dm_recovery_open(f->m, &f->p, &f->r, "adk", &f->o, &f->rt), 0);
+    assert_int_equal(recovery_open(f, "adk", &f->rt), 0);
     assert_int_equal(f->rt->tree->count, plain); /* the same again */
     dm_recovery_free(f->rt), f->rt = NULL;
     f->o.flags = DM_RECOVERY_EL_TORITO;
-    assert_int_equal(dm_recovery_open(f->m, &f->p, &f->r, "adk", &f->o, &f->rt), 0);
+    assert_int_equal(recovery_open(f, "adk", &f->rt), 0);
     assert_int_equal(f->rt->tree->count, plain + 2);
     assert_string_equal(f->rt->etfsboot, "Boot/etfsboot.com");
     assert_string_equal(f->rt->efisys, "EFI/Microsoft/Boot/efisys.bin");
@@ -625,7 +635,7 @@ static void test_extra_missing(void **state)
     assert_int_equal(dm_media_open(path, 0, &f->m), 0);
     f->o.extra = extra, f->o.nextra = 2;
     struct dm_recovery untouched, *rt = &untouched; /* left alone on failure */
-    assert_int_equal(dm_recovery_open(f->m, &f->p, &f->r, path, &f->o, &rt), DM_FAIL);
+    assert_int_equal(recovery_open(f, path, &rt), DM_FAIL);
     assert_ptr_equal(rt, &untouched);
     assert_int_equal(staging_folders(), 0);
     free(missing);

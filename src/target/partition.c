@@ -1,0 +1,362 @@
+/* partition.c — provisioning a recovery partition (see partition.h). */
+#include "target/partition.h"
+#include "partition/contents.h"
+#include "util/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *const dm_bios_boot_names[3] = {"menu", "active", "none"};
+
+enum { STAGE_NONE, STAGE_CONTENTS, STAGE_TABLE, STAGE_DONE };
+
+enum dm_bios_boot dm_target_partition_bios(const struct dm_target_partition *x)
+{
+    return x->scheme == DM_SCHEME_MBR ? x->bios : DM_BIOS_NONE;
+}
+
+static struct dm_claim_rules rules(const char *source)
+{
+    return (struct dm_claim_rules){
+        .source = source, .fixed_ok = 1, .what = "given a recovery partition"};
+}
+
+static struct dm_stick stick(const struct dm_target_partition *x)
+{
+    const struct dm_claim *c = &x->claim;
+    return (struct dm_stick){
+        .fd = c->fd, .path = c->path, .is_device = c->is_device, .size = c->size};
+}
+
+static int part_check(struct dm_job *j, void *t)
+{
+    struct dm_target_partition *x = t;
+    struct dm_claim_rules r = rules(j->source);
+    x->popts.disk = x->claim.path; /* MBR: dartmk's partition is told by a look inside */
+    return dm_claim_probe(x->claim.path, &r, &x->claim);
+}
+
+/* ---- what is there ---- */
+
+/* The installed system's partition for the menu: the active one, unless that is dartmk's
+ * recovery partition (a run before made it active): then the one its menu boots. */
+static unsigned os_partition(const char *disk, struct dm_ptable *t, const struct dm_plan_opts *o)
+{
+    size_t active = 0, ours = dm_plan_ours(t, o, &active);
+    struct dm_part parts[DM_PLAN_MAX];
+    size_t n = dm_ptable_list(t, parts, DM_PLAN_MAX);
+    if (!active || active != ours)
+        return (unsigned)active;
+    for (size_t i = 0; i < n; i++)
+        if (parts[i].number == ours) {
+            char *cfg = dm_part_read_file(disk, &parts[i], DM_SYSLINUX_DIR "/syslinux.cfg");
+            unsigned os = dm_syslinux_config_os(cfg);
+            free(cfg);
+            return os;
+        }
+    return 0;
+}
+
+/* The table, read-only. */
+static int open_table(const struct dm_target_partition *x, int *fd, struct dm_ptable **pt)
+{
+    *pt = NULL;
+    *fd = open(x->claim.path, O_RDONLY | O_CLOEXEC);
+    return *fd < 0 ? dm_error_errno(DM_FAIL, errno, "%s", x->claim.path)
+                   : dm_ptable_open(*fd, x->claim.path, 1, pt);
+}
+
+static void close_table(int fd, struct dm_ptable *pt)
+{
+    dm_ptable_close(pt);
+    if (fd >= 0)
+        close(fd);
+}
+
+/* The recovery tree's syslinux configuration depends on the disk: its installed system. */
+static int part_tree(struct dm_job *j, void *t)
+{
+    struct dm_target_partition *x = t;
+    struct dm_ptable *pt;
+    unsigned os = 0;
+    int fd, rc = open_table(x, &fd, &pt);
+    if (rc == 0) {
+        x->scheme = dm_ptable_scheme(pt);
+        os = os_partition(x->claim.path, pt, &x->popts);
+    }
+    close_table(fd, pt);
+    x->loader =
+        j->media->arch == DM_ARCH_X86 ? "\\EFI\\BOOT\\BOOTIA32.EFI" : "\\EFI\\BOOT\\BOOTX64.EFI";
+    if (rc == 0 && dm_target_partition_bios(x) == DM_BIOS_MENU && !os)
+        rc = dm_error(DM_FAIL,
+                      "%s: no active partition: the menu has no installed system to "
+                      "start (--bios-boot active or none)",
+                      x->claim.path);
+    struct dm_syslinux_boot boot = {.menu = dm_target_partition_bios(x) == DM_BIOS_MENU,
+                                    .os_partition = os,
+                                    .timeout = x->timeout};
+    return rc ? rc : dm_stick_tree_opts(j, &boot, x->sf);
+}
+
+/* ---- the plan: where the partition goes, its volume, then the go-ahead ---- */
+
+static int plan_fat(struct dm_job *j, struct dm_target_partition *x)
+{
+    struct dm_fat_opts o = {.type = DM_FAT32,
+                            .label = x->label ? x->label : "DART",
+                            .hidden_sectors = (uint32_t)(x->plan.part.start / 512),
+                            .name = x->claim.path};
+    return dm_fat_plan_new(j->rt->tree, x->plan.part.size, &o, &x->fat);
+}
+
+static int part_plan(struct dm_job *j, void *t)
+{
+    struct dm_target_partition *x = t;
+    struct dm_ptable *pt = NULL;
+    int fd = -1, rc = 0;
+    if (!(x->popts.need = dm_fat_min_size(j->rt->tree, DM_FAT32, 0)))
+        return DM_FAIL; /* the FAT writer said why */
+    rc = open_table(x, &fd, &pt);
+    if (rc == 0)
+        rc = dm_plan_recovery(pt, &x->popts, &x->plan);
+    if (rc == 0)
+        dm_ptable_uuid(pt, x->plan.part.number, x->uuid);
+    close_table(fd, pt);
+    if (rc == 0)
+        rc = plan_fat(j, x);
+    if (rc || x->dry_run)
+        return rc;
+    struct dm_claim_rules r = rules(j->source);
+    rc = dm_claim_confirm(&x->claim, &r, j->yes);
+    if (rc == 0)
+        rc = dm_claim_open(&x->claim);
+    return rc ? rc : dm_claim_save_table(&x->claim, x->backup, &x->saved_table);
+}
+
+/* ---- writing ---- */
+
+/* GPT: the firmware entry, added when asked (by default when DISK is this UEFI machine's own). */
+static int efi_entry(struct dm_target_partition *x)
+{
+    const struct dm_part *p = &x->plan.part;
+    int want = x->efi_entry >= 0 ? x->efi_entry : x->claim.is_device && dm_efi_available();
+    int rc = dm_efi_entry_make((unsigned)p->number, x->uuid, p->start, p->size, x->loader,
+                               "DaRT Recovery", &x->efi);
+    x->efi_why = !want                 ? "not asked for (--efi-entry adds it)"
+                 : !x->claim.is_device ? "DISK is a disk image: its machine's firmware is not "
+                                         "this one"
+                 : !dm_efi_available() ? "this machine was not started with UEFI: it has no "
+                                         "firmware boot entries"
+                 : x->dry_run          ? "--dry-run"
+                                       : NULL;
+    if (rc == 0 && !x->efi_why)
+        rc = dm_efi_entry_add(&x->efi, x->boot_once);
+    return rc;
+}
+
+/* The table written from the plan, then the boot code (MBR, menu or active). */
+static int write_table(struct dm_target_partition *x, const struct dm_stick *s)
+{
+    struct dm_ptable *pt = NULL;
+    struct dm_plan again;
+    int rc = dm_ptable_open(x->claim.fd, x->claim.path, 0, &pt);
+    if (rc == 0)
+        rc = dm_plan_recovery(pt, &x->popts, &again);
+    if (rc == 0 &&
+        (again.part.number != x->plan.part.number || again.part.start != x->plan.part.start))
+        rc = dm_error(DM_FAIL, "%s: the partition table changed while it was being read",
+                      x->claim.path);
+    if (rc == 0 && dm_target_partition_bios(x) != DM_BIOS_NONE)
+        rc = dm_ptable_set_active(pt, x->plan.part.number);
+    if (rc == 0)
+        rc = dm_ptable_write(pt);
+    if (rc == 0) /* a new partition's GUID is drawn when it is added: this one is written */
+        dm_ptable_uuid(pt, x->plan.part.number, x->uuid);
+    dm_ptable_close(pt);
+    if (rc == 0 && dm_target_partition_bios(x) != DM_BIOS_NONE)
+        rc = dm_stick_mbr_code(s, DM_SCHEME_MBR);
+    if (rc == 0 && fsync(x->claim.fd) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush the partition table", x->claim.path);
+    return rc;
+}
+
+/* The contents first, into space the table does not give to anything yet (or to the partition
+ * being updated), read back before the table is touched; the table last: a run cut short
+ * leaves the old table. --dry-run only says what the firmware entry would be. */
+static int part_write(struct dm_job *j, void *t)
+{
+    struct dm_target_partition *x = t;
+    if (x->dry_run)
+        return x->scheme == DM_SCHEME_GPT ? efi_entry(x) : 0;
+    struct dm_stick s = stick(x);
+    struct dm_stick_finish_opts fo = {.rt = j->rt, .verify = j->verify, .boot_once = x->boot_once};
+    x->stage = STAGE_CONTENTS;
+    int rc = dm_fat_plan_write(x->fat, x->claim.fd, x->plan.part.start);
+    if (rc == 0)
+        rc = dm_stick_finish(&s, x->fat, x->plan.part.start, x->plan.part.size, &fo, &x->res);
+    if (rc)
+        return rc;
+    x->stage = STAGE_TABLE;
+    if ((rc = write_table(x, &s)) != 0)
+        return rc;
+    x->stage = STAGE_DONE;
+    return x->scheme == DM_SCHEME_GPT ? efi_entry(x) : 0;
+}
+
+static int part_finish(struct dm_job *j, void *t)
+{
+    struct dm_target_partition *x = t;
+    struct dm_stick s = stick(x);
+    (void)j;
+    if (!x->dry_run)
+        dm_stick_reread(&s);
+    return dm_claim_close(&x->claim, 0);
+}
+
+/* After the table was written, a failure puts the saved one back. */
+static int undo(struct dm_target_partition *x, int rc)
+{
+    int exact = 0;
+    const char *disk = x->claim.path, *saved = x->saved_table;
+    if (!saved || dm_layout_restore(x->claim.fd, disk, saved, x->claim.size, &exact) != 0)
+        return dm_error(rc,
+                        "%s: the partition table could not be put back: restore it with "
+                        "dartmk partition --restore-table %s %s",
+                        disk, saved ? saved : "FILE", disk);
+    fsync(x->claim.fd);
+    return dm_error(rc, "%s: the partition table was restored from %s", disk, saved);
+}
+
+static int part_abort(struct dm_job *j, void *t, int rc)
+{
+    struct dm_target_partition *x = t;
+    struct dm_stick s = stick(x);
+    (void)j;
+    if (x->stage == STAGE_CONTENTS)
+        dm_warn("%s: the partition table was not changed", x->claim.path);
+    if (x->stage == STAGE_TABLE)
+        rc = undo(x, rc);
+    if (x->stage >= STAGE_TABLE)
+        dm_stick_reread(&s);
+    return dm_claim_close(&x->claim, rc);
+}
+
+/* ---- what was done ---- */
+
+static json_object *efi_json(const struct dm_target_partition *x)
+{
+    if (x->scheme != DM_SCHEME_GPT)
+        return NULL;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "description", json_object_new_string("DaRT Recovery"));
+    json_object_object_add(o, "device_path", json_object_new_string(x->efi.path));
+    json_object_object_add(o, "added", json_object_new_boolean(x->efi.added));
+    json_object_object_add(o, "number",
+                           x->efi.added ? json_object_new_int((int)x->efi.number) : NULL);
+    json_object_object_add(o, "why", x->efi_why ? json_object_new_string(x->efi_why) : NULL);
+    return o;
+}
+
+static json_object *parts_json(const struct dm_part *p, size_t n)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "number", json_object_new_int((int)p[i].number));
+        json_object_object_add(o, "start", json_object_new_int64((int64_t)p[i].start));
+        json_object_object_add(o, "size", json_object_new_int64((int64_t)p[i].size));
+        json_object_object_add(o, "type", json_object_new_string(p[i].type));
+        json_object_object_add(o, "name", json_object_new_string(p[i].name));
+        json_object_object_add(o, "active", json_object_new_boolean(p[i].active));
+        json_object_array_add(a, o);
+    }
+    return a;
+}
+
+static json_object *part_json(const struct dm_part *p)
+{
+    json_object *part = json_object_new_object();
+    char attrs[24];
+    snprintf(attrs, sizeof attrs, "0x%016llx", (unsigned long long)p->attrs);
+    json_object_object_add(part, "number", json_object_new_int((int)p->number));
+    json_object_object_add(part, "start", json_object_new_int64((int64_t)p->start));
+    json_object_object_add(part, "size", json_object_new_int64((int64_t)p->size));
+    json_object_object_add(part, "type", json_object_new_string(p->type));
+    json_object_object_add(part, "name", json_object_new_string(p->name));
+    json_object_object_add(part, "attrs", json_object_new_string(attrs));
+    return part;
+}
+
+static json_object *part_result(struct dm_job *j, void *t)
+{
+    const struct dm_target_partition *x = t;
+    const char *saved = x->saved_table;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "disk", json_object_new_string(x->claim.path));
+    json_object_object_add(o, "scheme", json_object_new_string(dm_scheme_name(x->scheme)));
+    json_object_object_add(o, "dry_run", json_object_new_boolean(x->dry_run));
+    json_object_object_add(o, "action",
+                           json_object_new_string(dm_plan_action_name(x->plan.action)));
+    json_object_object_add(o, "partition", part_json(&x->plan.part));
+    json_object_object_add(o, "before", parts_json(x->plan.before, x->plan.nbefore));
+    json_object_object_add(o, "after", parts_json(x->plan.after, x->plan.nafter));
+    json_object_object_add(o, "bios_boot",
+                           json_object_new_string(dm_bios_boot_names[dm_target_partition_bios(x)]));
+    json_object_object_add(o, "backup_table", saved ? json_object_new_string(saved) : NULL);
+    json_object_object_add(o, "efi_entry", efi_json(x));
+    json_object_object_add(o, "sha256", x->dry_run ? NULL : json_object_new_string(x->res.sha));
+    json_object_object_add(o, "files", json_object_new_int(x->res.files));
+    json_object_object_add(o, "verified", json_object_new_boolean(!x->dry_run && j->verify));
+    return o;
+}
+
+const struct dm_target_ops dm_target_partition_ops = {
+    .name = "partition",
+    .check = part_check,
+    .tree = part_tree,
+    .plan = part_plan,
+    .write = part_write,
+    .finish = part_finish,
+    .abort = part_abort,
+    .result = part_result,
+};
+
+void dm_target_partition_free(struct dm_target_partition *x)
+{
+    dm_efi_entry_free(&x->efi);
+    dm_fat_plan_free(x->fat);
+    x->fat = NULL;
+    dm_syslinux_files_free(x->sf);
+    dm_claim_free(&x->claim);
+    free(x->saved_table);
+    x->saved_table = NULL;
+}
+
+/* ---- --restore-table FILE DISK ---- */
+
+int dm_target_partition_restore(const char *disk, const char *file, int yes, int *exact)
+{
+    struct dm_claim t;
+    struct dm_claim_rules r = {.fixed_ok = 1, .what = "given back its saved partition table"};
+    int rc = dm_claim_probe(disk, &r, &t);
+    if (rc == 0 && access(file, R_OK) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s", file);
+    if (rc == 0)
+        rc = dm_claim_confirm(&t, &r, yes);
+    if (rc == 0)
+        rc = dm_claim_open(&t);
+    if (rc == 0)
+        rc = dm_layout_restore(t.fd, t.path, file, t.size, exact);
+    if (rc == 0 && fsync(t.fd) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush", t.path);
+    struct dm_stick s = {.fd = t.fd, .path = t.path, .is_device = t.is_device};
+    if (rc == 0)
+        dm_stick_reread(&s);
+    rc = dm_claim_close(&t, rc);
+    dm_claim_free(&t);
+    return rc;
+}

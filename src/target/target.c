@@ -1,0 +1,74 @@
+/* target.c — the one driver of every target (see target.h). */
+#include "target/target.h"
+#include "util/report.h"
+
+static int call(int (*op)(struct dm_job *, void *), struct dm_job *j, void *t)
+{
+    return op ? op(j, t) : 0;
+}
+
+/* Everything after check; abort undoes it when it fails. */
+static int run(struct dm_job *j, const struct dm_target_ops *ops, void *t)
+{
+    int rc = ops->as_is ? 0 : dm_job_prepare(j);
+    if (rc || j->print_recipe)
+        return rc;
+    rc = call(ops->tree, j, t);
+    if (rc == 0 && !ops->as_is)
+        rc = dm_job_recovery(j);
+    if (rc == 0)
+        rc = call(ops->plan, j, t);
+    if (rc == 0)
+        rc = call(ops->write, j, t);
+    if (rc == 0 && j->verify)
+        rc = call(ops->verify, j, t);
+    return rc ? rc : call(ops->finish, j, t);
+}
+
+static int check_and_run(struct dm_job *j, const struct dm_target_ops *ops, void *t)
+{
+    int rc = call(ops->check, j, t);
+    if (rc)
+        return rc;
+    rc = run(j, ops, t);
+    if (rc && ops->abort)
+        return ops->abort(j, t, rc);
+    if (rc == 0 && !j->print_recipe && ops->result)
+        j->result = ops->result(j, t);
+    return rc;
+}
+
+int dm_target_run(struct dm_job *j, const struct dm_target_ops *ops, void *t)
+{
+    struct dm_events *before = j->events ? dm_events_bind(j->events) : NULL;
+    int rc = check_and_run(j, ops, t);
+    if (j->events)
+        dm_events_bind(before);
+    return rc;
+}
+
+/* ---- boot ways ---- */
+
+static const char *const none_why[2] = {
+    "no El Torito boot image (boot/etfsboot.com, efisys.bin or an EFI loader); --no-boot "
+    "makes a data ISO",
+    "boots neither under BIOS (bootmgr, boot/bcd) nor UEFI (efi/boot/bootx64.efi): not "
+    "Windows PE media"};
+
+int dm_target_boot_ways(const struct dm_media *m, int el_torito, const char *what, int *bios,
+                        int *uefi)
+{
+    enum dm_role missing[DM_ROLE_COUNT];
+    *bios = el_torito ? dm_media_el_torito(m, 0) : !dm_media_missing(m, 0, missing, DM_ROLE_COUNT);
+    *uefi = el_torito ? dm_media_el_torito(m, 1) : !dm_media_missing(m, 1, missing, DM_ROLE_COUNT);
+    if (!*bios && !*uefi)
+        return dm_error(DM_FAIL, "%s: %s", m->tree->origin, none_why[!el_torito]);
+    if (*bios && *uefi)
+        return 0;
+    if (el_torito)
+        dm_warn("%s: %s will boot under %s only: the media has no %s", m->tree->origin, what,
+                *bios ? "BIOS" : "UEFI", *bios ? "efisys.bin or EFI loader" : "etfsboot.com");
+    else
+        dm_warn("%s: %s will boot under %s only", m->tree->origin, what, *bios ? "BIOS" : "UEFI");
+    return 0;
+}
