@@ -133,6 +133,25 @@ int dm_syslinux_mbr(int gpt, uint8_t code[DM_MBR_CODE])
     return rc;
 }
 
+int dm_syslinux_write_mbr(int fd, const char *name, int gpt, uint8_t code[DM_MBR_CODE])
+{
+    int rc = dm_syslinux_mbr(gpt, code);
+    return rc ? rc : dm_pwrite_all(fd, code, DM_MBR_CODE, 0, name);
+}
+
+int dm_syslinux_check_mbr(int fd, const char *name, const uint8_t code[DM_MBR_CODE])
+{
+    uint8_t back[512];
+    if (pread(fd, back, sizeof back, 0) != (ssize_t)sizeof back)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot read back the first sector", name);
+    if (memcmp(back, code, DM_MBR_CODE) != 0 || back[510] != 0x55 || back[511] != 0xAA)
+        return dm_error(DM_FAIL,
+                        "%s: the first sector read back is not what was written: the "
+                        "stick is faulty",
+                        name);
+    return 0;
+}
+
 /* The last non-empty line of the installer's output, for the one-line error. */
 static const char *last_line(char *buf, size_t n)
 {

@@ -51,6 +51,14 @@ extern const char *const dm_syslinux_installed[2];
 /* Reads syslinux's MBR boot code (gpt: gptmbr.bin, else mbr.bin) into code. 0 or exit code. */
 int dm_syslinux_mbr(int gpt, uint8_t code[DM_MBR_CODE]);
 
+/* Writes syslinux's MBR boot code (dm_syslinux_mbr; gpt: gptmbr.bin) into the first 440 bytes
+ * of fd (a disk or disk image named `name` in messages), over the table there; code receives
+ * it. Returns 0 or an exit code after one line. */
+int dm_syslinux_write_mbr(int fd, const char *name, int gpt, uint8_t code[DM_MBR_CODE]);
+/* Reads the first sector back: the code as written and the 0x55AA signature, else DM_FAIL after
+ * one line (the disk is faulty). */
+int dm_syslinux_check_mbr(int fd, const char *name, const uint8_t code[DM_MBR_CODE]);
+
 /* Runs `syslinux --install --offset OFFSET --directory /syslinux TARGET` on the FAT volume at
  * byte `offset` of TARGET (an image file or the whole-disk device). Returns 0, or DM_FAIL after
  * one line with the installer's own message. */

@@ -1,7 +1,7 @@
 /* contents.c — looking inside an existing partition (see contents.h). */
 #include "partition/contents.h"
 #include "fat/fat_read.h"
-#include "image/build_internal.h"
+#include "image/image.h"
 #include "util/report.h"
 
 #include <stdlib.h>

@@ -9,21 +9,21 @@
 
 static const char *const action_names[] = {"create", "update", "replace"};
 
-const char *dm_plan_action_name(enum dm_plan_action a) { return action_names[a]; }
+const char *dm_part_plan_action_name(enum dm_part_plan_action a) { return action_names[a]; }
 
 static uint64_t align_up(uint64_t b)
 {
     return (b + DM_LAYOUT_ALIGN - 1) / DM_LAYOUT_ALIGN * DM_LAYOUT_ALIGN;
 }
 
-uint64_t dm_plan_default_size(uint64_t need)
+uint64_t dm_part_plan_default_size(uint64_t need)
 {
     uint64_t s = align_up(need + need / 4);
-    return s < DM_RECOVERY_MIN ? DM_RECOVERY_MIN : s;
+    return s < DM_PART_RECOVERY_MIN ? DM_PART_RECOVERY_MIN : s;
 }
 
 /* The Windows RE partition dartmk made before: by its GPT name, or (MBR) by a look inside. */
-static const struct dm_part *ours(const struct dm_plan *p, const struct dm_plan_opts *o,
+static const struct dm_part *ours(const struct dm_part_plan *p, const struct dm_part_plan_opts *o,
                                   size_t *foreign)
 {
     *foreign = 0;
@@ -44,7 +44,7 @@ static const struct dm_part *ours(const struct dm_plan *p, const struct dm_plan_
 /* The free extent to use: the one --at names, the last one the partition fits (--at end), or
  * the largest. */
 static const struct dm_extent *pick(const struct dm_extent *e, size_t n,
-                                    const struct dm_plan_opts *o, uint64_t size)
+                                    const struct dm_part_plan_opts *o, uint64_t size)
 {
     const struct dm_extent *best = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -60,11 +60,11 @@ static const struct dm_extent *pick(const struct dm_extent *e, size_t n,
     return best;
 }
 
-static int create(struct dm_ptable *t, const struct dm_plan_opts *o, uint64_t size,
-                  struct dm_plan *p)
+static int create(struct dm_ptable *t, const struct dm_part_plan_opts *o, uint64_t size,
+                  struct dm_part_plan *p)
 {
-    struct dm_extent e[DM_PLAN_MAX];
-    size_t n = dm_ptable_free(t, e, DM_PLAN_MAX);
+    struct dm_extent e[DM_PART_MAX];
+    size_t n = dm_ptable_free(t, e, DM_PART_MAX);
     uint64_t largest = 0;
     for (size_t i = 0; i < n; i++)
         largest = e[i].size > largest ? e[i].size : largest;
@@ -91,12 +91,12 @@ static int create(struct dm_ptable *t, const struct dm_plan_opts *o, uint64_t si
 
 static void snapshot(struct dm_ptable *t, struct dm_part *out, size_t *n)
 {
-    *n = dm_ptable_list(t, out, DM_PLAN_MAX);
+    *n = dm_ptable_list(t, out, DM_PART_MAX);
 }
 
-size_t dm_plan_ours(struct dm_ptable *t, const struct dm_plan_opts *o, size_t *active)
+size_t dm_part_plan_ours(struct dm_ptable *t, const struct dm_part_plan_opts *o, size_t *active)
 {
-    struct dm_plan p;
+    struct dm_part_plan p;
     size_t foreign;
     snapshot(t, p.before, &p.nbefore);
     *active = 0;
@@ -107,21 +107,22 @@ size_t dm_plan_ours(struct dm_ptable *t, const struct dm_plan_opts *o, size_t *a
     return x ? x->number : 0;
 }
 
-int dm_plan_recovery(struct dm_ptable *t, const struct dm_plan_opts *o, struct dm_plan *p)
+int dm_part_plan_recovery(struct dm_ptable *t, const struct dm_part_plan_opts *o,
+                          struct dm_part_plan *p)
 {
     memset(p, 0, sizeof *p);
     snapshot(t, p->before, &p->nbefore);
     for (size_t i = 0; i < p->nbefore; i++)
         if (p->before[i].active)
             p->old_active = p->before[i].number;
-    uint64_t size = o->size ? o->size : dm_plan_default_size(o->need);
+    uint64_t size = o->size ? o->size : dm_part_plan_default_size(o->need);
     if (o->size && o->size < o->need)
         return dm_error(DM_FAIL, "%s: --size %.1f MiB: the recovery tree needs at least %.1f MiB",
                         dm_ptable_name(t), dm_mib(o->size), dm_mib(o->need));
     const struct dm_part *old = ours(p, o, &p->foreign);
     int rc = 0;
     if (old && !o->replace) {
-        p->action = DM_PLAN_UPDATE, p->part = *old;
+        p->action = DM_PART_UPDATE, p->part = *old;
         if (strcmp(old->name, o->name) != 0) /* taken over (--force): dartmk's from now on */
             rc = dm_ptable_mark_recovery(t, old->number, o->name);
         if (rc == 0 && old->size < o->need)
@@ -130,7 +131,7 @@ int dm_plan_recovery(struct dm_ptable *t, const struct dm_plan_opts *o, struct d
                           "tree (%.1f MiB): --replace makes a new one",
                           dm_ptable_name(t), old->number, dm_mib(old->size), dm_mib(o->need));
     } else {
-        p->action = old ? DM_PLAN_REPLACE : DM_PLAN_CREATE;
+        p->action = old ? DM_PART_REPLACE : DM_PART_CREATE;
         if (old)
             rc = dm_ptable_delete(t, old->number);
         if (rc == 0)

@@ -7,12 +7,12 @@
 
 #include "partition/ptable.h"
 
-enum dm_plan_action { DM_PLAN_CREATE, DM_PLAN_UPDATE, DM_PLAN_REPLACE };
-enum { DM_PLAN_MAX = 128, DM_RECOVERY_MIN = 450 << 20 };
+enum dm_part_plan_action { DM_PART_CREATE, DM_PART_UPDATE, DM_PART_REPLACE };
+enum { DM_PART_MAX = 128, DM_PART_RECOVERY_MIN = 450 << 20 };
 
-struct dm_plan_opts {
+struct dm_part_plan_opts {
     uint64_t need;    /* bytes the recovery tree needs (the smallest FAT32 volume for it) */
-    uint64_t size;    /* --size; 0: need + 25%, at least DM_RECOVERY_MIN */
+    uint64_t size;    /* --size; 0: need + 25%, at least DM_PART_RECOVERY_MIN */
     int at_end;       /* --at end: at the end of the last free extent */
     uint64_t at;      /* --at SECTOR, in bytes; 0: the largest free extent */
     const char *name; /* the GPT partition name that marks ours */
@@ -22,9 +22,9 @@ struct dm_plan_opts {
     const char *disk;
 };
 
-struct dm_plan {
-    enum dm_plan_action action;
-    struct dm_part before[DM_PLAN_MAX], after[DM_PLAN_MAX];
+struct dm_part_plan {
+    enum dm_part_plan_action action;
+    struct dm_part before[DM_PART_MAX], after[DM_PART_MAX];
     size_t nbefore, nafter;
     struct dm_part part; /* the recovery partition as it will be */
     size_t old_active;   /* MBR: the partition that was active before (0: none) */
@@ -32,18 +32,19 @@ struct dm_plan {
 };
 
 /* "create", "update", "replace". */
-const char *dm_plan_action_name(enum dm_plan_action a);
-/* The default size for a tree needing `need` bytes: +25%, at least DM_RECOVERY_MIN, 1 MiB
+const char *dm_part_plan_action_name(enum dm_part_plan_action a);
+/* The default size for a tree needing `need` bytes: +25%, at least DM_PART_RECOVERY_MIN, 1 MiB
  * aligned. */
-uint64_t dm_plan_default_size(uint64_t need);
+uint64_t dm_part_plan_default_size(uint64_t need);
 
 /* Before planning: the number of the recovery partition dartmk made (0: none) and of the
  * partition that is active now (MBR; 0: none). */
-size_t dm_plan_ours(struct dm_ptable *t, const struct dm_plan_opts *o, size_t *active);
+size_t dm_part_plan_ours(struct dm_ptable *t, const struct dm_part_plan_opts *o, size_t *active);
 
 /* Plans and applies the plan to t in memory. Refusals (exit 1, one line): not enough free space
  * (what is needed, the largest free extent), --size below what the tree needs, --at outside a
  * free extent or not 1 MiB aligned, no free MBR slot, an old partition too small to update. */
-int dm_plan_recovery(struct dm_ptable *t, const struct dm_plan_opts *o, struct dm_plan *out);
+int dm_part_plan_recovery(struct dm_ptable *t, const struct dm_part_plan_opts *o,
+                          struct dm_part_plan *out);
 
 #endif

@@ -1,7 +1,7 @@
 /* build_cli.c — parsing the build options into a recipe (paths made absolute) and merging it
  * with a recipe file. */
 #include "cli/build_cli.h"
-#include "image/build_internal.h"
+#include "image/image.h"
 #include "util/report.h"
 
 #include <stdlib.h>
@@ -87,7 +87,7 @@ int dm_build_cli_option(struct dm_build_cli *c, int opt, const char *arg)
     return 1;
 }
 
-int dm_build_cli_recipe(struct dm_build_cli *c, struct dm_recipe *r)
+static int build_cli_recipe(struct dm_build_cli *c, struct dm_recipe *r)
 {
     memset(r, 0, sizeof *r);
     if (c->oom)
@@ -118,7 +118,7 @@ int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, dm_optio
                        : dm_usage_error(cmd, "one %s and one %s at a time", src, target);
     *source = first < argc ? argv[first] : NULL;
     b->target = b->want_target && first + 1 < argc ? argv[first + 1] : NULL;
-    return rc ? rc : dm_build_cli_recipe(b, r);
+    return rc ? rc : build_cli_recipe(b, r);
 }
 
 void dm_build_cli_job(const struct dm_build_cli *b, struct dm_recipe *r, const char *source,

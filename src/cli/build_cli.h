@@ -4,7 +4,7 @@
 #ifndef DARTMK_BUILD_CLI_H
 #define DARTMK_BUILD_CLI_H
 
-#include "image/build.h"
+#include "image/image.h"
 #include "cli/cli.h"
 #include "target/target.h"
 
@@ -33,9 +33,6 @@ struct dm_build_cli {
 
 /* Takes option `opt` if it is a build option: returns 1 when taken, 0 when not. */
 int dm_build_cli_option(struct dm_build_cli *c, int opt, const char *arg);
-/* The effective recipe: the recipe file, then the command line over it. Returns 0 or an exit
- * code after one line; r is to be freed with dm_recipe_free either way. */
-int dm_build_cli_recipe(struct dm_build_cli *c, struct dm_recipe *r);
 void dm_build_cli_free(struct dm_build_cli *c);
 /* A writing command's whole command line (the options cmd->help declares): its own options
  * (fn, ctx) and the build options into b, one SOURCE operand (and TARGET when b->want_target)

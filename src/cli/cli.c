@@ -115,7 +115,7 @@ static void add_getopt(const struct dm_opt *o, void *ctx)
         g->nshort += value ? 2 : 1;
 }
 
-int dm_opt_getopt(const struct dm_opt *opts, struct option **longopts, char **shortopts)
+static int opt_getopt(const struct dm_opt *opts, struct option **longopts, char **shortopts)
 {
     struct getopt_args g = {0};
     dm_opt_each(opts, add_getopt, &g);
@@ -283,7 +283,7 @@ int dm_parse_options(const struct dm_cmd *cmd, int argc, char **argv, dm_option_
 {
     struct option *longopts;
     char *shorts;
-    if (dm_opt_getopt(cmd->help->options, &longopts, &shorts) != 0)
+    if (opt_getopt(cmd->help->options, &longopts, &shorts) != 0)
         return dm_error(DM_FAIL, "out of memory");
     *common = (struct dm_common){.verbosity = DM_NORMAL, .progress = DM_PROGRESS_AUTO};
     optind = 0; /* not 1: glibc then forgets any earlier parse (the unit tests parse often) */

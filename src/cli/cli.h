@@ -93,10 +93,6 @@ void dm_opt_each(const struct dm_opt *opts, void (*fn)(const struct dm_opt *o, v
                  void *ctx);
 /* The option of opts' whole set whose code is `code`, or NULL (opts NULL: the common set). */
 const struct dm_opt *dm_opt_find(const struct dm_opt *opts, int code);
-/* getopt_long's arguments for opts' whole set: *longopts ends with a zeroed entry, *shortopts
- * starts with ':' (a missing value is then told from an unknown option). Both to be freed;
- * returns 0, or -1 when out of memory. */
-int dm_opt_getopt(const struct dm_opt *opts, struct option **longopts, char **shortopts);
 /* The options part of --help, from opts' whole set; every line fits in 80 columns. */
 void dm_print_options(const struct dm_opt *opts, FILE *f);
 /* `dartmk CMD --help`: the intro, the options, the outro. */

@@ -1,7 +1,7 @@
 /* cmd_build.c — `dartmk build SOURCE -o DIR`: the DaRT Recovery Image Wizard — the media's
  * boot.wim customised by a recipe (options and/or a recipe file), written as a recovery tree. */
 #include "cli/build_cli.h"
-#include "image/build_internal.h"
+#include "image/image.h"
 #include "cli/cli.h"
 #include "target/dir.h"
 #include "util/report.h"

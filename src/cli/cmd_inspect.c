@@ -1,5 +1,5 @@
 /* cmd_inspect.c — `dartmk inspect SOURCE`: what the media is and how it can boot. */
-#include "image/build.h"
+#include "image/image.h"
 #include "cli/cli.h"
 #include "image/expiry.h"
 #include "source/media.h"
@@ -155,7 +155,7 @@ static void print_json(const struct dm_media *m, const struct limit *l)
     json_object_object_add(o, "source", json_object_new_string(m->tree->origin));
     json_object_object_add(o, "kind", json_object_new_string(dm_source_kind_name(m->kind)));
     json_object_object_add(o, "filesystem", json_object_new_string(m->tree->ops->name));
-    json_object_object_add(o, "layout", json_object_new_string(dm_layout_name(m->layout)));
+    json_object_object_add(o, "layout", json_object_new_string(dm_media_layout_name(m->layout)));
     json_object_object_add(o, "arch", json_string_or_null(dm_arch_name(m->arch)));
     json_object_object_add(o, "arch_source", json_string_or_null(m->arch_source));
     json_object_object_add(o, "bios", json_object_new_boolean(can_boot(m, 0)));

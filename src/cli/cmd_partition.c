@@ -112,7 +112,7 @@ const struct dm_help dm_partition_help = {partition_intro, partition_options, pa
 struct part_cli {
     const struct dm_cmd *cmd;
     struct dm_build_cli b;
-    struct dm_plan_opts plan;
+    struct dm_part_plan_opts plan;
     const char *label, *backup, *restore;
     enum bios_boot bios;
     unsigned timeout;
@@ -218,7 +218,7 @@ static void print_plan(FILE *f, const struct dm_target_partition *x)
     print_table(f, "before:", x->plan.before, x->plan.nbefore, 0);
     print_table(f, "after:", x->plan.after, x->plan.nafter, p->number);
     fprintf(f, "%s partition %zu: %.1f MiB at %.1f MiB, FAT32 with the recovery tree (%.1f MiB)\n",
-            dm_plan_action_name(x->plan.action), p->number, dm_mib(p->size), dm_mib(p->start),
+            dm_part_plan_action_name(x->plan.action), p->number, dm_mib(p->size), dm_mib(p->start),
             dm_mib(x->popts.need));
     if (x->plan.foreign)
         fprintf(f,

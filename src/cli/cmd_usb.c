@@ -163,7 +163,7 @@ static void print_text(const struct dm_job *j, const struct dm_target_usb *u, in
 static int check_dd(const struct usb_cli *c, struct dm_job *j)
 {
     int rc = j->print_recipe ? dm_usage_error(c->cmd, "--print-recipe: --mode dd takes no recipe")
-                             : dm_build_plan(&j->recipe, &j->plan);
+                             : dm_image_plan(&j->recipe, &j->plan);
     if (rc == 0 && j->plan.customise)
         return dm_usage_error(c->cmd, "--mode dd writes SOURCE as it is: build options do not "
                                       "apply (use --mode fat)");

@@ -180,8 +180,8 @@ static int pick_first(const struct disk *d, uint64_t *offset, uint64_t *size, in
                     d->count ? list : "no partitions");
 }
 
-int dm_fatread_disk_find(const char *path, int partno, uint64_t *offset, uint64_t *size,
-                         int *found_partno)
+static int fatread_disk_find(const char *path, int partno, uint64_t *offset, uint64_t *size,
+                             int *found_partno)
 {
     struct disk d;
     int rc = open_disk(path, &d);
@@ -197,7 +197,7 @@ int dm_fatread_disk_open(const char *path, int partno, struct dm_tree **out)
 {
     uint64_t offset, size;
     int found;
-    int rc = dm_fatread_disk_find(path, partno, &offset, &size, &found);
+    int rc = fatread_disk_find(path, partno, &offset, &size, &found);
     if (rc)
         return rc;
     if (found)

@@ -87,11 +87,6 @@ int dm_fatread_file_offset(struct dm_tree *t, const struct dm_entry *e, uint64_t
  * Windows RE) whose content is FAT, or, without a partition table, a FAT volume at byte 0 (a
  * "superfloppy"). Errors name the path and say which partitions there are. */
 int dm_fatread_disk_open(const char *path, int partno, struct dm_tree **out);
-/* The finding step of dm_fatread_disk_open: the volume's byte offset and size (size 0: to the
- * end of the disk, for a superfloppy) and the partition's number (0 for a superfloppy).
- * Returns 0 or an exit code after printing. */
-int dm_fatread_disk_find(const char *path, int partno, uint64_t *offset, uint64_t *size,
-                         int *found_partno);
 /* 1 when path holds a partition table libblkid knows or a FAT boot sector at byte 0, else 0
  * (also when it cannot be read: the caller's own probe reports that). */
 int dm_fatread_recognise(const char *path);

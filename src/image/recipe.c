@@ -1,6 +1,6 @@
 /* recipe.c — a build's options as text: set from the command line or a recipe file (INI, read
  * with libinih), merged (the command line wins) and printed back as a recipe. */
-#include "image/build_internal.h"
+#include "image/image_internal.h"
 #include "util/report.h"
 
 #include <ctype.h>

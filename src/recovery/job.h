@@ -25,7 +25,7 @@ struct dm_job {
     int force, yes, json;    /* flags every target reads the same way */
     int verify;              /* read back what was written (targets that can) */
     /* Made by dm_job_prepare and dm_job_recovery. */
-    struct dm_build_plan plan;
+    struct dm_image_plan plan;
     struct dm_media *media;
     struct dm_recovery_opts ropts; /* what the target needs in its tree (its tree operation) */
     struct dm_recovery_file extra[DM_JOB_EXTRA];

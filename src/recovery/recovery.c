@@ -4,7 +4,7 @@
  * file, made from the checksums taken while the target read them. */
 #include "recovery/recovery.h"
 #include "recovery/job.h"
-#include "image/build_internal.h"
+#include "image/image.h"
 #include "util/cleanup.h"
 #include "util/copy.h"
 #include "fat/fat.h"
@@ -46,6 +46,15 @@ struct dm_recovery_hasher {
 };
 
 /* Hands the filled part of the current slot to the thread (which waits for the other one). */
+/* Media entries a recovery tree leaves out: a source ISO's own El Torito catalog (a UDF tree
+ * shows it as a file), and an earlier build's manifest when this build writes its own. */
+static int dm_media_entry_skipped(const struct dm_entry *e, int new_manifest)
+{
+    if (e->kind == DM_ENTRY_FILE && strcasecmp(e->path, "boot.catalog") == 0)
+        return 1;
+    return new_manifest && strcasecmp(e->path, DM_MANIFEST_NAME) == 0;
+}
+
 static void hand_over(struct dm_recovery_hasher *h)
 {
     if (!h->fill)
@@ -230,7 +239,7 @@ static int stage_wim(struct dm_recovery *rt, const struct dm_job *j, char sha[DM
     if (rc == 0)
         dm_sha256_final(h, sha), h = NULL;
     if (rc == 0)
-        rc = dm_build_image(m, &j->plan, &j->recipe, j->source, sha, path, NULL);
+        rc = dm_image_write(m, &j->plan, &j->recipe, j->source, sha, path, NULL);
     dm_sha256_free(h);
     free(path);
     return rc;
@@ -238,7 +247,7 @@ static int stage_wim(struct dm_recovery *rt, const struct dm_job *j, char sha[DM
 
 static int stage_manifest(struct dm_recovery *rt, const struct dm_job *job, const char *sha)
 {
-    json_object *j = dm_build_manifest(job->media, &job->plan, &job->recipe, job->source, sha);
+    json_object *j = dm_manifest_new(job->media, &job->plan, &job->recipe, job->source, sha);
     char *path = staged(rt, DM_MANIFEST_NAME);
     FILE *f = j && path ? fopen(path, "w") : NULL;
     int rc = 0;
@@ -283,7 +292,7 @@ static int replaced(const struct dm_recovery *rt, const struct dm_entry *e)
 }
 
 static int add_media(struct dm_tree *t, struct dm_recovery *rt, struct dm_media *m,
-                     const struct dm_build_plan *p)
+                     const struct dm_image_plan *p)
 {
     const char *wim = m->files[DM_ROLE_BOOT_WIM].path;
     int new_manifest = p->customise || (rt->opts->flags & DM_RECOVERY_MANIFEST);
@@ -497,7 +506,7 @@ static int add_extra(struct dm_tree *t, struct dm_recovery *rt, const struct dm_
  * wrote and nothing changes (its tools, recipe and time limit still hold), else a new one. */
 static int manifest_base(struct dm_recovery *rt, const struct dm_job *job, const char *sha)
 {
-    const struct dm_build_plan *p = &job->plan;
+    const struct dm_image_plan *p = &job->plan;
     const struct dm_entry *e =
         p->customise ? NULL : dm_tree_find(rt->media->tree, DM_MANIFEST_NAME);
     char *text = e && e->size < (1u << 20) ? malloc(e->size + 1) : NULL;
@@ -510,7 +519,7 @@ static int manifest_base(struct dm_recovery *rt, const struct dm_job *job, const
         json_object_object_del(j, "files");
         json_object_object_del(j, "installed_after");
     } else {
-        j = dm_build_manifest(rt->media, p, &job->recipe, job->source, p->customise ? sha : NULL);
+        j = dm_manifest_new(rt->media, p, &job->recipe, job->source, p->customise ? sha : NULL);
         rt->new_manifest = 1;
     }
     rt->manifest = j;
@@ -624,7 +633,7 @@ static int add_manifest(struct dm_tree *t, int64_t now)
 }
 
 /* Once the tree is sealed, the manifest's size is known. */
-static int size_manifest(struct dm_recovery *rt, const struct dm_build_plan *p)
+static int size_manifest(struct dm_recovery *rt, const struct dm_image_plan *p)
 {
     const char *path = rt->media->files[DM_ROLE_BOOT_WIM].path;
     const struct dm_entry *wim = path ? dm_tree_find(rt->tree, path) : NULL;
@@ -646,7 +655,7 @@ const char *dm_recovery_manifest_sha(const struct dm_recovery *rt) { return rt->
 
 static int add_all(struct dm_recovery *rt, const struct dm_job *j)
 {
-    const struct dm_build_plan *p = &j->plan;
+    const struct dm_image_plan *p = &j->plan;
     struct dm_tree *t = rt->tree;
     struct dm_media *m = rt->media;
     const struct dm_recovery_opts *o = rt->opts;
@@ -663,7 +672,7 @@ static int add_all(struct dm_recovery *rt, const struct dm_job *j)
         rc = add_staged(t, rt, DM_MANIFEST_NAME, DM_MANIFEST_NAME, p->built);
     if (rc == 0 && manifest && (rc = manifest_base(rt, j, sha)) == 0)
         rc = add_manifest(t, p->built);
-    if (rc == 0 && m->layout == DM_LAYOUT_WIM)
+    if (rc == 0 && m->layout == DM_MEDIA_WIM)
         rc = add_wim_boot_files(t, m, added, p->built);
     if (rc == 0 && (o->flags & DM_RECOVERY_EL_TORITO))
         rc = add_el_torito(t, rt, m, added, p->built);

@@ -7,7 +7,7 @@
 #ifndef DARTMK_RECOVERY_H
 #define DARTMK_RECOVERY_H
 
-#include "image/build.h"
+#include "image/image.h"
 
 enum {
     DM_RECOVERY_EL_TORITO = 1, /* make the El Torito images files of the tree */

@@ -1,7 +1,7 @@
 /* verify.c — a recovery tree against its manifest (see verify.h). */
 #include "recovery/verify.h"
 
-#include "image/build_internal.h"
+#include "image/image.h"
 #include "util/copy.h"
 #include "util/progress.h"
 #include "util/report.h"

@@ -38,7 +38,7 @@ static const enum dm_role uefi_chain[] = {DM_ROLE_EFI_LOADER, DM_ROLE_EFI_BCD, D
 const char *dm_role_key(enum dm_role r) { return roles[r].key; }
 const char *dm_role_media_path(enum dm_role r) { return roles[r].media[0]; }
 
-const char *dm_layout_name(enum dm_layout l)
+const char *dm_media_layout_name(enum dm_media_layout l)
 {
     static const char *const names[] = {"install-dvd", "adk", "wim"};
     return names[l];
@@ -67,7 +67,7 @@ static int set_file(struct dm_bootfile *f, enum dm_where where, const char *path
 static int resolve(struct dm_media *m, enum dm_role r)
 {
     const struct role_def *d = &roles[r];
-    int media_first = m->layout != DM_LAYOUT_WIM || r == DM_ROLE_BOOT_WIM;
+    int media_first = m->layout != DM_MEDIA_WIM || r == DM_ROLE_BOOT_WIM;
     for (int i = 0; media_first && i < 3 && d->media[i]; i++) {
         const struct dm_entry *e = dm_tree_find(m->tree, d->media[i]);
         if (e && e->kind == DM_ENTRY_FILE)
@@ -106,13 +106,13 @@ static void find_arch(struct dm_media *m)
     }
 }
 
-static enum dm_layout layout_of(const struct dm_tree *t, enum dm_source_kind kind)
+static enum dm_media_layout layout_of(const struct dm_tree *t, enum dm_source_kind kind)
 {
     if (kind == DM_SOURCE_WIM)
-        return DM_LAYOUT_WIM;
+        return DM_MEDIA_WIM;
     if (dm_tree_find(t, "setup.exe") || dm_tree_find(t, "sources/setup.exe"))
-        return DM_LAYOUT_INSTALL_DVD;
-    return DM_LAYOUT_ADK;
+        return DM_MEDIA_INSTALL_DVD;
+    return DM_MEDIA_ADK;
 }
 
 static int recognise(struct dm_media *m, const char *source, int image_index)
@@ -171,7 +171,7 @@ const char *dm_media_describe(const struct dm_media *m, enum dm_role r, char *bu
     const struct dm_bootfile *f = &m->files[r];
     if (f->where == DM_ABSENT)
         return NULL;
-    if (m->layout == DM_LAYOUT_WIM && r == DM_ROLE_BOOT_WIM)
+    if (m->layout == DM_MEDIA_WIM && r == DM_ROLE_BOOT_WIM)
         snprintf(buf, n, "%s", m->tree->origin); /* the bare WIM is itself */
     else if (f->where == DM_ON_MEDIA)
         snprintf(buf, n, "%s", f->path);

@@ -21,7 +21,7 @@ enum dm_role {
 
 enum dm_where { DM_ABSENT, DM_ON_MEDIA, DM_IN_WIM };
 
-enum dm_layout { DM_LAYOUT_INSTALL_DVD, DM_LAYOUT_ADK, DM_LAYOUT_WIM };
+enum dm_media_layout { DM_MEDIA_INSTALL_DVD, DM_MEDIA_ADK, DM_MEDIA_WIM };
 
 struct dm_bootfile {
     enum dm_where where;
@@ -32,7 +32,7 @@ struct dm_bootfile {
 struct dm_media {
     struct dm_tree *tree;
     enum dm_source_kind kind;
-    enum dm_layout layout;
+    enum dm_media_layout layout;
     struct dm_wim *wim;
     int image; /* the chosen boot.wim image, 1-based */
     struct dm_bootfile files[DM_ROLE_COUNT];
@@ -51,7 +51,7 @@ const char *dm_role_key(enum dm_role r);
 /* Where the role's file is looked for on the media, for messages ("boot/etfsboot.com"). */
 const char *dm_role_media_path(enum dm_role r);
 /* "install-dvd", "adk", "wim". */
-const char *dm_layout_name(enum dm_layout l);
+const char *dm_media_layout_name(enum dm_media_layout l);
 
 /* Roles the BIOS (uefi = 0) or UEFI (uefi = 1) boot chain needs and does not have; returns
  * how many were stored in `missing`. The chain can be made when it returns 0. */

@@ -3,7 +3,7 @@
  * checksums taken as the files were read) last. Everything written is recorded so that a
  * failure removes it all. */
 #include "target/dir.h"
-#include "image/build_internal.h"
+#include "image/image.h"
 #include "image/expiry.h"
 #include "util/cleanup.h"
 #include "util/copy.h"
@@ -269,7 +269,7 @@ static int dir_abort(struct dm_job *j, void *t, int rc)
 
 static json_object *dir_result(struct dm_job *j, void *t)
 {
-    const struct dm_build_plan *p = &j->plan;
+    const struct dm_image_plan *p = &j->plan;
     const struct dm_media *m = j->media;
     json_object *o = json_object_new_object();
     char expires[DM_EXPIRY_TEXT];

@@ -331,8 +331,8 @@ static int pump(struct burn_source *bs, int fd, const char *name, uint64_t total
     return rc;
 }
 
-int dm_iso_write(struct dm_tree *t, const struct dm_iso_opts *o, int fd, uint64_t *bytes,
-                 char sha[DM_SHA256_HEX])
+static int iso_write(struct dm_tree *t, const struct dm_iso_opts *o, int fd, uint64_t *bytes,
+                     char sha[DM_SHA256_HEX])
 {
     IsoImage *image = NULL;
     IsoWriteOpts *w = NULL;
@@ -413,7 +413,7 @@ static int target_write(struct dm_job *j, void *t)
                             .efisys = x->uefi ? j->rt->efisys : NULL,
                             .time = sde && *sde ? j->plan.built : -1};
     int rc = dm_replace_begin(&x->iso, x->output, 0);
-    return rc ? rc : dm_iso_write(j->rt->tree, &o, x->iso.fd, &x->bytes, x->sha);
+    return rc ? rc : iso_write(j->rt->tree, &o, x->iso.fd, &x->bytes, x->sha);
 }
 
 /* The .sha256 beside the ISO, written to its temporary and flushed. */

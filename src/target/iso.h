@@ -27,11 +27,6 @@ struct dm_iso_opts {
  * out. Returns 0, or -1 with *why set. */
 int dm_iso_label_check(const char *label, char out[DM_ISO_LABEL_MAX + 1], const char **why);
 
-/* Masters tree t into fd (from its current position on), hashing what it writes. Returns 0
- * with *bytes and sha set, or an exit code after one line. */
-int dm_iso_write(struct dm_tree *t, const struct dm_iso_opts *o, int fd, uint64_t *bytes,
-                 char sha[DM_SHA256_HEX]);
-
 /* The `iso` target: FILE.iso and FILE.iso.sha256 (the sha256sum format) written beside their
  * places and renamed into them when complete; an existing FILE is replaced only with j->force,
  * and stays as it was on failure. */

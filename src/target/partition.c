@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *const dm_bios_boot_names[3] = {"menu", "active", "none"};
+static const char *const bios_boot_names[3] = {"menu", "active", "none"};
 
 enum { STAGE_NONE, STAGE_CONTENTS, STAGE_TABLE, STAGE_DONE };
 
-enum dm_bios_boot dm_target_partition_bios(const struct dm_target_partition *x)
+static enum dm_bios_boot target_partition_bios(const struct dm_target_partition *x)
 {
     return x->scheme == DM_SCHEME_MBR ? x->bios : DM_BIOS_NONE;
 }
@@ -25,10 +25,10 @@ static struct dm_claim_rules rules(const char *source)
         .source = source, .fixed_ok = 1, .what = "given a recovery partition"};
 }
 
-static struct dm_stick stick(const struct dm_target_partition *x)
+static struct dm_usb stick(const struct dm_target_partition *x)
 {
     const struct dm_claim *c = &x->claim;
-    return (struct dm_stick){
+    return (struct dm_usb){
         .fd = c->fd, .path = c->path, .is_device = c->is_device, .size = c->size};
 }
 
@@ -44,11 +44,12 @@ static int part_check(struct dm_job *j, void *t)
 
 /* The installed system's partition for the menu: the active one, unless that is dartmk's
  * recovery partition (a run before made it active): then the one its menu boots. */
-static unsigned os_partition(const char *disk, struct dm_ptable *t, const struct dm_plan_opts *o)
+static unsigned os_partition(const char *disk, struct dm_ptable *t,
+                             const struct dm_part_plan_opts *o)
 {
-    size_t active = 0, ours = dm_plan_ours(t, o, &active);
-    struct dm_part parts[DM_PLAN_MAX];
-    size_t n = dm_ptable_list(t, parts, DM_PLAN_MAX);
+    size_t active = 0, ours = dm_part_plan_ours(t, o, &active);
+    struct dm_part parts[DM_PART_MAX];
+    size_t n = dm_ptable_list(t, parts, DM_PART_MAX);
     if (!active || active != ours)
         return (unsigned)active;
     for (size_t i = 0; i < n; i++)
@@ -91,15 +92,15 @@ static int part_tree(struct dm_job *j, void *t)
     close_table(fd, pt);
     x->loader =
         j->media->arch == DM_ARCH_X86 ? "\\EFI\\BOOT\\BOOTIA32.EFI" : "\\EFI\\BOOT\\BOOTX64.EFI";
-    if (rc == 0 && dm_target_partition_bios(x) == DM_BIOS_MENU && !os)
+    if (rc == 0 && target_partition_bios(x) == DM_BIOS_MENU && !os)
         rc = dm_error(DM_FAIL,
                       "%s: no active partition: the menu has no installed system to "
                       "start (--bios-boot active or none)",
                       x->claim.path);
-    struct dm_syslinux_boot boot = {.menu = dm_target_partition_bios(x) == DM_BIOS_MENU,
+    struct dm_syslinux_boot boot = {.menu = target_partition_bios(x) == DM_BIOS_MENU,
                                     .os_partition = os,
                                     .timeout = x->timeout};
-    return rc ? rc : dm_stick_tree_opts(j, &boot, x->sf);
+    return rc ? rc : dm_usb_tree_opts(j, &boot, x->sf);
 }
 
 /* ---- the plan: where the partition goes, its volume, then the go-ahead ---- */
@@ -122,7 +123,7 @@ static int part_plan(struct dm_job *j, void *t)
         return DM_FAIL; /* the FAT writer said why */
     rc = open_table(x, &fd, &pt);
     if (rc == 0)
-        rc = dm_plan_recovery(pt, &x->popts, &x->plan);
+        rc = dm_part_plan_recovery(pt, &x->popts, &x->plan);
     if (rc == 0)
         dm_ptable_uuid(pt, x->plan.part.number, x->uuid);
     close_table(fd, pt);
@@ -159,26 +160,27 @@ static int efi_entry(struct dm_target_partition *x)
 }
 
 /* The table written from the plan, then the boot code (MBR, menu or active). */
-static int write_table(struct dm_target_partition *x, const struct dm_stick *s)
+static int write_table(struct dm_target_partition *x, const struct dm_usb *s)
 {
     struct dm_ptable *pt = NULL;
-    struct dm_plan again;
+    struct dm_part_plan again;
     int rc = dm_ptable_open(x->claim.fd, x->claim.path, 0, &pt);
     if (rc == 0)
-        rc = dm_plan_recovery(pt, &x->popts, &again);
+        rc = dm_part_plan_recovery(pt, &x->popts, &again);
     if (rc == 0 &&
         (again.part.number != x->plan.part.number || again.part.start != x->plan.part.start))
         rc = dm_error(DM_FAIL, "%s: the partition table changed while it was being read",
                       x->claim.path);
-    if (rc == 0 && dm_target_partition_bios(x) != DM_BIOS_NONE)
+    if (rc == 0 && target_partition_bios(x) != DM_BIOS_NONE)
         rc = dm_ptable_set_active(pt, x->plan.part.number);
     if (rc == 0)
         rc = dm_ptable_write(pt);
     if (rc == 0) /* a new partition's GUID is drawn when it is added: this one is written */
         dm_ptable_uuid(pt, x->plan.part.number, x->uuid);
     dm_ptable_close(pt);
-    if (rc == 0 && dm_target_partition_bios(x) != DM_BIOS_NONE)
-        rc = dm_stick_mbr_code(s, DM_SCHEME_MBR);
+    uint8_t code[DM_MBR_CODE];
+    if (rc == 0 && target_partition_bios(x) != DM_BIOS_NONE)
+        rc = dm_syslinux_write_mbr(s->fd, s->path, 0, code);
     if (rc == 0 && fsync(x->claim.fd) != 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush the partition table", x->claim.path);
     return rc;
@@ -192,12 +194,12 @@ static int part_write(struct dm_job *j, void *t)
     struct dm_target_partition *x = t;
     if (x->dry_run)
         return x->scheme == DM_SCHEME_GPT ? efi_entry(x) : 0;
-    struct dm_stick s = stick(x);
-    struct dm_stick_finish_opts fo = {.rt = j->rt, .verify = j->verify, .boot_once = x->boot_once};
+    struct dm_usb s = stick(x);
+    struct dm_usb_finish_opts fo = {.rt = j->rt, .verify = j->verify, .boot_once = x->boot_once};
     x->stage = STAGE_CONTENTS;
     int rc = dm_fat_plan_write(x->fat, x->claim.fd, x->plan.part.start);
     if (rc == 0)
-        rc = dm_stick_finish(&s, x->fat, x->plan.part.start, x->plan.part.size, &fo, &x->res);
+        rc = dm_usb_finish(&s, x->fat, x->plan.part.start, x->plan.part.size, &fo, &x->res);
     if (rc)
         return rc;
     x->stage = STAGE_TABLE;
@@ -210,10 +212,10 @@ static int part_write(struct dm_job *j, void *t)
 static int part_finish(struct dm_job *j, void *t)
 {
     struct dm_target_partition *x = t;
-    struct dm_stick s = stick(x);
+    struct dm_usb s = stick(x);
     (void)j;
     if (!x->dry_run)
-        dm_stick_reread(&s);
+        dm_usb_reread(&s);
     return dm_claim_close(&x->claim, 0);
 }
 
@@ -234,14 +236,14 @@ static int undo(struct dm_target_partition *x, int rc)
 static int part_abort(struct dm_job *j, void *t, int rc)
 {
     struct dm_target_partition *x = t;
-    struct dm_stick s = stick(x);
+    struct dm_usb s = stick(x);
     (void)j;
     if (x->stage == STAGE_CONTENTS)
         dm_warn("%s: the partition table was not changed", x->claim.path);
     if (x->stage == STAGE_TABLE)
         rc = undo(x, rc);
     if (x->stage >= STAGE_TABLE)
-        dm_stick_reread(&s);
+        dm_usb_reread(&s);
     return dm_claim_close(&x->claim, rc);
 }
 
@@ -300,12 +302,12 @@ static json_object *part_result(struct dm_job *j, void *t)
     json_object_object_add(o, "scheme", json_object_new_string(dm_scheme_name(x->scheme)));
     json_object_object_add(o, "dry_run", json_object_new_boolean(x->dry_run));
     json_object_object_add(o, "action",
-                           json_object_new_string(dm_plan_action_name(x->plan.action)));
+                           json_object_new_string(dm_part_plan_action_name(x->plan.action)));
     json_object_object_add(o, "partition", part_json(&x->plan.part));
     json_object_object_add(o, "before", parts_json(x->plan.before, x->plan.nbefore));
     json_object_object_add(o, "after", parts_json(x->plan.after, x->plan.nafter));
     json_object_object_add(o, "bios_boot",
-                           json_object_new_string(dm_bios_boot_names[dm_target_partition_bios(x)]));
+                           json_object_new_string(bios_boot_names[target_partition_bios(x)]));
     json_object_object_add(o, "backup_table", saved ? json_object_new_string(saved) : NULL);
     json_object_object_add(o, "efi_entry", efi_json(x));
     json_object_object_add(o, "sha256", x->dry_run ? NULL : json_object_new_string(x->res.sha));
@@ -353,9 +355,9 @@ int dm_target_partition_restore(const char *disk, const char *file, int yes, int
         rc = dm_layout_restore(t.fd, t.path, file, t.size, exact);
     if (rc == 0 && fsync(t.fd) != 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot flush", t.path);
-    struct dm_stick s = {.fd = t.fd, .path = t.path, .is_device = t.is_device};
+    struct dm_usb s = {.fd = t.fd, .path = t.path, .is_device = t.is_device};
     if (rc == 0)
-        dm_stick_reread(&s);
+        dm_usb_reread(&s);
     rc = dm_claim_close(&t, rc);
     dm_claim_free(&t);
     return rc;

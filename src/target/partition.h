@@ -15,11 +15,10 @@
 #include "target/usb.h"
 
 enum dm_bios_boot { DM_BIOS_MENU, DM_BIOS_ACTIVE, DM_BIOS_NONE };
-extern const char *const dm_bios_boot_names[3]; /* "menu", "active", "none" */
 
 struct dm_target_partition {
     /* Options. */
-    struct dm_plan_opts popts; /* size, at, name, replace, force (need, disk: the run's) */
+    struct dm_part_plan_opts popts; /* size, at, name, replace, force (need, disk: the run's) */
     const char *label, *backup;
     enum dm_bios_boot bios;
     unsigned timeout;
@@ -30,9 +29,9 @@ struct dm_target_partition {
     struct dm_syslinux_file sf[DM_SYSLINUX_FILES];
     struct dm_fat_plan *fat;
     enum dm_scheme scheme;
-    struct dm_plan plan;
+    struct dm_part_plan plan;
     char uuid[40], *saved_table;
-    struct dm_stick_result res;
+    struct dm_usb_result res;
     const char *loader;      /* the EFI loader's path in the partition */
     struct dm_efi_entry efi; /* GPT */
     const char *efi_why;     /* why it was not added, or NULL */
@@ -40,8 +39,6 @@ struct dm_target_partition {
 };
 
 extern const struct dm_target_ops dm_target_partition_ops;
-/* The BIOS boot the run set up: none on GPT. */
-enum dm_bios_boot dm_target_partition_bios(const struct dm_target_partition *x);
 void dm_target_partition_free(struct dm_target_partition *x);
 
 /* --restore-table FILE DISK: the saved table put back (asked first, unless yes); *exact says

@@ -2,7 +2,7 @@
 #include "target/pxe.h"
 
 #include "boot/syslinux.h"
-#include "image/build_internal.h"
+#include "image/image.h"
 #include "util/replace.h"
 #include "util/copy.h"
 #include "util/report.h"
@@ -75,7 +75,7 @@ static int dir_empty(const char *dir)
     return empty;
 }
 
-int dm_pxe_check_dir(const struct dm_pxe_opts *o, int force)
+static int pxe_check_dir(const struct dm_pxe_opts *o, int force)
 {
     struct stat st;
     if (lstat(o->dir, &st) != 0)
@@ -423,7 +423,7 @@ static int put(struct tree *t, const struct file *f, uint64_t *bytes)
 
 static int put_manifest(struct tree *t, const struct dm_job *job, struct dm_pxe_result *res)
 {
-    json_object *j = dm_build_manifest(job->media, &job->plan, &job->recipe, job->source, NULL);
+    json_object *j = dm_manifest_new(job->media, &job->plan, &job->recipe, job->source, NULL);
     json_object *x = json_object_new_object();
     json_object_object_add(x, "bios", json_object_new_boolean(res->bios));
     json_object_object_add(x, "uefi", json_object_new_boolean(res->uefi));
@@ -480,7 +480,8 @@ static void take_away(const struct tree *t, int created)
     }
 }
 
-int dm_pxe_write(const struct dm_job *j, const struct dm_pxe_opts *o, struct dm_pxe_result *res)
+static int write_tree(const struct dm_job *j, const struct dm_pxe_opts *o,
+                      struct dm_pxe_result *res)
 {
     struct tree t = {.m = j->media, .rt = j->rt, .o = o, .list = json_object_new_array()};
     struct stat st;
@@ -519,13 +520,13 @@ int dm_pxe_write(const struct dm_job *j, const struct dm_pxe_opts *o, struct dm_
 
 static int pxe_check(struct dm_job *j, void *t)
 {
-    return dm_pxe_check_dir(&((struct dm_target_pxe *)t)->o, j->force);
+    return pxe_check_dir(&((struct dm_target_pxe *)t)->o, j->force);
 }
 
 static int pxe_write(struct dm_job *j, void *t)
 {
     struct dm_target_pxe *x = t;
-    return dm_pxe_write(j, &x->o, &x->res);
+    return write_tree(j, &x->o, &x->res);
 }
 
 static json_object *pxe_result(struct dm_job *j, void *t)

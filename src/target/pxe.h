@@ -4,7 +4,7 @@
 #ifndef DARTMK_PXE_H
 #define DARTMK_PXE_H
 
-#include "image/build.h"
+#include "image/image.h"
 #include "source/media.h"
 #include "recovery/job.h"
 #include "target/target.h"
@@ -30,12 +30,6 @@ struct dm_pxe_result {
 /* Which loader a --pxe-loader file is, by its name: 0 pxeboot.n12, 1 bootmgr.exe,
  * 2 bootmgfw.efi; -1 for another name. */
 int dm_pxe_loader_kind(const char *path);
-/* DIR may be written: new, empty, `force`, or (--update) a tree dartmk wrote. 0, or an exit
- * code after one line. */
-int dm_pxe_check_dir(const struct dm_pxe_opts *o, int force);
-/* Writes the tree for the job's media (boot.wim from its recovery tree, customised when the
- * plan says so). A new tree that fails is taken away again. */
-int dm_pxe_write(const struct dm_job *j, const struct dm_pxe_opts *o, struct dm_pxe_result *res);
 
 /* The `pxe` target. */
 struct dm_target_pxe {

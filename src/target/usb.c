@@ -22,10 +22,10 @@
 
 enum { SECTOR = 512, IMAGE_BUF = 1 << 20 };
 
-int dm_stick_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size, const char *label,
-                  const char *target, struct dm_stick_plan *out)
+static int stick_layout_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size,
+                             const char *label, const char *target, struct dm_usb_plan *out)
 {
-    *out = (struct dm_stick_plan){.rt = rt};
+    *out = (struct dm_usb_plan){.rt = rt};
     uint64_t need = dm_fat_min_size(rt->tree, DM_FAT32, 0);
     if (!need)
         return DM_FAIL; /* the FAT writer said why (a name, a 4 GiB file) */
@@ -42,7 +42,7 @@ int dm_stick_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size, 
     return dm_fat_plan_new(rt->tree, out->layout.size, &o, &out->fat);
 }
 
-void dm_stick_plan_free(struct dm_stick_plan *p)
+static void usb_plan_free(struct dm_usb_plan *p)
 {
     dm_fat_plan_free(p->fat);
     p->fat = NULL;
@@ -51,7 +51,7 @@ void dm_stick_plan_free(struct dm_stick_plan *p)
 /* ---- flushing and reading back ---- */
 
 /* Everything written is on the medium, and the next reads come from it, not from the cache. */
-static int flush(const struct dm_stick *s)
+static int flush(const struct dm_usb *s)
 {
     if (fsync(s->fd) != 0)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot flush to the disk", s->path);
@@ -62,7 +62,7 @@ static int flush(const struct dm_stick *s)
     return 0;
 }
 
-void dm_stick_reread(const struct dm_stick *s)
+void dm_usb_reread(const struct dm_usb *s)
 {
     if (!s->is_device)
         return;
@@ -81,36 +81,9 @@ void dm_stick_reread(const struct dm_stick *s)
 
 /* ---- FAT mode ---- */
 
-/* The first sector as planned: syslinux's MBR code over the label libfdisk wrote. */
-static int write_mbr_code(const struct dm_stick *s, enum dm_scheme scheme,
-                          uint8_t code[DM_MBR_CODE])
-{
-    int rc = dm_syslinux_mbr(scheme == DM_SCHEME_GPT, code);
-    return rc ? rc : dm_pwrite_all(s->fd, code, DM_MBR_CODE, 0, s->path);
-}
-
-int dm_stick_mbr_code(const struct dm_stick *s, enum dm_scheme scheme)
-{
-    uint8_t code[DM_MBR_CODE];
-    return write_mbr_code(s, scheme, code);
-}
-
-static int check_mbr_code(const struct dm_stick *s, const uint8_t code[DM_MBR_CODE])
-{
-    uint8_t back[SECTOR];
-    if (pread(s->fd, back, SECTOR, 0) != SECTOR)
-        return dm_error_errno(DM_FAIL, errno, "%s: cannot read back the first sector", s->path);
-    if (memcmp(back, code, DM_MBR_CODE) != 0 || back[510] != 0x55 || back[511] != 0xAA)
-        return dm_error(DM_FAIL,
-                        "%s: the first sector read back is not what was written: the "
-                        "stick is faulty",
-                        s->path);
-    return 0;
-}
-
 /* The syslinux installer writes its code into the boot sector only; FAT32's backup of it (sector
  * 6) is made the same again, as fsck.fat and Windows expect. */
-static int copy_boot_sector(const struct dm_stick *s, uint64_t start)
+static int copy_boot_sector(const struct dm_usb *s, uint64_t start)
 {
     uint8_t b[SECTOR];
     if (pread(s->fd, b, SECTOR, (off_t)start) != SECTOR)
@@ -128,8 +101,7 @@ static int listed_files(const struct dm_tree *t)
 }
 
 /* Every file read back through the FAT reader, against the manifest just written. */
-static int read_back(const struct dm_stick *s, uint64_t start, uint64_t size,
-                     struct dm_stick_result *r)
+static int read_back(const struct dm_usb *s, uint64_t start, uint64_t size, struct dm_usb_result *r)
 {
     struct dm_tree *t = NULL;
     struct dm_verify v = {0};
@@ -154,8 +126,8 @@ static int read_back(const struct dm_stick *s, uint64_t start, uint64_t size,
     return rc;
 }
 
-int dm_stick_finish(const struct dm_stick *s, const struct dm_fat_plan *fat, uint64_t start,
-                    uint64_t size, const struct dm_stick_finish_opts *o, struct dm_stick_result *r)
+int dm_usb_finish(const struct dm_usb *s, const struct dm_fat_plan *fat, uint64_t start,
+                  uint64_t size, const struct dm_usb_finish_opts *o, struct dm_usb_result *r)
 {
     struct dm_fat_info info;
     /* The installer reads and writes the same file or device through the same page cache: one
@@ -176,28 +148,28 @@ int dm_stick_finish(const struct dm_stick *s, const struct dm_fat_plan *fat, uin
     return rc;
 }
 
-int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p,
-                       struct dm_stick_result *r)
+static int usb_write_fat(const struct dm_usb *s, const struct dm_usb_plan *p,
+                         struct dm_usb_result *r)
 {
     uint8_t code[DM_MBR_CODE];
-    struct dm_stick_finish_opts o = {.rt = p->rt};
-    *r = (struct dm_stick_result){0};
+    struct dm_usb_finish_opts o = {.rt = p->rt};
+    *r = (struct dm_usb_result){0};
     int rc = dm_layout_write(s->fd, s->path, &p->layout);
     if (rc == 0)
-        rc = write_mbr_code(s, p->layout.scheme, code);
+        rc = dm_syslinux_write_mbr(s->fd, s->path, p->layout.scheme == DM_SCHEME_GPT, code);
     if (rc == 0)
         rc = dm_fat_plan_write(p->fat, s->fd, p->layout.start);
-    return rc ? rc : dm_stick_finish(s, p->fat, p->layout.start, p->layout.size, &o, r);
+    return rc ? rc : dm_usb_finish(s, p->fat, p->layout.start, p->layout.size, &o, r);
 }
 
-int dm_stick_verify_fat(const struct dm_stick *s, const struct dm_stick_plan *p,
-                        struct dm_stick_result *r)
+static int usb_verify_fat(const struct dm_usb *s, const struct dm_usb_plan *p,
+                          struct dm_usb_result *r)
 {
     uint8_t code[DM_MBR_CODE];
     int rc = read_back(s, p->layout.start, p->layout.size, r);
     if (rc == 0)
         rc = dm_syslinux_mbr(p->layout.scheme == DM_SCHEME_GPT, code);
-    return rc ? rc : check_mbr_code(s, code);
+    return rc ? rc : dm_syslinux_check_mbr(s->fd, s->path, code);
 }
 
 /* ---- image mode ---- */
@@ -231,9 +203,18 @@ static int pass(int in, const char *in_name, int out, const char *out_name, uint
     return rc;
 }
 
-int dm_stick_write_image(const struct dm_stick *s, const char *image, struct dm_stick_result *r)
+/* An image of `bytes` fits a target of `size` bytes; else DM_FAIL after one line. */
+static int usb_image_fits(const char *target, uint64_t size, const char *image, uint64_t bytes)
 {
-    *r = (struct dm_stick_result){0};
+    if (bytes <= size)
+        return 0;
+    return dm_error(DM_FAIL, "%s: too small (%.1f MiB) for %s (%.1f MiB)", target, dm_mib(size),
+                    image, dm_mib(bytes));
+}
+
+static int usb_write_image(const struct dm_usb *s, const char *image, struct dm_usb_result *r)
+{
+    *r = (struct dm_usb_result){0};
     int in = open(image, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot open", image);
@@ -242,7 +223,7 @@ int dm_stick_write_image(const struct dm_stick *s, const char *image, struct dm_
     uint8_t *buf = NULL;
     int rc = end < 0 ? dm_error_errno(DM_FAIL, errno, "%s: cannot read", image) : 0;
     if (rc == 0)
-        rc = dm_stick_image_fits(s->path, s->size, image, size);
+        rc = usb_image_fits(s->path, s->size, image, size);
     if (rc == 0 && posix_memalign((void **)&buf, 4096, IMAGE_BUF) != 0)
         rc = dm_error(DM_FAIL, "out of memory");
     posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -256,8 +237,8 @@ int dm_stick_write_image(const struct dm_stick *s, const char *image, struct dm_
     return rc;
 }
 
-int dm_stick_verify_image(const struct dm_stick *s, const char *image,
-                          const struct dm_stick_result *r)
+static int usb_verify_image(const struct dm_usb *s, const char *image,
+                            const struct dm_usb_result *r)
 {
     uint8_t *buf = NULL;
     char back[DM_SHA256_HEX];
@@ -273,16 +254,8 @@ int dm_stick_verify_image(const struct dm_stick *s, const char *image,
     return rc;
 }
 
-int dm_stick_image_fits(const char *target, uint64_t size, const char *image, uint64_t bytes)
-{
-    if (bytes <= size)
-        return 0;
-    return dm_error(DM_FAIL, "%s: too small (%.1f MiB) for %s (%.1f MiB)", target, dm_mib(size),
-                    image, dm_mib(bytes));
-}
-
-int dm_stick_tree_opts(struct dm_job *j, const struct dm_syslinux_boot *boot,
-                       struct dm_syslinux_file sf[DM_SYSLINUX_FILES])
+int dm_usb_tree_opts(struct dm_job *j, const struct dm_syslinux_boot *boot,
+                     struct dm_syslinux_file sf[DM_SYSLINUX_FILES])
 {
     j->ropts = (struct dm_recovery_opts){.flags = DM_RECOVERY_MANIFEST,
                                          .extra = j->extra,
@@ -305,10 +278,10 @@ static struct dm_claim_rules rules(const struct dm_job *j, const struct dm_targe
         .source = source, .size = u->size, .force = j->force, .what = "erased"};
 }
 
-static struct dm_stick stick(const struct dm_target_usb *u)
+static struct dm_usb stick(const struct dm_target_usb *u)
 {
     const struct dm_claim *c = &u->claim;
-    return (struct dm_stick){
+    return (struct dm_usb){
         .fd = c->fd, .path = c->path, .is_device = c->is_device, .size = c->size};
 }
 
@@ -324,7 +297,7 @@ static int usb_tree(struct dm_job *j, void *t)
     struct dm_target_usb *u = t;
     struct dm_syslinux_boot boot = {0};
     int rc = dm_target_boot_ways(j->media, 0, "the stick", &u->bios, &u->uefi);
-    return rc ? rc : dm_stick_tree_opts(j, &boot, u->sf);
+    return rc ? rc : dm_usb_tree_opts(j, &boot, u->sf);
 }
 
 /* Confirmed, opened, the old table saved, an image file sized. */
@@ -342,33 +315,33 @@ static int claim(struct dm_job *j, struct dm_target_usb *u, const char *source)
 static int usb_plan(struct dm_job *j, void *t)
 {
     struct dm_target_usb *u = t;
-    int rc = dm_stick_plan(j->rt, u->scheme, u->claim.size, u->label, u->claim.path, &u->plan);
+    int rc = stick_layout_plan(j->rt, u->scheme, u->claim.size, u->label, u->claim.path, &u->plan);
     return rc ? rc : claim(j, u, NULL);
 }
 
 static int usb_write(struct dm_job *j, void *t)
 {
     struct dm_target_usb *u = t;
-    struct dm_stick s = stick(u);
+    struct dm_usb s = stick(u);
     (void)j;
     u->writing = 1;
-    return dm_stick_write_fat(&s, &u->plan, &u->r);
+    return usb_write_fat(&s, &u->plan, &u->r);
 }
 
 static int usb_verify(struct dm_job *j, void *t)
 {
     struct dm_target_usb *u = t;
-    struct dm_stick s = stick(u);
+    struct dm_usb s = stick(u);
     (void)j;
-    return dm_stick_verify_fat(&s, &u->plan, &u->r);
+    return usb_verify_fat(&s, &u->plan, &u->r);
 }
 
 static int usb_finish(struct dm_job *j, void *t)
 {
     struct dm_target_usb *u = t;
-    struct dm_stick s = stick(u);
+    struct dm_usb s = stick(u);
     (void)j;
-    dm_stick_reread(&s);
+    dm_usb_reread(&s);
     return dm_claim_close(&u->claim, 0);
 }
 
@@ -431,7 +404,7 @@ static int dd_check(struct dm_job *j, void *t)
     if (stat(j->source, &st) != 0 || !S_ISREG(st.st_mode))
         return dm_error(DM_FAIL, "%s: --mode dd needs an image file (an ISO)", j->source);
     int rc = usb_check(j, t);
-    return rc ? rc : dm_stick_image_fits(u->claim.path, u->claim.size, j->source, st.st_size);
+    return rc ? rc : usb_image_fits(u->claim.path, u->claim.size, j->source, st.st_size);
 }
 
 static int dd_plan(struct dm_job *j, void *t) { return claim(j, t, j->source); }
@@ -439,16 +412,16 @@ static int dd_plan(struct dm_job *j, void *t) { return claim(j, t, j->source); }
 static int dd_write(struct dm_job *j, void *t)
 {
     struct dm_target_usb *u = t;
-    struct dm_stick s = stick(u);
+    struct dm_usb s = stick(u);
     u->writing = 1;
-    return dm_stick_write_image(&s, j->source, &u->r);
+    return usb_write_image(&s, j->source, &u->r);
 }
 
 static int dd_verify(struct dm_job *j, void *t)
 {
     struct dm_target_usb *u = t;
-    struct dm_stick s = stick(u);
-    return dm_stick_verify_image(&s, j->source, &u->r);
+    struct dm_usb s = stick(u);
+    return usb_verify_image(&s, j->source, &u->r);
 }
 
 const struct dm_target_ops dm_target_usb_dd_ops = {
@@ -465,7 +438,7 @@ const struct dm_target_ops dm_target_usb_dd_ops = {
 
 void dm_target_usb_free(struct dm_target_usb *u)
 {
-    dm_stick_plan_free(&u->plan);
+    usb_plan_free(&u->plan);
     dm_syslinux_files_free(u->sf);
     dm_claim_free(&u->claim);
     free(u->saved_table);

@@ -17,67 +17,43 @@
 
 #include <stdint.h>
 
-struct dm_stick {
+struct dm_usb {
     int fd;           /* open for reading and writing (O_EXCL on devices) */
     const char *path; /* for messages, the installer and the read-back */
     int is_device;
     uint64_t size; /* bytes */
 };
 
-struct dm_stick_plan {
+struct dm_usb_plan {
     struct dm_disk_layout layout;
     struct dm_fat_plan *fat;
     struct dm_recovery *rt;
 };
 
-struct dm_stick_result {
+struct dm_usb_result {
     uint64_t bytes;          /* written (FAT mode: the files; image mode: the image) */
     char sha[DM_SHA256_HEX]; /* image mode: the image's; FAT mode: the manifest's */
     int verified, files;     /* read back: files verified of files listed (FAT mode) */
 };
 
-/* Lays out a stick of `size` bytes holding tree rt (FAT32, label). Refuses (DM_FAIL, one line
- * with the size needed) a disk that cannot hold it. Free with dm_stick_plan_free. */
-int dm_stick_plan(struct dm_recovery *rt, enum dm_scheme scheme, uint64_t size, const char *label,
-                  const char *target, struct dm_stick_plan *out);
-void dm_stick_plan_free(struct dm_stick_plan *p);
-
-/* Writes the planned stick, flushes it and installs syslinux. Returns 0 or an exit code after
- * one line. */
-int dm_stick_write_fat(const struct dm_stick *s, const struct dm_stick_plan *p,
-                       struct dm_stick_result *r);
-/* Reads it back: every file through the FAT reader against the manifest, and the MBR code. */
-int dm_stick_verify_fat(const struct dm_stick *s, const struct dm_stick_plan *p,
-                        struct dm_stick_result *r);
-
 /* The rest of a FAT volume holding rt's tree, once `fat` was written at [start, start + size) of
  * s: the syslinux installer (boot_once: syslinux --once), FAT32's backup boot sector, a flush, and
  * with `verify` every file read back against the manifest. Fills r. */
-struct dm_stick_finish_opts {
+struct dm_usb_finish_opts {
     struct dm_recovery *rt;
     int verify, boot_once;
 };
-int dm_stick_finish(const struct dm_stick *s, const struct dm_fat_plan *fat, uint64_t start,
-                    uint64_t size, const struct dm_stick_finish_opts *o, struct dm_stick_result *r);
-/* syslinux's MBR boot code (gptmbr.bin on GPT) into the first 440 bytes. */
-int dm_stick_mbr_code(const struct dm_stick *s, enum dm_scheme scheme);
-
-/* Copies the image file `image` (that fits: dm_stick_image_fits) to the stick from byte 0 and
- * flushes; dm_stick_verify_image reads it back and compares checksums. */
-int dm_stick_write_image(const struct dm_stick *s, const char *image, struct dm_stick_result *r);
-int dm_stick_verify_image(const struct dm_stick *s, const char *image,
-                          const struct dm_stick_result *r);
-/* Refuses (DM_FAIL, one line) an image of `bytes` for a target of `size` bytes. */
-int dm_stick_image_fits(const char *target, uint64_t size, const char *image, uint64_t bytes);
+int dm_usb_finish(const struct dm_usb *s, const struct dm_fat_plan *fat, uint64_t start,
+                  uint64_t size, const struct dm_usb_finish_opts *o, struct dm_usb_result *r);
 
 /* The syslinux files of a FAT volume (boot says what its configuration starts) put into the
  * job's tree options, with the manifest; sf holds them until dm_syslinux_files_free. */
-int dm_stick_tree_opts(struct dm_job *j, const struct dm_syslinux_boot *boot,
-                       struct dm_syslinux_file sf[DM_SYSLINUX_FILES]);
+int dm_usb_tree_opts(struct dm_job *j, const struct dm_syslinux_boot *boot,
+                     struct dm_syslinux_file sf[DM_SYSLINUX_FILES]);
 
 /* After writing: asks the kernel to read the new partition table (devices; waits while it is
  * busy, a moment after our own writes). */
-void dm_stick_reread(const struct dm_stick *s);
+void dm_usb_reread(const struct dm_usb *s);
 
 /* ---- the `usb` target: a whole stick in FAT mode, or an image copied byte for byte (dd) ---- */
 
@@ -89,9 +65,9 @@ struct dm_target_usb {
     const char *backup; /* --backup-table FILE, or NULL */
     /* What the run did. */
     struct dm_claim claim; /* {.fd = -1, .guard = -1} before the run */
-    struct dm_stick_plan plan;
+    struct dm_usb_plan plan;
     struct dm_syslinux_file sf[DM_SYSLINUX_FILES];
-    struct dm_stick_result r;
+    struct dm_usb_result r;
     char *saved_table; /* where the old table went, or NULL */
     int bios, uefi, writing;
 };

@@ -26,7 +26,7 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
     return (flag == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
 }
 
-int dm_remove_tree(const char *path)
+static int remove_tree(const char *path)
 {
     return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
@@ -37,7 +37,7 @@ static void on_signal(int sig)
         if (!slots[i].path)
             continue;
         if (slots[i].tree)
-            dm_remove_tree(slots[i].path);
+            remove_tree(slots[i].path);
         else
             unlink(slots[i].path);
     }
@@ -105,7 +105,7 @@ void dm_staging_remove(struct dm_staging *s)
 {
     if (!s->path)
         return;
-    dm_remove_tree(s->path);
+    remove_tree(s->path);
     dm_cleanup_forget(s->guard);
     free(s->path);
     s->path = NULL;

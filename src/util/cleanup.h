@@ -10,9 +10,6 @@ int dm_cleanup_register(const char *path, int tree);
 /* Forgets a registration (the caller removed the path, or keeps it). -1 is ignored. */
 void dm_cleanup_forget(int handle);
 
-/* Removes a folder and everything in it (symbolic links are removed, not followed). */
-int dm_remove_tree(const char *path);
-
 /* A private folder under $TMPDIR, "dartmk-NAME-XXXXXX", registered so that a signal removes
  * it too. A zeroed struct is "none". */
 struct dm_staging {

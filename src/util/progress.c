@@ -15,7 +15,7 @@ static double monotonic_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-double dm_progress_now(void) { return clock_fn ? clock_fn() : monotonic_now(); }
+static double progress_now(void) { return clock_fn ? clock_fn() : monotonic_now(); }
 void dm_progress_set_clock(double (*fn)(void)) { clock_fn = fn; }
 
 char *dm_format_size(char *buf, size_t n, uint64_t bytes)
@@ -44,7 +44,7 @@ static void emit(struct dm_progress *p, enum dm_progress_event ev, double t)
 
 void dm_progress_begin(struct dm_progress *p, const char *label, uint64_t total)
 {
-    double t = dm_progress_now();
+    double t = progress_now();
     *p = (struct dm_progress){.label = label, .total = total, .start = t, .last = t};
     emit(p, DM_PROGRESS_BEGIN, t);
 }
@@ -55,9 +55,9 @@ void dm_progress_update(struct dm_progress *p, uint64_t done)
     struct dm_events *e = dm_events_current();
     if (!e || !e->progress)
         return;
-    double t = dm_progress_now();
+    double t = progress_now();
     if (t - p->last >= e->progress_interval)
         emit(p, DM_PROGRESS_UPDATE, t);
 }
 
-void dm_progress_end(struct dm_progress *p) { emit(p, DM_PROGRESS_END, dm_progress_now()); }
+void dm_progress_end(struct dm_progress *p) { emit(p, DM_PROGRESS_END, progress_now()); }

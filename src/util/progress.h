@@ -20,8 +20,6 @@ void dm_progress_begin(struct dm_progress *p, const char *label, uint64_t total)
 void dm_progress_update(struct dm_progress *p, uint64_t done);
 void dm_progress_end(struct dm_progress *p);
 
-/* The progress clock (CLOCK_MONOTONIC, in seconds); tests may replace it (NULL: back). */
-double dm_progress_now(void);
 void dm_progress_set_clock(double (*now)(void));
 
 /* "1.5 MiB"-style size; returns buf. */

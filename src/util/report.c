@@ -54,7 +54,7 @@ static char *escaped(const char *s)
     return out;
 }
 
-void dm_report_line(enum dm_level level, const char *text)
+static void report_line(enum dm_level level, const char *text)
 {
     struct dm_events *e = bound;
     if (!e || (level == DM_LEVEL_DEBUG && !e->debug))
@@ -158,7 +158,7 @@ void dm_capture_replay(const struct dm_capture *c)
             e->code = c->events.code ? c->events.code : DM_FAIL;
             snprintf(e->detail, sizeof e->detail, "%s", c->lines[i].text);
         }
-        dm_report_line(c->lines[i].level, c->lines[i].text);
+        report_line(c->lines[i].level, c->lines[i].text);
     }
 }
 

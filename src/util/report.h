@@ -66,8 +66,6 @@ int dm_error_errno(int code, int err, const char *fmt, ...) __attribute__((forma
 void dm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void dm_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void dm_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A line at `level`, already formatted (a captured line passed on, a library's own message). */
-void dm_report_line(enum dm_level level, const char *text);
 /* Asks through the bound events' ask callback; -1 (no one to ask) without one. */
 int dm_ask(const char *question, char *answer, size_t n);
 

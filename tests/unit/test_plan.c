@@ -43,8 +43,8 @@ struct fixture {
     int fd;
     struct dm_ptable *t;
     FILE *err; /* the library's one-line diagnostics */
-    struct dm_plan plan;
-    struct dm_plan_opts o;
+    struct dm_part_plan plan;
+    struct dm_part_plan_opts o;
 };
 
 /* The CLI's view, on a stream of the test's: the lines as users see them. */
@@ -62,7 +62,7 @@ static int setup(void **state)
     f->err = tmpfile();
     assert_non_null(f->err);
     report_to(f->err);
-    f->o = (struct dm_plan_opts){.need = 300 * MIB, .name = OURS};
+    f->o = (struct dm_part_plan_opts){.need = 300 * MIB, .name = OURS};
     *state = f;
     return 0;
 }
@@ -134,12 +134,12 @@ static void open_table(struct fixture *f, int readonly)
 
 static size_t count(struct fixture *f)
 {
-    struct dm_part p[DM_PLAN_MAX];
-    return dm_ptable_list(f->t, p, DM_PLAN_MAX);
+    struct dm_part p[DM_PART_MAX];
+    return dm_ptable_list(f->t, p, DM_PART_MAX);
 }
 
 /* The partition numbered n in the plan's `after` list (fails when it is not there). */
-static const struct dm_part *after(const struct dm_plan *p, size_t n)
+static const struct dm_part *after(const struct dm_part_plan *p, size_t n)
 {
     for (size_t i = 0; i < p->nafter; i++)
         if (p->after[i].number == n)
@@ -152,7 +152,7 @@ static const struct dm_part *after(const struct dm_plan *p, size_t n)
 static void refused(struct fixture *f, const char *says)
 {
     size_t before = count(f);
-    assert_int_equal(dm_plan_recovery(f->t, &f->o, &f->plan), DM_FAIL);
+    assert_int_equal(dm_part_plan_recovery(f->t, &f->o, &f->plan), DM_FAIL);
     const char *line = diagnostics(f);
     if (!strstr(line, says))
         fail_msg("expected a line saying '%s', got '%s'", says, line);
@@ -160,9 +160,9 @@ static void refused(struct fixture *f, const char *says)
     assert_int_equal(count(f), before);
 }
 
-static void planned(struct fixture *f, enum dm_plan_action action)
+static void planned(struct fixture *f, enum dm_part_plan_action action)
 {
-    assert_int_equal(dm_plan_recovery(f->t, &f->o, &f->plan), 0);
+    assert_int_equal(dm_part_plan_recovery(f->t, &f->o, &f->plan), 0);
     assert_string_equal(diagnostics(f), "");
     assert_int_equal(f->plan.action, action);
 }
@@ -186,22 +186,23 @@ static const char windows_gpt[] = "label: gpt\n"
 static void test_default_size(void **state)
 {
     (void)state;
-    assert_int_equal(dm_plan_default_size(0), DM_RECOVERY_MIN);
-    assert_int_equal(dm_plan_default_size(1), DM_RECOVERY_MIN);
-    assert_int_equal(dm_plan_default_size(360 * MIB), 450 * MIB); /* 360 + 25% is the minimum */
-    assert_int_equal(dm_plan_default_size(360 * MIB + 1), 451 * MIB);
-    assert_int_equal(dm_plan_default_size(361 * MIB), 452 * MIB); /* 451.25 rounded up */
-    assert_int_equal(dm_plan_default_size(800 * MIB), 1000 * MIB);
-    assert_int_equal(dm_plan_default_size(8 * GIB), 10 * GIB); /* no 32-bit overflow */
+    assert_int_equal(dm_part_plan_default_size(0), DM_PART_RECOVERY_MIN);
+    assert_int_equal(dm_part_plan_default_size(1), DM_PART_RECOVERY_MIN);
+    assert_int_equal(dm_part_plan_default_size(360 * MIB),
+                     450 * MIB); /* 360 + 25% is the minimum */
+    assert_int_equal(dm_part_plan_default_size(360 * MIB + 1), 451 * MIB);
+    assert_int_equal(dm_part_plan_default_size(361 * MIB), 452 * MIB); /* 451.25 rounded up */
+    assert_int_equal(dm_part_plan_default_size(800 * MIB), 1000 * MIB);
+    assert_int_equal(dm_part_plan_default_size(8 * GIB), 10 * GIB); /* no 32-bit overflow */
     for (uint64_t need = 1; need < 4 * GIB; need = need * 3 + 12345) {
-        uint64_t s = dm_plan_default_size(need);
+        uint64_t s = dm_part_plan_default_size(need);
         assert_int_equal(s % MIB, 0);
-        assert_true(s >= need + need / 4 && s >= DM_RECOVERY_MIN);
-        assert_true(s < need + need / 4 + MIB || s == DM_RECOVERY_MIN);
+        assert_true(s >= need + need / 4 && s >= DM_PART_RECOVERY_MIN);
+        assert_true(s < need + need / 4 + MIB || s == DM_PART_RECOVERY_MIN);
     }
-    assert_string_equal(dm_plan_action_name(DM_PLAN_CREATE), "create");
-    assert_string_equal(dm_plan_action_name(DM_PLAN_UPDATE), "update");
-    assert_string_equal(dm_plan_action_name(DM_PLAN_REPLACE), "replace");
+    assert_string_equal(dm_part_plan_action_name(DM_PART_CREATE), "create");
+    assert_string_equal(dm_part_plan_action_name(DM_PART_UPDATE), "update");
+    assert_string_equal(dm_part_plan_action_name(DM_PART_REPLACE), "replace");
 }
 
 /* ---- GPT ---- */
@@ -232,7 +233,7 @@ static void test_gpt_reads_windows_disk(void **state)
     assert_int_equal(e[1].start, TAIL);
     assert_int_equal(e[1].start + e[1].size, gpt_end(64 * GIB));
     size_t active = 99;
-    assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 0);
+    assert_int_equal(dm_part_plan_ours(f->t, &f->o, &active), 0);
     assert_int_equal(active, 0);
 }
 
@@ -243,15 +244,15 @@ static void test_gpt_largest_extent(void **state)
     struct fixture *f = *state;
     make_disk(f, 64 * GIB, windows_gpt);
     open_table(f, 1);
-    planned(f, DM_PLAN_CREATE);
-    const struct dm_plan *p = &f->plan;
+    planned(f, DM_PART_CREATE);
+    const struct dm_part_plan *p = &f->plan;
     assert_int_equal(p->nbefore, 4);
     assert_int_equal(p->nafter, 5);
     assert_int_equal(p->foreign, 0);
     assert_int_equal(p->old_active, 0);
     assert_int_equal(p->part.number, 5);
     assert_int_equal(p->part.start, TAIL);
-    assert_int_equal(p->part.size, DM_RECOVERY_MIN);
+    assert_int_equal(p->part.size, DM_PART_RECOVERY_MIN);
     assert_true(p->part.start > 4 * GIB);
     assert_int_equal(p->part.start % MIB, 0);
     assert_true(p->part.winre);
@@ -263,13 +264,13 @@ static void test_gpt_largest_extent(void **state)
     /* A larger tree: need + 25%, 1 MiB aligned. */
     open_table(f, 1);
     f->o.need = 1000 * MIB + 1;
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.size, 1251 * MIB);
     assert_int_equal(f->plan.part.start, TAIL);
     /* --size. */
     open_table(f, 1);
     f->o.size = 2 * GIB;
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.size, 2 * GIB);
 }
 
@@ -279,9 +280,9 @@ static void test_gpt_at_end(void **state)
     make_disk(f, 64 * GIB, windows_gpt);
     open_table(f, 1);
     f->o.at_end = 1;
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start + f->plan.part.size, gpt_end(64 * GIB));
-    assert_int_equal(f->plan.part.size, DM_RECOVERY_MIN);
+    assert_int_equal(f->plan.part.size, DM_PART_RECOVERY_MIN);
     assert_int_equal(f->plan.part.start % MIB, 0);
     /* When the last extent is too small, the last one it fits: the end of the gap. */
     make_disk(f, 64 * GIB,
@@ -292,8 +293,8 @@ static void test_gpt_at_end(void **state)
     open_table(f, 1);
     struct dm_extent e[8];
     assert_int_equal(dm_ptable_free(f->t, e, 8), 3);
-    assert_true(e[2].size < DM_RECOVERY_MIN);
-    planned(f, DM_PLAN_CREATE);
+    assert_true(e[2].size < DM_PART_RECOVERY_MIN);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start + f->plan.part.size, GAP_END);
 }
 
@@ -303,18 +304,18 @@ static void test_gpt_at_offset(void **state)
     make_disk(f, 64 * GIB, windows_gpt);
     open_table(f, 1);
     f->o.at = GAP_START + 3 * GIB;
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start, GAP_START + 3 * GIB);
-    assert_int_equal(f->plan.part.size, DM_RECOVERY_MIN);
+    assert_int_equal(f->plan.part.size, DM_PART_RECOVERY_MIN);
     assert_int_equal(after(&f->plan, f->plan.part.number)->start, GAP_START + 3 * GIB);
     /* So that it just fits the gap. */
     open_table(f, 1);
-    f->o.at = GAP_END - DM_RECOVERY_MIN;
-    planned(f, DM_PLAN_CREATE);
+    f->o.at = GAP_END - DM_PART_RECOVERY_MIN;
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start + f->plan.part.size, GAP_END);
     /* One MiB later it does not. */
     open_table(f, 1);
-    f->o.at = GAP_END - DM_RECOVERY_MIN + MIB;
+    f->o.at = GAP_END - DM_PART_RECOVERY_MIN + MIB;
     refused(f, "no free extent");
     /* Inside C:, and at the start of D:. */
     f->o.at = 5 * GIB;
@@ -347,11 +348,11 @@ static void test_gpt_alignment(void **state)
     assert_int_equal(e[0].start, 102 * MIB);
     assert_int_equal(e[0].size, 874 * MIB);
     assert_int_equal(e[1].start, first);
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start, first);
     open_table(f, 1);
     f->o.at = 102 * MIB;
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start, 102 * MIB);
     open_table(f, 1);
     f->o.at = 101 * MIB; /* aligned, but the ESP's last 7 sectors are there */
@@ -360,7 +361,7 @@ static void test_gpt_alignment(void **state)
     f->o.at = 0;
     f->o.size = 900 * MIB;
     f->o.at_end = 1;
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start + f->plan.part.size, gpt_end(64 * GIB));
     assert_int_equal(f->plan.part.start % MIB, 0);
 }
@@ -380,31 +381,31 @@ static void test_gpt_past_2tib(void **state)
     make_disk(f, 3 * TIB, script);
     open_table(f, 1);
     assert_int_equal(dm_ptable_disk_size(f->t), 3 * TIB);
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start, 2560 * GIB);
     assert_true(f->plan.part.start / SECT > UINT32_MAX);
-    assert_int_equal(f->plan.part.size, DM_RECOVERY_MIN);
+    assert_int_equal(f->plan.part.size, DM_PART_RECOVERY_MIN);
     assert_int_equal(f->plan.part.number, 3);
     /* --at end and --at past 2 TiB. */
     open_table(f, 1);
     f->o.at_end = 1;
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start + f->plan.part.size, gpt_end(3 * TIB));
     open_table(f, 1);
     f->o.at_end = 0;
     f->o.at = 2900 * GIB;
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start, 2900 * GIB);
     assert_int_equal(after(&f->plan, 3)->start, 2900 * GIB);
     /* Written and read back: still past 2 TiB. */
     open_table(f, 0);
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(dm_ptable_write(f->t), 0);
     open_table(f, 1);
     struct dm_part p[4];
     assert_int_equal(dm_ptable_list(f->t, p, 4), 3);
     assert_int_equal(p[2].start, 2900 * GIB);
-    assert_int_equal(p[2].size, DM_RECOVERY_MIN);
+    assert_int_equal(p[2].size, DM_PART_RECOVERY_MIN);
     assert_true(p[2].winre);
     assert_string_equal(p[2].name, OURS);
 }
@@ -429,7 +430,7 @@ static void test_gpt_no_room(void **state)
     f->o.at_end = 0;
     f->o.need = 100 * MIB;
     f->o.size = 250 * MIB;
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start, end * SECT);
     assert_int_equal(f->plan.part.size, 250 * MIB);
     /* ...one below what the tree needs is not. */
@@ -459,9 +460,9 @@ static void test_gpt_update_ours(void **state)
               "start=42182656, size=1228800, type=" WINRE ", name=\"" OURS "\", " RE_ATT "\n");
     open_table(f, 1);
     size_t active = 9;
-    assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 4);
+    assert_int_equal(dm_part_plan_ours(f->t, &f->o, &active), 4);
     assert_int_equal(active, 0);
-    planned(f, DM_PLAN_UPDATE);
+    planned(f, DM_PART_UPDATE);
     assert_int_equal(f->plan.part.number, 4);
     assert_int_equal(f->plan.part.start, UINT64_C(42182656) * SECT);
     assert_int_equal(f->plan.part.size, 600 * MIB);
@@ -469,22 +470,22 @@ static void test_gpt_update_ours(void **state)
     assert_memory_equal(f->plan.after, f->plan.before, 4 * sizeof f->plan.before[0]);
     /* Another name is not ours. */
     f->o.name = "Something Else";
-    assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 0);
+    assert_int_equal(dm_part_plan_ours(f->t, &f->o, &active), 0);
     f->o.name = OURS;
     /* Too small for the tree: refused, --replace makes a new one. */
     f->o.need = 700 * MIB;
     refused(f, "too small");
     f->o.replace = 1;
-    planned(f, DM_PLAN_REPLACE);
+    planned(f, DM_PART_REPLACE);
     assert_int_equal(f->plan.nafter, 4);
-    assert_int_equal(f->plan.part.size, dm_plan_default_size(700 * MIB));
+    assert_int_equal(f->plan.part.size, dm_part_plan_default_size(700 * MIB));
     assert_int_equal(f->plan.part.start, UINT64_C(42182656) * SECT); /* the freed space */
     assert_string_equal(f->plan.part.name, OURS);
     /* --replace of one that fits: deleted and made again in the largest extent. */
     open_table(f, 1);
     f->o.need = 100 * MIB;
-    planned(f, DM_PLAN_REPLACE);
-    assert_int_equal(f->plan.part.size, DM_RECOVERY_MIN);
+    planned(f, DM_PART_REPLACE);
+    assert_int_equal(f->plan.part.size, DM_PART_RECOVERY_MIN);
     assert_int_equal(f->plan.nafter, 4);
 }
 
@@ -502,8 +503,8 @@ static void test_gpt_foreign_winre(void **state)
     make_disk(f, 64 * GIB, script);
     open_table(f, 1);
     size_t active;
-    assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 0);
-    planned(f, DM_PLAN_CREATE);
+    assert_int_equal(dm_part_plan_ours(f->t, &f->o, &active), 0);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.foreign, 4);
     assert_int_equal(f->plan.part.number, 5);
     assert_int_equal(f->plan.part.start, UINT64_C(43411456) * SECT);
@@ -512,25 +513,25 @@ static void test_gpt_foreign_winre(void **state)
     /* --replace without --force: still left alone. */
     open_table(f, 1);
     f->o.replace = 1;
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.foreign, 4);
     assert_string_equal(after(&f->plan, 4)->name, "Windows RE");
     /* --force: updated in place and renamed. */
     open_table(f, 1);
     f->o.replace = 0, f->o.force = 1;
-    assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 4);
-    planned(f, DM_PLAN_UPDATE);
+    assert_int_equal(dm_part_plan_ours(f->t, &f->o, &active), 4);
+    planned(f, DM_PART_UPDATE);
     assert_int_equal(f->plan.part.number, 4);
     assert_int_equal(f->plan.nafter, 4);
     assert_string_equal(after(&f->plan, 4)->name, OURS);
     assert_true(after(&f->plan, 4)->attrs == DM_WINRE_ATTRS);
     f->o.force = 0;
-    assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 4); /* ours now */
+    assert_int_equal(dm_part_plan_ours(f->t, &f->o, &active), 4); /* ours now */
     /* --force --replace: deleted, a new one made. */
     make_disk(f, 64 * GIB, script);
     open_table(f, 1);
     f->o.replace = 1, f->o.force = 1;
-    planned(f, DM_PLAN_REPLACE);
+    planned(f, DM_PART_REPLACE);
     assert_int_equal(f->plan.nafter, 4);
     assert_int_equal(f->plan.foreign, 0);
     assert_string_equal(f->plan.part.name, OURS);
@@ -546,10 +547,10 @@ static void test_gpt_idempotent(void **state)
     make_disk(f, 64 * GIB, windows_gpt);
     open_table(f, 0);
     f->o.at = GAP_START + GIB;
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     struct dm_part made = f->plan.part;
     f->o.at = 0; /* a second run without --at */
-    planned(f, DM_PLAN_UPDATE);
+    planned(f, DM_PART_UPDATE);
     assert_int_equal(f->plan.part.number, made.number);
     assert_int_equal(f->plan.part.start, made.start);
     assert_int_equal(f->plan.part.size, made.size);
@@ -557,10 +558,10 @@ static void test_gpt_idempotent(void **state)
     assert_int_equal(dm_ptable_write(f->t), 0);
     open_table(f, 1);
     size_t active;
-    assert_int_equal(dm_plan_ours(f->t, &f->o, &active), made.number);
-    planned(f, DM_PLAN_UPDATE);
+    assert_int_equal(dm_part_plan_ours(f->t, &f->o, &active), made.number);
+    planned(f, DM_PART_UPDATE);
     assert_int_equal(f->plan.part.start, GAP_START + GIB);
-    assert_int_equal(f->plan.part.size, DM_RECOVERY_MIN);
+    assert_int_equal(f->plan.part.size, DM_PART_RECOVERY_MIN);
     assert_string_equal(f->plan.part.type, WINRE);
     assert_true(f->plan.part.attrs == DM_WINRE_ATTRS);
     assert_int_equal(f->plan.nafter, 5);
@@ -597,13 +598,13 @@ static void test_mbr_one_primary(void **state)
     open_table(f, 1);
     assert_int_equal(dm_ptable_scheme(f->t), DM_SCHEME_MBR);
     size_t active = 0;
-    assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 0);
+    assert_int_equal(dm_part_plan_ours(f->t, &f->o, &active), 0);
     assert_int_equal(active, 1);
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.old_active, 1);
     assert_int_equal(f->plan.part.number, 2);
     assert_int_equal(f->plan.part.start, 40 * GIB + MIB);
-    assert_int_equal(f->plan.part.size, DM_RECOVERY_MIN);
+    assert_int_equal(f->plan.part.size, DM_PART_RECOVERY_MIN);
     assert_string_equal(f->plan.part.type, "0x27");
     assert_string_equal(f->plan.part.name, "");
     assert_true(f->plan.part.winre);
@@ -612,7 +613,7 @@ static void test_mbr_one_primary(void **state)
     /* At the end: an MBR has no backup table, the disk's last MiB is usable. */
     open_table(f, 1);
     f->o.at_end = 1;
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start + f->plan.part.size, 64 * GIB);
 }
 
@@ -626,7 +627,7 @@ static void test_mbr_slots(void **state)
               "start=206848, size=41943040, type=7\n"
               "start=44040192, size=20971520, type=b\n");
     open_table(f, 1);
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.number, 4);
     assert_int_equal(f->plan.part.start, UINT64_C(65011712) * SECT);
     assert_int_equal(f->plan.nafter, 4);
@@ -649,7 +650,7 @@ static void test_mbr_slots(void **state)
               "start=2048, size=204800, type=7, bootable\n"
               "3: start=88080384, size=46137344, type=7\n");
     open_table(f, 1);
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.number, 2);
     assert_int_equal(f->plan.part.start, 101 * MIB);
 }
@@ -668,7 +669,7 @@ static void test_mbr_extended(void **state)
     size_t n = dm_ptable_free(f->t, e, 8);
     assert_int_equal(n, 1);
     assert_int_equal(e[0].start, UINT64_C(125831168) * SECT);
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start, UINT64_C(125831168) * SECT);
     assert_int_equal(f->plan.part.number, 3);
     /* --at inside the extended partition's free space: refused. */
@@ -690,25 +691,25 @@ static void test_mbr_winre(void **state)
     open_table(f, 1);
     size_t active;
     /* Nothing to look inside (no disk named), or nothing of dartmk's inside: foreign. */
-    assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 0);
+    assert_int_equal(dm_part_plan_ours(f->t, &f->o, &active), 0);
     f->o.disk = f->image;
-    assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 0);
-    planned(f, DM_PLAN_CREATE);
+    assert_int_equal(dm_part_plan_ours(f->t, &f->o, &active), 0);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.foreign, 3);
     assert_int_equal(f->plan.part.number, 4);
     /* Ours. */
     make_ours(f, re_start, UINT64_C(1228800) * SECT);
     open_table(f, 1);
-    assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 3);
+    assert_int_equal(dm_part_plan_ours(f->t, &f->o, &active), 3);
     assert_int_equal(active, 1);
-    planned(f, DM_PLAN_UPDATE);
+    planned(f, DM_PART_UPDATE);
     assert_int_equal(f->plan.part.number, 3);
     assert_int_equal(f->plan.part.start, re_start);
     assert_int_equal(f->plan.nafter, 3);
     assert_int_equal(f->plan.old_active, 1);
     /* --replace: slot 3 freed and used again. */
     f->o.replace = 1;
-    planned(f, DM_PLAN_REPLACE);
+    planned(f, DM_PART_REPLACE);
     assert_int_equal(f->plan.part.number, 3);
     assert_int_equal(f->plan.nafter, 3);
     assert_string_equal(f->plan.part.type, "0x27");
@@ -722,18 +723,18 @@ static void test_mbr_idempotent(void **state)
               "start=2048, size=83886080, type=7, bootable\n");
     f->o.disk = f->image;
     open_table(f, 0);
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     uint64_t at = f->plan.part.start;
     assert_int_equal(dm_ptable_set_active(f->t, f->plan.part.number), 0);
     assert_int_equal(dm_ptable_write(f->t), 0);
     make_ours(f, at, f->plan.part.size);
     open_table(f, 1);
     size_t active;
-    assert_int_equal(dm_plan_ours(f->t, &f->o, &active), 2);
+    assert_int_equal(dm_part_plan_ours(f->t, &f->o, &active), 2);
     assert_int_equal(active, 2);
-    planned(f, DM_PLAN_UPDATE);
+    planned(f, DM_PART_UPDATE);
     assert_int_equal(f->plan.part.start, at);
-    assert_int_equal(f->plan.part.size, DM_RECOVERY_MIN);
+    assert_int_equal(f->plan.part.size, DM_PART_RECOVERY_MIN);
     assert_int_equal(f->plan.old_active, 2);
     assert_false(after(&f->plan, 1)->active);
 }
@@ -750,7 +751,7 @@ static void test_mbr_past_2tib(void **state)
              (unsigned long long)((UINT64_C(1) << 32) - 2048 - 100 * S_MIB));
     make_disk(f, 3 * TIB, script);
     open_table(f, 1);
-    assert_int_equal(dm_plan_recovery(f->t, &f->o, &f->plan), DM_FAIL);
+    assert_int_equal(dm_part_plan_recovery(f->t, &f->o, &f->plan), DM_FAIL);
     assert_string_not_equal(diagnostics(f), "");
     assert_int_equal(count(f), 1);
     /* C: of 100 GiB: the partition goes after it, below the limit. */
@@ -758,26 +759,26 @@ static void test_mbr_past_2tib(void **state)
              (unsigned long long)(100 * S_GIB));
     make_disk(f, 3 * TIB, script);
     open_table(f, 0);
-    planned(f, DM_PLAN_CREATE);
+    planned(f, DM_PART_CREATE);
     assert_int_equal(f->plan.part.start, 100 * GIB + MIB);
     assert_int_equal(dm_ptable_write(f->t), 0);
     open_table(f, 1);
     struct dm_part p[4];
     assert_int_equal(dm_ptable_list(f->t, p, 4), 2);
     assert_int_equal(p[1].start, 100 * GIB + MIB);
-    assert_int_equal(p[1].size, DM_RECOVERY_MIN);
+    assert_int_equal(p[1].size, DM_PART_RECOVERY_MIN);
     assert_string_equal(p[1].type, "0x27");
     /* --at past the limit: refused, nothing added. */
     make_disk(f, 3 * TIB, script);
     open_table(f, 1);
     f->o.at = 2560 * GIB;
-    assert_int_not_equal(dm_plan_recovery(f->t, &f->o, &f->plan), 0);
+    assert_int_not_equal(dm_part_plan_recovery(f->t, &f->o, &f->plan), 0);
     assert_string_not_equal(diagnostics(f), "");
     assert_int_equal(count(f), 1);
     /* --at end: below the limit, or refused — never past it. */
     open_table(f, 1);
     f->o.at = 0, f->o.at_end = 1;
-    int rc = dm_plan_recovery(f->t, &f->o, &f->plan);
+    int rc = dm_part_plan_recovery(f->t, &f->o, &f->plan);
     diagnostics(f);
     assert_true(rc != 0 || f->plan.part.start + f->plan.part.size <= limit);
     assert_int_equal(count(f), rc ? 1 : 2);

@@ -1,4 +1,4 @@
-/* test_recipe.c — recipes (set, merge, print, read back) and the checks of dm_build_plan that
+/* test_recipe.c — recipes (set, merge, print, read back) and the checks of dm_image_plan that
  * need no files: numbers, remote connection rules, SOURCE_DATE_EPOCH. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "image/build.h"
+#include "image/image.h"
 #include "util/report.h"
 
 #include <stdio.h>
@@ -125,13 +125,13 @@ static void test_read_errors(void **state)
     dm_recipe_free(&r);
 }
 
-/* dm_build_plan of a recipe holding one key=value pair (and optional others). */
-static int plan_of(const char *const *kv, struct dm_build_plan *p)
+/* dm_image_plan of a recipe holding one key=value pair (and optional others). */
+static int plan_of(const char *const *kv, struct dm_image_plan *p)
 {
     struct dm_recipe r = {0};
     for (; kv[0]; kv += 2)
         dm_recipe_set(&r, kv[0], kv[1]);
-    int rc = dm_build_plan(&r, p);
+    int rc = dm_image_plan(&r, p);
     dm_recipe_free(&r);
     return rc;
 }
@@ -139,12 +139,12 @@ static int plan_of(const char *const *kv, struct dm_build_plan *p)
 static void test_plan_numbers(void **state)
 {
     (void)state;
-    struct dm_build_plan p;
+    struct dm_image_plan p;
     static const char *const bad[] = {"0", "-1", "abc", "36501", "1x", ""};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         const char *kv[] = {"expire-days", bad[i], NULL};
         assert_int_equal(plan_of(kv, &p), DM_USAGE);
-        dm_build_plan_free(&p);
+        dm_image_plan_free(&p);
     }
     const char *ok[] = {"expire-days", "36500", "image-index", "2", NULL};
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
@@ -153,21 +153,21 @@ static void test_plan_numbers(void **state)
     assert_int_equal(p.image_index, 2);
     assert_int_equal(p.built, 1700000000);
     assert_true(p.customise);
-    dm_build_plan_free(&p);
+    dm_image_plan_free(&p);
     setenv("SOURCE_DATE_EPOCH", "soon", 1);
     assert_int_equal(plan_of(ok, &p), DM_USAGE);
-    dm_build_plan_free(&p);
+    dm_image_plan_free(&p);
     unsetenv("SOURCE_DATE_EPOCH");
     const char *none[] = {"image-index", "1", NULL};
     assert_int_equal(plan_of(none, &p), 0);
     assert_false(p.customise); /* choosing an image changes nothing in it */
-    dm_build_plan_free(&p);
+    dm_image_plan_free(&p);
 }
 
 static void test_plan_remote_rules(void **state)
 {
     (void)state;
-    struct dm_build_plan p;
+    struct dm_image_plan p;
     const char *port_alone[] = {"remote-port", "4000", NULL};
     const char *no_tool[] = {"remote", "yes", NULL};
     const char *bad_bool[] = {"remote", "maybe", NULL};
@@ -178,17 +178,17 @@ static void test_plan_remote_rules(void **state)
     const char *const *usage[] = {port_alone, no_tool, bad_bool, port0, port_big, unknown_tool};
     for (size_t i = 0; i < sizeof usage / sizeof *usage; i++) {
         assert_int_equal(plan_of(usage[i], &p), DM_USAGE);
-        dm_build_plan_free(&p);
+        dm_image_plan_free(&p);
     }
     assert_int_equal(plan_of(off, &p), 0);
     assert_false(p.remote);
-    dm_build_plan_free(&p);
+    dm_image_plan_free(&p);
 }
 
 static void test_plan_message_length(void **state)
 {
     (void)state;
-    struct dm_build_plan p;
+    struct dm_image_plan p;
     char exe[] = "/tmp/test_recipe_XXXXXX.exe", tool[64], msg[4200];
     int fd = mkstemps(exe, 4);
     assert_true(fd >= 0);
@@ -203,11 +203,11 @@ static void test_plan_message_length(void **state)
     assert_int_equal(plan_of(kv, &p), 0);
     assert_int_equal(p.remote_port, 3388);
     assert_int_equal(p.remote_tool, 0);
-    dm_build_plan_free(&p);
+    dm_image_plan_free(&p);
     memset(msg, 'x', 2049);
     msg[2049] = '\0';
     assert_int_equal(plan_of(kv, &p), DM_USAGE);
-    dm_build_plan_free(&p);
+    dm_image_plan_free(&p);
     unlink(exe);
 }
 

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "fat/fat_read.h"
-#include "image/build.h"
+#include "image/image.h"
 #include "recovery/job.h"
 #include "recovery/recovery.h"
 #include "source/media.h"
@@ -172,7 +172,7 @@ static int group_teardown(void **state)
 struct fixture {
     struct dm_media *m;
     struct dm_recipe r;
-    struct dm_build_plan p;
+    struct dm_image_plan p;
     struct dm_recovery_opts o;
     struct dm_recovery *rt;
     struct dm_job job; /* the run the tree belongs to: borrows the fields above, owns nothing */
@@ -190,7 +190,7 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    assert_int_equal(dm_build_plan(&f->r, &f->p), 0);
+    assert_int_equal(dm_image_plan(&f->r, &f->p), 0);
     assert_int_equal(f->p.customise, 0);
     assert_int_equal(f->p.built, EPOCH);
     *state = f;
@@ -202,7 +202,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
     dm_recovery_free(f->rt);
     dm_media_close(f->m);
-    dm_build_plan_free(&f->p);
+    dm_image_plan_free(&f->p);
     dm_recipe_free(&f->r);
     free(f);
     return 0;
@@ -279,7 +279,7 @@ static void test_dvd_as_is(void **state)
 {
     struct fixture *f = *state;
     open_tree(f, "dvd", 0);
-    assert_int_equal(f->m->layout, DM_LAYOUT_INSTALL_DVD);
+    assert_int_equal(f->m->layout, DM_MEDIA_INSTALL_DVD);
     struct dm_tree *t = f->rt->tree;
     /* The media's entries, all but boot.catalog, in the same order. */
     assert_int_equal(t->count, f->m->tree->count - 1);
@@ -330,7 +330,7 @@ static void test_adk_el_torito_from_wim(void **state)
 {
     struct fixture *f = *state;
     open_tree(f, "adk", 0);
-    assert_int_equal(f->m->layout, DM_LAYOUT_ADK);
+    assert_int_equal(f->m->layout, DM_MEDIA_ADK);
     assert_null(dm_tree_find(f->rt->tree, "boot/etfsboot.com"));
     size_t plain = f->rt->tree->count;
     dm_recovery_free(f->rt), f->rt = NULL;
@@ -396,7 +396,7 @@ static void test_bare_wim(void **state)
 {
     struct fixture *f = *state;
     open_tree(f, "full.wim", DM_RECOVERY_EL_TORITO);
-    assert_int_equal(f->m->layout, DM_LAYOUT_WIM);
+    assert_int_equal(f->m->layout, DM_MEDIA_WIM);
     has_text(f, "bootmgr", "wim bootmgr\n");
     has_text(f, "boot/bcd", "wim bcd\n");
     has_text(f, "boot/boot.sdi", "wim boot.sdi\n");

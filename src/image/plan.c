@@ -1,8 +1,8 @@
-/* build_plan.c — checking a recipe before anything is written: numbers in range, names Windows
+/* plan.c — checking a recipe before anything is written: numbers in range, names Windows
  * accepts, paths that exist, tools that hold a program, driver folders that hold an INF,
- * cabinets that expand. Turns the recipe's text into a dm_build_plan. */
-#include "image/build.h"
-#include "image/build_internal.h"
+ * cabinets that expand. Turns the recipe's text into a dm_image_plan. */
+#include "image/image.h"
+#include "image/image_internal.h"
 #include "image/cab.h"
 #include "util/cleanup.h"
 #include "util/parse.h"
@@ -104,7 +104,7 @@ static int find_program(struct dm_tool *t, const char *dir, const char *shown)
 
 /* A cabinet is expanded now, into the staging folder: a corrupt one is refused before the
  * output is touched. The tool's path becomes the expanded folder. */
-static int expand_cab(struct dm_build_plan *p, struct dm_tool *t, size_t i)
+static int expand_cab(struct dm_image_plan *p, struct dm_tool *t, size_t i)
 {
     char *dest;
     int rc = dm_staging_make(&p->staging, "build");
@@ -145,7 +145,7 @@ static int tool_kind(struct dm_tool *t, const char *spec)
 }
 
 /* NAME=PATH[:helpdesk] */
-static int plan_tool(struct dm_build_plan *p, const char *spec, size_t i)
+static int plan_tool(struct dm_image_plan *p, const char *spec, size_t i)
 {
     struct dm_tool *t = &p->tools[i];
     const char *eq = strchr(spec, '=');
@@ -175,7 +175,7 @@ static int plan_tool(struct dm_build_plan *p, const char *spec, size_t i)
     return rc;
 }
 
-static int plan_tools(struct dm_build_plan *p, const struct dm_strlist *l)
+static int plan_tools(struct dm_image_plan *p, const struct dm_strlist *l)
 {
     if (!l->n)
         return 0;
@@ -210,7 +210,7 @@ static int bool_value(const char *key, const char *v, int *out)
     return dm_error(DM_USAGE, "--%s: '%s' is not yes or no", key, v);
 }
 
-static int remote_message(struct dm_build_plan *p, const char *v)
+static int remote_message(struct dm_image_plan *p, const char *v)
 {
     if (v[0] == '@') {
         if (dm_read_text_file(v + 1, REMOTE_MESSAGE_MAX * 4 + 2, &p->remote_message) != 0)
@@ -230,7 +230,7 @@ static int remote_message(struct dm_build_plan *p, const char *v)
     return 0;
 }
 
-static int plan_remote(struct dm_build_plan *p, const struct dm_recipe *r)
+static int plan_remote(struct dm_image_plan *p, const struct dm_recipe *r)
 {
     long port = DART_REMOTE_PORT;
     int rc = r->remote ? bool_value("remote", r->remote, &p->remote) : 0;
@@ -297,7 +297,7 @@ static char *image_folder(const char *dest)
     return out;
 }
 
-static int plan_files(struct dm_build_plan *p, const struct dm_strlist *l)
+static int plan_files(struct dm_image_plan *p, const struct dm_strlist *l)
 {
     if (l->n && !(p->files = calloc(l->n, sizeof *p->files)))
         return dm_error(DM_FAIL, "out of memory");
@@ -320,7 +320,7 @@ static int plan_files(struct dm_build_plan *p, const struct dm_strlist *l)
     return 0;
 }
 
-static int plan_numbers(struct dm_build_plan *p, const struct dm_recipe *r)
+static int plan_numbers(struct dm_image_plan *p, const struct dm_recipe *r)
 {
     long v;
     int rc;
@@ -344,7 +344,7 @@ static int plan_numbers(struct dm_build_plan *p, const struct dm_recipe *r)
     return 0;
 }
 
-static int plan_debuggers(struct dm_build_plan *p, const char *v)
+static int plan_debuggers(struct dm_image_plan *p, const char *v)
 {
     if (!v)
         return 0;
@@ -354,7 +354,7 @@ static int plan_debuggers(struct dm_build_plan *p, const char *v)
     return rc;
 }
 
-int dm_build_plan(const struct dm_recipe *r, struct dm_build_plan *p)
+int dm_image_plan(const struct dm_recipe *r, struct dm_image_plan *p)
 {
     memset(p, 0, sizeof *p);
     p->remote_tool = -1;
@@ -366,7 +366,7 @@ int dm_build_plan(const struct dm_recipe *r, struct dm_build_plan *p)
     if (rc == 0)
         rc = plan_debuggers(p, r->debugging_tools);
     if (rc == 0)
-        rc = dm_plan_drivers(p, &r->drivers);
+        rc = dm_image_plan_drivers(p, &r->drivers);
     if (rc == 0)
         rc = plan_files(p, &r->add_files);
     p->customise =
@@ -374,7 +374,7 @@ int dm_build_plan(const struct dm_recipe *r, struct dm_build_plan *p)
     return rc;
 }
 
-void dm_build_plan_free(struct dm_build_plan *p)
+void dm_image_plan_free(struct dm_image_plan *p)
 {
     for (size_t i = 0; i < p->ntools; i++)
         free(p->tools[i].name), free(p->tools[i].path), free(p->tools[i].program);

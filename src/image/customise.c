@@ -1,4 +1,4 @@
-/* build_image.c — what goes into boot.wim: the tools, drivers, debugging tools and files the
+/* customise.c — what goes into boot.wim: the tools, drivers, debugging tools and files the
  * recipe names (added from where they are), and the generated files — the launcher
  * (startnet.cmd, winpeshl.ini), DaRT\DartConfig.ini, the remote message, the expiry checker and
  * the manifest — written to a private staging folder first. Image layout:
@@ -8,7 +8,7 @@
  *   DaRT\Debuggers\              --debugging-tools DIR
  *   DaRT\DartConfig.ini, DaRT\RemoteMessage.txt, DaRT\dartexpire.exe, DaRT\dartmk-manifest.json
  *   Windows\System32\startnet.cmd, Windows\System32\winpeshl.ini */
-#include "image/build_internal.h"
+#include "image/image_internal.h"
 #include "util/cleanup.h"
 #include "image/expiry.h"
 #include "image/launcher.h"
@@ -97,7 +97,7 @@ static int add_text(struct image *im, const char *name, const char *text, const 
 
 /* ---- the parts ---- */
 
-static int add_tools(struct image *im, const struct dm_build_plan *p)
+static int add_tools(struct image *im, const struct dm_image_plan *p)
 {
     if (p->ntools && !(im->tools = calloc(p->ntools, sizeof *im->tools)))
         return dm_error(DM_FAIL, "out of memory");
@@ -116,7 +116,7 @@ static int add_tools(struct image *im, const struct dm_build_plan *p)
     return 0;
 }
 
-static int add_drivers(struct image *im, const struct dm_build_plan *p)
+static int add_drivers(struct image *im, const struct dm_image_plan *p)
 {
     size_t total = 0;
     for (size_t i = 0; i < p->ndrivers; i++)
@@ -136,7 +136,7 @@ static int add_drivers(struct image *im, const struct dm_build_plan *p)
     return 0;
 }
 
-static int add_files(struct image *im, const struct dm_build_plan *p)
+static int add_files(struct image *im, const struct dm_image_plan *p)
 {
     int rc = 0;
     if (p->debuggers && strcmp(p->debuggers, "target") != 0)
@@ -153,7 +153,7 @@ static const char *checker_name(enum dm_arch a)
                               : NULL;
 }
 
-int dm_build_check_media(const struct dm_media *m, const struct dm_build_plan *p)
+int dm_image_check_media(const struct dm_media *m, const struct dm_image_plan *p)
 {
     int boot = dm_wim_boot_index(m->wim);
     if (p->customise && boot && boot != m->image)
@@ -197,7 +197,7 @@ static char *crlf(struct image *im, const char *text)
     return out;
 }
 
-static int add_generated(struct image *im, const struct dm_media *m, const struct dm_build_plan *p,
+static int add_generated(struct image *im, const struct dm_media *m, const struct dm_image_plan *p,
                          json_object *manifest)
 {
     struct dm_launcher l = {.version = DARTMK_VERSION,
@@ -243,12 +243,12 @@ static void image_free(struct image *im)
     free(im->owned), free(im->adds), free(im->tools), free(im->drivers);
 }
 
-int dm_build_image(const struct dm_media *m, const struct dm_build_plan *p,
+int dm_image_write(const struct dm_media *m, const struct dm_image_plan *p,
                    const struct dm_recipe *r, const char *source, const char *source_sha,
                    const char *wim_path, struct dm_wim_status *status)
 {
     struct image im = {0};
-    json_object *manifest = dm_build_manifest(m, p, r, source, source_sha);
+    json_object *manifest = dm_manifest_new(m, p, r, source, source_sha);
     if (p->expire_days)
         dm_expiry_format(dm_expiry_add_days(p->built, p->expire_days), im.expires);
     int rc = manifest ? dm_staging_make(&im.gen, "image") : dm_error(DM_FAIL, "out of memory");

@@ -2,7 +2,7 @@
  * tree and in the image's DaRT folder): which dartmk, when, from which source (its boot.wim's
  * SHA-256), with which recipe, what went in, and until when the image may be used. Also where
  * dartmk's own files (the expiry checkers) are found. */
-#include "image/build_internal.h"
+#include "image/image_internal.h"
 #include "image/expiry.h"
 #include "util/report.h"
 
@@ -19,12 +19,12 @@ static json_object *source_json(const struct dm_media *m, const char *source, co
     json_object *s = json_object_new_object();
     json_object_object_add(s, "path", json_object_new_string(source));
     json_object_object_add(s, "kind", json_object_new_string(dm_source_kind_name(m->kind)));
-    json_object_object_add(s, "layout", json_object_new_string(dm_layout_name(m->layout)));
+    json_object_object_add(s, "layout", json_object_new_string(dm_media_layout_name(m->layout)));
     json_object_object_add(s, "boot_wim_sha256", str_or_null(sha));
     return s;
 }
 
-static json_object *tools_json(const struct dm_build_plan *p)
+static json_object *tools_json(const struct dm_image_plan *p)
 {
     json_object *a = json_object_new_array();
     for (size_t i = 0; i < p->ntools; i++) {
@@ -37,7 +37,7 @@ static json_object *tools_json(const struct dm_build_plan *p)
     return a;
 }
 
-static json_object *remote_json(const struct dm_build_plan *p)
+static json_object *remote_json(const struct dm_image_plan *p)
 {
     json_object *r = json_object_new_object();
     json_object_object_add(r, "enabled", json_object_new_boolean(p->remote));
@@ -48,9 +48,8 @@ static json_object *remote_json(const struct dm_build_plan *p)
     return r;
 }
 
-json_object *dm_build_manifest(const struct dm_media *m, const struct dm_build_plan *p,
-                               const struct dm_recipe *r, const char *source,
-                               const char *source_sha)
+json_object *dm_manifest_new(const struct dm_media *m, const struct dm_image_plan *p,
+                             const struct dm_recipe *r, const char *source, const char *source_sha)
 {
     char built[DM_EXPIRY_TEXT], expires[DM_EXPIRY_TEXT];
     json_object *j = json_object_new_object();
@@ -71,13 +70,6 @@ json_object *dm_build_manifest(const struct dm_media *m, const struct dm_build_p
     json_object_object_add(j, "remote", remote_json(p));
     json_object_object_add(j, "debugging_tools", str_or_null(p->debuggers));
     return j;
-}
-
-int dm_media_entry_skipped(const struct dm_entry *e, int new_manifest)
-{
-    if (e->kind == DM_ENTRY_FILE && strcasecmp(e->path, "boot.catalog") == 0)
-        return 1;
-    return new_manifest && strcasecmp(e->path, DM_MANIFEST_NAME) == 0;
 }
 
 /* ---- dartmk's own files ---- */

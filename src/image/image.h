@@ -1,12 +1,12 @@
-/* build.h — the DaRT Recovery Image Wizard's work: a recipe of customisations (tools, drivers,
- * files, remote connection, debugging tools, time limit) applied to the media's boot.wim, and the
- * recovery tree written from it.
+/* image.h — customising boot.wim, the DaRT Recovery Image Wizard's work: a recipe of customisations
+ * (tools, drivers, files, remote connection, debugging tools, time limit) applied to the media's
+ * boot.wim, and the recovery tree written from it.
  *
  * Options reach a build as a *recipe*: every value as text, keyed like the long options, from the
- * command line and from a recipe file (INI, libinih). dm_build_plan checks the whole recipe —
+ * command line and from a recipe file (INI, libinih). dm_image_plan checks the whole recipe —
  * values, paths, names — before anything is written, and turns it into a plan. */
-#ifndef DARTMK_BUILD_H
-#define DARTMK_BUILD_H
+#ifndef DARTMK_IMAGE_H
+#define DARTMK_IMAGE_H
 
 #include "util/cleanup.h"
 #include "source/media.h"
@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include <json-c/json.h>
 
 struct dm_strlist {
     char **v;
@@ -71,7 +73,7 @@ struct dm_added {
 };
 
 /* A checked recipe. */
-struct dm_build_plan {
+struct dm_image_plan {
     int image_index; /* 0: the media's default */
     int customise;   /* anything to change in boot.wim */
     struct dm_tool *tools;
@@ -87,18 +89,37 @@ struct dm_build_plan {
     size_t nfiles;
     int expire_days;           /* 0: no time limit */
     int64_t built;             /* SOURCE_DATE_EPOCH or now */
-    struct dm_staging staging; /* expanded cabinets; removed by dm_build_plan_free */
+    struct dm_staging staging; /* expanded cabinets; removed by dm_image_plan_free */
 };
 
 /* Checks a recipe and makes the plan (nothing is written). Usage errors (bad numbers, bad
  * names, duplicates) return DM_USAGE; missing or unreadable paths, corrupt cabinets and driver
  * folders without an INF return DM_FAIL; each after one line. */
-int dm_build_plan(const struct dm_recipe *r, struct dm_build_plan *p);
-void dm_build_plan_free(struct dm_build_plan *p);
+int dm_image_plan(const struct dm_recipe *r, struct dm_image_plan *p);
+void dm_image_plan_free(struct dm_image_plan *p);
 
 /* The time limit of the chosen image, from the manifest a build put in it (DaRT\
  * dartmk-manifest.json). Returns 0 with *expires set, 1 when the image has none, or an exit code
  * after one line (a manifest that cannot be read). */
 int dm_media_expiry(struct dm_media *m, int64_t *expires);
 
+/* The manifest's name, at the root of the recovery tree and in the image's DaRT folder. */
+#define DM_MANIFEST_NAME "dartmk-manifest.json"
+
+/* Can this media take the plan? (the time limit needs a checker for the image's
+ * architecture). Returns 0 or DM_FAIL after one line; nothing is written. */
+int dm_image_check_media(const struct dm_media *m, const struct dm_image_plan *p);
+/* Customises the WIM at wim_path (a copy of the media's boot.wim) in place: tools, drivers,
+ * files, the launcher, the configuration, the expiry checker and the manifest. Safe to run in a
+ * thread beside the media copy: it only reads m and p. Reports into status (may be NULL). */
+int dm_image_write(const struct dm_media *m, const struct dm_image_plan *p,
+                   const struct dm_recipe *r, const char *source, const char *source_sha,
+                   const char *wim_path, struct dm_wim_status *status);
+/* The manifest (without the list of files): what was built, from what, with which options. */
+json_object *dm_manifest_new(const struct dm_media *m, const struct dm_image_plan *p,
+                             const struct dm_recipe *r, const char *source, const char *source_sha);
+/* A manifest as the text written to files (pretty, "/" unescaped; owned by j). */
+const char *dm_manifest_text(json_object *j);
+/* The recipe as a JSON object: scalar keys as strings, lists as arrays (recipe.c). */
+json_object *dm_recipe_json(const struct dm_recipe *r);
 #endif

@@ -1,7 +1,7 @@
-/* build_drivers.c — `--driver FILE.inf|DIR`: as in DaRT, an INF's whole folder goes into the image
+/* drivers.c — `--driver FILE.inf|DIR`: as in DaRT, an INF's whole folder goes into the image
  * (the INF names the other files of the driver beside it), and every INF is loaded at start-up
  * with drvload. Also the folder helpers the build shares. */
-#include "image/build_internal.h"
+#include "image/image_internal.h"
 #include "util/report.h"
 
 #include <errno.h>
@@ -167,7 +167,7 @@ static void warn_wireless(const struct dm_driver *d)
     }
 }
 
-int dm_plan_drivers(struct dm_build_plan *p, const struct dm_strlist *l)
+int dm_image_plan_drivers(struct dm_image_plan *p, const struct dm_strlist *l)
 {
     if (l->n && !(p->drivers = calloc(l->n, sizeof *p->drivers)))
         return dm_error(DM_FAIL, "out of memory");

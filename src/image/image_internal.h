@@ -1,0 +1,17 @@
+/* image_internal.h — what the image's files share among themselves (not for other folders). */
+#ifndef DARTMK_IMAGE_INTERNAL_H
+#define DARTMK_IMAGE_INTERNAL_H
+
+#include "image/image.h"
+
+/* Reads a whole text file of at most `max` bytes into *out (malloc'd, NUL-terminated).
+ * Returns 0 or DM_FAIL after one line naming the file. */
+int dm_read_text_file(const char *path, size_t max, char **out);
+/* --driver FILE.inf|DIR: the folders and their INF files (drivers.c). */
+int dm_image_plan_drivers(struct dm_image_plan *p, const struct dm_strlist *l);
+
+/* A file of dartmk's own (the expiry checkers): $DARTMK_LIBDIR, else beside the program
+ * (build/winpe or winpe in a build tree), else ../lib/dartmk from it. malloc'd, or NULL. */
+char *dm_libdir_find(const char *name);
+
+#endif
