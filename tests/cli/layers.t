@@ -3,7 +3,7 @@
 # up the pipeline, only src/cli/ prints, every C file is formatted as .clang-format says. And the
 # judge itself: each rule fails on a tree that breaks it.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 9
+plan 11
 scratch
 CHECK=$TOP/scripts/check-layers
 
@@ -13,8 +13,11 @@ is "$rc" 0 "no include points up the pipeline and only src/cli prints"
 run "$CHECK" --format
 is "$rc" 0 "every C file is formatted as .clang-format says"
 [ "$rc" = 0 ] || diag "$out"
-run "$CHECK" --format --count
-is "$out" "$(printf 'up 0\nprint 0\nformat 0')" "--count: no breach of any kind"
+# The objects of this build: no call points up the pipeline either.
+OBJ=${TOOLS:+${TOOLS%/tests/tools}}
+OBJ=${OBJ:-$TOP/build}
+run "$CHECK" --format --objects "$OBJ" --count
+is "$out" "$(printf 'up 0\nprint 0\nformat 0\nlink 0')" "--count: no breach of any kind (objects of $OBJ)"
 
 # A copy of the tree with one breach of each kind planted in turn.
 copy() {
@@ -42,4 +45,13 @@ printf 'int g(void){return puts("x");}\n' >>"$SCRATCH/t/src/util/tree.c"
 LAYERS_ROOT=$SCRATCH/t run "$CHECK" --format
 like "$out" '^format src/util/tree.c$' "an unformatted file is found"
 like "$out" '^print src/util/tree.c:' "puts below the CLI is found"
+# A call up the pipeline that no include shows: util calling a function the CLI defines.
+mkdir -p "$SCRATCH/o/src/util" "$SCRATCH/o/src/cli"
+printf 'int dm_up(void);\nint dm_low(void) { return dm_up(); }\n' | cc -x c -c -o "$SCRATCH/o/src/util/low.o" -
+printf 'int dm_up(void) { return 1; }\n' | cc -x c -c -o "$SCRATCH/o/src/cli/up.o" -
+run "$CHECK" --objects "$SCRATCH/o"
+is "$rc/$out" "1/link src/util/low.o: calls dm_up, defined in src/cli (above src/util)" "a call up the pipeline is found in the objects"
+rm -f "$SCRATCH/o/src/util/low.o"
+run "$CHECK" --objects "$SCRATCH/o"
+is "$rc" 0 "calls down the pipeline are fine"
 done_testing
