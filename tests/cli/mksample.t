@@ -11,7 +11,7 @@ MKSAMPLE=$TOP/scripts/mksample
 GENDATA=$FIXTURES/gendata
 export MTOOLS_SKIP_CHECK=1
 
-for s in dvd adk adk-noarch dvd.iso adk.iso udf.iso boot.wim; do
+for s in dvd adk adk-noarch dvd.iso adk.iso udf.iso boot.wim install install.iso; do
     if [ ! -e "$SAMPLES/$s" ] || [ ! -x "$GENDATA" ]; then
         make -C "$TOP" -s BUILD="$BUILD_DIR" fixtures samples >&2 ||
             missing_prerequisite "make fixtures samples failed"
@@ -19,7 +19,7 @@ for s in dvd adk adk-noarch dvd.iso adk.iso udf.iso boot.wim; do
     fi
 done
 
-plan 66
+plan 105
 scratch
 
 # wim_xml WIM: the XML document as UTF-8.
@@ -167,6 +167,105 @@ like "$out" " sources/boot.wim$" "udf.iso: UDF holds sources/boot.wim"
 like "$out" " efi/boot/bootx64.efi$" "udf.iso: UDF holds efi/boot/bootx64.efi"
 run xorriso -indev "$SAMPLES/udf.iso" -report_el_torito plain
 like "$out" "boot img : +2 +UEFI" "udf.iso boots BIOS and UEFI like real media"
+
+# ---- adk language folders --------------------------------------------------------------------
+is "$(missing "$adk_files" EFI/Microsoft/Boot/boot.stl EFI/Boot/en-us/bootx64.efi.mui \
+    EFI/Microsoft/Boot/en-us/memtest.efi.mui Boot/Resources/bootres.dll \
+    EFI/Microsoft/Boot/Resources/bootres.dll)" "" "adk: boot.stl, bootx64.efi.mui, bootres.dll"
+is "$(grep -c '^[a-z][a-z]-[a-z-]*/bootmgr\.efi\.mui$' <<<"$adk_files")" 35 \
+    "adk: 35 root language folders with bootmgr.efi.mui"
+is "$(grep -c '^Boot/Fonts/.*\.ttf$' <<<"$adk_files"):$(grep -c '^EFI/Microsoft/Boot/Fonts/.*\.ttf$' <<<"$adk_files")" \
+    "16:11" "adk: 16 fonts in Boot/Fonts, 11 in EFI/Microsoft/Boot/Fonts"
+n=$(find "$SAMPLES/adk" -type f | wc -l)
+ok "$([ "$n" -ge 150 ] && [ "$n" -le 200 ]; echo $?)" "adk: about 160 files, as copype's ($n)"
+
+# ---- install layout: a Windows 11 x64 install ISO's shape -----------------------------------
+I=$SAMPLES/install
+is "$(find "$I" -type f | wc -l):$(find "$I" -mindepth 1 -type d | wc -l)" "946:85" \
+    "install: 946 files in 85 folders, as Windows 11 23H2 en-US"
+is "$(find "$I" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' ')" "autorun.inf boot bootmgr bootmgr.efi efi setup.exe sources support " \
+    "install: the top-level names of real media"
+inst_files=$(cd "$I" && find . -mindepth 1 | sed 's|^\./||' | sort)
+is "$(missing "$inst_files" boot/en-us boot/fonts boot/resources efi/boot efi/microsoft/boot \
+    efi/microsoft/boot/fonts efi/microsoft/boot/resources efi/microsoft/boot/cipolicies/active \
+    efi/microsoft/boot/en-us efi/microsoft/boot/ja-jp sources/en-us sources/dlmanifests \
+    sources/replacementmanifests sources/migration sources/etwproviders sources/inf sources/sxs \
+    support)" "" "install: every folder of the allow-list"
+is "$(missing "$inst_files" boot/bcd boot/boot.sdi boot/bootfix.bin boot/bootsect.exe \
+    boot/etfsboot.com boot/memtest.exe boot/en-us/bootsect.exe.mui boot/resources/bootres.dll \
+    efi/boot/bootx64.efi efi/microsoft/boot/bcd efi/microsoft/boot/efisys.bin \
+    efi/microsoft/boot/efisys_noprompt.bin efi/microsoft/boot/cdboot.efi \
+    efi/microsoft/boot/cdboot_noprompt.efi efi/microsoft/boot/boot.stl efi/microsoft/boot/memtest.efi \
+    efi/microsoft/boot/resources/bootres.dll sources/boot.wim sources/install.wim sources/setup.exe \
+    sources/lang.ini sources/idwbinfo.txt sources/ei.cfg)" "" "install: the named boot and setup files"
+is "$(grep -c '^boot/fonts/[a-z0-9_]*boot\.ttf$' <<<"$inst_files")" 16 "install: 16 boot/fonts/*_boot.ttf (and *_slboot.ttf)"
+n=$(grep -cE '^sources/[^/]+\.(dll|exe)$' <<<"$inst_files")
+ok "$([ "$n" -ge 100 ]; echo $?)" "install: hundreds of DLLs and EXEs in sources/ ($n)"
+n=$(grep -cE '^sources/en-us/.+\.mui$' <<<"$inst_files")
+ok "$([ "$n" -ge 100 ]; echo $?)" "install: sources/en-us holds the .mui files ($n)"
+is "$(grep -c '[A-Z]' <<<"$inst_files")" 0 "install: every name lower case"
+is "$(cd "$I" && find . -type f -empty | sort | tr '\n' ' ')" "./sources/ei.cfg ./support/readme.txt " \
+    "install: zero-length files (sources/ei.cfg, support/readme.txt)"
+ok "$(cmp -s "$I/bootmgr" "$FIXTURES/bootmgr" && cmp -s "$I/boot/etfsboot.com" "$FIXTURES/etfsboot.com" &&
+    cmp -s "$I/efi/boot/bootx64.efi" "$FIXTURES/bootx64.efi" && cmp -s "$I/bootmgr.efi" "$FIXTURES/bootx64.efi"
+    echo $?)" "install: bootmgr, etfsboot.com, bootx64.efi, bootmgr.efi are the stubs"
+run mdir -b -i "$I/efi/microsoft/boot/efisys.bin" ::/EFI/BOOT
+is "$rc:$out" "0:::/EFI/BOOT/BOOTX64.EFI" "install: efisys.bin holds the EFI stub"
+iw=$I/sources/boot.wim
+is "$(wim_field "$iw" "Image Count"):$(wim_field "$iw" "Boot Index"):$(wim_field "$iw" 2 Name)" \
+    "2:2:Microsoft Windows Setup (amd64)" "install: boot.wim as the dvd's (2 = Setup, bootable)"
+
+# install.wim: 4.6 GiB apparent, a hole after a real WIM header.
+iw=$I/sources/install.wim
+is "$(stat -c %s "$iw")" 4939212390 "install.wim: 4.6 GiB apparent (over FAT32's 4 GiB)"
+used=$(($(stat -c '%b * %B' "$iw")))
+ok "$([ "$used" -lt $((1 << 20)) ]; echo $?)" "install.wim: < 1 MiB on disk ($used bytes)"
+is "$(head -c 8 "$iw" | od -An -c | tr -s ' ')" " M S W I M \0 \0 \0" "install.wim starts MSWIM\\0\\0\\0"
+is "$(wim_field "$iw" "Image Count"):$(wim_field "$iw" 3 "Edition ID")" "3:Professional" \
+    "wiminfo reads the sparse install.wim: 3 images, 3 = Pro"
+used=$(du -s --block-size=1 "$I" | cut -f1)
+ok "$([ "$used" -lt $((32 << 20)) ]; echo $?)" "install: the tree takes < 32 MiB on disk ($used bytes)"
+
+# install.iso: UDF only, the ISO 9660 side a README, the real label.
+II=$SAMPLES/install.iso
+run isoinfo -f -i "$II"
+is "$out" "/README.TXT;1" "install.iso: the ISO 9660 tree holds README.TXT only"
+run 7z l "$II"
+like "$out" "^Type = Udf$" "install.iso: 7-Zip reads it as UDF"
+like "$out" " sources/boot.wim$" "install.iso: UDF holds sources/boot.wim"
+like "$out" " 67108864 +[0-9]+ +sources/install.wim$" "install.iso: a 64 MiB install.wim by default"
+is "$(grep -c ' efi/microsoft/boot/[a-z-]*/memtest.efi.mui$' <<<"$out")" 35 "install.iso: UDF holds the language folders"
+is "$(blkid -o value -s LABEL "$II"):$(isoinfo -d -i "$II" | sed -n 's/^Volume id: //p')" \
+    "CCCOMA_X64FRE_EN-US_DV9:CCCOMA_X64FRE_EN-US_DV9" "install.iso: label CCCOMA_X64FRE_EN-US_DV9 (UDF and ISO 9660)"
+run xorriso -indev "$II" -report_el_torito plain
+like "$out" "El Torito boot img : +1 +BIOS +y +none +0x0000 +0x00 +8 " "install.iso: El Torito BIOS, 8 sectors"
+like "$out" "El Torito boot img : +2 +UEFI +y +none " "install.iso: El Torito UEFI"
+used=$(($(stat -c '%b * %B' "$II")))
+ok "$([ "$used" -lt $((32 << 20)) ]; echo $?)" "install.iso: sparse, < 32 MiB on disk ($used bytes)"
+
+# dartmk sees both as bootable install media.
+for s in install install.iso; do
+    run "$DARTMK" inspect --json "$SAMPLES/$s"
+    is "$rc:$(jq -r '"\(.layout) \(.bios) \(.uefi) \(.wim.boot_index)"' <<<"$out")" "0:install-dvd true true 2" \
+        "dartmk inspect $s: exit 0, install DVD, BIOS and UEFI bootable"
+done
+
+# Options of the install layout.
+"$MKSAMPLE" --layout install --format dir --install-size 0 -o "$SCRATCH/noinst" 2>/dev/null
+is "$([ -e "$SCRATCH/noinst/sources/install.wim" ]; echo $?):$(find "$SCRATCH/noinst" -type f | wc -l)" "1:945" \
+    "--install-size 0: no install.wim"
+"$MKSAMPLE" --layout install --format udf --install-size 1.5M --label MY_LABEL -o "$SCRATCH/l.iso" 2>/dev/null
+is "$(blkid -o value -s LABEL "$SCRATCH/l.iso"):$(7z l -ba "$SCRATCH/l.iso" | awk '/sources\/install.wim$/ { print $4 }')" \
+    "MY_LABEL:1572864" "--label, --install-size 1.5M"
+ok "$(diff -r -x boot.wim -x install.wim "$I" "$SCRATCH/noinst" >/dev/null; echo $?)" \
+    "install: same inputs, same media tree"
+run "$MKSAMPLE" --layout dvd --format dir --install-size 1G -o "$SCRATCH/bad"
+is "$rc:$([ -e "$SCRATCH/bad" ]; echo $?)" "2:1" "--install-size without --layout install: exit 2"
+run "$MKSAMPLE" --layout install --format dir --install-size 4.6T -o "$SCRATCH/bad"
+is "$rc:$([ -e "$SCRATCH/bad" ]; echo $?)" "2:1" "bad --install-size: exit 2, nothing written"
+like "$err" "bad install.wim size '4.6T'" "bad --install-size: the message names it"
+run "$MKSAMPLE" --layout install --format dir --label X -o "$SCRATCH/bad"
+is "$rc" 2 "--label with --format dir: exit 2"
 
 # ---- determinism and errors ---------------------------------------------------------------
 SOURCE_DATE_EPOCH=1700000000 "$MKSAMPLE" --layout dvd --format dir -o "$SCRATCH/dvd" 2>/dev/null
