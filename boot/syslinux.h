@@ -51,9 +51,17 @@ extern const char *const dm_syslinux_installed[2];
 /* Reads syslinux's MBR boot code (gpt: gptmbr.bin, else mbr.bin) into code. 0 or exit code. */
 int dm_syslinux_mbr(int gpt, uint8_t code[DM_MBR_CODE]);
 
-/* Runs `syslinux --install --offset OFFSET --directory /syslinux TARGET` on the FAT volume at
- * byte `offset` of TARGET (an image file or the whole-disk device). Returns 0, or DM_FAIL after
- * one line with the installer's own message. */
+/* Installs syslinux (its boot sector and /syslinux/ldlinux.sys, ldlinux.c32) on the FAT volume
+ * at byte `offset` of TARGET (an image file or the whole-disk device), `size` bytes long (the
+ * partition's size; 0: the size the volume's boot sector gives), with
+ * `syslinux --install --offset OFFSET --directory /syslinux TARGET`. That installer keeps the
+ * offset in 32 bits: from 4 GiB on, it is run instead at offset 0 of a loop device attached over
+ * exactly [offset, offset + size) of TARGET (read-write, autoclear; detached afterwards, also when
+ * the installer fails), which needs root and /dev/loop-control. Returns 0, or DM_FAIL after one
+ * line naming TARGET and the reason (the installer's own message, no loop device available, ...).
+ */
+int dm_syslinux_install_at(const char *target, uint64_t offset, uint64_t size);
+/* dm_syslinux_install_at(target, offset, 0). */
 int dm_syslinux_install(const char *target, uint64_t offset);
 
 /* After the installer: the next start runs `command` (a label: "dart") instead of the default,
