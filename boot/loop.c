@@ -76,7 +76,8 @@ static int check_loop(struct dm_loop *l, const char *target, uint64_t offset, ui
     return 0;
 }
 
-int dm_loop_attach(const char *target, uint64_t offset, uint64_t size, struct dm_loop *l)
+int dm_loop_attach(const char *target, uint64_t offset, uint64_t size, const char *why,
+                   struct dm_loop *l)
 {
     l->fd = -1;
     l->path[0] = '\0';
@@ -88,12 +89,12 @@ int dm_loop_attach(const char *target, uint64_t offset, uint64_t size, struct dm
         return dm_error_errno(DM_FAIL, errno, "%s: cannot open it for a loop device", target);
     int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC), err = 0, rc = 0;
     if (ctl < 0)
-        rc = dm_error_errno(DM_FAIL, errno, "%s: no loop device available: /dev/loop-control",
-                            target);
+        rc = dm_error_errno(DM_FAIL, errno, "%s: no loop device available%s: /dev/loop-control",
+                            target, why);
     for (int i = 0; rc == 0 && i < ATTACH_TRIES; i++) {
         int n = ioctl(ctl, LOOP_CTL_GET_FREE);
         if (n < 0) {
-            rc = dm_error_errno(DM_FAIL, errno, "%s: no loop device available", target);
+            rc = dm_error_errno(DM_FAIL, errno, "%s: no loop device available%s", target, why);
             break;
         }
         snprintf(l->path, sizeof l->path, "/dev/loop%d", n);
@@ -105,7 +106,8 @@ int dm_loop_attach(const char *target, uint64_t offset, uint64_t size, struct dm
         if (l->fd >= 0)
             close(l->fd), l->fd = -1;
         if (err != EBUSY || i == ATTACH_TRIES - 1)
-            rc = dm_error_errno(DM_FAIL, err, "%s: no loop device available: %s", target, l->path);
+            rc = dm_error_errno(DM_FAIL, err, "%s: no loop device available%s: %s", target, why,
+                                l->path);
     }
     if (ctl >= 0)
         close(ctl);

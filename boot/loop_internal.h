@@ -18,8 +18,11 @@ struct dm_loop {
 
 /* Attaches a free loop device over `size` bytes at `offset` of TARGET and checks that the
  * kernel took the offset and the size as given (a range past the end of TARGET is refused).
- * Returns 0, or DM_FAIL after one line naming TARGET and the reason; then nothing is attached. */
-int dm_loop_attach(const char *target, uint64_t offset, uint64_t size, struct dm_loop *l);
+ * Returns 0, or DM_FAIL after one line naming TARGET and the reason ("no loop device
+ * available" followed by `why`, " (what it is for)", when there is none); then nothing is
+ * attached. */
+int dm_loop_attach(const char *target, uint64_t offset, uint64_t size, const char *why,
+                   struct dm_loop *l);
 
 /* Flushes what was written through the device to TARGET and detaches it (the detach completes
  * when the last other opener, if any, closes it). Always closes; returns 0, or DM_FAIL after one

@@ -236,7 +236,10 @@ int dm_syslinux_install_at(const char *target, uint64_t offset, uint64_t size)
     if (rc)
         return rc;
     struct dm_loop l;
-    rc = dm_loop_attach(target, offset, size ? size : bytes, &l);
+    rc = dm_loop_attach(target, offset, size ? size : bytes,
+                        " (the syslinux installer reaches a volume 4 GiB or more into a disk only "
+                        "through one)",
+                        &l);
     if (rc == 0)
         rc = run_installer(target, l.path, 0, offset);
     int detached = dm_loop_detach(&l, target);

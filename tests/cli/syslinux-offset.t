@@ -229,7 +229,8 @@ is "$(attached "$F")" "" "no syslinux in PATH: no loop device left on the image"
 unshare -m sh -c 'mount --bind /dev/null /dev/loop-control && exec "$@"' sh "$DARTMK" partition "$DVD" "$F" --yes </dev/null >/dev/null 2>"$S/noloop.err"
 rc=$?
 is "$rc" 1 "no loop device available (/dev/loop-control is /dev/null): exit 1"
-like "$(grep -m1 '^dartmk: ' "$S/noloop.err")" "^dartmk: $F: no loop device available: " "no loop device available: one line naming the image and the reason"
+like "$(grep -m1 '^dartmk: ' "$S/noloop.err")" "^dartmk: $F: no loop device available \(the syslinux installer reaches a volume 4 GiB or more into a disk only through one\): " \
+    "no loop device available: one line naming the image, what it was for, and the reason"
 is "$(attached "$F")" "" "no loop device available: none left on the image"
 
 rm -f "$S/fake/pid"

@@ -158,7 +158,7 @@ static void test_loop_range(void **state)
     assert_int_equal(pwrite(fd, "before", 6, (off_t)(5 * GIB) - 6), 6);
 
     struct dm_loop l;
-    assert_int_equal(dm_loop_attach(disk, 5 * GIB, MIB, &l), 0);
+    assert_int_equal(dm_loop_attach(disk, 5 * GIB, MIB, "", &l), 0);
     assert_int_equal(lines, 0);
     assert_true(l.fd >= 0);
     assert_int_equal(attached(disk), 1);
@@ -185,7 +185,7 @@ static void test_loop_past_end(void **state)
 {
     (void)state;
     struct dm_loop l;
-    assert_int_equal(dm_loop_attach(disk, 6 * GIB - 512 * 1024, MIB, &l), DM_FAIL);
+    assert_int_equal(dm_loop_attach(disk, 6 * GIB - 512 * 1024, MIB, "", &l), DM_FAIL);
     assert_int_equal(lines, 1);
     assert_non_null(strstr(last, "goes past the end of"));
     assert_non_null(strstr(last, disk));
@@ -198,7 +198,7 @@ static void test_loop_no_file(void **state)
     struct dm_loop l;
     char missing[128];
     snprintf(missing, sizeof missing, "%s/missing.img", root);
-    assert_int_equal(dm_loop_attach(missing, 5 * GIB, MIB, &l), DM_FAIL);
+    assert_int_equal(dm_loop_attach(missing, 5 * GIB, MIB, "", &l), DM_FAIL);
     assert_int_equal(lines, 1);
     assert_non_null(strstr(last, missing));
     assert_non_null(strstr(last, "No such file"));
