@@ -1,6 +1,7 @@
 /* syslinux.c — syslinux's part of a stick's BIOS boot (see syslinux.h). */
 #include "boot/syslinux.h"
 
+#include "boot/loop_internal.h"
 #include "util/copy.h"
 #include "fat/fat_read.h"
 #include "util/report.h"
@@ -23,11 +24,16 @@ const char *dm_syslinux_root(void)
     return d && *d ? d : "/usr/lib/syslinux";
 }
 
-/* chain.c32 loads bootmgr at 2000:0000 with the boot drive in DL, as an NT boot sector does. */
+/* chain.c32 loads bootmgr at 2000:0000 with the boot drive in DL, as an NT boot sector does.
+ * "relax": chain.c32's sanity check of MBR entries computes start + length in 32 bits, so a
+ * partition ending at the last sector MBR can address (sector 2^32 - 1: the recovery partition
+ * placed at the end of a disk of 2 TiB or more) "wraps around" and every entry that walks the
+ * table past it stops with "Primary partition (in MBR) with invalid offset and/or length". */
+#define CHAIN_RELAX " relax"
 static const char entry_dart[] = "LABEL dart\n"
                                  "  MENU LABEL DaRT Recovery\n"
                                  "  COM32 chain.c32\n"
-                                 "  APPEND fs ntldr=/bootmgr\n";
+                                 "  APPEND fs ntldr=/bootmgr" CHAIN_RELAX "\n";
 
 /* No menu, no wait: the stick or partition starts the recovery image like a Windows disc. */
 static char *config_direct(void)
@@ -54,7 +60,7 @@ static char *config_menu(const struct dm_syslinux_boot *b)
                     "# dartmk-os-partition %u\n"
                     "UI menu.c32\nMENU TITLE Start\nPROMPT 0\nTIMEOUT %u\nDEFAULT os\n"
                     "LABEL os\n  MENU LABEL Installed system (partition %u)\n"
-                    "  COM32 chain.c32\n  APPEND boot %u\n%s",
+                    "  COM32 chain.c32\n  APPEND boot %u" CHAIN_RELAX "\n%s",
                     b->os_partition, tenths, b->os_partition, b->os_partition, entry_dart) < 0
                ? NULL
                : t;
@@ -162,7 +168,9 @@ static const char *last_line(char *buf, size_t n)
     return nl ? nl + 1 : buf;
 }
 
-int dm_syslinux_install(const char *target, uint64_t offset)
+/* Runs the installer on `device` (TARGET itself, or a loop device over its volume) with the
+ * volume at byte `offset` of it; `at` is the volume's place in TARGET, for the message. */
+static int run_installer(const char *target, const char *device, uint64_t offset, uint64_t at)
 {
     char off[32], out[4096];
     int p[2];
@@ -173,7 +181,7 @@ int dm_syslinux_install(const char *target, uint64_t offset)
     if (pid == 0) {
         dup2(p[1], STDOUT_FILENO), dup2(p[1], STDERR_FILENO);
         execlp("syslinux", "syslinux", "--install", "--offset", off, "--directory",
-               "/" DM_SYSLINUX_DIR, target, (char *)NULL);
+               "/" DM_SYSLINUX_DIR, device, (char *)NULL);
         dprintf(p[1], "syslinux: %s (install the syslinux package)\n", strerror(errno));
         _exit(127);
     }
@@ -192,8 +200,74 @@ int dm_syslinux_install(const char *target, uint64_t offset)
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     const char *msg = last_line(out, n);
-    return dm_error(DM_FAIL, "%s: the syslinux installer failed%s%.300s", target, *msg ? ": " : "",
-                    msg);
+    if (strcmp(device, target) == 0)
+        return dm_error(DM_FAIL, "%s: the syslinux installer failed%s%.300s", target,
+                        *msg ? ": " : "", msg);
+    return dm_error(
+        DM_FAIL, "%s: the syslinux installer failed on %s (the volume at byte %" PRIu64 ")%s%.300s",
+        target, device, at, *msg ? ": " : "", msg);
+}
+
+/* The installer keeps --offset in an unsigned int (syslinux 6.04's libinstaller/syslxopt.h:
+ * strtoul's result is cut to 32 bits), so an offset of 4 GiB or more silently becomes another
+ * one. Up to this it is exact. */
+static const uint64_t installer_max_offset = UINT32_MAX;
+
+/* The size of the FAT volume whose boot sector is at `offset` of TARGET, from its BPB. */
+static int volume_bytes(const char *target, uint64_t offset, uint64_t *bytes)
+{
+    uint8_t b[512];
+    int fd = open(target, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot open", target);
+    ssize_t n = pread(fd, b, sizeof b, (off_t)offset);
+    int err = errno;
+    close(fd);
+    if (n < 0)
+        return dm_error_errno(DM_FAIL, err, "%s: cannot read byte %" PRIu64, target, offset);
+    unsigned bps = n == (ssize_t)sizeof b ? (unsigned)b[11] | (unsigned)b[12] << 8 : 0;
+    uint64_t sectors = n == (ssize_t)sizeof b ? (unsigned)b[19] | (unsigned)b[20] << 8 : 0;
+    if (sectors == 0 && n == (ssize_t)sizeof b)
+        sectors =
+            (uint64_t)b[32] | (uint64_t)b[33] << 8 | (uint64_t)b[34] << 16 | (uint64_t)b[35] << 24;
+    if ((b[0] != 0xeb && b[0] != 0xe9) || b[510] != 0x55 || b[511] != 0xaa ||
+        (bps != 512 && bps != 1024 && bps != 2048 && bps != 4096) || sectors == 0)
+        return dm_error(DM_FAIL, "%s: no FAT volume at byte %" PRIu64 " for syslinux", target,
+                        offset);
+    *bytes = sectors * bps;
+    return 0;
+}
+
+int dm_syslinux_install_at(const char *target, uint64_t offset, uint64_t size)
+{
+    if (offset <= installer_max_offset)
+        return run_installer(target, target, offset, offset);
+    /* Past the installer's reach: a loop device over exactly the volume's bytes, the installer
+     * run on it at offset 0 (it writes the same ldlinux.sys and boot sector: both are relative
+     * to the volume), then detached. */
+    uint64_t bytes;
+    int rc = volume_bytes(target, offset, &bytes);
+    if (rc == 0 && size && bytes > size)
+        rc = dm_error(DM_FAIL,
+                      "%s: the FAT volume at byte %" PRIu64 " says it has %" PRIu64
+                      " bytes, more than the %" PRIu64 " of its partition",
+                      target, offset, bytes, size);
+    if (rc)
+        return rc;
+    struct dm_loop l;
+    rc = dm_loop_attach(target, offset, size ? size : bytes,
+                        " (the syslinux installer reaches a volume 4 GiB or more into a disk only "
+                        "through one)",
+                        &l);
+    if (rc == 0)
+        rc = run_installer(target, l.path, 0, offset);
+    int detached = dm_loop_detach(&l, target);
+    return rc ? rc : detached;
+}
+
+int dm_syslinux_install(const char *target, uint64_t offset)
+{
+    return dm_syslinux_install_at(target, offset, 0);
 }
 
 /* ---- boot once: syslinux's auxiliary data vector ---- */

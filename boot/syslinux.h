@@ -59,9 +59,17 @@ int dm_syslinux_write_mbr(int fd, const char *name, int gpt, uint8_t code[DM_MBR
  * one line (the disk is faulty). */
 int dm_syslinux_check_mbr(int fd, const char *name, const uint8_t code[DM_MBR_CODE]);
 
-/* Runs `syslinux --install --offset OFFSET --directory /syslinux TARGET` on the FAT volume at
- * byte `offset` of TARGET (an image file or the whole-disk device). Returns 0, or DM_FAIL after
- * one line with the installer's own message. */
+/* Installs syslinux (its boot sector and /syslinux/ldlinux.sys, ldlinux.c32) on the FAT volume
+ * at byte `offset` of TARGET (an image file or the whole-disk device), `size` bytes long (the
+ * partition's size; 0: the size the volume's boot sector gives), with
+ * `syslinux --install --offset OFFSET --directory /syslinux TARGET`. That installer keeps the
+ * offset in 32 bits: from 4 GiB on, it is run instead at offset 0 of a loop device attached over
+ * exactly [offset, offset + size) of TARGET (read-write, autoclear; detached afterwards, also when
+ * the installer fails), which needs root and /dev/loop-control. Returns 0, or DM_FAIL after one
+ * line naming TARGET and the reason (the installer's own message, no loop device available, ...).
+ */
+int dm_syslinux_install_at(const char *target, uint64_t offset, uint64_t size);
+/* dm_syslinux_install_at(target, offset, 0). */
 int dm_syslinux_install(const char *target, uint64_t offset);
 
 /* After the installer: the next start runs `command` (a label: "dart") instead of the default,

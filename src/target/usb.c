@@ -132,7 +132,7 @@ int dm_usb_finish(const struct dm_usb *s, const struct dm_fat_plan *fat, uint64_
     struct dm_fat_info info;
     /* The installer reads and writes the same file or device through the same page cache: one
      * flush at the end covers both. */
-    int rc = dm_syslinux_install(s->path, start);
+    int rc = dm_syslinux_install_at(s->path, start, size);
     if (rc == 0 && o->boot_once)
         rc = dm_syslinux_boot_once(s->fd, s->path, start, size, "dart");
     if (rc == 0)
