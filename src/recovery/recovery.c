@@ -38,6 +38,10 @@ struct item {
  * does). */
 enum { SLOT = 1 << 20 };
 
+/* SHA-256 of no bytes. */
+static const char EMPTY_SHA256[DM_SHA256_HEX] =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 struct dm_recovery_hasher {
     struct dm_sha256_bg *bg;
     uint8_t *slots; /* 2 × SLOT */
@@ -600,10 +604,16 @@ static int manifest_open(struct dm_recovery *rt, const struct dm_entry *e, struc
 {
     for (size_t i = 0; i < rt->tree->count; i++) {
         const struct dm_entry *f = &rt->tree->entries[i];
-        const struct item *it = f->priv;
-        if (f->kind == DM_ENTRY_FILE && !(f->flags & DM_ENTRY_LATE) && !it->hashed)
+        struct item *it = f->priv;
+        if (f->kind != DM_ENTRY_FILE || (f->flags & DM_ENTRY_LATE) || it->hashed)
+            continue;
+        if (f->size != 0)
             return dm_error(DM_FAIL, "%s: cannot be written before %s has been read", e->path,
                             f->path);
+        /* An empty file has nothing to read (a FAT volume gives it no cluster): its checksum is
+         * the empty one. */
+        memcpy(it->sha, EMPTY_SHA256, sizeof it->sha);
+        it->hashed = 1;
     }
     char *text = manifest_text(rt, 1);
     struct text_stream *ts = text ? dm_stream_alloc(sizeof *ts, &text_ops, e->path) : NULL;
