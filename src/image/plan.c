@@ -39,10 +39,44 @@ static int reserved_name(const char *name)
            name[3] >= '1' && name[3] <= '9';
 }
 
+/* wimlib stores names as UTF-16 made from UTF-8 (an invalid sequence fails the build late, when
+ * boot.wim is written); a control character would break the lines of startnet.cmd. */
+const char *dm_image_name_fault(const char *name)
+{
+    for (const unsigned char *s = (const unsigned char *)name; *s;) {
+        unsigned c = *s, n, cp;
+        if (c < 0x20 || c == 0x7f)
+            return "holds a control character";
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 1, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            n = 2, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            n = 3, cp = c & 0x07;
+        else
+            return "is not valid UTF-8";
+        for (unsigned i = 1; i <= n; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return "is not valid UTF-8";
+            cp = cp << 6 | (s[i] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return "is not valid UTF-8";
+        s += n + 1;
+    }
+    return NULL;
+}
+
 /* Windows' rules for a folder name, which a tool's name becomes. */
 static int check_tool_name(const char *name, const char *spec)
 {
     size_t n = strlen(name);
+    const char *fault;
     if (n == 0 || n > TOOL_NAME_MAX)
         return dm_error(DM_USAGE, "--tool '%s': the name must be 1 to %d characters", spec,
                         TOOL_NAME_MAX);
@@ -50,6 +84,8 @@ static int check_tool_name(const char *name, const char *spec)
         if (*c < 0x20 || *c == 0x7f || strchr("\\/:*?\"<>|", *c))
             return dm_error(DM_USAGE, "--tool '%s': a tool's name cannot hold '%c'", spec,
                             *c < 0x20 || *c == 0x7f ? '?' : *c);
+    if ((fault = dm_image_name_fault(name)) != NULL) /* not UTF-8: control characters are above */
+        return dm_error(DM_USAGE, "--tool '%s': the name %s", spec, fault);
     if (reserved_name(name))
         return dm_error(DM_USAGE, "--tool '%s': Windows reserves the name '%s' for a device", spec,
                         name);
@@ -172,6 +208,9 @@ static int plan_tool(struct dm_image_plan *p, const char *spec, size_t i)
         rc = expand_cab(p, t, i);
     if (rc == 0 && t->kind != DM_TOOL_EXE)
         rc = find_program(t, t->path, spec);
+    const char *fault = rc == 0 && t->program ? dm_image_name_fault(t->program) : NULL;
+    if (fault)
+        rc = dm_error(DM_USAGE, "--tool %s: the program's name '%s' %s", spec, t->program, fault);
     return rc;
 }
 
@@ -313,6 +352,9 @@ static int plan_files(struct dm_image_plan *p, const struct dm_strlist *l)
                             "--add-files '%s': the destination must be a folder "
                             "inside the image, without '.' or '..'",
                             l->v[i]);
+        const char *fault = dm_image_name_fault(a->dest);
+        if (fault)
+            return dm_error(DM_USAGE, "--add-files '%s': the destination %s", l->v[i], fault);
         int rc = existing_dir("--add-files", a->host);
         if (rc)
             return rc;
