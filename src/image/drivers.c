@@ -153,17 +153,14 @@ static int plan_driver(struct dm_driver *d, const char *spec)
     return driver_folder(d, spec);
 }
 
-/* The folder's name and the INFs' paths go into the image and into startnet.cmd. */
+/* The folder's name and every name in it go into the image (the INFs' into startnet.cmd too). */
 static int driver_names(const struct dm_driver *d, const char *spec)
 {
     const char *base = strrchr(d->dir, '/'), *fault;
     base = base ? base + 1 : d->dir;
     if ((fault = dm_image_name_fault(base)) != NULL)
         return dm_error(DM_USAGE, "--driver %s: the folder's name '%s' %s", spec, base, fault);
-    for (size_t i = 0; i < d->ninfs; i++)
-        if ((fault = dm_image_name_fault(d->infs[i])) != NULL)
-            return dm_error(DM_USAGE, "--driver %s: the name '%s' %s", spec, d->infs[i], fault);
-    return 0;
+    return dm_image_check_names("--driver", spec, d->dir);
 }
 
 static void warn_wireless(const struct dm_driver *d)

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -70,6 +71,35 @@ const char *dm_image_name_fault(const char *name)
         s += n + 1;
     }
     return NULL;
+}
+
+/* The names under a folder whose contents go into the image, checked now: wimlib would refuse
+ * one only when boot.wim is written, without naming it. (nftw has no context argument.) */
+static size_t walk_top;
+static const char *walk_fault;
+static char *walk_bad;
+
+static int walk_name(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag;
+    if (ftw->level == 0 || !(walk_fault = dm_image_name_fault(path + ftw->base)))
+        return 0;
+    walk_bad = strdup(path + walk_top);
+    return 1;
+}
+
+int dm_image_check_names(const char *opt, const char *shown, const char *dir)
+{
+    walk_top = strlen(dir) + 1, walk_fault = NULL, walk_bad = NULL;
+    int r = nftw(dir, walk_name, 16, FTW_PHYS);
+    if (r == 0)
+        return 0;
+    if (!walk_fault)
+        return dm_error_errno(DM_FAIL, errno, "%s %s: cannot read the folder", opt, shown);
+    int rc = dm_error(DM_USAGE, "%s %s: the name '%s' %s", opt, shown, walk_bad ? walk_bad : "?",
+                      walk_fault);
+    free(walk_bad);
+    return rc;
 }
 
 /* Windows' rules for a folder name, which a tool's name becomes. */
@@ -208,6 +238,8 @@ static int plan_tool(struct dm_image_plan *p, const char *spec, size_t i)
         rc = expand_cab(p, t, i);
     if (rc == 0 && t->kind != DM_TOOL_EXE)
         rc = find_program(t, t->path, spec);
+    if (rc == 0 && t->kind != DM_TOOL_EXE)
+        rc = dm_image_check_names("--tool", spec, t->path);
     const char *fault = rc == 0 && t->program ? dm_image_name_fault(t->program) : NULL;
     if (fault)
         rc = dm_error(DM_USAGE, "--tool %s: the program's name '%s' %s", spec, t->program, fault);
@@ -356,6 +388,8 @@ static int plan_files(struct dm_image_plan *p, const struct dm_strlist *l)
         if (fault)
             return dm_error(DM_USAGE, "--add-files '%s': the destination %s", l->v[i], fault);
         int rc = existing_dir("--add-files", a->host);
+        if (rc == 0)
+            rc = dm_image_check_names("--add-files", a->host, a->host);
         if (rc)
             return rc;
     }
@@ -391,6 +425,8 @@ static int plan_debuggers(struct dm_image_plan *p, const char *v)
     if (!v)
         return 0;
     int rc = strcasecmp(v, "target") ? existing_dir("--debugging-tools", v) : 0;
+    if (rc == 0 && strcasecmp(v, "target"))
+        rc = dm_image_check_names("--debugging-tools", v, v);
     if (rc == 0 && !(p->debuggers = strdup(strcasecmp(v, "target") ? v : "target")))
         rc = dm_error(DM_FAIL, "out of memory");
     return rc;

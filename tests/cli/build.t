@@ -13,7 +13,7 @@ SHIM=$TOOLS/failwrite.so
 for t in wiminfo wimdir wimextract wimverify gcab jq; do
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
-plan 374
+plan 380
 scratch
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
@@ -631,6 +631,14 @@ LC_ALL=C bad "a driver folder named in invalid UTF-8" 2 "^dartmk: --driver .*: t
     "${D[@]}" --driver "$W/drv/"$'n\xff'
 bad "an INF named with a control character" 2 "^dartmk: --driver $W/drv/ctl: the name 'a\\\\x0Db\.inf' holds a control character$" \
     "${D[@]}" --driver "$W/drv/ctl"
+# Every name inside a folder whose contents go in, found at planning (wimlib would refuse it
+# only while writing boot.wim, without naming it).
+mkdir -p "$W/add8" "$W/toolctl/sub" && echo x >"$W/add8/"$'f\xff.txt' && echo x >"$W/toolctl/T.exe" &&
+    echo x >"$W/toolctl/sub/"$'a\eb'
+LC_ALL=C bad "a file named in invalid UTF-8 inside --add-files" 2 "^dartmk: --add-files $W/add8: the name 'f.\.txt' is not valid UTF-8$" \
+    "${D[@]}" --add-files "$W/add8"
+bad "a file named with an ESC inside a tool folder" 2 "^dartmk: --tool T=$W/toolctl: the name 'sub/a\\\\x1Bb' holds a control character$" \
+    "${D[@]}" --tool "T=$W/toolctl"
 printf '[build]\nexpire-days = 0\n' >"$W/zero.ini"
 bad "a bad value in a recipe" 2 "^dartmk: --expire-days: '0' is not" "${D[@]}" --recipe "$W/zero.ini"
 bad "SOURCE that does not exist" 1 "^dartmk: $W/nope\.iso: no such file or directory" "$W/nope.iso" -o "$B"
