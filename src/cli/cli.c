@@ -35,14 +35,36 @@ static const struct dm_opt common_options[] = {
     DM_OPT_END,
 };
 
-int dm_usage_error(const struct dm_cmd *cmd, const char *fmt, ...)
+void dm_print_line(FILE *f, const char *fmt, ...)
 {
+    char *text = NULL;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "dartmk %s: ", cmd->name);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see 'dartmk %s --help')\n", cmd->name);
+    if (vasprintf(&text, fmt, ap) < 0)
+        text = NULL;
     va_end(ap);
+    for (const char *s = text ? text : "out of memory"; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7F)
+            fprintf(f, "\\x%02X", c);
+        else
+            fputc(c, f);
+    }
+    fputc('\n', f);
+    free(text);
+}
+
+int dm_usage_error(const struct dm_cmd *cmd, const char *fmt, ...)
+{
+    char *text = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&text, fmt, ap) < 0)
+        text = NULL;
+    va_end(ap);
+    dm_print_line(stderr, "dartmk %s: %s (see 'dartmk %s --help')", cmd->name,
+                  text ? text : "out of memory", cmd->name);
+    free(text);
     return DM_USAGE;
 }
 

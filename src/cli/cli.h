@@ -104,7 +104,11 @@ void dm_print_help(const struct dm_cmd *cmd, FILE *f);
 int dm_parse_options(const struct dm_cmd *cmd, int argc, char **argv, dm_option_fn fn, void *ctx,
                      struct dm_common *common, int *first);
 
-/* "dartmk CMD: MESSAGE" and a pointer to --help; returns DM_USAGE. */
+/* Prints one line and its newline, control characters in it shown as \xNN (as the library's
+ * messages are): a line stays one line whatever the user typed into it. */
+void dm_print_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "dartmk CMD: MESSAGE" and a pointer to --help, as one line (dm_print_line); returns DM_USAGE. */
 int dm_usage_error(const struct dm_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

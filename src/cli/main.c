@@ -54,7 +54,7 @@ int main(int argc, char **argv)
     }
     const struct dm_cmd *cmd = find_command(name);
     if (!cmd) {
-        fprintf(stderr, "dartmk: '%s' is not a dartmk command (see 'dartmk --help')\n", name);
+        dm_print_line(stderr, "dartmk: '%s' is not a dartmk command (see 'dartmk --help')", name);
         return DM_USAGE;
     }
     return cmd->run(cmd, argc - 1, argv + 1);

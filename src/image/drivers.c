@@ -134,13 +134,13 @@ static int plan_driver(struct dm_driver *d, const char *spec)
 {
     struct stat st;
     const char *slash = strrchr(spec, '/');
+    if (stat(spec, &st) != 0) /* first: a missing /x.inf is missing, wherever it would be */
+        return dm_error_errno(DM_FAIL, errno, "--driver %s", spec);
     if (slash == spec && strlen(spec) > 4 && !strcasecmp(spec + strlen(spec) - 4, ".inf"))
         return dm_error(DM_FAIL,
                         "--driver %s: the INF is not in a folder of its own (its whole "
                         "folder goes into the image)",
                         spec);
-    if (stat(spec, &st) != 0)
-        return dm_error_errno(DM_FAIL, errno, "--driver %s", spec);
     if (!S_ISDIR(st.st_mode))
         return driver_file(d, spec);
     size_t n = strlen(spec);
@@ -151,6 +151,16 @@ static int plan_driver(struct dm_driver *d, const char *spec)
     if (!strcmp(d->dir, "/"))
         return dm_error(DM_FAIL, "--driver /: give the driver's own folder");
     return driver_folder(d, spec);
+}
+
+/* The folder's name and every name in it go into the image (the INFs' into startnet.cmd too). */
+static int driver_names(const struct dm_driver *d, const char *spec)
+{
+    const char *base = strrchr(d->dir, '/'), *fault;
+    base = base ? base + 1 : d->dir;
+    if ((fault = dm_image_name_fault(base)) != NULL)
+        return dm_error(DM_USAGE, "--driver %s: the folder's name '%s' %s", spec, base, fault);
+    return dm_image_check_names("--driver", spec, d->dir);
 }
 
 static void warn_wireless(const struct dm_driver *d)
@@ -174,6 +184,8 @@ int dm_image_plan_drivers(struct dm_image_plan *p, const struct dm_strlist *l)
     for (size_t i = 0; i < l->n; i++) {
         struct dm_driver *d = &p->drivers[p->ndrivers++];
         int rc = plan_driver(d, l->v[i]);
+        if (rc == 0)
+            rc = driver_names(d, l->v[i]);
         if (rc)
             return rc;
         warn_wireless(d);

@@ -7,6 +7,12 @@
 /* Reads a whole text file of at most `max` bytes into *out (malloc'd, NUL-terminated).
  * Returns 0 or DM_FAIL after one line naming the file. */
 int dm_read_text_file(const char *path, size_t max, char **out);
+/* Why a name cannot go into the image ("is not valid UTF-8", "holds a control character"), or
+ * NULL when it can (plan.c). */
+const char *dm_image_name_fault(const char *name);
+/* Every name under dir (not dir's own) checked so; returns 0, or DM_USAGE after one line
+ * "OPT SHOWN: the name 'PATH' ..." (PATH relative to dir), DM_FAIL when dir cannot be read. */
+int dm_image_check_names(const char *opt, const char *shown, const char *dir);
 /* --driver FILE.inf|DIR: the folders and their INF files (drivers.c). */
 int dm_image_plan_drivers(struct dm_image_plan *p, const struct dm_strlist *l);
 

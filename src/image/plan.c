@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,10 +40,73 @@ static int reserved_name(const char *name)
            name[3] >= '1' && name[3] <= '9';
 }
 
+/* wimlib stores names as UTF-16 made from UTF-8 (an invalid sequence fails the build late, when
+ * boot.wim is written); a control character would break the lines of startnet.cmd. */
+const char *dm_image_name_fault(const char *name)
+{
+    for (const unsigned char *s = (const unsigned char *)name; *s;) {
+        unsigned c = *s, n, cp;
+        if (c < 0x20 || c == 0x7f)
+            return "holds a control character";
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 1, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            n = 2, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            n = 3, cp = c & 0x07;
+        else
+            return "is not valid UTF-8";
+        for (unsigned i = 1; i <= n; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return "is not valid UTF-8";
+            cp = cp << 6 | (s[i] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return "is not valid UTF-8";
+        s += n + 1;
+    }
+    return NULL;
+}
+
+/* The names under a folder whose contents go into the image, checked now: wimlib would refuse
+ * one only when boot.wim is written, without naming it. (nftw has no context argument.) */
+static size_t walk_top;
+static const char *walk_fault;
+static char *walk_bad;
+
+static int walk_name(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag;
+    if (ftw->level == 0 || !(walk_fault = dm_image_name_fault(path + ftw->base)))
+        return 0;
+    walk_bad = strdup(path + walk_top);
+    return 1;
+}
+
+int dm_image_check_names(const char *opt, const char *shown, const char *dir)
+{
+    walk_top = strlen(dir) + 1, walk_fault = NULL, walk_bad = NULL;
+    int r = nftw(dir, walk_name, 16, FTW_PHYS);
+    if (r == 0)
+        return 0;
+    if (!walk_fault)
+        return dm_error_errno(DM_FAIL, errno, "%s %s: cannot read the folder", opt, shown);
+    int rc = dm_error(DM_USAGE, "%s %s: the name '%s' %s", opt, shown, walk_bad ? walk_bad : "?",
+                      walk_fault);
+    free(walk_bad);
+    return rc;
+}
+
 /* Windows' rules for a folder name, which a tool's name becomes. */
 static int check_tool_name(const char *name, const char *spec)
 {
     size_t n = strlen(name);
+    const char *fault;
     if (n == 0 || n > TOOL_NAME_MAX)
         return dm_error(DM_USAGE, "--tool '%s': the name must be 1 to %d characters", spec,
                         TOOL_NAME_MAX);
@@ -50,6 +114,8 @@ static int check_tool_name(const char *name, const char *spec)
         if (*c < 0x20 || *c == 0x7f || strchr("\\/:*?\"<>|", *c))
             return dm_error(DM_USAGE, "--tool '%s': a tool's name cannot hold '%c'", spec,
                             *c < 0x20 || *c == 0x7f ? '?' : *c);
+    if ((fault = dm_image_name_fault(name)) != NULL) /* not UTF-8: control characters are above */
+        return dm_error(DM_USAGE, "--tool '%s': the name %s", spec, fault);
     if (reserved_name(name))
         return dm_error(DM_USAGE, "--tool '%s': Windows reserves the name '%s' for a device", spec,
                         name);
@@ -172,6 +238,11 @@ static int plan_tool(struct dm_image_plan *p, const char *spec, size_t i)
         rc = expand_cab(p, t, i);
     if (rc == 0 && t->kind != DM_TOOL_EXE)
         rc = find_program(t, t->path, spec);
+    if (rc == 0 && t->kind != DM_TOOL_EXE)
+        rc = dm_image_check_names("--tool", spec, t->path);
+    const char *fault = rc == 0 && t->program ? dm_image_name_fault(t->program) : NULL;
+    if (fault)
+        rc = dm_error(DM_USAGE, "--tool %s: the program's name '%s' %s", spec, t->program, fault);
     return rc;
 }
 
@@ -313,7 +384,12 @@ static int plan_files(struct dm_image_plan *p, const struct dm_strlist *l)
                             "--add-files '%s': the destination must be a folder "
                             "inside the image, without '.' or '..'",
                             l->v[i]);
+        const char *fault = dm_image_name_fault(a->dest);
+        if (fault)
+            return dm_error(DM_USAGE, "--add-files '%s': the destination %s", l->v[i], fault);
         int rc = existing_dir("--add-files", a->host);
+        if (rc == 0)
+            rc = dm_image_check_names("--add-files", a->host, a->host);
         if (rc)
             return rc;
     }
@@ -349,6 +425,8 @@ static int plan_debuggers(struct dm_image_plan *p, const char *v)
     if (!v)
         return 0;
     int rc = strcasecmp(v, "target") ? existing_dir("--debugging-tools", v) : 0;
+    if (rc == 0 && strcasecmp(v, "target"))
+        rc = dm_image_check_names("--debugging-tools", v, v);
     if (rc == 0 && !(p->debuggers = strdup(strcasecmp(v, "target") ? v : "target")))
         rc = dm_error(DM_FAIL, "out of memory");
     return rc;

@@ -35,6 +35,10 @@ static const struct {
     {"add-files", offsetof(struct dm_recipe, add_files)},
 };
 
+/* The longest line (in bytes, before its line end) libinih reads whole: it reads lines into a
+ * buffer of INI_MAX_LINE (200) bytes, the line end and the string's end included. */
+enum { RECIPE_LINE_MAX = 198 };
+
 #define COUNT(a)            (sizeof(a) / sizeof((a)[0]))
 #define FIELD(r, off, type) ((type *)((char *)(r) + (off)))
 
@@ -155,15 +159,55 @@ static char *folder_of(const char *path)
     return n < 0 ? NULL : dir;
 }
 
+/* The file's text, judged before libinih reads it: Debian's libinih reads a line into a buffer
+ * of INI_MAX_LINE (200) bytes, a limit compiled into the shared library; a longer line is cut in
+ * two and its tail read as a line of its own (a long remote-message could carry
+ * "expire-days = 1" in). A NUL would end a value early. Both are refused, naming the line. */
+static int recipe_text(const char *path, FILE *f, char **out)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *m = open_memstream(&text, &size);
+    if (!m)
+        return dm_error(DM_FAIL, "%s: out of memory", path);
+    size_t len = 0;
+    int c, line = 1, rc = 0;
+    while (rc == 0 && (c = getc(f)) != EOF) {
+        if (c == '\0')
+            rc = dm_error(DM_USAGE, "%s:%d: a NUL byte (a recipe is text)", path, line);
+        else if (c == '\n')
+            line++, len = 0;
+        else if (++len == RECIPE_LINE_MAX + 1)
+            rc = dm_error(DM_USAGE,
+                          "%s:%d: longer than %d bytes, the most a recipe line holds (a long "
+                          "value continues on indented lines)",
+                          path, line, RECIPE_LINE_MAX);
+        if (rc == 0 && putc(c, m) == EOF)
+            rc = dm_error(DM_FAIL, "%s: out of memory", path);
+    }
+    if (rc == 0 && ferror(f))
+        rc = dm_error(DM_FAIL, "%s: cannot read the recipe", path);
+    if (fclose(m) != 0 && rc == 0)
+        rc = dm_error(DM_FAIL, "%s: out of memory", path);
+    if (rc)
+        free(text), text = NULL;
+    *out = text;
+    return rc;
+}
+
 int dm_recipe_read(struct dm_recipe *r, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot read the recipe", path);
-    struct reader rd = {.r = r, .dir = folder_of(path)};
-    int line = rd.dir ? ini_parse_file(f, on_key, &rd) : 0;
+    char *text = NULL;
+    int rc = recipe_text(path, f, &text);
     fclose(f);
-    int rc = 0;
+    if (rc)
+        return rc;
+    struct reader rd = {.r = r, .dir = folder_of(path)};
+    int line = rd.dir ? ini_parse_string(text, on_key, &rd) : 0;
+    free(text);
     if (!rd.dir || rd.oom)
         rc = dm_error(DM_FAIL, "%s: out of memory", path);
     else if (rd.bad_key)
@@ -200,13 +244,16 @@ void dm_recipe_merge(struct dm_recipe *r, const struct dm_recipe *over)
 }
 
 /* Would libinih read the value back as it is? It strips spaces at both ends of every line,
- * ends a value at " ;" (a comment) and cannot continue a value with a blank line. */
-static int ini_exact(const char *v)
+ * ends a value at " ;" (a comment) and cannot continue a value with a blank line; and a line
+ * ("key = " or the continuation's indent, then the text) must fit RECIPE_LINE_MAX. */
+static int ini_exact(const char *key, const char *v)
 {
-    for (const char *line = v; line;) {
+    size_t indent = strlen(key) + 3;
+    for (const char *line = v; line; indent = 4) {
         const char *end = strchr(line, '\n');
         size_t n = end ? (size_t)(end - line) : strlen(line);
-        if (n == 0 || isspace((unsigned char)line[0]) || isspace((unsigned char)line[n - 1]))
+        if (n == 0 || isspace((unsigned char)line[0]) || isspace((unsigned char)line[n - 1]) ||
+            indent + n > RECIPE_LINE_MAX)
             return 0;
         for (size_t i = 1; i < n; i++)
             if (line[i] == ';' && isspace((unsigned char)line[i - 1]))
@@ -219,10 +266,11 @@ static int ini_exact(const char *v)
 /* A multi-line value continues on indented lines (libinih's continuation lines). */
 static void print_value(FILE *f, const char *key, const char *v)
 {
-    if (!ini_exact(v))
+    if (!ini_exact(key, v))
         dm_warn("--print-recipe: the %s value cannot be written exactly in INI (spaces at line "
-                "ends, blank lines and ' ;' are lost)%s",
-                key, strcmp(key, "remote-message") ? "" : "; keep the message in a file: @FILE");
+                "ends, blank lines and ' ;' are lost; a recipe line holds at most %d bytes)%s",
+                key, RECIPE_LINE_MAX,
+                strcmp(key, "remote-message") ? "" : "; keep the message in a file: @FILE");
     fprintf(f, "%s = ", key);
     for (; *v; v++) {
         fputc(*v, f);

@@ -13,7 +13,7 @@ SHIM=$TOOLS/failwrite.so
 for t in wiminfo wimdir wimextract wimverify gcab jq; do
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
-plan 338
+plan 380
 scratch
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
@@ -404,6 +404,28 @@ x "$O/m2048f" 1 /DaRT/RemoteMessage.txt
 is "$(size "$X/RemoteMessage.txt")" 2050 "RemoteMessage.txt: 2048 characters and CRLF"
 run "$DARTMK" build "$SAMPLES/adk" -o "$O/m2048u" "${REM[@]}" --remote-message "$(chars é 2048)"
 is "$rc" 0 "2048 two-byte characters: exit 0 (the limit counts characters)"
+# In a recipe, a line holds at most 198 bytes (Debian's libinih reads 200 at a time, the line
+# end and the string's end included): 2048 characters continue over indented lines, or sit in
+# a file (@FILE). --print-recipe writes such a message as continuation lines, each short enough.
+M16=$(for i in $(seq -w 1 16); do printf 'Line %s: %s\n' "$i" "$(chars y 118)"; done)
+M16=${M16}x # 16 lines of 127 characters, 15 line ends between them, one more character: 2048
+is "${#M16}" 2048 "a message of 2048 characters in 16 lines"
+run "$DARTMK" build --print-recipe "${REM[@]}" --remote-message "$M16"
+printf '%s\n' "$out" >"$W/m16.ini"
+is "$rc/$err/$(grep -c '^    Line' "$W/m16.ini")/$(awk 'length > 198' "$W/m16.ini" | wc -l)" "0//15/0" \
+    "--print-recipe: the message's lines continue on 15 indented lines, none over 198 bytes"
+run "$DARTMK" build "$SAMPLES/adk" -o "$O/m16" -q --recipe "$W/m16.ini"
+is "$rc/$err" "0/" "a 2048-character message over continuation lines of a recipe: exit 0"
+x "$O/m16" 1 /DaRT/RemoteMessage.txt
+cmp -s "$X/RemoteMessage.txt" <(printf '%s\n' "$M16" | sed 's/$/\r/')
+ok $? "RemoteMessage.txt: the 2048 characters, each line ending in CRLF"
+printf '[build]\ntool = R=%s\nremote = yes\nremote-tool = R\nremote-message = @m2048.txt\n' "$W/remote" >"$W/m2048.ini"
+run "$DARTMK" build "$SAMPLES/adk" -o "$O/m2048r" -q --recipe "$W/m2048.ini"
+x "$O/m2048r" 1 /DaRT/RemoteMessage.txt
+is "$rc/$err/$(size "$X/RemoteMessage.txt")" "0//2050" "a recipe's remote-message = @FILE of 2048 characters on one line: exit 0, all of it"
+run "$DARTMK" build --print-recipe "${REM[@]}" --remote-message "$(chars x 2048)"
+like "$rc/$err" "^0/dartmk: warning: --print-recipe: the remote-message value cannot be written exactly.*198 bytes.*@FILE" \
+    "--print-recipe warns that a 2048-character line does not fit a recipe line"
 
 # --- debugging tools -------------------------------------------------------------------------
 run "$DARTMK" build "$SAMPLES/adk" -o "$O/dbg-target" --debugging-tools target
@@ -562,7 +584,7 @@ bad "--debugging-tools that does not exist" 1 "^dartmk: --debugging-tools $W/nop
 bad "--debugging-tools a file" 1 "^dartmk: --debugging-tools $W/msg\.txt: not a folder" "${D[@]}" --debugging-tools "$W/msg.txt"
 bad "a corrupt cabinet" 1 "^dartmk: $W/bad\.cab: .*corrupt" "${D[@]}" --tool "C=$W/bad.cab"
 bad "a .cab that is not a cabinet" 1 "^dartmk: $W/x\.cab: not a valid cabinet" "${D[@]}" --tool "C=$W/x.cab"
-bad "an INF not in a folder of its own" 1 "^dartmk: --driver /dartmk-none\.inf: the INF is not in a folder of its own" \
+bad "an INF at / that does not exist" 1 "^dartmk: --driver /dartmk-none\.inf: No such file or directory$" \
     "${D[@]}" --driver /dartmk-none.inf
 bad "a driver folder without an INF" 1 "^dartmk: --driver $W/drv/none: the folder holds no \.inf file" "${D[@]}" --driver "$W/drv/none"
 bad "a driver file that is not an INF" 1 "^dartmk: --driver $W/msg\.txt: not an \.inf file or a folder" "${D[@]}" --driver "$W/msg.txt"
@@ -582,6 +604,41 @@ bad "an unknown recipe key" 2 "^dartmk: $W/unknown\.ini:3: unknown key 'bogus'" 
 printf '[build]\nexpire-days = 10\nthis is not a recipe line\n' >"$W/garbled.ini"
 bad "a recipe line without =" 2 "^dartmk: $W/garbled\.ini:3: not a recipe line" "${D[@]}" --recipe "$W/garbled.ini"
 bad "a recipe file that does not exist" 1 "^dartmk: $W/nope\.ini: cannot read the recipe" "${D[@]}" --recipe "$W/nope.ini"
+# A recipe line longer than libinih reads whole would be cut, its tail read as a line of its own.
+# Here the tail past 199 bytes is "expire-days = 1", and the build would have a 1-day limit.
+printf '[build]\ntool = R=%s\nremote = yes\nremote-tool = R\nremote-message = %sexpire-days = 1\n' \
+    "$W/remote" "$(chars a 182)" >"$W/long.ini"
+bad "a recipe line longer than 198 bytes" 2 "^dartmk: $W/long\.ini:5: longer than 198 bytes, the most a recipe line holds" \
+    "${D[@]}" --recipe "$W/long.ini"
+printf '[build]\ntool = R=%s\nexpire-days = 3%b0\n' "$W/remote" '\0' >"$W/nul.ini"
+bad "a NUL byte in a recipe" 2 "^dartmk: $W/nul\.ini:3: a NUL byte" "${D[@]}" --recipe "$W/nul.ini"
+# Names that go into the image: UTF-8 (wimlib's names) without control characters. (LC_ALL=C:
+# the messages quote the invalid bytes, which grep's '.' matches only then.)
+LC_ALL=C bad "a tool name of invalid UTF-8" 2 "^dartmk: --tool '.*': the name is not valid UTF-8$" "${D[@]}" --tool $'\xff\xfe='"$W/remote"
+printf '[build]\ntool = A\xffB=%s\n' "$W/remote" >"$W/badname.ini"
+LC_ALL=C bad "a recipe's tool name of invalid UTF-8" 2 "^dartmk: --tool '.*': the name is not valid UTF-8$" "${D[@]}" --recipe "$W/badname.ini"
+bad "a tool name with an ESC" 2 "^dartmk: --tool 'a\\\\x1Bb=.*': a tool's name cannot hold" "${D[@]}" --tool $'a\eb='"$W/remote"
+mkdir -p "$W/bad8" && echo x >"$W/bad8/"$'r\xe9.exe'
+LC_ALL=C bad "a tool's .exe named in invalid UTF-8" 2 "^dartmk: --tool T=.*: the program's name '.*' is not valid UTF-8$" \
+    "${D[@]}" --tool "T=$W/bad8/"$'r\xe9.exe'
+LC_ALL=C bad "--add-files DEST of invalid UTF-8" 2 "^dartmk: --add-files '.*': the destination is not valid UTF-8$" \
+    "${D[@]}" --add-files "$W/add="$'Extra\\\xc0\xaf'
+bad "--add-files DEST with a newline" 2 "^dartmk: --add-files '.*=Extra\\\\x0AEvil': the destination holds a control character$" \
+    "${D[@]}" --add-files "$W/add="$'Extra\nEvil'
+mkdir -p "$W/drv/"$'n\xff' "$W/drv/ctl" && cp "$W/drv/nvme/nvme.inf" "$W/drv/"$'n\xff/' &&
+    cp "$W/drv/nvme/nvme.inf" "$W/drv/ctl/"$'a\rb.inf'
+LC_ALL=C bad "a driver folder named in invalid UTF-8" 2 "^dartmk: --driver .*: the folder's name '.*' is not valid UTF-8$" \
+    "${D[@]}" --driver "$W/drv/"$'n\xff'
+bad "an INF named with a control character" 2 "^dartmk: --driver $W/drv/ctl: the name 'a\\\\x0Db\.inf' holds a control character$" \
+    "${D[@]}" --driver "$W/drv/ctl"
+# Every name inside a folder whose contents go in, found at planning (wimlib would refuse it
+# only while writing boot.wim, without naming it).
+mkdir -p "$W/add8" "$W/toolctl/sub" && echo x >"$W/add8/"$'f\xff.txt' && echo x >"$W/toolctl/T.exe" &&
+    echo x >"$W/toolctl/sub/"$'a\eb'
+LC_ALL=C bad "a file named in invalid UTF-8 inside --add-files" 2 "^dartmk: --add-files $W/add8: the name 'f.\.txt' is not valid UTF-8$" \
+    "${D[@]}" --add-files "$W/add8"
+bad "a file named with an ESC inside a tool folder" 2 "^dartmk: --tool T=$W/toolctl: the name 'sub/a\\\\x1Bb' holds a control character$" \
+    "${D[@]}" --tool "T=$W/toolctl"
 printf '[build]\nexpire-days = 0\n' >"$W/zero.ini"
 bad "a bad value in a recipe" 2 "^dartmk: --expire-days: '0' is not" "${D[@]}" --recipe "$W/zero.ini"
 bad "SOURCE that does not exist" 1 "^dartmk: $W/nope\.iso: no such file or directory" "$W/nope.iso" -o "$B"

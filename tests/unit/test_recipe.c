@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "image/image.h"
+#include "image/image_internal.h"
 #include "util/report.h"
 
 #include <stdio.h>
@@ -125,6 +126,121 @@ static void test_read_errors(void **state)
     dm_recipe_free(&r);
 }
 
+/* The lines reported while reading a recipe: how many, and the last. */
+struct heard {
+    int lines;
+    char last[512];
+};
+
+static void hear(void *ctx, enum dm_level level, const char *text)
+{
+    struct heard *h = ctx;
+    (void)level;
+    h->lines++;
+    snprintf(h->last, sizeof h->last, "%s", text);
+}
+
+/* dm_recipe_read of a file holding `len` bytes of `text`; the file's name in `path`. */
+static int read_text(const char *text, size_t len, struct dm_recipe *r, struct heard *h,
+                     char path[static 24])
+{
+    strcpy(path, "/tmp/test_recipe.XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    struct dm_events e = {.message = hear, .ctx = h};
+    struct dm_events *before = dm_events_bind(&e);
+    *h = (struct heard){0};
+    int rc = dm_recipe_read(r, path);
+    dm_events_bind(before);
+    unlink(path);
+    return rc;
+}
+
+/* libinih (Debian's, INI_MAX_LINE 200) cuts a longer line in two and reads its tail as a line of
+ * its own: a line it cannot read whole is refused, naming the file and the line. */
+static void test_read_long_lines(void **state)
+{
+    (void)state;
+    struct dm_recipe r = {0};
+    struct heard h;
+    char path[24], text[512], want[64];
+    /* 198 bytes: the longest line, read whole. */
+    int n = snprintf(text, sizeof text, "[build]\nremote-message = %0181d\nexpire-days = 2\n", 7);
+    assert_int_equal(read_text(text, (size_t)n, &r, &h, path), 0);
+    assert_int_equal(h.lines, 0);
+    assert_int_equal(strlen(r.remote_message), 181);
+    assert_string_equal(r.expire_days, "2");
+    dm_recipe_free(&r);
+    /* 199 bytes: over the limit (libinih's fgets reads 199 bytes, the line end included). */
+    n = snprintf(text, sizeof text, "[build]\nremote-message = %0182d\n", 7);
+    assert_int_equal(read_text(text, (size_t)n, &r, &h, path), DM_USAGE);
+    assert_int_equal(h.lines, 1);
+    snprintf(want, sizeof want, "%s:2: longer than 198 bytes", path);
+    assert_non_null(strstr(h.last, want));
+    assert_null(r.remote_message);
+    dm_recipe_free(&r);
+    /* A line whose tail, past 199 bytes, libinih would read as "expire-days = 1". */
+    n = snprintf(text, sizeof text, "[build]\nremote-message = %0182dexpire-days = 1\n", 7);
+    assert_int_equal(read_text(text, (size_t)n, &r, &h, path), DM_USAGE);
+    assert_int_equal(h.lines, 1);
+    snprintf(want, sizeof want, "%s:2: longer than 198 bytes", path);
+    assert_non_null(strstr(h.last, want));
+    assert_null(r.expire_days);
+    assert_null(r.remote_message);
+    dm_recipe_free(&r);
+    /* The last line, without a line end, too. */
+    n = snprintf(text, sizeof text, "[build]\n\n; note\nremote-message = %0182d", 7);
+    assert_int_equal(read_text(text, (size_t)n, &r, &h, path), DM_USAGE);
+    snprintf(want, sizeof want, "%s:4: longer than 198 bytes", path);
+    assert_non_null(strstr(h.last, want));
+    dm_recipe_free(&r);
+}
+
+/* A NUL would end the value early ("3<NUL>0" read as 3 days). */
+static void test_read_nul(void **state)
+{
+    (void)state;
+    struct dm_recipe r = {0};
+    struct heard h;
+    char path[24], want[64];
+    static const char text[] = "[build]\ntool = A=/a\nexpire-days = 3\0"
+                               "0\n";
+    assert_int_equal(read_text(text, sizeof text - 1, &r, &h, path), DM_USAGE);
+    assert_int_equal(h.lines, 1);
+    snprintf(want, sizeof want, "%s:3: a NUL byte", path);
+    assert_non_null(strstr(h.last, want));
+    assert_null(r.expire_days);
+    assert_int_equal(r.tools.n, 0);
+    dm_recipe_free(&r);
+}
+
+/* A long message continues on indented lines, each short enough: 2048 characters in 16 lines. */
+static void test_read_continued_message(void **state)
+{
+    (void)state;
+    struct dm_recipe r = {0};
+    struct heard h;
+    char path[24], msg[2049], text[4096], *t = text;
+    for (int i = 0; i < 16; i++)
+        snprintf(msg + 128 * i, sizeof msg - 128 * (size_t)i, "%03d%0124d\n", i, i);
+    msg[2047] = '.', msg[2048] = '\0'; /* the last line's end is a character of the message */
+    t += sprintf(t, "[build]\nremote-message = ");
+    for (const char *line = msg; *line;) {
+        size_t n = strcspn(line, "\n");
+        t += sprintf(t, "%s%.*s\n", line == msg ? "" : "    ", (int)n, line);
+        line += n + (line[n] == '\n');
+    }
+    t += sprintf(t, "expire-days = 5\n");
+    assert_int_equal(read_text(text, (size_t)(t - text), &r, &h, path), 0);
+    assert_int_equal(h.lines, 0);
+    assert_string_equal(r.remote_message, msg);
+    assert_int_equal(strlen(r.remote_message), 2048);
+    assert_string_equal(r.expire_days, "5");
+    dm_recipe_free(&r);
+}
+
 /* dm_image_plan of a recipe holding one key=value pair (and optional others). */
 static int plan_of(const char *const *kv, struct dm_image_plan *p)
 {
@@ -211,6 +327,43 @@ static void test_plan_message_length(void **state)
     unlink(exe);
 }
 
+/* Names that go into the image: UTF-8 as wimlib reads it (no overlong forms, surrogates or code
+ * points past U+10FFFF), without control characters. */
+static void test_name_fault(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"Disk Commander",   "R&D 100%",
+                                       "caf\xc3\xa9",      "\xe6\x97\xa5\xe6\x9c\xac",
+                                       "\xf0\x9f\x98\x80", ""};
+    static const char *const bad_utf8[] = {"\xff\xfe",
+                                           "A\xff"
+                                           "B",
+                                           "\xc0\xaf",
+                                           "\xe0\x80\xaf",
+                                           "\xed\xa0\x80",
+                                           "\xf4\x90\x80\x80",
+                                           "\xc3",
+                                           "\xe6\x97",
+                                           "\x80"};
+    static const char *const control[] = {"a\nb", "\x1b[31m", "x\x7f", "\t"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        assert_null(dm_image_name_fault(good[i]));
+    for (size_t i = 0; i < sizeof bad_utf8 / sizeof *bad_utf8; i++)
+        assert_string_equal(dm_image_name_fault(bad_utf8[i]), "is not valid UTF-8");
+    for (size_t i = 0; i < sizeof control / sizeof *control; i++)
+        assert_string_equal(dm_image_name_fault(control[i]), "holds a control character");
+    /* Refused by the plan before any path is looked at (the paths here do not exist). */
+    struct dm_image_plan p;
+    const char *tool[] = {"tool", "\xff\xfe=/nonexistent", NULL};
+    const char *dest[] = {"add-files", "/nonexistent=Extra/\xc0\xaf", NULL};
+    const char *dest_nl[] = {"add-files", "/nonexistent=Extra\nEvil", NULL};
+    const char *const *usage[] = {tool, dest, dest_nl};
+    for (size_t i = 0; i < sizeof usage / sizeof *usage; i++) {
+        assert_int_equal(plan_of(usage[i], &p), DM_USAGE);
+        dm_image_plan_free(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,9 +372,13 @@ int main(void)
         cmocka_unit_test(test_merge_command_line_wins),
         cmocka_unit_test(test_print_read_round_trip),
         cmocka_unit_test(test_read_errors),
+        cmocka_unit_test(test_read_long_lines),
+        cmocka_unit_test(test_read_nul),
+        cmocka_unit_test(test_read_continued_message),
         cmocka_unit_test(test_plan_numbers),
         cmocka_unit_test(test_plan_remote_rules),
         cmocka_unit_test(test_plan_message_length),
+        cmocka_unit_test(test_name_fault),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
