@@ -43,15 +43,9 @@ void dm_print_line(FILE *f, const char *fmt, ...)
     if (vasprintf(&text, fmt, ap) < 0)
         text = NULL;
     va_end(ap);
-    for (const char *s = text ? text : "out of memory"; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7F)
-            fprintf(f, "\\x%02X", c);
-        else
-            fputc(c, f);
-    }
-    fputc('\n', f);
-    free(text);
+    char *line = dm_escape_line(text ? text : "out of memory");
+    fprintf(f, "%s\n", line ? line : "out of memory");
+    free(line), free(text);
 }
 
 int dm_usage_error(const struct dm_cmd *cmd, const char *fmt, ...)

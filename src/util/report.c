@@ -34,9 +34,7 @@ const char *dm_strerror(int code)
 double dm_mib(uint64_t bytes) { return (double)bytes / 1048576.0; }
 double dm_mib_up(uint64_t bytes) { return (double)((bytes * 10 + (1 << 20) - 1) >> 20) / 10; }
 
-/* Text with control characters shown as \xNN: a line stays one line whatever names (from media,
- * from the user) it quotes. Returns a malloc'd string or NULL. */
-static char *escaped(const char *s)
+char *dm_escape_line(const char *s)
 {
     size_t n = 1;
     for (const char *p = s; *p; p++)
@@ -78,7 +76,7 @@ static void report(int code, enum dm_level level, const char *suffix, const char
         if (asprintf(&joined, "%s: %s", raw, suffix) >= 0)
             free(raw), raw = joined;
     }
-    text = escaped(raw ? raw : "out of memory");
+    text = dm_escape_line(raw ? raw : "out of memory");
     if (level == DM_LEVEL_ERROR && !e->code) {
         e->code = code;
         snprintf(e->detail, sizeof e->detail, "%s", text ? text : "out of memory");

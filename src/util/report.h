@@ -86,6 +86,10 @@ void dm_capture_end(struct dm_capture *c);
 void dm_capture_replay(const struct dm_capture *c);
 void dm_capture_free(struct dm_capture *c);
 
+/* Text with control characters shown as \xNN: a line stays one line whatever names (from media,
+ * from the user) it quotes. malloc'd, or NULL. */
+char *dm_escape_line(const char *s);
+
 /* Bytes in MiB for messages ("%.1f MiB"); _up rounds up to the 0.1 shown, for a size said to
  * be needed (it must be enough). */
 double dm_mib(uint64_t bytes);
