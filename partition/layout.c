@@ -5,6 +5,7 @@
 #include "util/report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libfdisk/libfdisk.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -79,10 +80,44 @@ static int context_open(int fd, const char *name, int readonly, struct fdisk_con
     return 0;
 }
 
-static void context_close(struct fdisk_context *cxt)
+/* Returns what fdisk_deassign_device says: it fsyncs the descriptor (a negative errno). */
+static int context_close(struct fdisk_context *cxt)
 {
-    fdisk_deassign_device(cxt, 1); /* no sync, no re-read: the caller does both at the end */
+    int err = fdisk_deassign_device(cxt, 1); /* no sync(), no re-read: the caller does both */
     fdisk_unref_context(cxt);
+    return err;
+}
+
+/* A writing context on a descriptor of its own, a second open file description of fd's file:
+ * libfdisk syncs as it writes and does not always look at what fsync says, and the kernel tells
+ * a writeback error once per open file description, to whoever syncs it first. Its descriptor
+ * takes that; fd keeps the error for write_end's fsync. */
+static int write_begin(int fd, const char *name, int *own, struct fdisk_context **out)
+{
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+    *own = open(self, O_RDWR | O_CLOEXEC);
+    if (*own < 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot open it for libfdisk", name);
+    int rc = context_open(*own, name, 0, out);
+    if (rc)
+        close(*own), *own = -1;
+    return rc;
+}
+
+/* Closes the context (libfdisk fsyncs its descriptor) and its descriptor, and syncs fd: the table
+ * is on the disk, or the error is said ("NAME: WHAT: reason"). Returns rc or the first error. */
+static int write_end(int fd, const char *name, int own, struct fdisk_context *cxt, int rc,
+                     const char *what)
+{
+    int err = context_close(cxt);
+    if (rc == 0 && err)
+        rc = fd_error(name, err, what);
+    if (close(own) != 0 && rc == 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: %s", name, what);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: %s", name, what);
+    return rc;
 }
 
 /* ---- raw copies of the label's sectors, as comments sfdisk skips ---- */
@@ -190,11 +225,11 @@ int dm_layout_write(int fd, const char *name, const struct dm_disk_layout *l)
 {
     struct fdisk_context *cxt = NULL;
     uint64_t tail = l->disk_size >= 2 * (uint64_t)DM_LAYOUT_ALIGN ? DM_LAYOUT_ALIGN : 0;
-    int rc = zero(fd, name, 0, DM_LAYOUT_ALIGN);
+    int own = -1, rc = zero(fd, name, 0, DM_LAYOUT_ALIGN);
     if (rc == 0 && tail)
         rc = zero(fd, name, l->disk_size - tail, tail);
     if (rc == 0)
-        rc = context_open(fd, name, 0, &cxt);
+        rc = write_begin(fd, name, &own, &cxt);
     if (rc)
         return rc;
     int err = fdisk_create_disklabel(cxt, l->scheme == DM_SCHEME_GPT ? "gpt" : "dos");
@@ -204,8 +239,7 @@ int dm_layout_write(int fd, const char *name, const struct dm_disk_layout *l)
         rc = add_partition(cxt, name, l);
     if (rc == 0 && (err = fdisk_write_disklabel(cxt)) != 0)
         rc = fd_error(name, err, "cannot write the partition table");
-    context_close(cxt);
-    return rc;
+    return write_end(fd, name, own, cxt, rc, "cannot write the partition table");
 }
 
 /* ---- putting a saved table back ---- */
@@ -281,7 +315,7 @@ static int raw_restore(int fd, const char *name, const struct raw *r)
 static int script_restore(int fd, const char *name, FILE *f, const char *file)
 {
     struct fdisk_context *cxt = NULL;
-    int rc = context_open(fd, name, 0, &cxt);
+    int own = -1, rc = write_begin(fd, name, &own, &cxt);
     if (rc)
         return rc;
     struct fdisk_script *sc = fdisk_new_script(cxt);
@@ -291,8 +325,7 @@ static int script_restore(int fd, const char *name, FILE *f, const char *file)
     else if ((err = fdisk_apply_script(cxt, sc)) != 0 || (err = fdisk_write_disklabel(cxt)) != 0)
         rc = fd_error(name, err, "cannot write the saved partition table");
     fdisk_unref_script(sc);
-    context_close(cxt);
-    return rc;
+    return write_end(fd, name, own, cxt, rc, "cannot write the saved partition table");
 }
 
 int dm_layout_restore(int fd, const char *name, const char *file, uint64_t disk_size, int *exact)

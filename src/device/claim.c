@@ -72,11 +72,15 @@ static int check_loop(const char *path, const char *name)
     return rc;
 }
 
-/* An image file: not the file behind a loop device in use. */
+/* An image file: not a swap file in use, nor the file behind a loop device in use. */
 static int probe_file(struct dm_claim *t, const struct dm_claim_rules *r, const struct stat *st)
 {
+    int swap = 0, rc = dm_disk_swap_file("", t->path, &swap);
+    if (rc)
+        return rc;
+    if (swap)
+        return dm_error(DM_REFUSED, "%s: is used as swap; swapoff it first", t->path);
     char **loops = dm_disk_loops_over("", t->path);
-    int rc = 0;
     for (size_t i = 0; loops && loops[i]; i++) {
         if (rc == 0)
             rc = check_loop(t->path, loops[i]);
@@ -96,6 +100,9 @@ int dm_claim_probe(const char *path, const struct dm_claim_rules *r, struct dm_c
     if (stat(path, &st) != 0) {
         if (errno != ENOENT)
             return dm_error_errno(DM_FAIL, errno, "%s", path);
+        /* A device name mistyped, or absent here: never a new file in devtmpfs. */
+        if (dm_disk_new_in_dev(path))
+            return dm_error(DM_REFUSED, "%s: no such device (no file is made in /dev)", path);
         if (!r->size)
             return dm_error(DM_FAIL, "%s: no such file or device%s", path,
                             r->fixed_ok ? "" : " (--size SIZE makes a stick image)");
@@ -153,6 +160,8 @@ int dm_claim_open(struct dm_claim *t)
     }
     if (t->fd < 0 && errno == EBUSY)
         return dm_error(DM_REFUSED, "%s: in use (mounted, or opened by another program)", t->path);
+    if (t->fd < 0 && errno == ETXTBSY)
+        return dm_error(DM_REFUSED, "%s: is used as swap; swapoff it first", t->path);
     if (t->fd < 0)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot open for writing", t->path);
     struct stat st;
@@ -164,6 +173,10 @@ int dm_claim_open(struct dm_claim *t)
         return dm_error(DM_REFUSED, "%s: changed while it was being checked", t->path);
     if (t->is_device && (ioctl(t->fd, BLKGETSIZE64, &bytes) != 0 || bytes != t->size))
         return dm_error(DM_REFUSED, "%s: its size changed while it was being checked", t->path);
+    /* A file made swap since it was judged: the kernel refuses every write (even one of no
+     * bytes, which asks it without writing anything). */
+    if (!t->is_device && pwrite(t->fd, "", 0, 0) < 0 && errno == ETXTBSY)
+        return dm_error(DM_REFUSED, "%s: is used as swap; swapoff it first", t->path);
     return 0;
 }
 

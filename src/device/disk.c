@@ -501,6 +501,59 @@ static void mark_swap(const char *root, struct dm_disk *d, char *line)
     }
 }
 
+/* One line of /proc/swaps naming the file `want` (the same inode) sets *found. */
+static void match_swap_file(const char *line, const struct stat *want, int *found)
+{
+    char file[PATH_MAX];
+    struct stat st;
+    if (sscanf(line, "%4095s", file) != 1 || file[0] != '/')
+        return;
+    unescape(file);
+    if (stat(file, &st) == 0 && st.st_dev == want->st_dev && st.st_ino == want->st_ino)
+        *found = 1;
+}
+
+int dm_disk_swap_file(const char *root, const char *file, int *swap)
+{
+    struct stat want;
+    char *swaps = dfmt("%s/proc/swaps", root), *line = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    *swap = 0;
+    FILE *f = stat(file, &want) == 0 ? fopen(swaps, "re") : NULL;
+    if (!f && errno != ENOENT)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot tell whether %s is used as swap", swaps,
+                            file);
+    while (f && getline(&line, &cap, f) > 0)
+        match_swap_file(line, &want, swap);
+    if (f && ferror(f))
+        rc = dm_error(DM_FAIL, "%s: read error; cannot tell whether %s is used as swap", swaps,
+                      file);
+    if (f)
+        fclose(f);
+    free(line);
+    free(swaps);
+    return rc;
+}
+
+int dm_disk_new_in_dev(const char *path)
+{
+    char *copy = dstrdup(path), *slash = strrchr(copy, '/');
+    struct stat st, dev, top;
+    if (slash)
+        *(slash == copy ? slash + 1 : slash) = '\0';
+    char *folder = realpath(slash ? copy : ".", NULL);
+    int in_dev = strncmp(path, "/dev/", 5) == 0 ||
+                 (folder && (strcmp(folder, "/dev") == 0 || strncmp(folder, "/dev/", 5) == 0));
+    /* A folder elsewhere on /dev's own file system (devtmpfs), when it is one. */
+    if (!in_dev && folder && stat(folder, &st) == 0 && stat("/dev", &dev) == 0 &&
+        stat("/", &top) == 0 && dev.st_dev != top.st_dev)
+        in_dev = st.st_dev == dev.st_dev;
+    free(folder);
+    free(copy);
+    return in_dev;
+}
+
 /* --- what is on it: libblkid ------------------------------------------------------------------ */
 
 /* The file system and label in [off, off + size) of fd (size 0: to the end). */
@@ -622,7 +675,7 @@ static int check_kind(const char *root, const char *path, const char *name)
 {
     if (block_has(root, name, "partition")) {
         char *rel = dfmt("/sys/class/block/%s/..", name), *parent = real_below(root, rel);
-        int rc = dm_error(DM_FAIL, "%s: is a partition; give the whole disk (/dev/%s)", path,
+        int rc = dm_error(DM_REFUSED, "%s: is a partition; give the whole disk (/dev/%s)", path,
                           parent ? base_name(parent) : "?");
         free(rel);
         free(parent);

@@ -55,9 +55,9 @@ struct dm_disk {
 };
 
 /* Describes the whole disk at `path` (a node in /dev, or a symlink to one). Fails with one
- * line (DM_FAIL) when the path does not exist, is not a block device, is a partition ("give
- * the whole disk"), is an optical drive, or when mountinfo or swaps cannot be read — a
- * decision must never be made on a partial picture. Free with dm_disk_free. */
+ * line: DM_REFUSED for a partition (the message names its whole disk); DM_FAIL when the path
+ * does not exist, is not a block device, is an optical drive, or when mountinfo or swaps cannot
+ * be read — a decision must never be made on a partial picture. Free with dm_disk_free. */
 int dm_disk_probe(const char *root, const char *path, struct dm_disk *out);
 void dm_disk_free(struct dm_disk *d);
 
@@ -85,6 +85,16 @@ int dm_disk_check_in_use(const struct dm_disk *d);
 /* The loop devices ("loop0", ...) whose backing file is `file` (the same inode), as a
  * NULL-terminated array to free with each name; NULL when there is none to list. */
 char **dm_disk_loops_over(const char *root, const char *file);
+
+/* Whether `file` (a regular file) is in use as swap: *swap = 1 when a file in ROOT/proc/swaps
+ * is the same inode. Returns 0, or DM_FAIL after one line when the list cannot be read (a
+ * missing list is a kernel without swap). */
+int dm_disk_swap_file(const char *root, const char *file, int *swap);
+
+/* 1 when `path` (which does not exist) would be a new file in /dev: under /dev, or in a folder
+ * on /dev's own file system (devtmpfs). A device name mistyped, or absent here, is never a file
+ * to make. */
+int dm_disk_new_in_dev(const char *path);
 
 /* The lines shown before asking to write: the disk (path, vendor and model, size, transport,
  * serial) and everything on it that will be destroyed (table, each partition's name, size,

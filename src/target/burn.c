@@ -13,12 +13,14 @@
  * libburn cannot erase role-2 drives (burn_disc_erase serves MMC drives and role 5 only). */
 #include "target/burn.h"
 
+#include "device/disk.h"
 #include "util/report.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libburn/libburn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +189,16 @@ int dm_burn_check_iso(const char *iso, uint64_t *bytes)
 {
     unsigned char pvd[DM_ISO_SECTOR] = {0};
     struct stat st;
-    int fd = open(iso, O_RDONLY | O_CLOEXEC);
+    /* Judged before it is opened: opening a FIFO waits for a writer, a device may act. */
+    int found = stat(iso, &st) == 0;
+    if (!found && errno == ENOENT)
+        return dm_error(DM_FAIL, "%s: no such file or directory", iso);
+    if (found && S_ISDIR(st.st_mode))
+        return dm_error(DM_FAIL, "%s: not an ISO 9660 image (a folder)", iso);
+    if (found && !S_ISREG(st.st_mode))
+        return dm_error(DM_FAIL, "%s: not an ISO 9660 image (not a regular file)", iso);
+    /* O_NONBLOCK: a FIFO put in its place meanwhile is found by fstat, not waited on. */
+    int fd = open(iso, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT)
         return dm_error(DM_FAIL, "%s: no such file or directory", iso);
     if (fd < 0)
@@ -226,8 +237,8 @@ int dm_burn_check_target(const char *address, const char *iso)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot look at it", address);
     /* libburn would create a regular file there: a device name mistyped, or absent in this
      * container, is never what was meant. */
-    if (!exists && strncmp(path, "/dev/", 5) == 0)
-        return dm_error(DM_FAIL, "%s: no such device (no file is made in /dev)", address);
+    if (!exists && dm_disk_new_in_dev(path))
+        return dm_error(DM_REFUSED, "%s: no such device (no file is made in /dev)", address);
     switch (dm_burn_stdio_kind(&st, exists)) {
     case DM_STDIO_DIR:
         return dm_error(DM_FAIL, "%s: is a folder (name a file in it)", address);
@@ -255,7 +266,6 @@ struct dm_burner {
     struct burn_drive_info *info;
     struct burn_drive *d;
     char address[BURN_DRIVE_ADR_LEN];
-    int aborted;   /* burn_abort ran: libburn is shut down already */
     int made_file; /* the stdio: path did not exist: a failed burn removes what it wrote */
     char why[512]; /* libburn's first complaint since the last reset */
 };
@@ -351,16 +361,10 @@ void dm_burn_close(struct dm_burner *b, int failed, int eject)
 {
     if (!b)
         return;
-    if (!b->aborted) {
-        burn_drive_release(b->d, eject);
-        burn_drive_info_free(b->info);
-        drain_messages(b);
-        burn_finish();
-    } else {
-        /* burn_abort has released and freed the drives and shut libburn down:
-         * burn_drive_info_free would free them again. The array is plain calloc'd memory. */
-        free(b->info);
-    }
+    burn_drive_release(b->d, eject);
+    burn_drive_info_free(b->info);
+    drain_messages(b);
+    burn_finish();
     /* A disc cannot be unwritten, but a half-written or wrong file this run made is removed:
      * nothing that looks like the image is left behind. */
     if (failed && b->made_file)
@@ -475,47 +479,64 @@ static void wait_worker_gone(int before)
         usleep(1000);
 }
 
+/* A signal during a write or an erase must not leave the drive in the middle of a command, nor
+ * kill the process under libburn's threads: while a job runs, SIGINT, SIGTERM, SIGHUP and
+ * SIGPIPE only note themselves here, and wait_idle cancels the job and waits for the drive.
+ * libburn's own signal handling is not used: it prints its lines ("UNIX-SIGNAL", "ABORT : ...")
+ * on stderr itself, where dartmk's one line must be the only one. */
+static volatile sig_atomic_t stop_signal;
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+enum { NSTOP = sizeof stop_signals / sizeof stop_signals[0] };
+
+static void note_signal(int sig) { stop_signal = sig; }
+
+/* on: the handlers above, the old ones kept in `old`; off: the old ones back. */
+static void catch_signals(int on, struct sigaction old[NSTOP])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = note_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (on)
+        stop_signal = 0;
+    for (size_t i = 0; i < NSTOP; i++)
+        sigaction(stop_signals[i], on ? &sa : &old[i], on ? &old[i] : NULL);
+}
+
 /* Polls the drive until its job ends, reporting the sectors written to p (may be NULL) as
- * bytes of `total`; `threads` is thread_count() before the job started. Returns -1 when a
- * signal stopped the job. */
+ * bytes of `total`; `threads` is thread_count() before the job started. A signal cancels the
+ * job (a write stops; an erase cannot be stopped and is waited for); then -1. */
 static int wait_idle(struct dm_burner *b, struct dm_progress *p, uint64_t total, int threads)
 {
     struct burn_progress bp;
+    int cancelled = 0;
     while (burn_drive_get_status(b->d, NULL) == BURN_DRIVE_SPAWNING)
         usleep(20000);
     while (burn_drive_get_status(b->d, &bp) != BURN_DRIVE_IDLE) {
         uint64_t done = (uint64_t)bp.sector * DM_ISO_SECTOR;
-        if (p && bp.sector > 0)
+        if (stop_signal && !cancelled)
+            burn_drive_cancel(b->d), cancelled = 1;
+        if (p && bp.sector > 0 && !cancelled)
             dm_progress_update(p, done < total ? done : total);
         drain_messages(b);
         usleep(100000);
     }
     drain_messages(b);
-    if (burn_is_aborting(0)) {
-        burn_abort(4400, burn_abort_pacifier, "dartmk: ");
-        b->aborted = 1;
-        return -1;
-    }
     wait_worker_gone(threads);
-    return 0;
-}
-
-/* A signal during a write or an erase must not leave the drive in the middle of a command:
- * libburn's handler notes it, wait_idle sees it and lets libburn end the job. */
-static void catch_signals(int on)
-{
-    burn_set_signal_handling(on ? "dartmk: " : NULL, NULL, on ? 0x30 : 1);
+    return stop_signal ? -1 : 0;
 }
 
 static int run_erase(struct dm_burner *b)
 {
     /* libburn counts an erase in steps, not bytes: no bar, a line. */
+    struct sigaction old[NSTOP];
     dm_info("blanking the disc in %s (fast blanking, a minute or two)", b->address);
-    catch_signals(1);
+    catch_signals(1, old);
     int threads = thread_count();
     burn_disc_erase(b->d, 1); /* fast: what a new session needs; a full erase takes an hour */
     int stopped = wait_idle(b, NULL, 0, threads);
-    catch_signals(0);
+    catch_signals(0, old);
     if (stopped)
         return dm_error(DM_FAIL,
                         "%s: interrupted while blanking; the disc may need blanking "
@@ -617,13 +638,14 @@ static int run_write(struct dm_burner *b, struct burn_write_opts *o, struct burn
                      const char *iso, uint64_t bytes)
 {
     struct dm_progress p;
+    struct sigaction old[NSTOP];
     char buf[600];
     dm_progress_begin(&p, "burning", bytes);
-    catch_signals(1);
+    catch_signals(1, old);
     int threads = thread_count();
     burn_disc_write(o, disc);
     int stopped = wait_idle(b, &p, bytes, threads);
-    catch_signals(0);
+    catch_signals(0, old);
     if (!stopped)
         dm_progress_update(&p, bytes);
     dm_progress_end(&p);

@@ -11,7 +11,7 @@
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 TOOLS=${TOOLS:-$TOP/build/tests/tools}
 [ -f "$SAMPLES/adk.iso" ] || make -C "$TOP" -s samples >/dev/null || { echo "1..0 # no samples"; exit 1; }
-plan 150
+plan 164
 scratch
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
@@ -123,6 +123,19 @@ bad "too small" 1 "^dartmk: $SCRATCH/tiny.iso: not an ISO 9660 image \(2048 byte
 cp "$SAMPLES/boot.wim" "$SCRATCH/boot.iso"
 bad "a WIM named .iso" 1 "^dartmk: $SCRATCH/boot.iso: not an ISO 9660 image \(" "$SCRATCH/boot.iso" --drive "stdio:$SCRATCH/t2.iso"
 bad "a folder" 1 "^dartmk: $SAMPLES/dvd: not an ISO 9660 image \(a folder\)$" "$SAMPLES/dvd" --drive "stdio:$SCRATCH/t2.iso"
+# Inputs that are not regular files: judged before they are opened (a FIFO would wait for a
+# writer for ever) and before any drive is grabbed.
+mkfifo "$SCRATCH/in.fifo"
+timeout 10 "$DARTMK" burn "$SCRATCH/in.fifo" --drive "stdio:$SCRATCH/t4.iso" </dev/null >"$SCRATCH/fifo.out" 2>"$SCRATCH/fifo.err"
+rc=$? out=$(cat "$SCRATCH/fifo.out") err=$(cat "$SCRATCH/fifo.err")
+is "$rc" 1 "a FIFO as FILE: exit 1 (not a hang)"
+like "$err" "^dartmk: $SCRATCH/in.fifo: not an ISO 9660 image \(not a regular file\)$" "a FIFO as FILE: message"
+is "$(printf '%s\n' "$err" | wc -l)/${#out}" "1/0" "a FIFO as FILE: one line on stderr, nothing on stdout"
+bad "a device as FILE" 1 "^dartmk: /dev/zero: not an ISO 9660 image \(not a regular file\)$" /dev/zero --drive "stdio:$SCRATCH/t4.iso"
+python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SCRATCH/in.sock"
+bad "a socket as FILE" 1 "^dartmk: $SCRATCH/in.sock: not an ISO 9660 image \(not a regular file\)$" "$SCRATCH/in.sock" --drive "stdio:$SCRATCH/t4.iso"
+[ ! -e "$SCRATCH/t4.iso" ]; ok $? "inputs that are not files: nothing written"
+
 half=$(( $(stat -c %s "$BIG") / 2 / 2048 * 2048 ))
 head -c $half "$BIG" > "$SCRATCH/half.iso"
 bad "truncated ISO" 1 "^dartmk: $SCRATCH/half.iso: truncated ISO image \($half bytes, the volume needs [0-9]+\)$" "$SCRATCH/half.iso" --drive "stdio:$SCRATCH/t2.iso"
@@ -162,7 +175,7 @@ bad "stdio: a folder" 1 "^dartmk: stdio:$SCRATCH: is a folder \(name a file in i
 bad "stdio: nothing" 1 "^dartmk: stdio:: names no file \(stdio:PATH\)$" "$ISO" --drive "stdio:"
 bad "stdio: the ISO itself" 1 "^dartmk: stdio:$SCRATCH/new.iso: is $SCRATCH/new.iso itself$" "$SCRATCH/new.iso" --drive "stdio:$SCRATCH/new.iso" --blank --yes
 if cmp -s "$ISO" "$SCRATCH/new.iso"; then pass "stdio: the ISO itself: untouched"; else fail "stdio: the ISO itself: untouched"; fi
-bad "stdio: a new name in /dev" 1 "^dartmk: stdio:/dev/dartmk-test-nothing: no such device \(no file is made in /dev\)$" "$ISO" --drive "stdio:/dev/dartmk-test-nothing"
+bad "stdio: a new name in /dev" 3 "^dartmk: stdio:/dev/dartmk-test-nothing: no such device \(no file is made in /dev\)$" "$ISO" --drive "stdio:/dev/dartmk-test-nothing"
 [ ! -e /dev/dartmk-test-nothing ]; ok $? "stdio: a new name in /dev: no file made there"
 
 # Device nodes made here, never opened: the refusal comes from stat alone.
@@ -213,7 +226,21 @@ wait $burner
 is "$?" 1 "interrupted: exit 1"
 like "$(tail -1 "$SCRATCH/int.err")" "^dartmk: stdio:$SCRATCH/int.iso: interrupted while burning $ISO \(the file is removed\)$" "interrupted: the last line says so"
 [ ! -e "$SCRATCH/int.iso" ]; ok $? "interrupted: the half-written file is removed"
+is "$(wc -l <"$SCRATCH/int.err")" 1 "interrupted: one line on stderr (none of libburn's)"
 rm -f "$SCRATCH/int.out" "$SCRATCH/int.err"
+
+# Terminated (SIGTERM) while burning: the same, and dartmk's line is the only one (libburn's own
+# "UNIX-SIGNAL" and "ABORT : ..." lines are not printed).
+"$DARTMK" burn "$ISO" --drive "stdio:$SCRATCH/term.iso" --speed 1000 </dev/null >"$SCRATCH/term.out" 2>"$SCRATCH/term.err" &
+burner=$!
+for _ in $(seq 100); do [ -s "$SCRATCH/term.iso" ] && break; sleep 0.05; done
+sleep 0.5
+kill -TERM $burner
+wait $burner
+is "$?" 1 "terminated: exit 1"
+is "$(cat "$SCRATCH/term.err")" "dartmk: stdio:$SCRATCH/term.iso: interrupted while burning $ISO (the file is removed)" "terminated: exactly one line on stderr, dartmk's"
+[ ! -e "$SCRATCH/term.iso" ]; ok $? "terminated: the half-written file is removed"
+rm -f "$SCRATCH/term.out" "$SCRATCH/term.err"
 
 # --- help ---------------------------------------------------------------------------------------
 run "$DARTMK" burn --help

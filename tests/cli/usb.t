@@ -20,7 +20,7 @@ for t in sfdisk fsck.fat blkid wipefs mcopy mdir minfo mshowfat jq losetup strac
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 302
+plan 332
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -463,6 +463,50 @@ shim 1000 ENOSPC "$S/full" "$DVD" "$S/full/old.img" --yes
 is "$rc/$(ls "$S/full")" "1/old.img" "disk full, an existing image: exit 1, the file stays"
 like "$err" "dartmk: warning: $S/full/old.img: writing did not complete: it is unusable until it is written again$" "disk full, an existing image: says it is unusable"
 
+# An fsync error (EIO) while libfdisk writes the table: libfdisk syncs as it writes and does not
+# always look at the result; the error must still reach the user (the shim's FAILWRITE_FSYNC: a
+# writeback error each open descriptor of the file reports once, as the kernel does).
+run env LD_PRELOAD="$SHIM" FAILWRITE_PREFIX="$S/full" FAILWRITE_FSYNC=EIO dd if=/dev/zero of="$S/full/probe" bs=4k count=1 conv=fsync </dev/null
+like "$rc $err" "^1 .*Input/output error" "the shim: FAILWRITE_FSYNC=EIO makes fsync fail with EIO"
+rm -f "$S/full/probe"
+fsync_eio() { run env "$ASAN" LD_PRELOAD="$SHIM" FAILWRITE_PREFIX="$1" FAILWRITE_FSYNC=EIO "$DARTMK" usb "${@:2}" </dev/null; }
+fsync_eio "$S/full" "$DVD" "$S/full/f.img" --size 64M
+is "$rc" 1 "fsync EIO under the table, a new image: exit 1"
+like "$err" "^dartmk: $S/full/f.img: cannot write the partition table: Input/output error$" "fsync EIO, a new image: one line naming the image"
+absent "$S/full/f.img" "fsync EIO, a new image: the new file removed"
+cp "$M" "$S/full/g.img"
+fsync_eio "$S/full" "$DVD" "$S/full/g.img" --scheme gpt --yes
+is "$rc" 1 "fsync EIO under a GPT, an existing image: exit 1"
+like "$(printf '%s\n' "$err" | grep -v '^saved ' | head -1)" "^dartmk: $S/full/g.img: cannot write the partition table: Input/output error$" "fsync EIO, GPT: the error names the image"
+
+# --- targets that are not a stick to write (issue 15) --------------------------------------------
+# An active swap file: refused from /proc/swaps before it is opened (the kernel would refuse
+# the writes: nothing written, nothing said to be unusable), by usb and partition alike.
+SW=$S/swapfile
+if head -c $((32 * MIB)) /dev/zero >"$SW" && chmod 600 "$SW" && mkswap "$SW" >/dev/null 2>&1 && swapon "$SW" 2>/dev/null; then
+    SWAPS+=("$SW")
+    SW_SHA=$(sha "$SW")
+    bad "an active swap file" 3 "^dartmk: $SW: is used as swap; swapoff it first$" "$DVD" "$SW" --yes
+    bad "an active swap file, --size" 3 "^dartmk: $SW: is used as swap; swapoff it first$" "$DVD" "$SW" --size 64M --yes
+    bad "an active swap file, --mode dd" 3 "^dartmk: $SW: is used as swap; swapoff it first$" "$ISO" "$SW" --mode dd --yes
+    run "$DARTMK" partition "$DVD" "$SW" --yes </dev/null
+    is "$rc/$(lines "$err")/${#out}" "3/1/0" "partition, an active swap file: exit 3, one line, nothing on stdout"
+    like "$err" "^dartmk: $SW: is used as swap; swapoff it first$" "partition, an active swap file: says why"
+    untouched "$SW" "$SW_SHA" "an active swap file: not a byte changed"
+    swapoff "$SW"
+else
+    for _ in $(seq 12); do pass "an active swap file # SKIP no swapon here"; done
+fi
+# A new name in /dev would be a regular file in devtmpfs: refused, nothing made.
+bad "a new name in /dev" 3 "^dartmk: /dev/dartmk-test-new: no such device \(no file is made in /dev\)$" "$DVD" /dev/dartmk-test-new --size 64M --yes
+absent /dev/dartmk-test-new "a new name in /dev: no file made there"
+bad "a new name in /dev, --mode dd" 3 "^dartmk: /dev/dartmk-test-new: no such device \(no file is made in /dev\)$" "$ISO" /dev/dartmk-test-new --size 64M --mode dd --yes
+run "$DARTMK" partition "$DVD" /dev/dartmk-test-new --yes </dev/null
+is "$rc/$(lines "$err")/${#out}" "3/1/0" "partition, a new name in /dev: exit 3, one line, nothing on stdout"
+like "$err" "^dartmk: /dev/dartmk-test-new: no such device \(no file is made in /dev\)$" "partition, a new name in /dev: says why"
+absent /dev/dartmk-test-new "a new name in /dev: still no file there"
+[ ! -f /dev/dartmk-test-new ] || rm -f /dev/dartmk-test-new # a failing run leaves nothing in devtmpfs
+
 # --- the system disk: refused (3) even with --force --yes, never opened for writing -------------
 sysdisk=
 src=$(findmnt -no SOURCE / 2>/dev/null)
@@ -567,6 +611,10 @@ like "$(printf '%s\n' "$err" | grep -v '^saved ' | head -1)" "^dartmk: $L: .*Inp
 shim 1000000 EIO "$L" "$ISO" "$L" --mode dd --force --yes
 is "$rc" 1 "dd, EIO on the device: exit 1"
 like "$err" "dartmk: $L: cannot write at byte 1000000: Input/output error" "dd, EIO: names the device and the byte"
+# An fsync error (EIO) on the device while libfdisk writes the table: exit 1, the device named.
+fsync_eio "$L" "$DVD" "$L" --force --yes
+is "$rc" 1 "fsync EIO on the device under the table: exit 1"
+like "$(printf '%s\n' "$err" | grep -v '^saved ' | head -1)" "^dartmk: $L: cannot write the partition table: Input/output error$" "fsync EIO on the device: the error names the device"
 
 losetup -d "$L" "$R" "$B" "$M"
 LOOPS=()

@@ -487,9 +487,24 @@ static void test_partition_is_not_a_disk(void **state)
 {
     struct fixture *f = *state;
     usb_stick(f);
-    assert_int_equal(dm_disk_probe(f->root, "/dev/sdb1", &f->d), DM_FAIL);
+    /* Refused for safety (README, Safety), like every target that is not a disk to write. */
+    assert_int_equal(dm_disk_probe(f->root, "/dev/sdb1", &f->d), DM_REFUSED);
     assert_string_equal(diagnostics(f),
                         "dartmk: /dev/sdb1: is a partition; give the whole disk (/dev/sdb)\n");
+    assert_null(f->d.name);
+}
+
+/* A partition of a loop device the kernel scanned (losetup -P): the same, naming the loop
+ * device. */
+static void test_loop_partition_is_not_a_disk(void **state)
+{
+    struct fixture *f = *state;
+    add_block(f, "virtual", "loop0", "7:0", 64 << 20, 0, 0);
+    put(f, "sys/devices/virtual/block/loop0/loop/backing_file", "/tmp/stick.img\n");
+    add_part(f, "virtual", "loop0", "loop0p1", "259:0", 1, 1 << 20, 63 << 20);
+    assert_int_equal(dm_disk_probe(f->root, "/dev/loop0p1", &f->d), DM_REFUSED);
+    assert_string_equal(diagnostics(f),
+                        "dartmk: /dev/loop0p1: is a partition; give the whole disk (/dev/loop0)\n");
     assert_null(f->d.name);
 }
 
@@ -734,6 +749,7 @@ int main(void)
         T(test_readonly_refused),
         T(test_no_medium_refused),
         T(test_partition_is_not_a_disk),
+        T(test_loop_partition_is_not_a_disk),
         T(test_not_a_block_device),
         T(test_optical_drive_is_not_a_disk),
         T(test_no_mountinfo_fails),

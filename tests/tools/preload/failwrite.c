@@ -14,9 +14,19 @@
  *                               medium that stops taking writes (a stick pulled out, a dying
  *                               card); a number is taken as it is
  *
- * Without both FAILWRITE_PREFIX and FAILWRITE_AFTER nothing changes. Interposed: write, pwrite(64),
- * writev, pwritev(64)(v2), copy_file_range, sendfile(64) (counted like writes), fallocate(64) and
- * posix_fallocate(64) (they fail once the room is used up). stdio's buffered writes go through
+ *   FAILWRITE_FSYNC=EIO         (with FAILWRITE_PREFIX; FAILWRITE_AFTER is not needed) a
+ *                               writeback error, found by the first fsync() or fdatasync() of
+ *                               an affected descriptor after a write to one. As the kernel does,
+ * every affected descriptor open at that moment reports it once, at its next fsync or fdatasync,
+ * and later ones succeed: a library that syncs and ignores the result takes the error from its own
+ *                               descriptor (every descriptor counts as an open file
+ *                               description of its own; dup()s are not told apart). Only the
+ *                               first error is made; a number is taken as it is
+ *
+ * Without FAILWRITE_PREFIX and one of FAILWRITE_AFTER, FAILWRITE_FSYNC nothing changes. Interposed:
+ * write, pwrite(64), writev, pwritev(64)(v2), copy_file_range, sendfile(64) (counted like writes),
+ * fallocate(64) and posix_fallocate(64) (they fail once the room is used up), fsync, fdatasync and
+ * close (which forgets a descriptor's pending fsync error). stdio's buffered writes go through
  * glibc's internal
  * __write, which an LD_PRELOAD cannot reach: they are not affected; nor are mmap'd writes.
  *
@@ -27,6 +37,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +71,9 @@ static struct {
     int (*fallocate64)(int, int, off64_t, off64_t);
     int (*posix_fallocate)(int, off_t, off_t);
     int (*posix_fallocate64)(int, off64_t, off64_t);
+    int (*fsync)(int);
+    int (*fdatasync)(int);
+    int (*close)(int);
 } real;
 static pthread_once_t resolved = PTHREAD_ONCE_INIT;
 
@@ -70,7 +84,8 @@ static void resolve(void)
     RESOLVE(write), RESOLVE(pwrite), RESOLVE(pwrite64), RESOLVE(writev), RESOLVE(pwritev);
     RESOLVE(pwritev64), RESOLVE(pwritev2), RESOLVE(pwritev64v2), RESOLVE(copy_file_range);
     RESOLVE(sendfile), RESOLVE(sendfile64), RESOLVE(fallocate), RESOLVE(fallocate64);
-    RESOLVE(posix_fallocate), RESOLVE(posix_fallocate64);
+    RESOLVE(posix_fallocate), RESOLVE(posix_fallocate64), RESOLVE(fsync), RESOLVE(fdatasync);
+    RESOLVE(close);
 }
 
 static void init(void) { pthread_once(&resolved, resolve); }
@@ -115,11 +130,24 @@ static bool affected(int fd, unsigned long long *room)
     return yes;
 }
 
+static int fsync_errno(void);
+static atomic_bool dirty;
+
+/* With FAILWRITE_FSYNC, a write to an affected descriptor is what a writeback can fail on. */
+static void note_dirty(int fd, size_t want)
+{
+    int saved = errno;
+    if (want > 0 && !atomic_load(&dirty) && fsync_errno() && under_prefix(fd))
+        atomic_store(&dirty, true);
+    errno = saved;
+}
+
 /* How many of `want` bytes fd may take: all for an unaffected fd (*counted false), else what is
  * left of the room, reserved at once; 0 when the room is used up. */
 static size_t grant(int fd, size_t want, bool *counted)
 {
     unsigned long long room, cur, give;
+    note_dirty(fd, want);
     *counted = want > 0 && affected(fd, &room);
     if (!*counted)
         return want;
@@ -201,8 +229,10 @@ static bool spared(off64_t off, size_t n)
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
     init();
-    if (spared(off, n))
+    if (spared(off, n)) {
+        note_dirty(fd, n);
         return real.pwrite(fd, buf, n, off);
+    }
     bool counted;
     size_t give = grant(fd, n, &counted);
     if (counted && !give)
@@ -213,8 +243,10 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 {
     init();
-    if (spared(off, n))
+    if (spared(off, n)) {
+        note_dirty(fd, n);
         return real.pwrite64(fd, buf, n, off);
+    }
     bool counted;
     size_t give = grant(fd, n, &counted);
     if (counted && !give)
@@ -374,4 +406,78 @@ int posix_fallocate64(int fd, off64_t off, off64_t len)
 {
     init();
     return full(fd) ? fail_errno() : real.posix_fallocate64(fd, off, len);
+}
+
+/* ---- fsync: a writeback error, reported once per descriptor ---- */
+
+enum { MAX_FD = 4096 };
+static atomic_bool sync_failed;          /* the error has happened */
+static atomic_int pending_error[MAX_FD]; /* descriptors still to report it (its errno) */
+
+/* FAILWRITE_FSYNC: the error of the failing sync, or 0 when none is asked for. */
+static int fsync_errno(void)
+{
+    const char *s = getenv("FAILWRITE_FSYNC");
+    char *end;
+    if (!s || !*s)
+        return 0;
+    if (strcmp(s, "EIO") == 0)
+        return EIO;
+    if (strcmp(s, "ENOSPC") == 0)
+        return ENOSPC;
+    long n = strtol(s, &end, 10);
+    return !*end && n > 0 && n < 4096 ? (int)n : EIO;
+}
+
+/* The error happens: every affected descriptor open now will report it once. */
+static void writeback_error(int err)
+{
+    DIR *d = opendir("/proc/self/fd");
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (!*end && e->d_name[0] != '.' && fd >= 0 && fd < MAX_FD && fd != dirfd(d) &&
+            under_prefix((int)fd))
+            atomic_store(&pending_error[fd], err);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* Before a sync of fd: -1 with errno set when it reports the error, 0 to sync for real. */
+static int sync_error(int fd)
+{
+    int saved = errno, err = fsync_errno();
+    bool mine = err && fd >= 0 && fd < MAX_FD && under_prefix(fd);
+    errno = saved;
+    if (!mine)
+        return 0;
+    bool no = false;
+    if (atomic_load(&dirty) && atomic_compare_exchange_strong(&sync_failed, &no, true))
+        writeback_error(err);
+    int pending = atomic_exchange(&pending_error[fd], 0);
+    if (!pending)
+        return 0;
+    errno = pending;
+    return -1;
+}
+
+int fsync(int fd)
+{
+    init();
+    return sync_error(fd) ? -1 : real.fsync(fd);
+}
+
+int fdatasync(int fd)
+{
+    init();
+    return sync_error(fd) ? -1 : real.fdatasync(fd);
+}
+
+int close(int fd)
+{
+    init();
+    if (fd >= 0 && fd < MAX_FD)
+        atomic_store(&pending_error[fd], 0);
+    return real.close(fd);
 }
