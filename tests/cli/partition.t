@@ -26,7 +26,7 @@ for t in sfdisk fsck.fat blkid mcopy mdir minfo jq losetup strace script python3
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 320
+plan 354
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -528,6 +528,67 @@ printf '%s\n' 'label: gpt' 'start=2048, size=1433600, type=L' 'start=1845248, ty
 bad "not enough free space" 1 "^dartmk: .*450\.0 MiB" "$S/nospace.img" "$DVD" "$S/nospace.img" --yes
 like "$err" "200\.0 MiB" "not enough free space: names the largest free extent (200.0 MiB)"
 like "$err" "^dartmk: $S/nospace\.img: " "not enough free space: the line names the disk (dartmk: DISK: reason)"
+# Damaged tables (issue 15): partitions that overlap or lie past the end of the disk are refused
+# when the table is read — before anything is written, --dry-run too — naming the partitions.
+# gpt_entry IMG INDEX FIRST LAST: GPT entry INDEX (0-based) given FIRST and LAST LBA in both
+# copies of the entries, with both CRC32s recomputed (a table libfdisk reads as valid).
+gpt_entry() {
+    python3 -c '
+import struct, sys, zlib
+img, idx, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+with open(img, "r+b") as f:
+    f.seek(512 + 32)
+    for lba in (1, struct.unpack("<Q", f.read(8))[0]):  # the header, then the backup header
+        f.seek(lba * 512)
+        h = bytearray(f.read(512))
+        hsize, = struct.unpack_from("<I", h, 12)
+        elba, n, esize = struct.unpack_from("<QII", h, 72)
+        f.seek(elba * 512)
+        e = bytearray(f.read(n * esize))
+        struct.pack_into("<QQ", e, idx * esize + 32, first, last)
+        f.seek(elba * 512)
+        f.write(e)
+        struct.pack_into("<I", h, 88, zlib.crc32(e))
+        struct.pack_into("<I", h, 16, 0)
+        struct.pack_into("<I", h, 16, zlib.crc32(bytes(h[:hsize])))
+        f.seek(lba * 512)
+        f.write(h)' "$@"
+}
+# mbr_entry IMG SECTOR SLOT START SIZE: the start and size of entry SLOT (0-3) of the MBR or EBR
+# at SECTOR (an EBR's start is relative, as the format has it).
+mbr_entry() {
+    python3 -c '
+import struct, sys
+img, sector, slot, start, size = sys.argv[1], *map(int, sys.argv[2:])
+with open(img, "r+b") as f:
+    f.seek(sector * 512 + 446 + 16 * slot + 8)
+    f.write(struct.pack("<II", start, size))' "$@"
+}
+fresh govl gpt
+gpt_entry "$S/govl.img" 2 230000 2336767
+is "$(disk_parts "$S/govl.img" | awk '$1 == 3 { print $2 }')" 230000 "gpt, overlapping entries: sfdisk reads the table (valid CRCs), partition 3 starting inside 2"
+bad "gpt, partitions 2 and 3 overlap" 1 "^dartmk: $S/govl\.img: partitions 2 \(sectors 206848-239615\) and 3 \(sectors 230000-2336767\) overlap" "$S/govl.img" "$DVD" "$S/govl.img" --yes
+bad "gpt, overlapping partitions, --dry-run" 1 "^dartmk: $S/govl\.img: partitions 2 .* and 3 .* overlap" "$S/govl.img" "$DVD" "$S/govl.img" --dry-run
+fresh gpast gpt
+gpt_entry "$S/gpast.img" 2 239616 4194300
+bad "gpt, partition 3 past last-lba" 1 "^dartmk: $S/gpast\.img: partition 3 \(sectors 239616-4194300\) lies outside the disk's usable sectors 34-$GPT_LAST" "$S/gpast.img" "$DVD" "$S/gpast.img" --yes
+fresh movl mbr
+mbr_entry "$S/movl.img" 0 1 200000 2097152
+bad "mbr, partitions 1 and 2 overlap" 1 "^dartmk: $S/movl\.img: partitions 1 \(sectors 2048-206847\) and 2 \(sectors 200000-2297151\) overlap" "$S/movl.img" "$DVD" "$S/movl.img" --yes
+bad "mbr, overlapping partitions, --dry-run" 1 "^dartmk: $S/movl\.img: partitions 1 .* and 2 .* overlap" "$S/movl.img" "$DVD" "$S/movl.img" --dry-run --json
+fresh mpast mbr
+mbr_entry "$S/mpast.img" 0 1 206848 4000000
+bad "mbr, partition 2 past the end of the disk" 1 "^dartmk: $S/mpast\.img: partition 2 \(sectors 206848-4206847\) lies outside the disk's usable sectors 1-$MBR_END" "$S/mpast.img" "$DVD" "$S/mpast.img" --yes
+# An extended partition (2) between two primaries, its logical partition 5 stretched (in its
+# EBR) past the extended partition's end over primary 3.
+truncate -s 2G "$S/mlog.img"
+printf '%s\n' 'label: dos' 'start=2048, size=204800, type=7' 'start=206848, size=1024000, type=5' \
+    'start=1435648, size=204800, type=7' 'start=208896, size=204800, type=7' | sfdisk -q --no-reread --no-tell-kernel "$S/mlog.img" >/dev/null 2>&1
+is "$(disk_parts "$S/mlog.img" | awk '{ printf "%s:%s+%s ", $1, $2, $3 }')" "1:2048+204800 2:206848+1024000 3:1435648+204800 5:208896+204800 " "mbr with an extended partition: the layout"
+mbr_entry "$S/mlog.img" 206848 0 2048 1300000
+bad "mbr, a logical partition overlapping a primary" 1 "^dartmk: $S/mlog\.img: partitions 3 \(sectors 1435648-1640447\) and 5 \(sectors 208896-1508895\) overlap" "$S/mlog.img" "$DVD" "$S/mlog.img" --yes --bios-boot none
+mbr_entry "$S/mlog.img" 206848 0 2048 1100000
+bad "mbr, a logical partition past its extended partition's end" 1 "^dartmk: $S/mlog\.img: logical partition 5 \(sectors 208896-1308895\) lies outside the extended partition" "$S/mlog.img" "$DVD" "$S/mlog.img" --yes --bios-boot none
 bad "--size larger than the free space" 1 "^dartmk: .*(1\.0 GiB|1024\.0 MiB).*906\.0 MiB" "$S/badg.img" "$DVD" "$S/badg.img" --yes --size 1G
 bad "--size below what the tree needs" 1 "^dartmk: .*need" "$S/badg.img" "$DVD" "$S/badg.img" --yes --size 1M
 bad "a missing SOURCE" 1 "^dartmk: $S/nosuch: no such file or directory$" "$S/badg.img" "$S/nosuch" "$S/badg.img" --yes
