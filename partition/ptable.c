@@ -133,11 +133,15 @@ size_t dm_ptable_list(struct dm_ptable *t, struct dm_part *out, size_t max)
     return each(t, 0, put_part, out, max);
 }
 
+/* An MBR addresses sectors below 2^32 (2 TiB): what lies past them is not free for it. */
+#define MBR_LIMIT ((UINT64_C(1) << 32) * SECTOR)
+
 static void put_extent(struct dm_ptable *t, struct fdisk_partition *pa, void *out, size_t i)
 {
-    (void)t;
     uint64_t a = (uint64_t)fdisk_partition_get_start(pa) * SECTOR;
     uint64_t b = a + (uint64_t)fdisk_partition_get_size(pa) * SECTOR;
+    if (t->scheme == DM_SCHEME_MBR && b > MBR_LIMIT)
+        b = MBR_LIMIT;
     a = (a + DM_LAYOUT_ALIGN - 1) / DM_LAYOUT_ALIGN * DM_LAYOUT_ALIGN;
     b = b / DM_LAYOUT_ALIGN * DM_LAYOUT_ALIGN;
     ((struct dm_extent *)out)[i] = (struct dm_extent){a, b > a ? b - a : 0};
@@ -147,6 +151,8 @@ static int is_extended(const char *type)
 {
     return !strcmp(type, "0x05") || !strcmp(type, "0x0f") || !strcmp(type, "0x85");
 }
+
+int dm_part_is_extended(const struct dm_part *p) { return is_extended(p->type); }
 
 /* MBR: free space inside an extended partition is for logical partitions, not for ours. */
 static int in_extended(const struct dm_part *parts, size_t n, const struct dm_extent *e)

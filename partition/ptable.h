@@ -46,6 +46,8 @@ size_t dm_ptable_list(struct dm_ptable *t, struct dm_part *out, size_t max);
 /* The free extents a new primary partition can use, aligned (at most max). */
 size_t dm_ptable_free(struct dm_ptable *t, struct dm_extent *out, size_t max);
 
+/* An MBR extended partition (types 0x05, 0x0f, 0x85): a container of logical partitions. */
+int dm_part_is_extended(const struct dm_part *p);
 /* Judges partitions p[0..n) of a table (`scheme`) on a disk whose partitions must lie in
  * [first, end) (bytes): each inside, none overlapping another; on MBR a logical partition
  * (number > 4) inside an extended one and overlapping no other. Returns 0, or DM_FAIL after one

@@ -11,7 +11,9 @@
 # over with --force), --dry-run (byte-identical), --json, the old table saved and written back
 # with --restore-table, a loop device target, the system disk refused without ever being
 # opened for writing (strace), the terminal question, write errors part-way (the table
-# restored), and every bad input: its exit code, its one line, and the disk byte-identical.
+# restored), damaged tables (partitions overlapping or past the end) and tampered, truncated or
+# hostile backups given to --restore-table, and every bad input: its exit code, its one line, and
+# the disk byte-identical.
 # shellcheck source=tests/lib/tap.sh disable=SC2154  # run() sets rc, out, err
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/lib/disks.sh
@@ -26,7 +28,7 @@ for t in sfdisk fsck.fat blkid mcopy mdir minfo jq losetup strace script python3
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 354
+plan 432
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -649,6 +651,75 @@ part --restore-table "$saved" "$S/restoreg.img" --yes
 is "$rc/$(dump "$S/restoreg.img" | diff - <(printf '%s\n' "$before") >/dev/null && echo same)" "0/same" "--restore-table (GPT): sfdisk --dump as before (label-id, UUIDs, names)"
 sfdisk --verify "$S/restoreg.img" >/dev/null 2>&1
 ok $? "--restore-table (GPT): sfdisk --verify (the backup GPT written too)"
+# A backup is judged whole before anything is written (issue 15): its raw blocks only where a
+# table's sectors are (the first and last MiB, an MBR's extended partition), outside every
+# partition and each other, from a disk of this size, all there; its script readable, its
+# partitions inside the disk and apart. Each bad file: exit 1, one line naming it, the disk (with
+# the recovery partition dartmk made, which the saved table does not have) byte for byte as it
+# was. The GPT fixture's saved sectors: PMBR 0+512, header 512+512, entries 1024+16384, backup
+# entries 2147466752+16384, backup header 2147483136+512 (last in the file).
+H=$S/hostile.img HS=$S/hostile.sfdisk
+fresh hostile gpt
+part "$DVD" "$H" --yes --backup-table "$HS"
+is "$rc/$(grep -c '^# dartmk-raw ' "$HS")/$(grep '^# dartmk-raw ' "$HS" | tail -1 | cut -d' ' -f3-4)" "0/5/2147483136 512" \
+    "hostile: the partition made, the saved table holds five raw blocks, the backup GPT header last"
+# tamper NAME SED-SCRIPT: $S/NAME.sfdisk, the saved table edited.
+tamper() { sed -e "$2" "$HS" >"$S/$1.sfdisk"; }
+tamper inpart 's/^# dartmk-raw 1024 16384 /# dartmk-raw 122683392 16384 /'
+bad "--restore-table, a raw block inside a data partition" 1 "^dartmk: $S/inpart\\.sfdisk: dartmk-raw block 3 \\(GPT Entries, 16384 bytes at 122683392\\) lies inside partition 3$" "$H" --restore-table "$S/inpart.sfdisk" "$H" --yes
+tamper infree "s/^# dartmk-raw 2147466752 16384 /# dartmk-raw $((GPT_FREE * 512)) 16384 /"
+bad "--restore-table, a raw block in free space (where the recovery partition is now)" 1 "^dartmk: $S/infree\\.sfdisk: dartmk-raw block 4 .* lies outside the partition table's sectors" "$H" --restore-table "$S/infree.sfdisk" "$H" --yes
+tamper pastend 's/^# dartmk-raw 2147483136 512 /# dartmk-raw 2147483648 512 /'
+bad "--restore-table, the last raw block past the end of the disk" 1 "^dartmk: $S/pastend\\.sfdisk: dartmk-raw block 5 .* lies past the end of $H" "$H" --restore-table "$S/pastend.sfdisk" "$H" --yes
+tamper overlap 's/^# dartmk-raw 512 512 /# dartmk-raw 1536 512 /'
+bad "--restore-table, overlapping raw blocks" 1 "^dartmk: $S/overlap\\.sfdisk: dartmk-raw block 3 .* overlaps block 2$" "$H" --restore-table "$S/overlap.sfdisk" "$H" --yes
+tamper unaligned 's/^# dartmk-raw 512 512 /# dartmk-raw 500 512 /'
+bad "--restore-table, a raw block not on a sector" 1 "^dartmk: $S/unaligned\\.sfdisk: dartmk-raw block 2 .* is not whole sectors$" "$H" --restore-table "$S/unaligned.sfdisk" "$H" --yes
+tamper huge 's/^# dartmk-raw 1024 16384 /# dartmk-raw 1024 99999999999999 /'
+bad "--restore-table, a huge raw block" 1 "^dartmk: $S/huge\\.sfdisk: line [0-9]+: a damaged dartmk-raw section$" "$H" --restore-table "$S/huge.sfdisk" "$H" --yes
+tamper negative 's/^# dartmk-raw 2147483136 512 /# dartmk-raw -512 512 /'
+bad "--restore-table, a negative offset" 1 "^dartmk: $S/negative\\.sfdisk: line [0-9]+: a damaged dartmk-raw section$" "$H" --restore-table "$S/negative.sfdisk" "$H" --yes
+tamper garbage 's/^# dartmk-raw 512 512 /# dartmk-raw 512x 512 /'
+bad "--restore-table, a garbage number" 1 "^dartmk: $S/garbage\\.sfdisk: line [0-9]+: a damaged dartmk-raw section$" "$H" --restore-table "$S/garbage.sfdisk" "$H" --yes
+tamper othersize 's/^# dartmk-disk-size .*/# dartmk-disk-size 1073741824/'
+bad "--restore-table, saved from a disk of another size" 1 "^dartmk: $S/othersize\\.sfdisk: saved from a disk of 1073741824 bytes; $H has 2147483648" "$H" --restore-table "$S/othersize.sfdisk" "$H" --yes
+tamper lastgone '/^# dartmk-raw 2147483136 /,$d'
+bad "--restore-table, the last raw block cut off" 1 "^dartmk: $S/lastgone\\.sfdisk: its dartmk-raw blocks do not hold the whole table" "$H" --restore-table "$S/lastgone.sfdisk" "$H" --yes
+head -c $(($(stat -c %s "$HS") - 100)) "$HS" >"$S/cut.sfdisk"
+bad "--restore-table, a file cut short in a raw block" 1 "^dartmk: $S/cut\\.sfdisk: line [0-9]+: (a truncated dartmk-raw section|cut short)" "$H" --restore-table "$S/cut.sfdisk" "$H" --yes
+head -c 600 "$HS" >"$S/cut2.sfdisk"
+bad "--restore-table, a file cut short in its script" 1 "^dartmk: $S/cut2\\.sfdisk: line [0-9]+: cut short" "$H" --restore-table "$S/cut2.sfdisk" "$H" --yes
+head -n 8 "$HS" >"$S/cut3.sfdisk"
+bad "--restore-table, a file cut short before its partitions" 1 "^dartmk: $S/cut3\\.sfdisk: its sfdisk script has no partitions" "$H" --restore-table "$S/cut3.sfdisk" "$H" --yes
+tamper scriptovl 's/start=      239616, size=     2097152/start=      230000, size=     2097152/'
+bad "--restore-table, the script's partitions overlap" 1 "^dartmk: $S/scriptovl\\.sfdisk: partitions 2 \\(sectors 206848-239615\\) and 3 \\(sectors 230000-2327151\\) overlap" "$H" --restore-table "$S/scriptovl.sfdisk" "$H" --yes
+tamper scriptpast 's/start=      239616, size=     2097152/start=      239616, size=     9097152/'
+bad "--restore-table, a script partition past the end of the disk" 1 "^dartmk: $S/scriptpast\\.sfdisk: partition 3 \\(sectors 239616-9336767\\) lies outside the disk's usable sectors" "$H" --restore-table "$S/scriptpast.sfdisk" "$H" --yes
+printf '%s\n' 'label: dos' 'start=2048, size=204800, type=7' 'start=100000, size=204800, type=7' >"$S/plainovl.sfdisk"
+bad "--restore-table, a plain sfdisk script whose partitions overlap" 1 "^dartmk: $S/plainovl\\.sfdisk: partitions 1 .* and 2 .* overlap" "$H" --restore-table "$S/plainovl.sfdisk" "$H" --yes
+printf 'garbage\n' >"$S/nolabel.sfdisk"
+bad "--restore-table, not an sfdisk script" 1 "^dartmk: $S/nolabel\\.sfdisk: not an sfdisk script" "$H" --restore-table "$S/nolabel.sfdisk" "$H" --yes
+sed -e 's/^# dartmk-raw 0 512 MBR/# dartmk-raw 1048576 512 MBR/' "$S/restore.sfdisk" >"$S/mbrinpart.sfdisk"
+bad "--restore-table (MBR), the MBR block moved into partition 1" 1 "^dartmk: $S/mbrinpart\\.sfdisk: dartmk-raw block 1 \\(MBR, 512 bytes at 1048576\\) lies inside partition 1$" "$R" --restore-table "$S/mbrinpart.sfdisk" "$R" --yes
+# The MBR's raw bytes edited (partition 2 moved to sector 300000), the script left alone.
+python3 -c '
+import base64, struct, sys
+lines, out, blk = open(sys.argv[1]).read().split("\n"), [], None
+for l in lines:
+    if l.startswith("# dartmk-raw 0 "):
+        blk = b""
+    elif blk is not None and l.startswith("# >"):
+        blk += base64.b64decode(l[3:])
+        continue
+    out.append(l)
+blk = bytearray(blk)
+struct.pack_into("<I", blk, 446 + 16 + 8, 300000)
+i = out.index(next(l for l in out if l.startswith("# dartmk-raw 0 "))) + 1
+out[i:i] = ["# >" + base64.b64encode(bytes(blk[k:k + 48])).decode() for k in range(0, len(blk), 48)]
+open(sys.argv[2], "w").write("\n".join(out))' "$S/restore.sfdisk" "$S/mbrbytes.sfdisk"
+bad "--restore-table (MBR), the saved MBR's bytes edited" 1 "^dartmk: $S/mbrbytes\\.sfdisk: its dartmk-raw sectors hold another partition table than its sfdisk script" "$R" --restore-table "$S/mbrbytes.sfdisk" "$R" --yes
+part --restore-table "$HS" "$H" --yes
+is "$rc/$(dump "$H" | diff - <(dump "$S/pristine-gpt.img") >/dev/null && echo same)" "0/same" "hostile: the untampered file still puts the table back (exit 0, sfdisk --dump as before)"
 
 # === write errors: exit 1, the table restored =====================================================
 # tests/tools/preload/failwrite.c. A disk with bad sectors where the partition goes
