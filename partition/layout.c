@@ -1,5 +1,6 @@
 /* layout.c — the stick layouts through libfdisk (see layout.h). */
 #include "partition/layout.h"
+#include "partition/ptable.h"
 
 #include "util/copy.h"
 #include "util/report.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 enum { SECTOR = 512, GPT_BACKUP = 33 * SECTOR };
@@ -244,14 +246,21 @@ int dm_layout_write(int fd, const char *name, const struct dm_disk_layout *l)
 
 /* ---- putting a saved table back ---- */
 
+/* The whole file is judged before anything is written: the raw blocks may only hold the label's
+ * sectors dm_layout_backup saves (the first and the last MiB of the disk, an MBR's EBRs inside
+ * its extended partitions), never a byte of a partition, and the script's partitions must lie
+ * inside the disk, apart (dm_ptable_check). */
+
 struct raw_area {
     uint64_t off;
     size_t size, got;
     unsigned char *bytes;
+    char area[24];
 };
 
 struct raw {
     uint64_t disk_size;
+    int has_size;
     struct raw_area area[16];
     int n;
 };
@@ -262,17 +271,41 @@ static void raw_free(struct raw *r)
         free(r->area[i].bytes);
 }
 
+/* A decimal number (digits only, no sign) at *p, then one space or the end of the line. */
+static int number(const char **p, unsigned long long *out)
+{
+    char *end;
+    if (**p < '0' || **p > '9')
+        return -1;
+    errno = 0;
+    *out = strtoull(*p, &end, 10);
+    if (errno || (*end != ' ' && *end != '\n' && *end != '\r' && *end != '\0'))
+        return -1;
+    *p = *end == ' ' ? end + 1 : end;
+    return 0;
+}
+
 /* One line of the saved file: the raw copies' lines are taken, the rest left to libfdisk. */
 static int raw_line(struct raw *r, const char *line)
 {
+    static const char size_tag[] = "# dartmk-disk-size ", raw_tag[] = "# dartmk-raw ";
     unsigned long long a, b;
     unsigned char dec[RAW_LINE * 2];
-    if (sscanf(line, "# dartmk-disk-size %llu", &a) == 1)
-        return r->disk_size = a, 0;
-    if (sscanf(line, "# dartmk-raw %llu %llu", &a, &b) == 2) {
-        if (r->n == 16 || b > (1u << 20) || !(r->area[r->n].bytes = malloc(b)))
+    const char *p = line;
+    if (strncmp(line, size_tag, sizeof size_tag - 1) == 0) {
+        p += sizeof size_tag - 1;
+        if (r->has_size || number(&p, &a) != 0 || strcspn(p, "\r\n") != 0)
             return -1;
-        r->area[r->n].off = a, r->area[r->n].size = b, r->area[r->n++].got = 0;
+        return r->disk_size = a, r->has_size = 1, 0;
+    }
+    if (strncmp(line, raw_tag, sizeof raw_tag - 1) == 0) {
+        struct raw_area *x = &r->area[r->n];
+        p += sizeof raw_tag - 1;
+        if (r->n == 16 || number(&p, &a) != 0 || number(&p, &b) != 0 || b == 0 || b > (1u << 20) ||
+            !(x->bytes = malloc(b)))
+            return -1;
+        x->off = a, x->size = b, x->got = 0, r->n++;
+        snprintf(x->area, sizeof x->area, "%.*s", (int)strcspn(p, "\r\n"), p);
         return 0;
     }
     if (strncmp(line, "# >", 3) != 0 || !r->n)
@@ -293,13 +326,205 @@ static int raw_line(struct raw *r, const char *line)
 static int raw_read(FILE *f, const char *file, struct raw *r)
 {
     char line[512];
-    while (fgets(line, sizeof line, f))
+    int n = 0, ended = 1;
+    while (fgets(line, sizeof line, f)) {
+        n += ended, ended = strchr(line, '\n') != NULL;
         if (raw_line(r, line) != 0)
-            return dm_error(DM_FAIL, "%s: a damaged dartmk-raw section", file);
+            return dm_error(DM_FAIL, "%s: line %d: a %s dartmk-raw section", file, n,
+                            ended ? "damaged" : "truncated");
+    }
+    if (!ended) /* a file cut short: what remains of a table must not be taken for it */
+        return dm_error(DM_FAIL, "%s: line %d: cut short (the file ends inside it)", file, n);
     for (int i = 0; i < r->n; i++)
         if (r->area[i].got != r->area[i].size)
             return dm_error(DM_FAIL, "%s: a truncated dartmk-raw section", file);
+    if (r->has_size != (r->n > 0))
+        return dm_error(DM_FAIL, "%s: a truncated dartmk-raw section (%s)", file,
+                        r->n ? "no dartmk-disk-size line" : "no dartmk-raw blocks");
     return 0;
+}
+
+/* The script's partitions (those it places: with a start and a size; *total counts them all)
+ * and its scheme. */
+static int script_parts(FILE *f, const char *file, enum dm_scheme *scheme, struct dm_part *p,
+                        size_t max, size_t *n, size_t *total)
+{
+    struct fdisk_context *cxt = fdisk_new_context();
+    struct fdisk_script *sc = cxt ? fdisk_new_script(cxt) : NULL;
+    struct fdisk_iter *it = fdisk_new_iter(FDISK_ITER_FORWARD);
+    struct fdisk_partition *pa;
+    const char *label = NULL;
+    int rc = 0, err = sc && it ? 0 : -ENOMEM;
+    *n = 0;
+    if (!err && fseek(f, 0, SEEK_SET) != 0)
+        err = -errno;
+    if (!err)
+        err = fdisk_script_read_file(sc, f);
+    if (!err)
+        label = fdisk_script_get_header(sc, "label");
+    if (err)
+        rc = fd_error(file, err, "not an sfdisk script libfdisk can read");
+    else if (!label)
+        rc = dm_error(DM_FAIL, "%s: not an sfdisk script (no \"label:\" line)", file);
+    else if (strcmp(label, "gpt") != 0 && strcmp(label, "dos") != 0)
+        rc = dm_error(DM_FAIL, "%s: a %s partition table: dartmk puts back GPT and MBR tables only",
+                      file, label);
+    *scheme = label && strcmp(label, "gpt") == 0 ? DM_SCHEME_GPT : DM_SCHEME_MBR;
+    struct fdisk_table *tb = rc ? NULL : fdisk_script_get_table(sc);
+    for (size_t i = 0; tb && *n < max && fdisk_table_next_partition(tb, it, &pa) == 0; i++) {
+        struct fdisk_parttype *type = fdisk_partition_get_type(pa);
+        if (!fdisk_partition_has_start(pa) || !fdisk_partition_has_size(pa))
+            continue; /* placed by libfdisk in free space */
+        struct dm_part *x = &p[(*n)++];
+        *x = (struct dm_part){
+            .number = fdisk_partition_has_partno(pa) ? fdisk_partition_get_partno(pa) + 1 : i + 1,
+            .start = (uint64_t)fdisk_partition_get_start(pa) * SECTOR,
+            .size = (uint64_t)fdisk_partition_get_size(pa) * SECTOR};
+        if (*scheme == DM_SCHEME_MBR)
+            snprintf(x->type, sizeof x->type, "0x%02x", type ? fdisk_parttype_get_code(type) : 0);
+    }
+    *total = tb ? fdisk_table_get_nents(tb) : 0;
+    fdisk_free_iter(it);
+    fdisk_unref_script(sc);
+    fdisk_unref_context(cxt);
+    return rc;
+}
+
+/* The raw blocks: the disk's size, whole sectors inside the label's areas, outside every
+ * partition and each other, and the areas a table needs all there. */
+static int raw_judge(const char *file, const char *name, uint64_t disk, const struct raw *r,
+                     enum dm_scheme scheme, const struct dm_part *p, size_t n)
+{
+    if (r->disk_size != disk)
+        return dm_error(DM_FAIL, "%s: saved from a disk of %llu bytes; %s has %llu: not its table",
+                        file, (unsigned long long)r->disk_size, name, (unsigned long long)disk);
+    uint64_t tail = disk > DM_LAYOUT_ALIGN ? disk - DM_LAYOUT_ALIGN : 0;
+    int mbr = scheme == DM_SCHEME_MBR, head = 0, header = 0, last = 0;
+    size_t logicals = 0;
+    for (size_t j = 0; j < n; j++)
+        logicals += mbr && p[j].number > 4;
+    for (int i = 0; i < r->n; i++) {
+        const struct raw_area *x = &r->area[i];
+        char what[96];
+        snprintf(what, sizeof what, "dartmk-raw block %d (%s, %zu bytes at %llu)", i + 1, x->area,
+                 x->size, (unsigned long long)x->off);
+        if (x->off % SECTOR || x->size % SECTOR)
+            return dm_error(DM_FAIL, "%s: %s is not whole sectors", file, what);
+        if (x->off > disk || x->size > disk - x->off)
+            return dm_error(DM_FAIL, "%s: %s lies past the end of %s (%llu bytes)", file, what,
+                            name, (unsigned long long)disk);
+        uint64_t end = x->off + x->size;
+        int label = end <= DM_LAYOUT_ALIGN || x->off >= tail;
+        for (size_t j = 0; j < n; j++) {
+            uint64_t a = p[j].start, b = p[j].start + p[j].size;
+            if (mbr && dm_part_is_extended(&p[j]))
+                label |= x->off >= a && end <= b; /* an EBR */
+            else if (x->off < b && a < end)
+                return dm_error(DM_FAIL, "%s: %s lies inside partition %zu", file, what,
+                                p[j].number);
+        }
+        if (!label)
+            return dm_error(DM_FAIL,
+                            "%s: %s lies outside the partition table's sectors (the first and last "
+                            "MiB of the disk%s)",
+                            file, what, mbr ? ", the extended partition" : "");
+        for (int k = 0; k < i; k++)
+            if (x->off < r->area[k].off + r->area[k].size && r->area[k].off < end)
+                return dm_error(DM_FAIL, "%s: %s overlaps block %d", file, what, k + 1);
+        head |= x->off == 0, header |= x->off == SECTOR, last |= end == disk;
+    }
+    if (mbr ? !head || (size_t)r->n != 1 + logicals : !head || !header || !last)
+        return dm_error(DM_FAIL,
+                        "%s: its dartmk-raw blocks do not hold the whole table (%s): the file "
+                        "was cut short or edited",
+                        file,
+                        mbr ? "the MBR and an EBR for each logical partition"
+                            : "the protective MBR, the GPT header and the backup GPT header");
+    return 0;
+}
+
+/* The raw blocks laid on an empty disk of the same size (a sparse memfd) and read by libfdisk:
+ * the table they hold must be the script's, partition for partition. */
+static int raw_matches(const char *file, uint64_t disk, const struct raw *r, enum dm_scheme scheme,
+                       const struct dm_part *p, size_t n)
+{
+    int fd = memfd_create("dartmk-restore", MFD_CLOEXEC), rc = 0, err = 0;
+    if (fd < 0 || ftruncate(fd, (off_t)disk) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot judge its saved sectors", file);
+    for (int i = 0; rc == 0 && i < r->n; i++)
+        rc = dm_pwrite_all(fd, r->area[i].bytes, r->area[i].size, r->area[i].off, file);
+    struct fdisk_context *cxt = rc ? NULL : fdisk_new_context();
+    struct fdisk_table *tb = NULL;
+    struct fdisk_iter *it = fdisk_new_iter(FDISK_ITER_FORWARD);
+    struct fdisk_partition *pa;
+    size_t same = 0, seen = 0;
+    if (rc == 0 && (!cxt || !it))
+        rc = dm_error(DM_FAIL, "out of memory");
+    if (rc == 0) {
+        fdisk_disable_dialogs(cxt, 1);
+        err = fdisk_assign_device_by_fd(cxt, fd, file, 1);
+    }
+    if (rc == 0 && !err && fdisk_is_label(cxt, GPT) == (scheme == DM_SCHEME_GPT) &&
+        (fdisk_is_label(cxt, GPT) || fdisk_is_label(cxt, DOS)))
+        err = fdisk_get_partitions(cxt, &tb);
+    else
+        err = -EINVAL;
+    while (rc == 0 && !err && fdisk_table_next_partition(tb, it, &pa) == 0) {
+        uint64_t start = (uint64_t)fdisk_partition_get_start(pa) * SECTOR;
+        uint64_t size = (uint64_t)fdisk_partition_get_size(pa) * SECTOR;
+        seen++;
+        for (size_t j = 0; j < n; j++)
+            same += p[j].number == fdisk_partition_get_partno(pa) + 1 && p[j].start == start &&
+                    p[j].size == size;
+    }
+    if (rc == 0 && (err || seen != n || same != n))
+        rc = dm_error(DM_FAIL,
+                      "%s: its dartmk-raw sectors hold another partition table than its sfdisk "
+                      "script: the file was edited",
+                      file);
+    fdisk_free_iter(it);
+    fdisk_unref_table(tb);
+    if (cxt && fdisk_get_devfd(cxt) >= 0)
+        fdisk_deassign_device(cxt, 1);
+    fdisk_unref_context(cxt);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/* The whole file judged (raw blocks read into r), nothing written. */
+static int judge(FILE *f, const char *file, const char *name, uint64_t disk, struct raw *r)
+{
+    struct dm_part parts[128];
+    enum dm_scheme scheme = DM_SCHEME_MBR;
+    size_t n = 0, total = 0;
+    int rc = raw_read(f, file, r);
+    if (rc == 0)
+        rc = script_parts(f, file, &scheme, parts, 128, &n, &total);
+    if (rc == 0 && !r->n && !total) /* a dartmk file cut short in its script looks like this */
+        rc =
+            dm_error(DM_FAIL, "%s: its sfdisk script has no partitions: nothing to put back", file);
+    uint64_t first = scheme == DM_SCHEME_GPT ? 34 * SECTOR : SECTOR;
+    uint64_t end = scheme == DM_SCHEME_GPT && disk > GPT_BACKUP ? disk - GPT_BACKUP : disk;
+    if (rc == 0)
+        rc = dm_ptable_check(file, scheme, parts, n, first, end);
+    if (rc == 0 && r->n)
+        rc = raw_judge(file, name, disk, r, scheme, parts, n);
+    if (rc == 0 && r->n)
+        rc = raw_matches(file, disk, r, scheme, parts, n);
+    return rc;
+}
+
+int dm_layout_restore_check(const char *file, const char *name, uint64_t disk_size)
+{
+    struct raw r = {0};
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return dm_error_errno(DM_FAIL, errno, "%s", file);
+    int rc = judge(f, file, name, disk_size, &r);
+    raw_free(&r);
+    fclose(f);
+    return rc;
 }
 
 /* The saved sectors written back as they were. */
@@ -311,7 +536,7 @@ static int raw_restore(int fd, const char *name, const struct raw *r)
     return rc;
 }
 
-/* The script through libfdisk (a table sfdisk wrote, or a disk whose size changed). */
+/* The script through libfdisk (a table sfdisk wrote). */
 static int script_restore(int fd, const char *name, FILE *f, const char *file)
 {
     struct fdisk_context *cxt = NULL;
@@ -332,10 +557,11 @@ int dm_layout_restore(int fd, const char *name, const char *file, uint64_t disk_
 {
     struct raw r = {0};
     FILE *f = fopen(file, "r");
+    *exact = 0;
     if (!f)
         return dm_error_errno(DM_FAIL, errno, "%s", file);
-    int rc = raw_read(f, file, &r);
-    *exact = rc == 0 && r.n > 0 && r.disk_size == disk_size;
+    int rc = judge(f, file, name, disk_size, &r);
+    *exact = rc == 0 && r.n > 0;
     if (rc == 0 && *exact)
         rc = raw_restore(fd, name, &r);
     else if (rc == 0 && fseek(f, 0, SEEK_SET) == 0)

@@ -44,9 +44,18 @@ int dm_layout_backup(int fd, const char *name, const char *file, int *saved);
  * partition's contents are not touched beyond that. Returns 0 or an exit code after one line. */
 int dm_layout_write(int fd, const char *name, const struct dm_disk_layout *l);
 
-/* Puts a table saved by dm_layout_backup (or any sfdisk script) back on fd: the saved sectors
- * byte for byte when the file has them and the disk still has the size it had (*exact = 1),
- * else the script through libfdisk (*exact = 0). Returns 0 or an exit code after one line. */
+/* Judges a table saved by dm_layout_backup (or an sfdisk script of a GPT or MBR) for the disk
+ * `name` of disk_size bytes, writing nothing: the script readable, its partitions inside the
+ * disk and apart; the saved sectors (when it has them) from a disk of this size, whole sectors
+ * inside the label's areas (the first and last MiB, an MBR's extended partitions), outside
+ * every partition and each other, the whole table there. Returns 0, or DM_FAIL after one line
+ * naming `file` and what is wrong. */
+int dm_layout_restore_check(const char *file, const char *name, uint64_t disk_size);
+
+/* Puts a table saved by dm_layout_backup (or any sfdisk script) back on fd, once the whole file
+ * passed dm_layout_restore_check: the saved sectors byte for byte when the file has them
+ * (*exact = 1), else the script through libfdisk (*exact = 0). Returns 0 or an exit code after
+ * one line. */
 int dm_layout_restore(int fd, const char *name, const char *file, uint64_t disk_size, int *exact);
 
 #endif

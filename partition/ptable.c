@@ -23,6 +23,8 @@ static int fail(const char *name, int err, const char *what)
     return dm_error_errno(DM_FAIL, err < 0 ? -err : err, "%s: %s", name, what);
 }
 
+static int check_table(struct dm_ptable *t);
+
 int dm_ptable_open(int fd, const char *name, int readonly, struct dm_ptable **out)
 {
     struct dm_ptable *t = calloc(1, sizeof *t);
@@ -50,11 +52,14 @@ int dm_ptable_open(int fd, const char *name, int readonly, struct dm_ptable **ou
                       "%s: a %s partition table: dartmk adds recovery partitions to GPT "
                       "and MBR disks only",
                       name, fdisk_label_get_name(fdisk_get_label(t->cxt, NULL)));
+    if (rc == 0) {
+        t->scheme = fdisk_is_label(t->cxt, GPT) ? DM_SCHEME_GPT : DM_SCHEME_MBR;
+        rc = check_table(t);
+    }
     if (rc) {
         dm_ptable_close(t);
         return rc;
     }
-    t->scheme = fdisk_is_label(t->cxt, GPT) ? DM_SCHEME_GPT : DM_SCHEME_MBR;
     *out = t;
     return 0;
 }
@@ -128,23 +133,33 @@ size_t dm_ptable_list(struct dm_ptable *t, struct dm_part *out, size_t max)
     return each(t, 0, put_part, out, max);
 }
 
+/* An MBR addresses sectors below 2^32 (2 TiB): what lies past them is not free for it. */
+#define MBR_LIMIT ((UINT64_C(1) << 32) * SECTOR)
+
 static void put_extent(struct dm_ptable *t, struct fdisk_partition *pa, void *out, size_t i)
 {
-    (void)t;
     uint64_t a = (uint64_t)fdisk_partition_get_start(pa) * SECTOR;
     uint64_t b = a + (uint64_t)fdisk_partition_get_size(pa) * SECTOR;
+    if (t->scheme == DM_SCHEME_MBR && b > MBR_LIMIT)
+        b = MBR_LIMIT;
     a = (a + DM_LAYOUT_ALIGN - 1) / DM_LAYOUT_ALIGN * DM_LAYOUT_ALIGN;
     b = b / DM_LAYOUT_ALIGN * DM_LAYOUT_ALIGN;
     ((struct dm_extent *)out)[i] = (struct dm_extent){a, b > a ? b - a : 0};
 }
 
+static int is_extended(const char *type)
+{
+    return !strcmp(type, "0x05") || !strcmp(type, "0x0f") || !strcmp(type, "0x85");
+}
+
+int dm_part_is_extended(const struct dm_part *p) { return is_extended(p->type); }
+
 /* MBR: free space inside an extended partition is for logical partitions, not for ours. */
 static int in_extended(const struct dm_part *parts, size_t n, const struct dm_extent *e)
 {
     for (size_t i = 0; i < n; i++) {
-        const char *ty = parts[i].type;
-        int extended = !strcmp(ty, "0x05") || !strcmp(ty, "0x0f") || !strcmp(ty, "0x85");
-        if (extended && e->start >= parts[i].start && e->start < parts[i].start + parts[i].size)
+        if (is_extended(parts[i].type) && e->start >= parts[i].start &&
+            e->start < parts[i].start + parts[i].size)
             return 1;
     }
     return 0;
@@ -158,6 +173,67 @@ size_t dm_ptable_free(struct dm_ptable *t, struct dm_extent *out, size_t max)
         if (out[i].size && !(t->scheme == DM_SCHEME_MBR && in_extended(parts, np, &out[i])))
             out[k++] = out[i];
     return k;
+}
+
+/* ---- judging ---- */
+
+static unsigned long long sector(uint64_t byte) { return (unsigned long long)(byte / SECTOR); }
+
+int dm_ptable_check(const char *name, enum dm_scheme scheme, const struct dm_part *p, size_t n,
+                    uint64_t first, uint64_t end)
+{
+    int mbr = scheme == DM_SCHEME_MBR;
+    for (size_t i = 0; i < n; i++) {
+        const struct dm_part *a = &p[i];
+        if (!a->size)
+            continue;
+        if (a->start < first || a->start >= end || a->size > end - a->start)
+            return dm_error(DM_FAIL,
+                            "%s: partition %zu (sectors %llu-%llu) lies outside the disk's "
+                            "usable sectors %llu-%llu: the partition table is damaged",
+                            name, a->number, sector(a->start),
+                            sector(a->start) + sector(a->size) - 1, sector(first), sector(end) - 1);
+        int logical = mbr && a->number > 4, inside = !logical;
+        for (size_t j = 0; j < n; j++) {
+            const struct dm_part *b = &p[j];
+            int ext = mbr && is_extended(b->type);
+            if (logical && ext && a->start >= b->start && a->size <= b->size &&
+                a->start - b->start <= b->size - a->size)
+                inside = 1;
+            if (j >= i || !b->size || a->start >= b->start + b->size ||
+                b->start >= a->start + a->size)
+                continue;
+            if (mbr && (is_extended(a->type) ? b->number > 4 : ext && logical))
+                continue; /* a logical partition in an extended one: judged by `inside` */
+            return dm_error(DM_FAIL,
+                            "%s: partitions %zu (sectors %llu-%llu) and %zu (sectors "
+                            "%llu-%llu) overlap: the partition table is damaged",
+                            name, b->number, sector(b->start),
+                            sector(b->start) + sector(b->size) - 1, a->number, sector(a->start),
+                            sector(a->start) + sector(a->size) - 1);
+        }
+        if (!inside)
+            return dm_error(DM_FAIL,
+                            "%s: logical partition %zu (sectors %llu-%llu) lies outside the "
+                            "extended partition: the partition table is damaged",
+                            name, a->number, sector(a->start),
+                            sector(a->start) + sector(a->size) - 1);
+    }
+    return 0;
+}
+
+/* The table as read: its partitions inside the disk (GPT: its usable sectors) and apart. */
+static int check_table(struct dm_ptable *t)
+{
+    struct dm_part parts[128];
+    size_t n = dm_ptable_list(t, parts, 128);
+    uint64_t first = SECTOR, end = dm_ptable_disk_size(t);
+    if (t->scheme == DM_SCHEME_GPT) {
+        first = (uint64_t)fdisk_get_first_lba(t->cxt) * SECTOR;
+        uint64_t last = ((uint64_t)fdisk_get_last_lba(t->cxt) + 1) * SECTOR;
+        end = last < end ? last : end;
+    }
+    return dm_ptable_check(t->name, t->scheme, parts, n, first, end);
 }
 
 /* ---- changing ---- */

@@ -32,7 +32,8 @@ struct dm_extent {
 struct dm_ptable;
 
 /* Reads the table of fd (readonly: it is never written). A disk without one is refused (exit 1,
- * suggesting `dartmk usb`). */
+ * suggesting `dartmk usb`), and so is a damaged one (dm_ptable_check): partitions overlapping,
+ * or lying past the end of the disk (GPT: outside its usable sectors). */
 int dm_ptable_open(int fd, const char *name, int readonly, struct dm_ptable **out);
 void dm_ptable_close(struct dm_ptable *t);
 enum dm_scheme dm_ptable_scheme(const struct dm_ptable *t);
@@ -44,6 +45,15 @@ uint64_t dm_ptable_disk_size(const struct dm_ptable *t);
 size_t dm_ptable_list(struct dm_ptable *t, struct dm_part *out, size_t max);
 /* The free extents a new primary partition can use, aligned (at most max). */
 size_t dm_ptable_free(struct dm_ptable *t, struct dm_extent *out, size_t max);
+
+/* An MBR extended partition (types 0x05, 0x0f, 0x85): a container of logical partitions. */
+int dm_part_is_extended(const struct dm_part *p);
+/* Judges partitions p[0..n) of a table (`scheme`) on a disk whose partitions must lie in
+ * [first, end) (bytes): each inside, none overlapping another; on MBR a logical partition
+ * (number > 4) inside an extended one and overlapping no other. Returns 0, or DM_FAIL after one
+ * line naming `name` and the partitions. dm_ptable_open judges every table it reads so. */
+int dm_ptable_check(const char *name, enum dm_scheme scheme, const struct dm_part *p, size_t n,
+                    uint64_t first, uint64_t end);
 
 /* Adds the recovery partition at [start, start + size) (aligned bytes): GPT: the WinRE type,
  * attributes and `gpt_name`; MBR: type 0x27 in a free primary slot (refused when all four are

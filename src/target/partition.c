@@ -345,8 +345,8 @@ int dm_target_partition_restore(const char *disk, const char *file, int yes, int
     struct dm_claim t;
     struct dm_claim_rules r = {.fixed_ok = 1, .what = "given back its saved partition table"};
     int rc = dm_claim_probe(disk, &r, &t);
-    if (rc == 0 && access(file, R_OK) != 0)
-        rc = dm_error_errno(DM_FAIL, errno, "%s", file);
+    if (rc == 0) /* the whole file judged before the question and before any write */
+        rc = dm_layout_restore_check(file, disk, t.size);
     if (rc == 0)
         rc = dm_claim_confirm(&t, &r, yes);
     if (rc == 0)

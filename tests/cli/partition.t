@@ -11,7 +11,9 @@
 # over with --force), --dry-run (byte-identical), --json, the old table saved and written back
 # with --restore-table, a loop device target, the system disk refused without ever being
 # opened for writing (strace), the terminal question, write errors part-way (the table
-# restored), and every bad input: its exit code, its one line, and the disk byte-identical.
+# restored), damaged tables (partitions overlapping or past the end) and tampered, truncated or
+# hostile backups given to --restore-table, and every bad input: its exit code, its one line, and
+# the disk byte-identical.
 # shellcheck source=tests/lib/tap.sh disable=SC2154  # run() sets rc, out, err
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/lib/disks.sh
@@ -26,7 +28,7 @@ for t in sfdisk fsck.fat blkid mcopy mdir minfo jq losetup strace script python3
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 320
+plan 432
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -528,6 +530,67 @@ printf '%s\n' 'label: gpt' 'start=2048, size=1433600, type=L' 'start=1845248, ty
 bad "not enough free space" 1 "^dartmk: .*450\.0 MiB" "$S/nospace.img" "$DVD" "$S/nospace.img" --yes
 like "$err" "200\.0 MiB" "not enough free space: names the largest free extent (200.0 MiB)"
 like "$err" "^dartmk: $S/nospace\.img: " "not enough free space: the line names the disk (dartmk: DISK: reason)"
+# Damaged tables (issue 15): partitions that overlap or lie past the end of the disk are refused
+# when the table is read — before anything is written, --dry-run too — naming the partitions.
+# gpt_entry IMG INDEX FIRST LAST: GPT entry INDEX (0-based) given FIRST and LAST LBA in both
+# copies of the entries, with both CRC32s recomputed (a table libfdisk reads as valid).
+gpt_entry() {
+    python3 -c '
+import struct, sys, zlib
+img, idx, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+with open(img, "r+b") as f:
+    f.seek(512 + 32)
+    for lba in (1, struct.unpack("<Q", f.read(8))[0]):  # the header, then the backup header
+        f.seek(lba * 512)
+        h = bytearray(f.read(512))
+        hsize, = struct.unpack_from("<I", h, 12)
+        elba, n, esize = struct.unpack_from("<QII", h, 72)
+        f.seek(elba * 512)
+        e = bytearray(f.read(n * esize))
+        struct.pack_into("<QQ", e, idx * esize + 32, first, last)
+        f.seek(elba * 512)
+        f.write(e)
+        struct.pack_into("<I", h, 88, zlib.crc32(e))
+        struct.pack_into("<I", h, 16, 0)
+        struct.pack_into("<I", h, 16, zlib.crc32(bytes(h[:hsize])))
+        f.seek(lba * 512)
+        f.write(h)' "$@"
+}
+# mbr_entry IMG SECTOR SLOT START SIZE: the start and size of entry SLOT (0-3) of the MBR or EBR
+# at SECTOR (an EBR's start is relative, as the format has it).
+mbr_entry() {
+    python3 -c '
+import struct, sys
+img, sector, slot, start, size = sys.argv[1], *map(int, sys.argv[2:])
+with open(img, "r+b") as f:
+    f.seek(sector * 512 + 446 + 16 * slot + 8)
+    f.write(struct.pack("<II", start, size))' "$@"
+}
+fresh govl gpt
+gpt_entry "$S/govl.img" 2 230000 2336767
+is "$(disk_parts "$S/govl.img" | awk '$1 == 3 { print $2 }')" 230000 "gpt, overlapping entries: sfdisk reads the table (valid CRCs), partition 3 starting inside 2"
+bad "gpt, partitions 2 and 3 overlap" 1 "^dartmk: $S/govl\.img: partitions 2 \(sectors 206848-239615\) and 3 \(sectors 230000-2336767\) overlap" "$S/govl.img" "$DVD" "$S/govl.img" --yes
+bad "gpt, overlapping partitions, --dry-run" 1 "^dartmk: $S/govl\.img: partitions 2 .* and 3 .* overlap" "$S/govl.img" "$DVD" "$S/govl.img" --dry-run
+fresh gpast gpt
+gpt_entry "$S/gpast.img" 2 239616 4194300
+bad "gpt, partition 3 past last-lba" 1 "^dartmk: $S/gpast\.img: partition 3 \(sectors 239616-4194300\) lies outside the disk's usable sectors 34-$GPT_LAST" "$S/gpast.img" "$DVD" "$S/gpast.img" --yes
+fresh movl mbr
+mbr_entry "$S/movl.img" 0 1 200000 2097152
+bad "mbr, partitions 1 and 2 overlap" 1 "^dartmk: $S/movl\.img: partitions 1 \(sectors 2048-206847\) and 2 \(sectors 200000-2297151\) overlap" "$S/movl.img" "$DVD" "$S/movl.img" --yes
+bad "mbr, overlapping partitions, --dry-run" 1 "^dartmk: $S/movl\.img: partitions 1 .* and 2 .* overlap" "$S/movl.img" "$DVD" "$S/movl.img" --dry-run --json
+fresh mpast mbr
+mbr_entry "$S/mpast.img" 0 1 206848 4000000
+bad "mbr, partition 2 past the end of the disk" 1 "^dartmk: $S/mpast\.img: partition 2 \(sectors 206848-4206847\) lies outside the disk's usable sectors 1-$MBR_END" "$S/mpast.img" "$DVD" "$S/mpast.img" --yes
+# An extended partition (2) between two primaries, its logical partition 5 stretched (in its
+# EBR) past the extended partition's end over primary 3.
+truncate -s 2G "$S/mlog.img"
+printf '%s\n' 'label: dos' 'start=2048, size=204800, type=7' 'start=206848, size=1024000, type=5' \
+    'start=1435648, size=204800, type=7' 'start=208896, size=204800, type=7' | sfdisk -q --no-reread --no-tell-kernel "$S/mlog.img" >/dev/null 2>&1
+is "$(disk_parts "$S/mlog.img" | awk '{ printf "%s:%s+%s ", $1, $2, $3 }')" "1:2048+204800 2:206848+1024000 3:1435648+204800 5:208896+204800 " "mbr with an extended partition: the layout"
+mbr_entry "$S/mlog.img" 206848 0 2048 1300000
+bad "mbr, a logical partition overlapping a primary" 1 "^dartmk: $S/mlog\.img: partitions 3 \(sectors 1435648-1640447\) and 5 \(sectors 208896-1508895\) overlap" "$S/mlog.img" "$DVD" "$S/mlog.img" --yes --bios-boot none
+mbr_entry "$S/mlog.img" 206848 0 2048 1100000
+bad "mbr, a logical partition past its extended partition's end" 1 "^dartmk: $S/mlog\.img: logical partition 5 \(sectors 208896-1308895\) lies outside the extended partition" "$S/mlog.img" "$DVD" "$S/mlog.img" --yes --bios-boot none
 bad "--size larger than the free space" 1 "^dartmk: .*(1\.0 GiB|1024\.0 MiB).*906\.0 MiB" "$S/badg.img" "$DVD" "$S/badg.img" --yes --size 1G
 bad "--size below what the tree needs" 1 "^dartmk: .*need" "$S/badg.img" "$DVD" "$S/badg.img" --yes --size 1M
 bad "a missing SOURCE" 1 "^dartmk: $S/nosuch: no such file or directory$" "$S/badg.img" "$S/nosuch" "$S/badg.img" --yes
@@ -588,6 +651,75 @@ part --restore-table "$saved" "$S/restoreg.img" --yes
 is "$rc/$(dump "$S/restoreg.img" | diff - <(printf '%s\n' "$before") >/dev/null && echo same)" "0/same" "--restore-table (GPT): sfdisk --dump as before (label-id, UUIDs, names)"
 sfdisk --verify "$S/restoreg.img" >/dev/null 2>&1
 ok $? "--restore-table (GPT): sfdisk --verify (the backup GPT written too)"
+# A backup is judged whole before anything is written (issue 15): its raw blocks only where a
+# table's sectors are (the first and last MiB, an MBR's extended partition), outside every
+# partition and each other, from a disk of this size, all there; its script readable, its
+# partitions inside the disk and apart. Each bad file: exit 1, one line naming it, the disk (with
+# the recovery partition dartmk made, which the saved table does not have) byte for byte as it
+# was. The GPT fixture's saved sectors: PMBR 0+512, header 512+512, entries 1024+16384, backup
+# entries 2147466752+16384, backup header 2147483136+512 (last in the file).
+H=$S/hostile.img HS=$S/hostile.sfdisk
+fresh hostile gpt
+part "$DVD" "$H" --yes --backup-table "$HS"
+is "$rc/$(grep -c '^# dartmk-raw ' "$HS")/$(grep '^# dartmk-raw ' "$HS" | tail -1 | cut -d' ' -f3-4)" "0/5/2147483136 512" \
+    "hostile: the partition made, the saved table holds five raw blocks, the backup GPT header last"
+# tamper NAME SED-SCRIPT: $S/NAME.sfdisk, the saved table edited.
+tamper() { sed -e "$2" "$HS" >"$S/$1.sfdisk"; }
+tamper inpart 's/^# dartmk-raw 1024 16384 /# dartmk-raw 122683392 16384 /'
+bad "--restore-table, a raw block inside a data partition" 1 "^dartmk: $S/inpart\\.sfdisk: dartmk-raw block 3 \\(GPT Entries, 16384 bytes at 122683392\\) lies inside partition 3$" "$H" --restore-table "$S/inpart.sfdisk" "$H" --yes
+tamper infree "s/^# dartmk-raw 2147466752 16384 /# dartmk-raw $((GPT_FREE * 512)) 16384 /"
+bad "--restore-table, a raw block in free space (where the recovery partition is now)" 1 "^dartmk: $S/infree\\.sfdisk: dartmk-raw block 4 .* lies outside the partition table's sectors" "$H" --restore-table "$S/infree.sfdisk" "$H" --yes
+tamper pastend 's/^# dartmk-raw 2147483136 512 /# dartmk-raw 2147483648 512 /'
+bad "--restore-table, the last raw block past the end of the disk" 1 "^dartmk: $S/pastend\\.sfdisk: dartmk-raw block 5 .* lies past the end of $H" "$H" --restore-table "$S/pastend.sfdisk" "$H" --yes
+tamper overlap 's/^# dartmk-raw 512 512 /# dartmk-raw 1536 512 /'
+bad "--restore-table, overlapping raw blocks" 1 "^dartmk: $S/overlap\\.sfdisk: dartmk-raw block 3 .* overlaps block 2$" "$H" --restore-table "$S/overlap.sfdisk" "$H" --yes
+tamper unaligned 's/^# dartmk-raw 512 512 /# dartmk-raw 500 512 /'
+bad "--restore-table, a raw block not on a sector" 1 "^dartmk: $S/unaligned\\.sfdisk: dartmk-raw block 2 .* is not whole sectors$" "$H" --restore-table "$S/unaligned.sfdisk" "$H" --yes
+tamper huge 's/^# dartmk-raw 1024 16384 /# dartmk-raw 1024 99999999999999 /'
+bad "--restore-table, a huge raw block" 1 "^dartmk: $S/huge\\.sfdisk: line [0-9]+: a damaged dartmk-raw section$" "$H" --restore-table "$S/huge.sfdisk" "$H" --yes
+tamper negative 's/^# dartmk-raw 2147483136 512 /# dartmk-raw -512 512 /'
+bad "--restore-table, a negative offset" 1 "^dartmk: $S/negative\\.sfdisk: line [0-9]+: a damaged dartmk-raw section$" "$H" --restore-table "$S/negative.sfdisk" "$H" --yes
+tamper garbage 's/^# dartmk-raw 512 512 /# dartmk-raw 512x 512 /'
+bad "--restore-table, a garbage number" 1 "^dartmk: $S/garbage\\.sfdisk: line [0-9]+: a damaged dartmk-raw section$" "$H" --restore-table "$S/garbage.sfdisk" "$H" --yes
+tamper othersize 's/^# dartmk-disk-size .*/# dartmk-disk-size 1073741824/'
+bad "--restore-table, saved from a disk of another size" 1 "^dartmk: $S/othersize\\.sfdisk: saved from a disk of 1073741824 bytes; $H has 2147483648" "$H" --restore-table "$S/othersize.sfdisk" "$H" --yes
+tamper lastgone '/^# dartmk-raw 2147483136 /,$d'
+bad "--restore-table, the last raw block cut off" 1 "^dartmk: $S/lastgone\\.sfdisk: its dartmk-raw blocks do not hold the whole table" "$H" --restore-table "$S/lastgone.sfdisk" "$H" --yes
+head -c $(($(stat -c %s "$HS") - 100)) "$HS" >"$S/cut.sfdisk"
+bad "--restore-table, a file cut short in a raw block" 1 "^dartmk: $S/cut\\.sfdisk: line [0-9]+: (a truncated dartmk-raw section|cut short)" "$H" --restore-table "$S/cut.sfdisk" "$H" --yes
+head -c 600 "$HS" >"$S/cut2.sfdisk"
+bad "--restore-table, a file cut short in its script" 1 "^dartmk: $S/cut2\\.sfdisk: line [0-9]+: cut short" "$H" --restore-table "$S/cut2.sfdisk" "$H" --yes
+head -n 8 "$HS" >"$S/cut3.sfdisk"
+bad "--restore-table, a file cut short before its partitions" 1 "^dartmk: $S/cut3\\.sfdisk: its sfdisk script has no partitions" "$H" --restore-table "$S/cut3.sfdisk" "$H" --yes
+tamper scriptovl 's/start=      239616, size=     2097152/start=      230000, size=     2097152/'
+bad "--restore-table, the script's partitions overlap" 1 "^dartmk: $S/scriptovl\\.sfdisk: partitions 2 \\(sectors 206848-239615\\) and 3 \\(sectors 230000-2327151\\) overlap" "$H" --restore-table "$S/scriptovl.sfdisk" "$H" --yes
+tamper scriptpast 's/start=      239616, size=     2097152/start=      239616, size=     9097152/'
+bad "--restore-table, a script partition past the end of the disk" 1 "^dartmk: $S/scriptpast\\.sfdisk: partition 3 \\(sectors 239616-9336767\\) lies outside the disk's usable sectors" "$H" --restore-table "$S/scriptpast.sfdisk" "$H" --yes
+printf '%s\n' 'label: dos' 'start=2048, size=204800, type=7' 'start=100000, size=204800, type=7' >"$S/plainovl.sfdisk"
+bad "--restore-table, a plain sfdisk script whose partitions overlap" 1 "^dartmk: $S/plainovl\\.sfdisk: partitions 1 .* and 2 .* overlap" "$H" --restore-table "$S/plainovl.sfdisk" "$H" --yes
+printf 'garbage\n' >"$S/nolabel.sfdisk"
+bad "--restore-table, not an sfdisk script" 1 "^dartmk: $S/nolabel\\.sfdisk: not an sfdisk script" "$H" --restore-table "$S/nolabel.sfdisk" "$H" --yes
+sed -e 's/^# dartmk-raw 0 512 MBR/# dartmk-raw 1048576 512 MBR/' "$S/restore.sfdisk" >"$S/mbrinpart.sfdisk"
+bad "--restore-table (MBR), the MBR block moved into partition 1" 1 "^dartmk: $S/mbrinpart\\.sfdisk: dartmk-raw block 1 \\(MBR, 512 bytes at 1048576\\) lies inside partition 1$" "$R" --restore-table "$S/mbrinpart.sfdisk" "$R" --yes
+# The MBR's raw bytes edited (partition 2 moved to sector 300000), the script left alone.
+python3 -c '
+import base64, struct, sys
+lines, out, blk = open(sys.argv[1]).read().split("\n"), [], None
+for l in lines:
+    if l.startswith("# dartmk-raw 0 "):
+        blk = b""
+    elif blk is not None and l.startswith("# >"):
+        blk += base64.b64decode(l[3:])
+        continue
+    out.append(l)
+blk = bytearray(blk)
+struct.pack_into("<I", blk, 446 + 16 + 8, 300000)
+i = out.index(next(l for l in out if l.startswith("# dartmk-raw 0 "))) + 1
+out[i:i] = ["# >" + base64.b64encode(bytes(blk[k:k + 48])).decode() for k in range(0, len(blk), 48)]
+open(sys.argv[2], "w").write("\n".join(out))' "$S/restore.sfdisk" "$S/mbrbytes.sfdisk"
+bad "--restore-table (MBR), the saved MBR's bytes edited" 1 "^dartmk: $S/mbrbytes\\.sfdisk: its dartmk-raw sectors hold another partition table than its sfdisk script" "$R" --restore-table "$S/mbrbytes.sfdisk" "$R" --yes
+part --restore-table "$HS" "$H" --yes
+is "$rc/$(dump "$H" | diff - <(dump "$S/pristine-gpt.img") >/dev/null && echo same)" "0/same" "hostile: the untampered file still puts the table back (exit 0, sfdisk --dump as before)"
 
 # === write errors: exit 1, the table restored =====================================================
 # tests/tools/preload/failwrite.c. A disk with bad sectors where the partition goes
