@@ -319,3 +319,37 @@ int dm_wim_open_file(struct dm_wim *w, int index, const char *path, struct dm_st
     *out = &ws->base;
     return 0;
 }
+
+/* ---- integrity: every resource against its own SHA-1 ---- */
+
+struct verify_ctx {
+    struct dm_progress p;
+    int begun;
+};
+
+static enum wimlib_progress_status on_verify(enum wimlib_progress_msg msg,
+                                             union wimlib_progress_info *info, void *arg)
+{
+    struct verify_ctx *v = arg;
+    if (msg != WIMLIB_PROGRESS_MSG_VERIFY_STREAMS)
+        return WIMLIB_PROGRESS_STATUS_CONTINUE;
+    if (!v->begun)
+        dm_progress_begin(&v->p, "checking boot.wim", info->verify_streams.total_bytes),
+            v->begun = 1;
+    dm_progress_update(&v->p, info->verify_streams.completed_bytes);
+    return WIMLIB_PROGRESS_STATUS_CONTINUE;
+}
+
+int dm_wim_verify(struct dm_wim *w)
+{
+    struct verify_ctx v = {0};
+    wimlib_register_progress_function(w->wim, on_verify, &v);
+    int err = wimlib_verify_wim(w->wim, 0);
+    wimlib_register_progress_function(w->wim, NULL, NULL);
+    if (v.begun)
+        dm_progress_end(&v.p);
+    if (err == 0)
+        return 0;
+    return dm_error(DM_FAIL, "%s: damaged: %s (its data does not match its own checksums)",
+                    w->display, wimlib_get_error_string(err));
+}

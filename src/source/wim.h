@@ -54,6 +54,10 @@ int dm_wim_open_file(struct dm_wim *w, int index, const char *path, struct dm_st
 /* wimlib set up for media: case-insensitive paths, errors returned rather than printed.
  * Returns 0 or -1. */
 int dm_wimlib_ready(void);
+/* Reads every resource of the WIM, decompressing it, and checks it against its own SHA-1
+ * (wimlib_verify_wim), with progress ("checking boot.wim"). Returns 0, or DM_FAIL after one
+ * line naming the WIM and what failed. */
+int dm_wim_verify(struct dm_wim *w);
 
 /* ---- changing a WIM (wim_update.c) ---- */
 
