@@ -3,10 +3,14 @@
 
 #include "util/report.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <libisofs/libisofs.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct iso_source {
     IsoImage *image;
@@ -15,6 +19,7 @@ struct iso_source {
 struct isofile_stream {
     struct dm_stream base;
     IsoStream *stream;
+    const char *origin; /* the image's path, for messages */
 };
 
 int dm_libisofs_ready(void)
@@ -36,7 +41,8 @@ static ssize_t isos_read(struct dm_stream *s, void *buf, size_t n)
     struct isofile_stream *is = (struct isofile_stream *)s;
     int r = iso_stream_read(is->stream, buf, n);
     if (r < 0) {
-        dm_error(DM_FAIL, "%s: read error in the ISO image (%s)", s->name, iso_error_to_msg(r));
+        dm_error(DM_FAIL, "%s: %s: read error in the ISO image (%s)", is->origin, s->name,
+                 iso_error_to_msg(r));
         return -1;
     }
     return r;
@@ -54,11 +60,10 @@ static const struct dm_stream_ops iso_stream_ops = {.read = isos_read, .close = 
 
 static int iso_open_entry(struct dm_tree *t, const struct dm_entry *e, struct dm_stream **out)
 {
-    (void)t;
     IsoStream *st = iso_file_get_stream((IsoFile *)e->priv);
     int r = st ? iso_stream_open(st) : -1;
     if (r < 0)
-        return dm_error(DM_FAIL, "%s: cannot open in the ISO image (%s)", e->path,
+        return dm_error(DM_FAIL, "%s: %s: cannot open in the ISO image (%s)", t->origin, e->path,
                         iso_error_to_msg(r));
     struct isofile_stream *is = dm_stream_alloc(sizeof *is, &iso_stream_ops, e->path);
     if (!is) {
@@ -66,6 +71,7 @@ static int iso_open_entry(struct dm_tree *t, const struct dm_entry *e, struct dm
         return dm_error(DM_FAIL, "%s: out of memory", e->path);
     }
     is->stream = st;
+    is->origin = t->origin;
     *out = &is->base;
     return 0;
 }
@@ -127,6 +133,205 @@ static int add_node(struct dm_tree *t, IsoNode *node, const char *path)
     return 0;
 }
 
+/* ---- the directory trees checked before libisofs reads them ----
+ *
+ * libisofs follows directory records wherever they point: folders whose records point back to
+ * a folder above them make it build an endless tree. Every tree a reader may take (the primary
+ * volume's, Joliet's, ISO 9660:1999's) is walked here first, each folder's extent read once:
+ * a folder seen twice is a loop; a folder or file that lies past the image's end, and
+ * folders that together are larger than the image, are damage. Rock Ridge's CL (a relocated
+ * folder) is followed as libisofs follows it. */
+
+enum { BLOCK = 2048 };
+
+struct check {
+    const char *origin;
+    int fd;
+    uint64_t size;     /* of the image */
+    uint64_t dirbytes; /* folders read, in this tree */
+    uint32_t *seen;    /* folder extents seen (open addressing; 0 is empty: extents are > 0) */
+    size_t nseen, cap;
+    struct pending {
+        uint32_t lba, size; /* size 0: taken from its "." record */
+        char *path;
+    } * todo;
+    size_t ntodo, todocap;
+};
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Adds lba to the folders seen; 1 if it was new, 0 if seen before, -1 out of memory. */
+static int seen_add(struct check *c, uint32_t lba)
+{
+    if (2 * (c->nseen + 1) > c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 256;
+        uint32_t *n = calloc(cap, sizeof *n);
+        if (!n)
+            return -1;
+        for (size_t i = 0; i < c->cap; i++)
+            for (size_t j = c->seen[i] * 2654435761u % cap; c->seen[i]; j = (j + 1) % cap)
+                if (!n[j]) {
+                    n[j] = c->seen[i];
+                    break;
+                }
+        free(c->seen);
+        c->seen = n, c->cap = cap;
+    }
+    for (size_t j = lba * 2654435761u % c->cap;; j = (j + 1) % c->cap) {
+        if (c->seen[j] == lba)
+            return 0;
+        if (!c->seen[j]) {
+            c->seen[j] = lba, c->nseen++;
+            return 1;
+        }
+    }
+}
+
+/* A record's name for messages: ISO 9660 without ";1", Joliet's UCS-2 with non-ASCII as '?'. */
+static void record_name(const uint8_t *r, int joliet, char *out, size_t n)
+{
+    size_t len = r[32], k = 0;
+    for (size_t i = 0; i < len && k + 1 < n; i += joliet ? 2 : 1) {
+        unsigned c =
+            joliet ? (i + 1 < len ? (unsigned)r[33 + i] << 8 | r[34 + i] : '?') : r[33 + i];
+        if (c == ';')
+            break;
+        out[k++] = c >= 0x20 && c < 0x7F ? (char)c : '?';
+    }
+    k -= k > 1 && out[k - 1] == '.'; /* "BOOTMGR.;1" */
+    out[k] = '\0';
+}
+
+/* Rock Ridge's CL entry in the record's system use area: the relocated folder's extent, or 0. */
+static uint32_t rr_child_link(const uint8_t *r)
+{
+    size_t at = 33 + r[32] + !(r[32] & 1), end = r[0];
+    while (at + 4 <= end) {
+        const uint8_t *e = r + at;
+        if (e[2] < 4 || at + e[2] > end)
+            break;
+        if (e[0] == 'C' && e[1] == 'L' && e[2] >= 12)
+            return le32(e + 4);
+        at += e[2];
+    }
+    return 0;
+}
+
+static int todo_push(struct check *c, uint32_t lba, uint32_t size, const char *dir,
+                     const char *name)
+{
+    struct pending *t = c->todo;
+    if (c->ntodo == c->todocap &&
+        !(t = realloc(c->todo, (c->todocap = c->todocap ? 2 * c->todocap : 64) * sizeof *t)))
+        return dm_error(DM_FAIL, "%s: out of memory", c->origin);
+    c->todo = t;
+    char *path;
+    if (asprintf(&path, "%s%s%s", dir, *dir ? "/" : "", name) < 0)
+        return dm_error(DM_FAIL, "%s: out of memory", c->origin);
+    c->todo[c->ntodo++] = (struct pending){lba, size, path};
+    return 0;
+}
+
+static int past_end(const struct check *c, uint32_t lba, uint64_t size)
+{
+    return (uint64_t)lba * BLOCK + size > c->size;
+}
+
+/* Reads one folder's records, queueing its folders and checking its files. */
+static int check_dir(struct check *c, struct pending *d, int joliet)
+{
+    uint8_t b[BLOCK];
+    const char *shown = *d->path ? d->path : "the root folder";
+    switch (seen_add(c, d->lba)) {
+    case -1:
+        return dm_error(DM_FAIL, "%s: out of memory", c->origin);
+    case 0:
+        return dm_error(DM_FAIL,
+                        "%s: the folders form a loop (%s points back to a folder above it)",
+                        c->origin, shown);
+    }
+    if (d->size == 0) { /* a relocated folder: its size is in its "." record */
+        if (past_end(c, d->lba, BLOCK) || pread(c->fd, b, BLOCK, (off_t)d->lba * BLOCK) != BLOCK ||
+            b[0] < 34)
+            return dm_error(DM_FAIL, "%s: %s lies past the image's end or is damaged", c->origin,
+                            shown);
+        d->size = le32(b + 10);
+    }
+    if (past_end(c, d->lba, d->size) || (c->dirbytes += d->size) > c->size)
+        return dm_error(DM_FAIL, "%s: %s: %s", c->origin, shown,
+                        past_end(c, d->lba, d->size)
+                            ? "the folder lies past the image's end"
+                            : "the folders hold more than the image can (a damaged image)");
+    for (uint32_t blk = 0; blk < (d->size + BLOCK - 1) / BLOCK; blk++) {
+        if (pread(c->fd, b, BLOCK, (off_t)(d->lba + blk) * BLOCK) != BLOCK)
+            return dm_error_errno(DM_FAIL, errno ? errno : EIO, "%s: cannot read %s", c->origin,
+                                  shown);
+        for (size_t at = 0; at < BLOCK && b[at];) {
+            const uint8_t *r = b + at;
+            if (r[0] < 34 || at + r[0] > BLOCK || 33u + r[32] > r[0])
+                return dm_error(DM_FAIL, "%s: %s: a damaged folder record", c->origin, shown);
+            at += r[0];
+            if (r[32] == 1 && r[33] <= 1) /* "." and ".." */
+                continue;
+            char name[256];
+            record_name(r, joliet, name, sizeof name);
+            uint32_t lba = le32(r + 2), size = le32(r + 10), cl = joliet ? 0 : rr_child_link(r);
+            int rc = 0;
+            if (r[25] & 2)
+                rc = todo_push(c, lba, size, d->path, name);
+            else if (cl)
+                rc = todo_push(c, cl, 0, d->path, name);
+            else if (size && past_end(c, lba, size))
+                rc = dm_error(DM_FAIL, "%s: %s%s%s lies past the image's end", c->origin, d->path,
+                              *d->path ? "/" : "", name);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int check_tree(struct check *c, const uint8_t *root, int joliet)
+{
+    c->dirbytes = 0, c->nseen = 0;
+    if (c->seen)
+        memset(c->seen, 0, c->cap * sizeof *c->seen);
+    int rc = todo_push(c, le32(root + 2), le32(root + 10), "", "");
+    while (rc == 0 && c->ntodo) {
+        struct pending d = c->todo[--c->ntodo];
+        rc = check_dir(c, &d, joliet);
+        free(d.path);
+    }
+    while (c->ntodo)
+        free(c->todo[--c->ntodo].path);
+    return rc;
+}
+
+static int check_trees(const char *path)
+{
+    struct check c = {.origin = path, .fd = open(path, O_RDONLY | O_CLOEXEC)};
+    if (c.fd < 0)
+        return dm_error_errno(DM_FAIL, errno, "%s: cannot open", path);
+    off_t end = lseek(c.fd, 0, SEEK_END);
+    c.size = end > 0 ? (uint64_t)end : 0;
+    uint8_t d[BLOCK];
+    int rc = 0;
+    for (int i = 16; rc == 0 && i < 16 + 64; i++) {
+        if (pread(c.fd, d, BLOCK, (off_t)i * BLOCK) != BLOCK || memcmp(d + 1, "CD001", 5) != 0 ||
+            d[0] == 255)
+            break;
+        int joliet = d[0] == 2 && d[88] == '%' && d[89] == '/';
+        if (d[0] == 1 || d[0] == 2)
+            rc = check_tree(&c, d + 156, joliet);
+    }
+    free(c.seen), free(c.todo);
+    close(c.fd);
+    return rc;
+}
+
 static int import(const char *path, IsoImage **image)
 {
     IsoDataSource *src = NULL;
@@ -160,7 +365,9 @@ int dm_source_iso_open(const char *path, struct dm_tree **out)
         free(s);
         return dm_error(DM_FAIL, "%s: out of memory", path);
     }
-    int rc = import(path, &s->image);
+    int rc = check_trees(path);
+    if (rc == 0)
+        rc = import(path, &s->image);
     if (rc == 0)
         rc = walk(t, iso_image_get_root(s->image), "");
     return dm_tree_finish(t, rc, out);

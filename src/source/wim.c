@@ -1,6 +1,7 @@
 /* wim.c — WIM files through wimlib. */
 #include "source/wim.h"
 
+#include "util/cleanup.h"
 #include "util/progress.h"
 #include "util/report.h"
 
@@ -86,18 +87,22 @@ static int load_images(struct dm_wim *w)
     return 0;
 }
 
+/* Opens the WIM at host_path; staged_fd (or -1) is kept open with it, and closed on failure. */
 static int open_at(const char *host_path, const char *display, int staged_fd, struct dm_wim **out)
 {
-    if (dm_wimlib_ready() < 0)
-        return dm_error(DM_FAIL, "wimlib: cannot initialise");
-    struct dm_wim *w = calloc(1, sizeof *w);
-    if (!w || !(w->display = strdup(display))) {
+    struct dm_wim *w = NULL;
+    int rc = dm_wimlib_ready() < 0 ? dm_error(DM_FAIL, "wimlib: cannot initialise") : 0;
+    if (rc == 0 && (!(w = calloc(1, sizeof *w)) || !(w->display = strdup(display))))
+        rc = dm_error(DM_FAIL, "%s: out of memory", display);
+    if (rc) {
         free(w);
-        return dm_error(DM_FAIL, "%s: out of memory", display);
+        if (staged_fd >= 0)
+            close(staged_fd);
+        return rc;
     }
     w->staged_fd = staged_fd;
     int r = wimlib_open_wim(host_path, 0, &w->wim);
-    int rc = r ? wim_fail(w, "not a readable WIM file", r) : load_images(w);
+    rc = r ? wim_fail(w, "not a readable WIM file", r) : load_images(w);
     if (rc) {
         dm_wim_close(w);
         return rc;
@@ -142,15 +147,55 @@ static int copy_stream(struct dm_stream *s, int fd, const char *name, uint64_t t
     return rc;
 }
 
-/* Copies the entry into a temporary file and opens that. The file is unlinked as soon as wimlib
- * holds it open (wimlib needs a name that resolves while it opens the file), so nothing is left
- * behind and the copy's space is freed when the WIM is closed. */
+/* The staged copy has no name while it is written (O_TMPFILE): nothing is left behind however
+ * the run ends, SIGKILL included, and its space is freed when the fd is closed. wimlib opens a
+ * WIM only by a name that realpath() resolves (not /proc/self/fd/N of a nameless file), so the
+ * copy is linked into $TMPDIR just around wimlib_open_wim and unlinked when wimlib holds it;
+ * the name is registered for the cleanup meanwhile. Where the file system has no O_TMPFILE the
+ * copy is a registered mkstemp file, unlinked at the same moment.
+ *
+ * Makes the copy's fd; *name stays "" for a nameless copy. Returns 0, or -1 with errno set. */
+static int staged_temp(const char *dir, char *name, size_t n, int *guard)
+{
+    *name = '\0', *guard = -1;
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd;
+    if (snprintf(name, n, "%s/dartmk-wim.XXXXXX", dir) >= (int)n)
+        return *name = '\0', errno = ENAMETOOLONG, -1;
+    if ((fd = mkostemp(name, O_CLOEXEC)) < 0)
+        return *name = '\0', -1;
+    *guard = dm_cleanup_register(name, 0);
+    return fd;
+}
+
+/* Gives the nameless copy in fd a name in dir, registered before it exists. 0 or -1 (errno). */
+static int staged_name(int fd, const char *dir, char *name, size_t n, int *guard)
+{
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    for (int i = 0; i < 100; i++) {
+        if (snprintf(name, n, "%s/dartmk-wim.%ld.%d", dir, (long)getpid(), i) >= (int)n)
+            return *name = '\0', errno = ENAMETOOLONG, -1;
+        *guard = dm_cleanup_register(name, 0);
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0)
+            return 0;
+        int err = errno;
+        dm_cleanup_forget(*guard);
+        *guard = -1, *name = '\0';
+        if (err != EEXIST)
+            return errno = err, -1;
+    }
+    return errno = EEXIST, -1;
+}
+
+/* Copies the entry into a temporary file and opens that (see staged_temp). */
 static int stage(struct dm_tree *t, const struct dm_entry *e, struct dm_wim **out)
 {
-    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    char tmpl[4096];
-    snprintf(tmpl, sizeof tmpl, "%s/dartmk-wim.XXXXXX", dir);
-    int fd = mkstemp(tmpl);
+    const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char name[4096];
+    int guard;
+    int fd = staged_temp(dir, name, sizeof name, &guard);
     if (fd < 0)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot create a temporary file", dir);
     struct dm_stream *s;
@@ -160,11 +205,15 @@ static int stage(struct dm_tree *t, const struct dm_entry *e, struct dm_wim **ou
         int crc = dm_stream_close(s);
         rc = rc ? rc : crc;
     }
+    if (rc == 0 && !*name && staged_name(fd, dir, name, sizeof name, &guard) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot name a temporary file", dir);
     if (rc == 0)
-        rc = open_at(tmpl, e->path, fd, out);
+        rc = open_at(name, e->path, fd, out);
     else
         close(fd);
-    unlink(tmpl);
+    if (*name)
+        unlink(name);
+    dm_cleanup_forget(guard);
     return rc;
 }
 

@@ -45,14 +45,24 @@ int dm_iso_label_check(const char *label, char out[DM_ISO_LABEL_MAX + 1], const 
 
 /* ---- a tree entry as an IsoStream ---- */
 
-/* libisofs writes zeros for a file it cannot read and goes on; *failed tells us instead (the
- * source already printed why). */
+/* libisofs calls the streams from its writer thread. What they report is held in `said` (a
+ * capture, bound around each call) and passed on by iso_write once the thread has ended: the
+ * first failure's line, unless the run had already failed in the main thread (a write error,
+ * after which libisofs is cancelled and what its thread then reports is only a consequence).
+ * libisofs writes zeros for a file it cannot read and goes on; `failed` tells us instead, and
+ * no stream is opened after a failure (the manifest, last, could only say that a file before
+ * it was not read). */
+struct writer_state {
+    int failed;
+    struct dm_capture said;
+};
+
 struct entry_stream {
     struct dm_tree *t;
     const struct dm_entry *e;
     struct dm_stream *s;
     ino_t ino;
-    int *failed;
+    struct writer_state *ws;
     uint8_t *buf; /* read ahead: libisofs asks for 2 KiB at a time */
     size_t len, pos;
 };
@@ -62,17 +72,24 @@ enum { READ_AHEAD = 256 << 10 };
 static int es_open(IsoStream *st)
 {
     struct entry_stream *d = st->data;
-    return dm_tree_open(d->t, d->e, &d->s) == 0 ? 1 : (*d->failed = 1, (int)ISO_FILE_READ_ERROR);
+    if (d->ws->failed)
+        return (int)ISO_FILE_READ_ERROR;
+    struct dm_events *before = dm_events_bind(&d->ws->said.events);
+    int rc = dm_tree_open(d->t, d->e, &d->s);
+    dm_events_bind(before);
+    return rc == 0 ? 1 : (d->ws->failed = 1, (int)ISO_FILE_READ_ERROR);
 }
 
 static int es_close(IsoStream *st)
 {
     struct entry_stream *d = st->data;
+    struct dm_events *before = dm_events_bind(&d->ws->said.events);
     int rc = d->s ? dm_stream_close(d->s) : 0;
+    dm_events_bind(before);
     d->s = NULL;
     free(d->buf);
     d->buf = NULL, d->len = d->pos = 0;
-    return rc == 0 ? 1 : (*d->failed = 1, (int)ISO_FILE_READ_ERROR);
+    return rc == 0 ? 1 : (d->ws->failed = 1, (int)ISO_FILE_READ_ERROR);
 }
 
 static off_t es_size(IsoStream *st) { return (off_t)((struct entry_stream *)st->data)->e->size; }
@@ -83,12 +100,14 @@ static int es_read(IsoStream *st, void *buf, size_t count)
     struct entry_stream *d = st->data;
     size_t done = 0;
     if (!d->buf && !(d->buf = malloc(READ_AHEAD)))
-        return *d->failed = 1, (int)ISO_OUT_OF_MEM;
+        return d->ws->failed = 1, (int)ISO_OUT_OF_MEM;
     while (done < count) {
         if (d->pos == d->len) {
-            ssize_t r = d->s ? dm_stream_read_full(d->s, d->buf, READ_AHEAD) : -1;
+            struct dm_events *before = dm_events_bind(&d->ws->said.events);
+            ssize_t r = d->s && !d->ws->failed ? dm_stream_read_full(d->s, d->buf, READ_AHEAD) : -1;
+            dm_events_bind(before);
             if (r < 0)
-                return *d->failed = 1, (int)ISO_FILE_READ_ERROR;
+                return d->ws->failed = 1, (int)ISO_FILE_READ_ERROR;
             if (r == 0)
                 break;
             d->len = (size_t)r, d->pos = 0;
@@ -131,7 +150,7 @@ static IsoStreamIface entry_iface = {.version = 0,
                                      .free = es_free};
 
 static IsoStream *entry_stream_new(struct dm_tree *t, const struct dm_entry *e, ino_t ino,
-                                   int *failed)
+                                   struct writer_state *ws)
 {
     IsoStream *st = calloc(1, sizeof *st);
     struct entry_stream *d = calloc(1, sizeof *d);
@@ -139,7 +158,7 @@ static IsoStream *entry_stream_new(struct dm_tree *t, const struct dm_entry *e, 
         free(st), free(d);
         return NULL;
     }
-    *d = (struct entry_stream){.t = t, .e = e, .ino = ino, .failed = failed};
+    *d = (struct entry_stream){.t = t, .e = e, .ino = ino, .ws = ws};
     *st = (IsoStream){.class = &entry_iface, .refcount = 1, .data = d};
     return st;
 }
@@ -174,7 +193,7 @@ static void set_times(IsoNode *node, int64_t t)
 }
 
 static int add_entry(IsoImage *image, struct dm_tree *t, const struct dm_entry *e, ino_t ino,
-                     int64_t when, int *failed)
+                     int64_t when, struct writer_state *ws)
 {
     const char *name;
     IsoDir *parent = parent_of(image, e->path, &name);
@@ -185,7 +204,7 @@ static int add_entry(IsoImage *image, struct dm_tree *t, const struct dm_entry *
     if (e->kind == DM_ENTRY_DIR) {
         err = iso_tree_add_new_dir(parent, name, (IsoDir **)&node);
     } else {
-        IsoStream *st = entry_stream_new(t, e, ino, failed);
+        IsoStream *st = entry_stream_new(t, e, ino, ws);
         if (!st)
             return dm_error(DM_FAIL, "out of memory");
         err = iso_tree_add_new_file(parent, name, st, (IsoFile **)&node);
@@ -232,7 +251,8 @@ static int set_boot(IsoImage *image, const struct dm_iso_opts *o, const struct d
     return err < 0 ? iso_fail("cannot set up the El Torito boot entries", err) : 0;
 }
 
-static int make_image(struct dm_tree *t, const struct dm_iso_opts *o, int *failed, IsoImage **out)
+static int make_image(struct dm_tree *t, const struct dm_iso_opts *o, struct writer_state *ws,
+                      IsoImage **out)
 {
     IsoImage *image = NULL;
     int err = iso_image_new(o->label, &image);
@@ -242,7 +262,7 @@ static int make_image(struct dm_tree *t, const struct dm_iso_opts *o, int *faile
     iso_image_set_application_id(image, "DARTMK");
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < t->count; i++)
-        rc = add_entry(image, t, &t->entries[i], (ino_t)(i + 1), o->time, failed);
+        rc = add_entry(image, t, &t->entries[i], (ino_t)(i + 1), o->time, ws);
     if (rc == 0)
         rc = set_boot(image, o, t);
     if (rc) {
@@ -303,9 +323,10 @@ static int make_opts(const struct dm_iso_opts *o, IsoWriteOpts **out)
 }
 
 /* Pulls the image from libisofs into fd; the hash of each chunk is made in a second thread
- * while the next is read and written (two buffers take turns). */
+ * while the next is read and written (two buffers take turns). *unsaid is set when the image
+ * ended early: the stream that failed said why, in libisofs' thread. */
 static int pump(struct burn_source *bs, int fd, const char *name, uint64_t total,
-                char sha[DM_SHA256_HEX])
+                char sha[DM_SHA256_HEX], int *unsaid)
 {
     unsigned char *buf[2] = {malloc(READ_CHUNK), malloc(READ_CHUNK)};
     struct dm_sha256_bg *h = dm_sha256_bg_new();
@@ -317,7 +338,7 @@ static int pump(struct burn_source *bs, int fd, const char *name, uint64_t total
         int want = total - done < READ_CHUNK ? (int)(total - done) : READ_CHUNK;
         int got = bs->read_xt ? bs->read_xt(bs, buf[i], want) : bs->read(bs, buf[i], want);
         if (got <= 0) {
-            rc = DM_FAIL; /* the stream that failed said why */
+            rc = DM_FAIL, *unsaid = 1;
             break;
         }
         rc = dm_write_all(fd, buf[i], (size_t)got, name);
@@ -337,10 +358,13 @@ static int iso_write(struct dm_tree *t, const struct dm_iso_opts *o, int fd, uin
     IsoImage *image = NULL;
     IsoWriteOpts *w = NULL;
     struct burn_source *bs = NULL;
-    int failed = 0;
+    struct writer_state ws = {0};
+    int unsaid = 0; /* the run failed in libisofs' thread: what it said is the line */
     if (dm_libisofs_ready() < 0)
         return dm_error(DM_FAIL, "cannot start libisofs");
-    int rc = make_image(t, o, &failed, &image);
+    dm_capture_begin(&ws.said); /* its events, ready for the writer thread */
+    dm_capture_end(&ws.said);
+    int rc = make_image(t, o, &ws, &image);
     if (rc == 0)
         rc = make_opts(o, &w);
     if (rc == 0) {
@@ -349,16 +373,21 @@ static int iso_write(struct dm_tree *t, const struct dm_iso_opts *o, int fd, uin
     }
     if (rc == 0) {
         *bytes = (uint64_t)bs->get_size(bs);
-        rc = pump(bs, fd, o->name, *bytes, sha);
-        if (rc == 0 && failed)
-            rc = DM_FAIL;
+        rc = pump(bs, fd, o->name, *bytes, sha, &unsaid);
+        if (rc == 0 && ws.failed)
+            rc = DM_FAIL, unsaid = 1;
     }
     if (bs) {
         if (rc && bs->version >= 1 && bs->cancel)
             bs->cancel(bs); /* stops libisofs' writer thread */
-        bs->free_data(bs);
+        bs->free_data(bs);  /* joins it */
         free(bs);
     }
+    if (unsaid && ws.said.nlines)
+        dm_capture_replay(&ws.said);
+    else if (unsaid)
+        dm_error(DM_FAIL, "%s: the ISO image ended early", o->name);
+    dm_capture_free(&ws.said);
     if (w)
         iso_write_opts_free(w);
     if (image)

@@ -1,18 +1,19 @@
-/* cleanup.c — removing registered temporary paths when a signal ends the run. The handler uses
- * unlink/rmdir and nftw: nftw is not async-signal-safe, but the process is about to die and the
- * main flow is not resumed, so the only risk is leaving a folder behind, as before. */
+/* cleanup.c — removing registered temporary paths when a signal ends the run. The handler may
+ * interrupt anything (malloc, fork: their locks held), so it calls only async-signal-safe
+ * functions: openat, getdents64, unlinkat, close — no nftw, no malloc. */
 #include "util/cleanup.h"
 #include "util/report.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-enum { SLOTS = 16 };
+enum { SLOTS = 16, DEPTH = 64 };
 
 static struct {
     char *path;
@@ -20,15 +21,33 @@ static struct {
 } slots[SLOTS];
 static volatile sig_atomic_t installed;
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Removes name (relative to dirfd) and, for a folder, everything in it, depth first; entries
+ * are removed as they are read, so one pass sees each remaining entry once. */
+static void remove_at(int dirfd, const char *name, int depth)
 {
-    (void)st, (void)ftw;
-    return (flag == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
+    if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT || depth > DEPTH)
+        return;
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    _Alignas(struct dirent64) char buf[2048];
+    ssize_t n;
+    while ((n = getdents64(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t off = 0; off < n;) {
+            const struct dirent64 *d = (const struct dirent64 *)(buf + off);
+            off += d->d_reclen;
+            if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+                remove_at(fd, d->d_name, depth + 1);
+        }
+    }
+    close(fd);
+    unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
 static int remove_tree(const char *path)
 {
-    return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+    remove_at(AT_FDCWD, path, 0);
+    return access(path, F_OK) == 0 ? -1 : 0;
 }
 
 static void on_signal(int sig)

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -f "$SAMPLES/udf.iso" ] || make -C "$TOP" -s samples >/dev/null || { echo "1..0 # no samples"; exit 1; }
-plan 99
+plan 127
 scratch
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
@@ -152,6 +152,34 @@ is "$err" "dartmk: $SCRATCH/secret.iso: cannot open: Permission denied" "unreada
 
 head -c $(( $(stat -c %s "$SAMPLES/dvd.iso") / 2 )) "$SAMPLES/dvd.iso" > "$SCRATCH/half.iso"
 bad "truncated ISO" 1 "^dartmk: $SCRATCH/half.iso: truncated ISO image \([0-9]+ bytes, the volume needs [0-9]+\)$" "$SCRATCH/half.iso"
+
+# Hostile directory records (tests/lib/isoedit.py): folders that loop, in every tree and in
+# Joliet alone (the tree libisofs reads without Rock Ridge); a folder and a file that lie past
+# the image's end. inspect, iso and verify end (timeout: a regression fails, not hangs) with
+# exit 1 and one line naming the image and the problem; nothing is left behind.
+ISOEDIT=$TOP/tests/lib/isoedit.py
+hostile() { # hostile DESCRIPTION REGEX ISO
+    local c a
+    for c in inspect iso verify; do
+        a=("$c" "$3")
+        [ "$c" = iso ] && a+=(-o "$SCRATCH/h.iso")
+        run timeout 20 "$DARTMK" "${a[@]}"
+        is "$rc/$(printf '%s\n' "$err" | wc -l)/${#out}" "1/1/0" "$1: $c exits 1 with one line"
+        like "$err" "$2" "$1: $c's message"
+    done
+    is "$(ls -A "$TMPDIR" | wc -l)/$(find "$SCRATCH" -maxdepth 1 -name 'h.iso*' | wc -l)" "0/0" \
+        "$1: nothing left"
+}
+cp "$SAMPLES/dvd.iso" "$SCRATCH/loop.iso" && python3 "$ISOEDIT" "$SCRATCH/loop.iso" loop efi/boot
+hostile "folders that loop" "^dartmk: $SCRATCH/loop\.iso: the folders form a loop \(EFI/BOOT points back to a folder above it\)$" "$SCRATCH/loop.iso"
+xorriso -as mkisofs -quiet -J -o "$SCRATCH/joliet.iso" "$SAMPLES/dvd" 2>/dev/null
+python3 "$ISOEDIT" "$SCRATCH/joliet.iso" loop efi/microsoft
+hostile "Joliet folders that loop" "^dartmk: $SCRATCH/joliet\.iso: the folders form a loop \(efi/microsoft points back to a folder above it\)$" "$SCRATCH/joliet.iso"
+cp "$SAMPLES/dvd.iso" "$SCRATCH/fardir.iso" && python3 "$ISOEDIT" "$SCRATCH/fardir.iso" extent sources 999999
+hostile "a folder past the end" "^dartmk: $SCRATCH/fardir\.iso: SOURCES: the folder lies past the image's end$" "$SCRATCH/fardir.iso"
+blocks=$(( $(stat -c %s "$SAMPLES/dvd.iso") / 2048 ))
+cp "$SAMPLES/dvd.iso" "$SCRATCH/far.iso" && python3 "$ISOEDIT" "$SCRATCH/far.iso" extent bootmgr $((blocks + 1))
+hostile "bootmgr past the end" "^dartmk: $SCRATCH/far\.iso: BOOTMGR lies past the image's end$" "$SCRATCH/far.iso"
 
 head -c 100000 /dev/urandom > "$SCRATCH/random.bin"
 bad "not an ISO or WIM" 1 "^dartmk: $SCRATCH/random.bin: not an ISO image, WIM file, disk image or directory$" "$SCRATCH/random.bin"
