@@ -3,6 +3,7 @@
 
 #include "util/progress.h"
 
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <string.h>
 #include <unistd.h>
@@ -132,10 +133,23 @@ static enum dm_progress_mode resolve_mode(enum dm_progress_mode mode, enum dm_ve
     return DM_PROGRESS_BAR;
 }
 
+/* The view's own copy of stderr: a library whose stderr output dartmk takes (util/quiet.h) moves
+ * fd 2 for a moment; what the view shows must not go with it. Unbuffered, as stderr. */
+static FILE *terminal(void)
+{
+    static FILE *copy;
+    int fd = copy ? -1 : fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (fd >= 0 && (copy = fdopen(fd, "w")) != NULL)
+        setvbuf(copy, NULL, _IONBF, 0);
+    else if (fd >= 0)
+        close(fd);
+    return copy ? copy : stderr;
+}
+
 void dm_view_start(struct dm_view *v, enum dm_verbosity verbosity, enum dm_progress_mode mode,
                    FILE *out)
 {
-    *v = (struct dm_view){.verbosity = verbosity, .out = out ? out : stderr, .in = stdin};
+    *v = (struct dm_view){.verbosity = verbosity, .out = out ? out : terminal(), .in = stdin};
     v->mode = resolve_mode(mode, verbosity, v->out);
     v->in_is_tty = !out && isatty(STDIN_FILENO);
     v->events.message = show_line;

@@ -2,6 +2,7 @@
  * libudfread. Files are read by path through udfread_file_open. */
 #include "source/source.h"
 
+#include "util/quiet.h"
 #include "util/report.h"
 
 #include <stdio.h>
@@ -28,7 +29,9 @@ struct udf_stream {
 static ssize_t udfs_read(struct dm_stream *s, void *buf, size_t n)
 {
     struct udf_stream *us = (struct udf_stream *)s;
+    dm_quiet_begin();
     ssize_t r = udfread_file_read(us->file, buf, n);
+    dm_quiet_end();
     if (r < 0) {
         dm_error(DM_FAIL, "%s: read error in the UDF volume", s->name);
         return -1;
@@ -48,7 +51,9 @@ static const struct dm_stream_ops udf_stream_ops = {.read = udfs_read, .close = 
 
 static int udf_open_entry(struct dm_tree *t, const struct dm_entry *e, struct dm_stream **out)
 {
+    dm_quiet_begin();
     UDFFILE *f = udfread_file_open(t->priv, e->path);
+    dm_quiet_end();
     if (!f)
         return dm_error(DM_FAIL, "%s: cannot open in the UDF volume of %s", e->path, t->origin);
     struct udf_stream *us = dm_stream_alloc(sizeof *us, &udf_stream_ops, e->path);
@@ -123,7 +128,7 @@ static int udf_walk(struct dm_tree *t, struct udf_walk *w, const char *dir, int 
     return rc;
 }
 
-int dm_source_udf_open(const char *path, struct dm_tree **out)
+static int open_udf(const char *path, struct dm_tree **out)
 {
     udfread *u = udfread_init();
     if (!u)
@@ -147,4 +152,14 @@ int dm_source_udf_open(const char *path, struct dm_tree **out)
             fclose(f);
     }
     return dm_tree_finish(t, udf_walk(t, &w, "", 0), out);
+}
+
+/* libudfread says what it finds wrong on stderr itself; dartmk's one line says it for the user
+ * (libudfread's lines are shown with -v). */
+int dm_source_udf_open(const char *path, struct dm_tree **out)
+{
+    dm_quiet_begin();
+    int rc = open_udf(path, out);
+    dm_quiet_end();
+    return rc;
 }

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -f "$SAMPLES/udf.iso" ] || make -C "$TOP" -s samples >/dev/null || { echo "1..0 # no samples"; exit 1; }
-plan 127
+plan 131
 scratch
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
@@ -216,6 +216,18 @@ is "$(printf '%s' "$first" | jq -r '.event + " " + .task')" "begin reading sourc
 is "$(printf '%s' "$last" | jq -r '.event + " " + (.done == .total | tostring)')" "end true" "progress: end line, all bytes"
 run "$DARTMK" inspect "$SAMPLES/dvd.iso"
 is "$err" "" "no progress output in a pipe"
+
+# A damaged UDF volume: libudfread writes its own "udfread ERROR" lines to stderr; the user sees
+# dartmk's one line, and libudfread's only with -v (as dartmk's debug lines).
+for lba in 257 260 261; do
+    cp "$SAMPLES/udf.iso" "$SCRATCH/udfbad.iso"
+    head -c 2048 /dev/urandom | dd of="$SCRATCH/udfbad.iso" bs=2048 seek=$lba conv=notrunc status=none
+    run "$DARTMK" inspect "$SCRATCH/udfbad.iso"
+    is "$rc/$(printf '%s\n' "$err" | grep -c .)/$(printf '%s' "$err" | grep -c udfread)" "1/1/0" \
+        "damaged UDF (block $lba): exit 1, dartmk's one line, none of libudfread's"
+done
+run "$DARTMK" inspect "$SCRATCH/udfbad.iso" -v
+like "$err" "dartmk: udfread ERROR: " "with -v, libudfread's lines come as dartmk's debug lines"
 
 is "$(ls -A "$TMPDIR" | wc -l)" 0 "nothing left in TMPDIR"
 done_testing
