@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -f "$SAMPLES/udf.iso" ] || make -C "$TOP" -s samples >/dev/null || { echo "1..0 # no samples"; exit 1; }
-plan 131
+plan 137
 scratch
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
@@ -228,6 +228,23 @@ for lba in 257 260 261; do
 done
 run "$DARTMK" inspect "$SCRATCH/udfbad.iso" -v
 like "$err" "dartmk: udfread ERROR: " "with -v, libudfread's lines come as dartmk's debug lines"
+
+# boot.wim's data is checked against its own SHA-1s by default (--quick skips it, saying so): a
+# damaged WIM, bare or inside media, fails inspect with one line.
+cp "$SAMPLES/boot.wim" "$SCRATCH/damaged.wim"
+printf '\377\377\377\377' | dd of="$SCRATCH/damaged.wim" bs=1 seek=2000 conv=notrunc status=none
+run "$DARTMK" inspect "$SCRATCH/damaged.wim"
+is "$rc/$(printf '%s\n' "$err" | grep -c .)/${#out}" "1/1/0" "a damaged boot.wim: exit 1, one line, nothing on stdout"
+like "$err" "^dartmk: .*damaged\.wim: damaged: .*does not match its own checksums\)$" "a damaged boot.wim: named, and what failed"
+run "$DARTMK" inspect "$SCRATCH/damaged.wim" --quick
+is "$rc/$(printf '%s\n' "$out" | grep '^Integrity')" "0/Integrity     not checked (--quick)" "--quick: not checked, and says so"
+cp -r "$SAMPLES/adk" "$SCRATCH/adk-damaged" && cp "$SCRATCH/damaged.wim" "$SCRATCH/adk-damaged/sources/boot.wim"
+run "$DARTMK" inspect "$SCRATCH/adk-damaged"
+is "$rc/$(printf '%s\n' "$err" | grep -c .)" "1/1" "media holding a damaged boot.wim: exit 1, one line"
+run "$DARTMK" inspect "$SAMPLES/dvd" --json
+is "$rc/$(j .wim.checked)" "0/true" "--json: wim.checked is true when checked"
+run "$DARTMK" inspect "$SAMPLES/dvd" --json --quick
+is "$rc/$(j .wim.checked)" "0/false" "--json --quick: wim.checked is false"
 
 is "$(ls -A "$TMPDIR" | wc -l)" 0 "nothing left in TMPDIR"
 done_testing
