@@ -319,3 +319,5 @@ int dm_wim_open_file(struct dm_wim *w, int index, const char *path, struct dm_st
     *out = &ws->base;
     return 0;
 }
+
+struct WIMStruct *dm_wim_wimlib(struct dm_wim *w) { return w->wim; }

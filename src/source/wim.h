@@ -54,6 +54,9 @@ int dm_wim_open_file(struct dm_wim *w, int index, const char *path, struct dm_st
 /* wimlib set up for media: case-insensitive paths, errors returned rather than printed.
  * Returns 0 or -1. */
 int dm_wimlib_ready(void);
+/* The open WIM as wimlib's WIMStruct, for the image stage's writers (export, split); the WIM
+ * stays owned by w. */
+struct WIMStruct *dm_wim_wimlib(struct dm_wim *w);
 
 /* ---- changing a WIM (wim_update.c) ---- */
 
