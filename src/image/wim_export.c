@@ -80,11 +80,17 @@ int dm_image_export(struct dm_wim *w, int index, const char *path)
         what = "cannot export the image";
         err = wimlib_export_image(src, index, dst, NULL, NULL, WIMLIB_EXPORT_FLAG_BOOT);
     }
+    /* A GUID of its own, derived from the source's and the image's index rather than random:
+     * the same source gives the same bytes (SOURCE_DATE_EPOCH builds are reproducible). */
+    if (!err) {
+        info.guid[15] ^= (uint8_t)(0x80 | index);
+        err = wimlib_set_wim_info(dst, &info, WIMLIB_CHANGE_GUID);
+    }
     if (!err) {
         what = "cannot write the exported image";
         wimlib_register_progress_function(dst, on_progress, &c);
         errno = 0;
-        err = wimlib_write(dst, path, WIMLIB_ALL_IMAGES, 0, 0);
+        err = wimlib_write(dst, path, WIMLIB_ALL_IMAGES, WIMLIB_WRITE_FLAG_RETAIN_GUID, 0);
         sys_err = err == WIMLIB_ERR_WRITE ? errno : 0; /* say "No space left on device" */
     }
     progress_end(&c);
