@@ -19,7 +19,7 @@ SAMPLES=${SAMPLES:-$TOP/build/samples}
 for t in jq sfdisk mcopy xorriso wiminfo wimverify wimcapture wimappend; do
     command -v "$t" >/dev/null || missing_prerequisite "$t is needed"
 done
-plan 46
+plan 51
 writers_scratch
 INST=$SAMPLES/install DVD=$SAMPLES/dvd
 MIB=1048576
