@@ -11,6 +11,7 @@
 /* The recipe keys first (each option's long name is its key), then the recipe's own. */
 enum {
     OPT_IMAGE_INDEX = DM_OPT_BUILD,
+    OPT_WHOLE_MEDIA,
     OPT_TOOL,
     OPT_REMOTE,
     OPT_REMOTE_TOOL,
@@ -27,9 +28,14 @@ enum {
 const struct dm_opt dm_build_options[] = {
     DM_OPT_GROUP("  Boot image:"),
     DM_OPT_VALUE(OPT_IMAGE_INDEX, "image-index", "N",
-                 "the boot.wim image to customise (default: the bootable one; on an install DVD "
-                 "that is image 2, Windows Setup, which starts setup.exe; image 1 is plain "
-                 "Windows PE)"),
+                 "the boot.wim image to use (default: the bootable one; on an install DVD that is "
+                 "image 2, Windows Setup, which starts setup.exe; image 1 is plain Windows PE). "
+                 "The recovery media's boot.wim holds that image alone, flagged bootable"),
+    DM_OPT_GROUP("  Media:"),
+    DM_OPT_FLAG(OPT_WHOLE_MEDIA, "whole-media",
+                "keep every file of SOURCE (a stick that also installs Windows), not only the "
+                "Windows PE files (boot managers, boot/, efi/, sources/boot.wim); on FAT32 "
+                "a WIM of 4 GiB or more is split into .swm parts, staged in $TMPDIR"),
     DM_OPT_GROUP("  Tools:"),
     DM_OPT_VALUE(OPT_TOOL, "tool", "NAME=PATH[:helpdesk]",
                  "add a tool: a folder, an .exe or a .cab (expanded), into DaRT\\Tools\\NAME. The "

@@ -17,10 +17,13 @@ static const char build_intro[] =
     "Makes a DaRT recovery image, as the DaRT Recovery Image Wizard does: the media's boot.wim\n"
     "gets the tools, drivers and files you name, a start-up launcher (networking, drivers,\n"
     "remote connection, a menu of the tools), an optional time limit and a manifest. DIR\n"
-    "receives the recovery tree: every file of the media plus the new sources/boot.wim and\n"
-    "dartmk-manifest.json (each file with its size and SHA-256). The source is never changed;\n"
-    "without customisation options boot.wim is copied as it is. The new boot.wim keeps the\n"
-    "source's compressed data as it is (new data is appended, nothing is recompressed).\n"
+    "receives the recovery tree, a Windows PE media layout: the boot managers (and their\n"
+    "language folders), boot/, efi/, sources/boot.wim and dartmk-manifest.json (each file\n"
+    "with its size and SHA-256); Setup, install.wim and the rest of an install medium stay\n"
+    "behind unless --whole-media. sources/boot.wim holds one image, the one that boots: the\n"
+    "chosen image (--image-index) exported alone, flagged bootable, customised or not; the\n"
+    "media's boot.wim is copied as it is only when it is exactly that already. The source is\n"
+    "never changed, and its compressed data is copied as it is (nothing is recompressed).\n"
     "\n";
 
 enum { OPT_FORCE = DM_OPT_BASE };
@@ -74,8 +77,10 @@ static void print_text(const struct dm_job *j, const char *out)
     json_object_object_get_ex(j->result, "expires", &expires);
     dm_info("wrote the recovery tree to %s (image %d, %s; boot.wim %s%s%s)", out, m->image,
             dm_arch_name(m->arch) ? dm_arch_name(m->arch) : "unknown architecture",
-            j->plan.customise ? "customised" : "copied as it is", expires ? ", usable until " : "",
-            expires ? json_object_get_string(expires) : "");
+            j->plan.customise ? "customised"
+            : j->rt->exported ? "holding it alone"
+                              : "copied as it is",
+            expires ? ", usable until " : "", expires ? json_object_get_string(expires) : "");
 }
 
 static int build(struct build_cli *c, struct dm_job *j)

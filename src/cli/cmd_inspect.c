@@ -2,7 +2,9 @@
 #include "image/image.h"
 #include "cli/cli.h"
 #include "image/expiry.h"
+#include "recovery/recovery.h"
 #include "source/media.h"
+#include "util/progress.h"
 #include "util/report.h"
 
 #include <json-c/json.h>
@@ -16,7 +18,9 @@ static const char inspect_intro[] =
     "Tells what SOURCE is and whether recovery media made from it can boot under BIOS and\n"
     "UEFI: the layout (install DVD, ADK copype media, bare boot.wim), where each boot file is\n"
     "(on the media, or inside boot.wim), the images of boot.wim and which one boots, the\n"
-    "architecture, and what is missing for each way of booting.\n"
+    "architecture, what is missing for each way of booting, and what recovery media made\n"
+    "from it hold (the Windows PE files, boot.wim holding the chosen image alone) and leave\n"
+    "out (Setup, install.wim, support/...: --whole-media keeps them).\n"
     "\n"
     "SOURCE is a directory holding Windows PE media, an ISO image (ISO 9660, Joliet, Rock\n"
     "Ridge, or UDF-only Windows media), a bare boot.wim, or an optical drive (/dev/sr0).\n"
@@ -35,7 +39,7 @@ static const struct dm_opt inspect_options[] = {
                 "resource is read and checked: a few seconds for a few hundred MB)"),
     DM_OPT_JSON_HELP("print one JSON object on stdout: kind, layout, bios, uefi, el_torito, "
                      "files, missing, wim.images, wim.boot_index, wim.checked, arch, expires, "
-                     "expired"),
+                     "expired, recovery (files, bytes, boot_wim, left_out)"),
     DM_OPT_END,
 };
 
@@ -158,7 +162,25 @@ static int read_limit(struct dm_media *m, struct limit *l)
     return rc;
 }
 
-static void print_json(const struct dm_media *m, const struct limit *l)
+static json_object *recovery_json(const struct dm_media *m, const struct dm_recovery_size *r)
+{
+    json_object *o = json_object_new_object(), *w = json_object_new_object(),
+                *left = json_object_new_object();
+    json_object_object_add(w, "image", json_object_new_int(m->image));
+    json_object_object_add(w, "bytes", json_object_new_int64((int64_t)r->wim_bytes));
+    json_object_object_add(w, "exported", json_object_new_boolean(r->exported));
+    json_object_object_add(left, "files", json_object_new_int64((int64_t)r->left_files));
+    json_object_object_add(left, "bytes", json_object_new_int64((int64_t)r->left_bytes));
+    json_object_object_add(left, "largest", json_string_or_null(r->largest));
+    json_object_object_add(o, "files", json_object_new_int64((int64_t)r->files));
+    json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->bytes));
+    json_object_object_add(o, "boot_wim", w);
+    json_object_object_add(o, "left_out", left);
+    return o;
+}
+
+static void print_json(const struct dm_media *m, const struct limit *l,
+                       const struct dm_recovery_size *r)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "source", json_object_new_string(m->tree->origin));
@@ -177,6 +199,7 @@ static void print_json(const struct dm_media *m, const struct limit *l)
      * expire. */
     json_object_object_add(o, "expires", l->expires ? json_object_new_string(l->text) : NULL);
     json_object_object_add(o, "expired", json_object_new_boolean(l->expired));
+    json_object_object_add(o, "recovery", recovery_json(m, r));
     dm_print_json(o);
 }
 
@@ -194,7 +217,26 @@ static void print_missing(const struct dm_media *m, int uefi)
     putchar('\n');
 }
 
-static void print_text(const struct dm_media *m, const struct limit *l)
+static void print_recovery(const struct dm_media *m, const struct dm_recovery_size *r)
+{
+    char a[32], b[32], c[32];
+    printf("Recovery      %llu files, %s; boot.wim holds image %d %s (%s%s)\n",
+           (unsigned long long)r->files, dm_format_size(a, sizeof a, r->bytes), m->image,
+           r->exported ? "alone, exported" : "alone, as it is", r->exported ? "about " : "",
+           dm_format_size(b, sizeof b, r->wim_bytes));
+    if (!r->left_files) {
+        puts("Left out      nothing");
+        return;
+    }
+    printf("Left out      %s (%s)", r->largest, dm_format_size(a, sizeof a, r->largest_size));
+    if (r->left_files > 1)
+        printf(" and %llu other file%s, %s in all", (unsigned long long)r->left_files - 1,
+               r->left_files == 2 ? "" : "s", dm_format_size(c, sizeof c, r->left_bytes));
+    puts(": not Windows PE (--whole-media keeps them)");
+}
+
+static void print_text(const struct dm_media *m, const struct limit *l,
+                       const struct dm_recovery_size *rs)
 {
     char buf[1024];
     printf("Source        %s\n", m->tree->origin);
@@ -234,6 +276,7 @@ static void print_text(const struct dm_media *m, const struct limit *l)
         puts("Expires       never");
     else
         printf("Expires       %s (%s)\n", l->text, l->expired ? "expired" : "not yet");
+    print_recovery(m, rs);
 }
 
 int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv)
@@ -251,13 +294,16 @@ int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv)
     if (rc)
         return rc;
     struct limit l = {.checked = !o.quick};
+    struct dm_recovery_size r;
     rc = o.quick ? 0 : dm_wim_verify(m->wim);
     if (rc == 0)
         rc = read_limit(m, &l);
+    if (rc == 0)
+        rc = dm_recovery_measure(m, &r);
     if (rc == 0 && common.json)
-        print_json(m, &l);
+        print_json(m, &l, &r);
     else if (rc == 0)
-        print_text(m, &l);
+        print_text(m, &l, &r);
     dm_media_close(m);
     return rc;
 }

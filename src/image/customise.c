@@ -155,11 +155,6 @@ static const char *checker_name(enum dm_arch a)
 
 int dm_image_check_media(const struct dm_media *m, const struct dm_image_plan *p)
 {
-    int boot = dm_wim_boot_index(m->wim);
-    if (p->customise && boot && boot != m->image)
-        dm_warn("image %d is customised, but boot.wim starts image %d (its boot index, kept as "
-                "it is): the media will not start the recovery image",
-                m->image, boot);
     if (!p->expire_days)
         return 0;
     const char *name = checker_name(m->arch);
@@ -261,8 +256,7 @@ int dm_image_write(const struct dm_media *m, const struct dm_image_plan *p,
     if (rc == 0)
         rc = add_generated(&im, m, p, manifest);
     if (rc == 0)
-        rc = dm_wim_add(wim_path, m->files[DM_ROLE_BOOT_WIM].path, m->image, im.adds, im.nadds,
-                        status);
+        rc = dm_wim_add(wim_path, m->files[DM_ROLE_BOOT_WIM].path, 1, im.adds, im.nadds, status);
     json_object_put(manifest);
     image_free(&im);
     return rc;

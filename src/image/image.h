@@ -32,6 +32,7 @@ struct dm_recipe {
     char *remote_tool;
     char *debugging_tools; /* DIR or "target" */
     char *expire_days;
+    char *whole_media;           /* "yes"/"no" */
     struct dm_strlist tools;     /* NAME=PATH[:helpdesk] */
     struct dm_strlist drivers;   /* FILE.inf or DIR */
     struct dm_strlist add_files; /* DIR[=DEST] */
@@ -88,6 +89,7 @@ struct dm_image_plan {
     struct dm_added *files;
     size_t nfiles;
     int expire_days;           /* 0: no time limit */
+    int whole_media;           /* keep every file of the media, not only Windows PE's */
     int64_t built;             /* SOURCE_DATE_EPOCH or now */
     struct dm_staging staging; /* expanded cabinets; removed by dm_image_plan_free */
 };
@@ -109,12 +111,26 @@ int dm_media_expiry(struct dm_media *m, int64_t *expires);
 /* Can this media take the plan? (the time limit needs a checker for the image's
  * architecture). Returns 0 or DM_FAIL after one line; nothing is written. */
 int dm_image_check_media(const struct dm_media *m, const struct dm_image_plan *p);
-/* Customises the WIM at wim_path (a copy of the media's boot.wim) in place: tools, drivers,
- * files, the launcher, the configuration, the expiry checker and the manifest. Safe to run in a
- * thread beside the media copy: it only reads m and p. Reports into status (may be NULL). */
+/* Customises image 1 of the WIM at wim_path (the chosen image of the media's boot.wim,
+ * exported alone by dm_image_export) in place: tools, drivers, files, the launcher, the
+ * configuration, the expiry checker and the manifest. Safe to run in a thread beside the media
+ * copy: it only reads m and p. Reports into status (may be NULL). */
 int dm_image_write(const struct dm_media *m, const struct dm_image_plan *p,
                    const struct dm_recipe *r, const char *source, const char *source_sha,
                    const char *wim_path, struct dm_wim_status *status);
+/* Writes image `index` of w alone, flagged bootable, as a new WIM at `path` (wimlib_export_image
+ * and wimlib_write): the compressed resources are copied as they are, not recompressed.
+ * Returns 0 or DM_FAIL after one line. */
+int dm_image_export(struct dm_wim *w, int index, const char *path);
+/* About how many bytes image `index` of w takes once exported alone. 0 or DM_FAIL. */
+int dm_image_export_size(struct dm_wim *w, int index, uint64_t *bytes);
+/* The bytes of all the resources w holds (what its .swm parts hold in all), or UINT64_MAX. */
+uint64_t dm_image_wim_data(struct dm_wim *w);
+/* Splits w into .swm parts of at most part_size bytes (wimlib_split): the first is `swm`, the
+ * next swm's name with 2, 3, ... before ".swm". *parts: the host paths written (malloc'd).
+ * Returns 0 or DM_FAIL after one line. */
+int dm_image_split(struct dm_wim *w, const char *swm, uint64_t part_size, char ***parts,
+                   size_t *nparts);
 /* The manifest (without the list of files): what was built, from what, with which options. */
 json_object *dm_manifest_new(const struct dm_media *m, const struct dm_image_plan *p,
                              const struct dm_recipe *r, const char *source, const char *source_sha);

@@ -21,6 +21,10 @@ static json_object *source_json(const struct dm_media *m, const char *source, co
     json_object_object_add(s, "kind", json_object_new_string(dm_source_kind_name(m->kind)));
     json_object_object_add(s, "layout", json_object_new_string(dm_media_layout_name(m->layout)));
     json_object_object_add(s, "boot_wim_sha256", str_or_null(sha));
+    /* The image of the source's boot.wim that the recovery tree's boot.wim holds (alone). */
+    json_object_object_add(s, "image_index", json_object_new_int(m->image));
+    json_object_object_add(s, "image_name",
+                           json_object_new_string(dm_wim_image(m->wim, m->image)->name));
     return s;
 }
 

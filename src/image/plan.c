@@ -447,6 +447,8 @@ int dm_image_plan(const struct dm_recipe *r, struct dm_image_plan *p)
         rc = dm_image_plan_drivers(p, &r->drivers);
     if (rc == 0)
         rc = plan_files(p, &r->add_files);
+    if (rc == 0 && r->whole_media)
+        rc = bool_value("whole-media", r->whole_media, &p->whole_media);
     p->customise =
         p->ntools || p->remote || p->debuggers || p->ndrivers || p->nfiles || p->expire_days;
     return rc;

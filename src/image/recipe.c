@@ -24,6 +24,7 @@ static const struct {
     {"remote-message", offsetof(struct dm_recipe, remote_message)},
     {"debugging-tools", offsetof(struct dm_recipe, debugging_tools)},
     {"expire-days", offsetof(struct dm_recipe, expire_days)},
+    {"whole-media", offsetof(struct dm_recipe, whole_media)},
 };
 
 static const struct {

@@ -7,6 +7,7 @@
 #include "image/image.h"
 #include "util/cleanup.h"
 #include "util/copy.h"
+#include "util/parse.h"
 #include "fat/fat.h"
 #include "util/report.h"
 
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 enum item_kind { ITEM_MEDIA, ITEM_HOST, ITEM_ROLE, ITEM_MANIFEST };
@@ -218,7 +220,18 @@ static char *staged(const struct dm_recovery *rt, const char *name)
     return asprintf(&p, "%s/%s", rt->staging.path, name) < 0 ? NULL : p;
 }
 
-/* Copies the media's boot.wim into the staging folder (hashing it) and customises the copy. */
+/* Does the recovery tree's boot.wim differ from the media's? It holds the chosen image alone,
+ * flagged bootable, customised or not: the media's serves as it is only when it is exactly that
+ * already and nothing changes. */
+static int boot_wim_exported(const struct dm_media *m, const struct dm_image_plan *p)
+{
+    return p->customise || dm_wim_image_count(m->wim) != 1 || dm_wim_boot_index(m->wim) != 1 ||
+           m->image != 1;
+}
+
+/* Reads the media's boot.wim once for its checksum (the manifest names the source by it), writes
+ * the chosen image alone into the staging folder (its resources copied as they are) and
+ * customises it there. */
 static int stage_wim(struct dm_recovery *rt, const struct dm_job *j, char sha[DM_SHA256_HEX])
 {
     struct dm_media *m = j->media;
@@ -228,21 +241,18 @@ static int stage_wim(struct dm_recovery *rt, const struct dm_job *j, char sha[DM
     struct dm_stream *s = NULL;
     struct dm_progress progress;
     uint64_t got = 0;
-    int fd = path ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
-    int rc = !e || !h || !path ? dm_error(DM_FAIL, "out of memory")
-             : fd < 0          ? dm_error_errno(DM_FAIL, errno, "%s: cannot write", path)
-                               : dm_tree_open(m->tree, e, &s);
-    dm_progress_begin(&progress, "copying boot.wim", e ? e->size : 0);
+    int rc = !e || !h || !path ? dm_error(DM_FAIL, "out of memory") : dm_tree_open(m->tree, e, &s);
+    dm_progress_begin(&progress, "reading boot.wim", e ? e->size : 0);
     if (rc == 0)
-        rc = dm_copy_stream(s, fd, path, h, &progress, 0, &got);
+        rc = dm_copy_stream(s, -1, e->path, h, &progress, 0, &got);
     dm_progress_end(&progress);
     int crc = s ? dm_stream_close(s) : 0;
-    if (fd >= 0 && close(fd) != 0 && rc == 0)
-        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
     rc = rc ? rc : crc;
     if (rc == 0)
         dm_sha256_final(h, sha), h = NULL;
     if (rc == 0)
+        rc = dm_image_export(m->wim, m->image, path);
+    if (rc == 0 && j->plan.customise)
         rc = dm_image_write(m, &j->plan, &j->recipe, j->source, sha, path, NULL);
     dm_sha256_free(h);
     free(path);
@@ -280,8 +290,6 @@ static int add_staged(struct dm_tree *t, const struct dm_recovery *rt, const cha
     return rc;
 }
 
-/* ---- the media's files, boot.wim replaced when customised ---- */
-
 /* A file of the media that the target's own files replace (a stick made from a stick). */
 static int replaced(const struct dm_recovery *rt, const struct dm_entry *e)
 {
@@ -295,6 +303,167 @@ static int replaced(const struct dm_recovery *rt, const struct dm_entry *e)
     return 0;
 }
 
+/* ---- the allow-list ---- */
+
+static int is_root(const char *path, size_t len, const char *name)
+{
+    return strlen(name) == len && strncasecmp(path, name, len) == 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+/* A root folder holding .mui files and nothing else (the boot managers' languages). */
+static int mui_folder(const struct dm_tree *t, const char *dir, size_t len)
+{
+    size_t files = 0;
+    for (size_t i = 0; i < t->count; i++) {
+        const struct dm_entry *e = &t->entries[i];
+        if (strncasecmp(e->path, dir, len) != 0 || e->path[len] != '/')
+            continue;
+        if (e->kind != DM_ENTRY_FILE || !ends_with(e->path, ".mui"))
+            return 0;
+        files++;
+    }
+    return files > 0;
+}
+
+int dm_recovery_keeps(const struct dm_media *m, const struct dm_entry *e)
+{
+    const char *p = e->path, *slash = strchr(p, '/');
+    const char *wim = m->files[DM_ROLE_BOOT_WIM].path;
+    size_t root = slash ? (size_t)(slash - p) : strlen(p);
+    if (!slash && e->kind == DM_ENTRY_FILE)
+        return strcasecmp(p, "bootmgr") == 0 || strcasecmp(p, "bootmgr.efi") == 0;
+    if (is_root(p, root, "boot") || is_root(p, root, "efi"))
+        return 1;
+    if (is_root(p, root, "sources"))
+        return !slash || (wim && strcasecmp(p, wim) == 0);
+    return mui_folder(m->tree, p, root);
+}
+
+/* ---- WIMs split for FAT32 ---- */
+
+static const uint64_t FAT32_LIMIT = 4ull << 30; /* FAT32 holds files up to 4 GiB - 1 */
+
+/* WIMs of this size or more are split, into parts of at most *part bytes (DARTMK_SPLIT_SIZE,
+ * for tests, sets both). */
+static uint64_t split_size(uint64_t *part)
+{
+    const char *env = getenv("DARTMK_SPLIT_SIZE");
+    uint64_t v;
+    if (env && *env && dm_parse_size(env, &v) == 0 && v > 0)
+        return *part = v;
+    *part = 4000ull << 20;
+    return FAT32_LIMIT;
+}
+
+static int split_wanted(const struct dm_recovery *rt, const struct dm_entry *e, const char *wim)
+{
+    uint64_t part;
+    return (rt->opts->flags & DM_RECOVERY_FAT32) && e->kind == DM_ENTRY_FILE &&
+           (ends_with(e->path, ".wim") || ends_with(e->path, ".esd")) &&
+           e->size >= split_size(&part) && !(wim && strcasecmp(e->path, wim) == 0);
+}
+
+/* Is there `need` bytes of room in the staging folder? */
+static int room(const struct dm_recovery *rt, const struct dm_entry *e, uint64_t need)
+{
+    struct statvfs v;
+    char a[32], b[32];
+    if (statvfs(rt->staging.path, &v) != 0)
+        return dm_error_errno(DM_FAIL, errno, "%s", rt->staging.path);
+    uint64_t free_bytes = (uint64_t)v.f_bavail * v.f_frsize;
+    if (free_bytes >= need)
+        return 0;
+    return dm_error(DM_FAIL,
+                    "%s: splitting it into .swm parts for FAT32 needs %s in %s, which has %s "
+                    "free (set TMPDIR to a folder with room)",
+                    e->path, dm_format_size(a, sizeof a, need), rt->staging.path,
+                    dm_format_size(b, sizeof b, free_bytes));
+}
+
+/* Splits the media's WIM into parts staged in a folder of their own and adds them to the tree
+ * where the WIM was: install.wim → install.swm, install2.swm, ... (Windows Setup reads
+ * install.swm and the parts beside it). */
+static int add_split(struct dm_tree *t, struct dm_recovery *rt, const struct dm_entry *e)
+{
+    struct dm_recovery_split *v = realloc(rt->splits, (rt->nsplits + 1) * sizeof *v);
+    if (!v)
+        return dm_error(DM_FAIL, "out of memory");
+    rt->splits = v;
+    struct dm_recovery_split *sp = &v[rt->nsplits++];
+    *sp = (struct dm_recovery_split){.path = strdup(e->path)};
+    uint64_t part, data;
+    split_size(&part);
+    const char *slash = strrchr(e->path, '/'), *base = slash ? slash + 1 : e->path;
+    size_t stem = strlen(base) - 4;
+    char *dir = NULL, *swm = NULL, **hosts = NULL, sz[32];
+    size_t n = 0;
+    struct dm_wim *w = NULL;
+    int host = dm_tree_host_path(rt->media->tree, e) != NULL;
+    /* A WIM that is no host file is first copied (unlinked) into $TMPDIR too. */
+    int rc = !sp->path ? dm_error(DM_FAIL, "out of memory") : host ? 0 : room(rt, e, e->size);
+    if (rc == 0)
+        rc = dm_wim_open_entry(rt->media->tree, e, &w);
+    data = w ? dm_image_wim_data(w) : 0;
+    if (rc == 0 && data == UINT64_MAX)
+        rc = dm_error(DM_FAIL, "%s: cannot read its lookup table", e->path);
+    /* The parts hold its resources; each also its own header, lookup table and XML. */
+    uint64_t need = data + (data / part + 1) * (1u << 20);
+    if (rc == 0)
+        rc = room(rt, e, need);
+    if (rc == 0 && (asprintf(&dir, "%s/split%zu", rt->staging.path, rt->nsplits) < 0 ||
+                    asprintf(&swm, "%s/%.*s.swm", dir, (int)stem, base) < 0))
+        dir = swm = NULL, rc = dm_error(DM_FAIL, "out of memory");
+    if (rc == 0 && mkdir(dir, 0700) != 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s", dir);
+    if (rc == 0)
+        dm_info("%s: %s, split into .swm parts of at most %s for FAT32 (about %s staged in %s)",
+                e->path, dm_format_size(sz, sizeof sz, e->size),
+                dm_format_size((char[32]){0}, 32, part), dm_format_size((char[32]){0}, 32, need),
+                rt->staging.path);
+    if (rc == 0)
+        rc = dm_image_split(w, swm, part, &hosts, &n);
+    dm_wim_close(w);
+    if (rc == 0 && !(sp->parts = calloc(n, sizeof *sp->parts)))
+        rc = dm_error(DM_FAIL, "out of memory");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct stat st;
+        const char *name = strrchr(hosts[i], '/') ? strrchr(hosts[i], '/') + 1 : hosts[i];
+        struct item it = {.kind = ITEM_HOST, .host = hosts[i]};
+        if (asprintf(&sp->parts[i], "%.*s%s", (int)(base - e->path), e->path, name) < 0)
+            sp->parts[i] = NULL, rc = dm_error(DM_FAIL, "out of memory");
+        else
+            sp->nparts++;
+        if (rc == 0)
+            rc = stat(hosts[i], &st) != 0
+                     ? dm_error_errno(DM_FAIL, errno, "%s", hosts[i])
+                     : add(t, sp->parts[i], DM_ENTRY_FILE, (uint64_t)st.st_size, e->mtime, &it);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(hosts[i]);
+    free(hosts), free(dir), free(swm);
+    return rc;
+}
+
+static void splits_free(struct dm_recovery *rt)
+{
+    for (size_t i = 0; i < rt->nsplits; i++) {
+        for (size_t k = 0; k < rt->splits[i].nparts; k++)
+            free(rt->splits[i].parts[k]);
+        free(rt->splits[i].parts), free(rt->splits[i].path);
+    }
+    free(rt->splits);
+}
+
+/* ---- the media's files ---- */
+
+/* The Windows PE files of the media (every file with --whole-media), boot.wim replaced by the
+ * exported one. */
 static int add_media(struct dm_tree *t, struct dm_recovery *rt, struct dm_media *m,
                      const struct dm_image_plan *p)
 {
@@ -306,11 +475,19 @@ static int add_media(struct dm_tree *t, struct dm_recovery *rt, struct dm_media 
         struct item it = {.kind = ITEM_MEDIA, .media = e};
         if (dm_media_entry_skipped(e, new_manifest) || replaced(rt, e))
             continue;
+        /* A manifest on the media follows the rules above. */
+        if (!p->whole_media && !dm_recovery_keeps(m, e) &&
+            !(e->kind == DM_ENTRY_FILE && strcasecmp(e->path, DM_MANIFEST_NAME) == 0))
+            continue;
         if (e->kind == DM_ENTRY_DIR) {
             rc = add(t, e->path, DM_ENTRY_DIR, 0, e->mtime, NULL);
             continue;
         }
-        if (!p->customise || strcasecmp(e->path, wim) != 0) {
+        if (split_wanted(rt, e, wim)) {
+            rc = add_split(t, rt, e);
+            continue;
+        }
+        if (!rt->exported || strcasecmp(e->path, wim) != 0) {
             rc = add(t, e->path, DM_ENTRY_FILE, e->size, e->mtime, &it);
             continue;
         }
@@ -512,7 +689,7 @@ static int manifest_base(struct dm_recovery *rt, const struct dm_job *job, const
 {
     const struct dm_image_plan *p = &job->plan;
     const struct dm_entry *e =
-        p->customise ? NULL : dm_tree_find(rt->media->tree, DM_MANIFEST_NAME);
+        rt->exported ? NULL : dm_tree_find(rt->media->tree, DM_MANIFEST_NAME);
     char *text = e && e->size < (1u << 20) ? malloc(e->size + 1) : NULL;
     ssize_t n = text ? dm_tree_read_head(rt->media->tree, e, text, e->size) : -1;
     json_object *j = n >= 0 ? (text[n] = '\0', json_tokener_parse(text)) : NULL;
@@ -523,7 +700,7 @@ static int manifest_base(struct dm_recovery *rt, const struct dm_job *job, const
         json_object_object_del(j, "files");
         json_object_object_del(j, "installed_after");
     } else {
-        j = dm_manifest_new(rt->media, p, &job->recipe, job->source, p->customise ? sha : NULL);
+        j = dm_manifest_new(rt->media, p, &job->recipe, job->source, *sha ? sha : NULL);
         rt->new_manifest = 1;
     }
     rt->manifest = j;
@@ -648,7 +825,8 @@ static int size_manifest(struct dm_recovery *rt, const struct dm_image_plan *p)
     const char *path = rt->media->files[DM_ROLE_BOOT_WIM].path;
     const struct dm_entry *wim = path ? dm_tree_find(rt->tree, path) : NULL;
     const struct item *it = wim ? wim->priv : NULL;
-    if (rt->new_manifest && !p->customise && it && it->kind == ITEM_MEDIA)
+    (void)p;
+    if (rt->new_manifest && !rt->exported && it && it->kind == ITEM_MEDIA)
         rt->source_wim = wim;
     struct dm_entry *e = (struct dm_entry *)dm_tree_find(rt->tree, DM_MANIFEST_NAME);
     char *text = manifest_text(rt, 0);
@@ -672,7 +850,7 @@ static int add_all(struct dm_recovery *rt, const struct dm_job *j)
     int manifest = o->flags & DM_RECOVERY_MANIFEST;
     char sha[DM_SHA256_HEX] = "", *added[8] = {0};
     int rc = 0;
-    if (p->customise)
+    if ((rt->exported = boot_wim_exported(m, p)))
         rc = stage_wim(rt, j, sha);
     if (rc == 0 && p->customise && !manifest)
         rc = stage_manifest(rt, j, sha);
@@ -728,5 +906,42 @@ void dm_recovery_free(struct dm_recovery *rt)
     hasher_free(rt->hasher);
     free(rt->etfsboot);
     free(rt->efisys);
+    splits_free(rt);
     free(rt);
+}
+
+/* ---- what a recovery tree of the media holds, for inspect ---- */
+
+int dm_recovery_measure(struct dm_media *m, struct dm_recovery_size *out)
+{
+    static const enum dm_role in_wim[] = {DM_ROLE_BOOTMGR, DM_ROLE_BCD, DM_ROLE_BOOT_SDI,
+                                          DM_ROLE_EFI_LOADER, DM_ROLE_EFI_BCD};
+    const char *wim = m->files[DM_ROLE_BOOT_WIM].path;
+    const struct dm_entry *we = wim ? dm_tree_find(m->tree, wim) : NULL;
+    struct dm_image_plan none = {0};
+    *out = (struct dm_recovery_size){.exported = boot_wim_exported(m, &none)};
+    int rc = !out->exported ? 0 : dm_image_export_size(m->wim, m->image, &out->wim_bytes);
+    if (rc)
+        return rc;
+    if (!out->exported)
+        out->wim_bytes = we ? we->size : 0;
+    for (size_t i = 0; i < m->tree->count; i++) {
+        const struct dm_entry *e = &m->tree->entries[i];
+        if (e->kind != DM_ENTRY_FILE || dm_media_entry_skipped(e, 1))
+            continue;
+        if (dm_recovery_keeps(m, e)) {
+            out->files++;
+            out->bytes += e == we ? out->wim_bytes : e->size;
+            continue;
+        }
+        out->left_files++;
+        out->left_bytes += e->size;
+        if (!out->largest || e->size > out->largest_size)
+            out->largest = e->path, out->largest_size = e->size;
+    }
+    /* A bare boot.wim: the boot files come out of it. */
+    for (size_t i = 0; m->layout == DM_MEDIA_WIM && i < sizeof in_wim / sizeof *in_wim; i++)
+        if (m->files[in_wim[i]].where == DM_IN_WIM)
+            out->files++, out->bytes += m->files[in_wim[i]].size;
+    return 0;
 }

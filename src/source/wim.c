@@ -402,3 +402,5 @@ int dm_wim_verify(struct dm_wim *w)
     return dm_error(DM_FAIL, "%s: damaged: %s (its data does not match its own checksums)",
                     w->display, wimlib_get_error_string(err));
 }
+
+struct WIMStruct *dm_wim_wimlib(struct dm_wim *w) { return w->wim; }

@@ -58,6 +58,9 @@ int dm_wimlib_ready(void);
  * (wimlib_verify_wim), with progress ("checking boot.wim"). Returns 0, or DM_FAIL after one
  * line naming the WIM and what failed. */
 int dm_wim_verify(struct dm_wim *w);
+/* The open WIM as wimlib's WIMStruct, for the image stage's writers (export, split); the WIM
+ * stays owned by w. */
+struct WIMStruct *dm_wim_wimlib(struct dm_wim *w);
 
 /* ---- changing a WIM (wim_update.c) ---- */
 

@@ -25,6 +25,34 @@ static int run(struct dm_job *j, const struct dm_target_ops *ops, void *t)
     return rc ? rc : call(ops->finish, j, t);
 }
 
+/* Every target's result says which image of the source's boot.wim the tree's boot.wim holds, and
+ * which WIMs were split into .swm parts. */
+static void add_source_image(struct dm_job *j)
+{
+    const struct dm_media *m = j->media;
+    if (!m || !j->result || !json_object_is_type(j->result, json_type_object))
+        return;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "index", json_object_new_int(m->image));
+    json_object_object_add(o, "name", json_object_new_string(dm_wim_image(m->wim, m->image)->name));
+    json_object_object_add(o, "exported", json_object_new_boolean(j->rt && j->rt->exported));
+    json_object_object_add(j->result, "source_image", o);
+    json_object_object_add(j->result, "whole_media", json_object_new_boolean(j->plan.whole_media));
+    if (!j->rt || !j->rt->nsplits)
+        return;
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < j->rt->nsplits; i++) {
+        const struct dm_recovery_split *sp = &j->rt->splits[i];
+        json_object *s = json_object_new_object(), *parts = json_object_new_array();
+        for (size_t k = 0; k < sp->nparts; k++)
+            json_object_array_add(parts, json_object_new_string(sp->parts[k]));
+        json_object_object_add(s, "path", json_object_new_string(sp->path));
+        json_object_object_add(s, "parts", parts);
+        json_object_array_add(a, s);
+    }
+    json_object_object_add(j->result, "split", a);
+}
+
 static int check_and_run(struct dm_job *j, const struct dm_target_ops *ops, void *t)
 {
     int rc = call(ops->check, j, t);
@@ -35,6 +63,8 @@ static int check_and_run(struct dm_job *j, const struct dm_target_ops *ops, void
         return ops->abort(j, t, rc);
     if (rc == 0 && !j->print_recipe && ops->result)
         j->result = ops->result(j, t);
+    if (rc == 0 && !j->print_recipe)
+        add_source_image(j);
     return rc;
 }
 

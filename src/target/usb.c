@@ -257,7 +257,7 @@ static int usb_verify_image(const struct dm_usb *s, const char *image,
 int dm_usb_tree_opts(struct dm_job *j, const struct dm_syslinux_boot *boot,
                      struct dm_syslinux_file sf[DM_SYSLINUX_FILES])
 {
-    j->ropts = (struct dm_recovery_opts){.flags = DM_RECOVERY_MANIFEST,
+    j->ropts = (struct dm_recovery_opts){.flags = DM_RECOVERY_MANIFEST | DM_RECOVERY_FAT32,
                                          .extra = j->extra,
                                          .installed_after = dm_syslinux_installed,
                                          .ninstalled = 2};

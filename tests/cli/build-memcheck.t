@@ -46,8 +46,8 @@ is "$(printf '%s' "$out" | jq -r '[.customised, .tools, .drivers, .expires] | ma
     "true 4 2 2023-12-14T22:13:20Z" "--json result"
 wimverify "$O/full/sources/boot.wim" >/dev/null 2>&1
 ok $? "the new boot.wim passes wimverify"
-wimdir "$O/full/sources/boot.wim" 2 | grep -qx /DaRT/Tools/Cab/data.bin
-ok $? "the cabinet was expanded into the image"
+wimdir "$O/full/sources/boot.wim" 1 | grep -qx /DaRT/Tools/Cab/data.bin
+ok $? "the cabinet was expanded into the image (image 1: the source's image 2, exported alone)"
 
 # --print-recipe: a recipe file with the command line over it.
 cat >"$W/fleet.ini" <<'EOF'

@@ -13,7 +13,7 @@ SHIM=$TOOLS/failwrite.so
 for t in wiminfo wimdir wimextract wimverify gcab jq; do
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
-plan 380
+plan 383
 scratch
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
@@ -68,13 +68,28 @@ manifest_ok() {
     [ -n "$want" ] && [ "$want" = "$got" ]
 }
 
-# The new WIM keeps the source's bytes after the header as they were: its resources are
-# reused, not recompressed; new data is appended after them.
+# The new WIM holds the source's compressed resources as they were, not recompressed: every blob
+# of NEW that SOURCE has too is stored with the same bytes (wiminfo --blobs: hash, stored size,
+# offset). At least one such blob, and the image's metadata among them when NEW is not
+# customised.
+blobs() { wiminfo --blobs "$1" | awk '/^Hash/ { h = $3 } /^Compressed size/ { c = $4 } /^Offset in WIM/ { print h, c, $5 }'; }
 kept_resources() { # kept_resources SOURCE-WIM NEW-WIM
-    local n
-    n=$(size "$1")
-    cmp -s <(tail -c +209 "$1") <(head -c "$n" "$2" | tail -c +209)
+    local h c o sc so n=0
+    while read -r h c o; do
+        read -r sc so < <(blobs "$1" | awk -v h="$h" '$1 == h { print $2, $3 }')
+        [ -n "$sc" ] || continue
+        [ "$sc" = "$c" ] && cmp -s <(tail -c +$((so + 1)) "$1" | head -c "$c") <(tail -c +$((o + 1)) "$2" | head -c "$c") ||
+            { diag "blob $h: stored differently"; return 1; }
+        n=$((n + 1))
+    done < <(blobs "$2")
+    [ "$n" -gt 0 ]
 }
+# The one image a recovery boot.wim holds: "COUNT BOOT-INDEX NAME".
+one_image() { wiminfo "$1" | awk -F': *' '/^Image Count/ { c = $2 } /^Boot Index/ { b = $2 } /^Name/ { n = $2 } END { print c, b, n }'; }
+# The files of a tree, sorted (paths relative to it).
+files_of() { (cd "$1" && find . -type f -printf '%P\n' | LC_ALL=C sort); }
+# What a recovery tree of install-DVD media keeps: the boot managers, boot/, efi/, sources/boot.wim.
+winpe_files() { files_of "$1" | grep -Ei '^(bootmgr|bootmgr\.efi|boot/.*|efi/.*|sources/boot\.wim|[^/]+/[^/]+\.mui)$'; }
 
 boot_index() { wiminfo "$1" | awk -F: '/^Boot Index/ { gsub(/ /, "", $2); print $2 }'; }
 has_all() { # has_all LISTING PATH...: every path is a line of the listing
@@ -114,14 +129,22 @@ echo 'no program' >"$W/noexe/readme.txt"
 printf 'Line one\nLine two\n' >"$W/msg.txt"
 printf 'a\r\nb\r\n' >"$W/msg-crlf.txt"
 
-# --- the install DVD as a folder, without customisation: boot.wim copied as it is ------------
+# --- the install DVD as a folder, without customisation: image 2 exported alone ----------------
+# (The recovery tree is Windows PE: before issue 14 it held every media file and boot.wim as it
+# was, both images; now the Windows PE files only, boot.wim holding the bootable image alone.)
 before=$(tree_id "$DVD")
 run "$DARTMK" build "$DVD" -o "$O/plain"
 is "$rc" 0 "dvd dir, no options: exit 0"
-cmp -s "$DVD/sources/boot.wim" "$O/plain/sources/boot.wim"
-ok $? "no options: boot.wim is byte-identical to the source's"
-diff -r -q -x dartmk-manifest.json "$DVD" "$O/plain" >/dev/null
-ok $? "no options: every media file copied as it is"
+is "$(one_image "$O/plain/sources/boot.wim")" "1 1 $(wiminfo "$DVD/sources/boot.wim" 2 | awk -F': *' '/^Name/ { print $2 }')" \
+    "no options: boot.wim holds the source's image 2 alone, bootable"
+kept_resources "$DVD/sources/boot.wim" "$O/plain/sources/boot.wim"
+ok $? "no options: the exported image's resources are the source's bytes (not recompressed)"
+is "$(files_of "$O/plain" | grep -v '^dartmk-manifest.json$')" "$(winpe_files "$DVD")" \
+    "no options: the Windows PE files of the media, nothing else (no setup.exe, no sources/setup.exe)"
+winpe_files "$DVD" | grep -v '^sources/boot.wim$' | while IFS= read -r f; do
+    cmp -s "$DVD/$f" "$O/plain/$f" || { diag "$f differs"; exit 1; }
+done
+ok $? "no options: the files kept are copied as they are"
 manifest_ok "$O/plain"
 ok $? "manifest lists every file with its size and SHA-256 (sources/boot.wim too)"
 is "$(mf "$O/plain" '.customised')/$(mf "$O/plain" '.image_index')/$(mf "$O/plain" '.arch')" \
@@ -147,8 +170,8 @@ is "$(tree_id "$DVD")" "$before" "the source folder is unchanged by a customised
 NEW=$O/full/sources/boot.wim
 wimverify "$NEW" >/dev/null 2>&1
 ok $? "wimverify passes on the new boot.wim"
-is "$(boot_index "$NEW")" 2 "the boot index is kept (2)"
-is "$(wiminfo "$NEW" | awk '/^Image Count/ { print $3 }')" 2 "both images are kept"
+is "$(boot_index "$NEW")" 1 "the exported image is bootable (boot index 1; was: the source's 2 kept)"
+is "$(wiminfo "$NEW" | awk '/^Image Count/ { print $3 }')" 1 "the chosen image alone (was: both images kept)"
 kept_resources "$DVD/sources/boot.wim" "$NEW"
 ok $? "the source's compressed resources are kept byte for byte (not recompressed)"
 manifest_ok "$O/full"
@@ -158,7 +181,7 @@ is "$(mf "$O/full" '.files[] | select(.path == "sources/boot.wim") | .size')" "$
 is "$(mf "$O/full" '.customised')/$(mf "$O/full" '.built')/$(mf "$O/full" '.expires')" \
     "true/2023-11-14T22:13:20Z/2023-12-14T22:13:20Z" "manifest: built at SOURCE_DATE_EPOCH, expires 30 days later"
 src_listing=$(wimdir "$DVD/sources/boot.wim" 2)
-listing=$(wimdir "$NEW" 2)
+listing=$(wimdir "$NEW" 1)
 missing=$(comm -23 <(printf '%s\n' "$src_listing" | sort) <(printf '%s\n' "$listing" | sort))
 is "$missing" "" "every file of the source image is still in the new one"
 has_all "$listing" "/DaRT/Tools/Disk Commander/Disk Commander.exe" "/DaRT/Tools/Disk Commander/readme.txt" \
@@ -170,15 +193,16 @@ has_all "$listing" "/DaRT/Tools/Disk Commander/Disk Commander.exe" "/DaRT/Tools/
     /DaRT/dartexpire.exe /DaRT/DartConfig.ini /DaRT/RemoteMessage.txt /DaRT/dartmk-manifest.json \
     /Windows/System32/startnet.cmd /Windows/System32/winpeshl.ini
 ok $? "wimdir lists every added file (tools, cab expanded, drivers, files, debuggers, generated)"
-is "$(wimdir "$NEW" 1)" "$(wimdir "$DVD/sources/boot.wim" 1)" "image 1 is untouched"
-x "$O/full" 2 /DaRT/Tools/Cab/data.bin /DaRT/dartexpire.exe
+is "$(wiminfo "$NEW" 1 | awk -F': *' '/^Name/ { print $2 }')" "$(wiminfo "$DVD/sources/boot.wim" 2 | awk -F': *' '/^Name/ { print $2 }')" \
+    "the image keeps the source image's name (was: image 1 untouched)"
+x "$O/full" 1 /DaRT/Tools/Cab/data.bin /DaRT/dartexpire.exe
 cmp -s "$X/data.bin" "$W/cabsrc/data.bin"
 ok $? "the cabinet was expanded into DaRT/Tools/Cab, its files intact"
 cmp -s "$X/dartexpire.exe" "$CHECKER"
 ok $? "DaRT/dartexpire.exe is the amd64 expiry checker, byte for byte"
 
 # The generated files.
-x "$O/full" 2 /Windows/System32/startnet.cmd /Windows/System32/winpeshl.ini /DaRT/DartConfig.ini \
+x "$O/full" 1 /Windows/System32/startnet.cmd /Windows/System32/winpeshl.ini /DaRT/DartConfig.ini \
     /DaRT/RemoteMessage.txt /DaRT/dartmk-manifest.json
 S=$X/startnet.cmd C=$X/DartConfig.ini
 for f in startnet.cmd winpeshl.ini DartConfig.ini RemoteMessage.txt; do
@@ -249,7 +273,7 @@ is "$(mf "$O/exp30" .expires)" "$want" "manifest: expires = built + 30 days"
 is "$(j .expires)" "$want" "--json: the same expires"
 run "$DARTMK" inspect --json "$O/exp30"
 is "$(j .expires)/$(j .expired)" "$want/false" "inspect: expires, not expired"
-x "$O/exp30" 2 /DaRT/dartexpire.exe /Windows/System32/startnet.cmd
+x "$O/exp30" 1 /DaRT/dartexpire.exe /Windows/System32/startnet.cmd
 cmp -s "$X/dartexpire.exe" "$CHECKER"
 ok $? "a time limit alone puts the checker in the image"
 like "$(tr -d '\r' <"$X/startnet.cmd")" '^"%SYSTEMDRIVE%\\DaRT\\dartexpire\.exe"' "and startnet.cmd runs it"
@@ -302,21 +326,26 @@ run "$DARTMK" build "$SAMPLES/dvd.iso" -o "$O/iso-plain"
 is "$rc" 0 "dvd.iso, no options: exit 0"
 # The judge's copy of the ISO's files.
 xorriso -osirrox on -indev "$SAMPLES/dvd.iso" -extract / "$W/fromiso" >/dev/null 2>&1
-cmp -s "$W/fromiso/sources/boot.wim" "$O/iso-plain/sources/boot.wim"
-ok $? "dvd.iso: boot.wim read through the ISO, byte-identical"
-diff -r -q -x dartmk-manifest.json "$W/fromiso" "$O/iso-plain" >/dev/null
-ok $? "dvd.iso: the tree holds the ISO's files as they are"
+kept_resources "$W/fromiso/sources/boot.wim" "$O/iso-plain/sources/boot.wim" &&
+    [ "$(one_image "$O/iso-plain/sources/boot.wim" | cut -d' ' -f1,2)" = "1 1" ]
+ok $? "dvd.iso: boot.wim read through the ISO, image 2 exported alone (was: byte-identical)"
+is "$(files_of "$O/iso-plain" | grep -v '^dartmk-manifest.json$')" "$(winpe_files "$W/fromiso" | grep -v '^boot.catalog$')" \
+    "dvd.iso: the tree holds the ISO's Windows PE files (was: all its files)"
+winpe_files "$W/fromiso" | grep -v '^sources/boot.wim$' | while IFS= read -r f; do
+    cmp -s "$W/fromiso/$f" "$O/iso-plain/$f" || { diag "$f differs"; exit 1; }
+done
+ok $? "dvd.iso: as they are"
 manifest_ok "$O/iso-plain"
 ok $? "dvd.iso: the manifest matches the files"
 run "$DARTMK" build "$SAMPLES/dvd.iso" -o "$O/iso" --tool "Remote=$W/remote" --expire-days 7
 is "$rc" 0 "dvd.iso, customised: exit 0"
 wimverify "$O/iso/sources/boot.wim" >/dev/null 2>&1
 ok $? "dvd.iso: wimverify passes"
-is "$(boot_index "$O/iso/sources/boot.wim")" 2 "dvd.iso: the boot index is kept"
+is "$(one_image "$O/iso/sources/boot.wim" | cut -d' ' -f1,2)" "1 1" "dvd.iso: image 2 alone, bootable"
 kept_resources "$W/fromiso/sources/boot.wim" "$O/iso/sources/boot.wim"
 ok $? "dvd.iso: the source's resources kept as they were"
-has_all "$(wimdir "$O/iso/sources/boot.wim" 2)" /DaRT/Tools/Remote/rdsrv.exe /DaRT/dartexpire.exe
-ok $? "dvd.iso: the tool and the checker are in image 2"
+has_all "$(wimdir "$O/iso/sources/boot.wim" 1)" /DaRT/Tools/Remote/rdsrv.exe /DaRT/dartexpire.exe
+ok $? "dvd.iso: the tool and the checker are in the image (the source's image 2)"
 is "$(mf "$O/iso" .source.kind)" iso "dvd.iso: manifest source kind iso"
 is "$(tree_id "$SAMPLES/dvd.iso")" "$before" "dvd.iso: the ISO is unchanged"
 run "$DARTMK" build "$SAMPLES/adk.iso" -o "$O/adkiso"
@@ -325,7 +354,7 @@ cmp -s "$W/adkiso.wim" "$O/adkiso/sources/boot.wim"
 ok $? "adk.iso, no options: boot.wim byte-identical"
 run "$DARTMK" build "$SAMPLES/udf.iso" -o "$O/udf" --tool "Remote=$W/remote"
 is "$rc" 0 "udf.iso, customised: exit 0"
-has_all "$(wimdir "$O/udf/sources/boot.wim" 2)" /DaRT/Tools/Remote/rdsrv.exe
+has_all "$(wimdir "$O/udf/sources/boot.wim" 1)" /DaRT/Tools/Remote/rdsrv.exe
 ok $? "udf.iso: boot.wim read through UDF and customised"
 
 before=$(tree_id "$SAMPLES/boot.wim")
@@ -352,7 +381,8 @@ run "$DARTMK" build "$DVD" -o "$O/idx1" --image-index 1 --tool "Remote=$W/remote
 is "$rc/$(j .image_index)" "0/1" "--image-index 1: exit 0, image 1"
 has_all "$(wimdir "$O/idx1/sources/boot.wim" 1)" /DaRT/Tools/Remote/rdsrv.exe /Windows/System32/startnet.cmd /DaRT/DartConfig.ini
 ok $? "--image-index 1: image 1 customised"
-is "$(wimdir "$O/idx1/sources/boot.wim" 2)" "$(wimdir "$DVD/sources/boot.wim" 2)" "--image-index 1: image 2 untouched"
+is "$(one_image "$O/idx1/sources/boot.wim")" "1 1 $(wiminfo "$DVD/sources/boot.wim" 1 | awk -F': *' '/^Name/ { print $2 }')" \
+    "--image-index 1: image 1 alone, bootable (was: image 2 kept untouched)"
 is "$(mf "$O/idx1" .image_index)" 1 "--image-index 1: manifest image_index 1"
 wimverify "$O/idx1/sources/boot.wim" >/dev/null 2>&1
 ok $? "--image-index 1: wimverify passes"
@@ -470,7 +500,7 @@ mkdir -p "$O/forced" && echo keep >"$O/forced/keep.txt"
 run "$DARTMK" build "$DVD" -o "$O/forced" --force
 is "$rc" 0 "--force into a folder that is not empty: exit 0"
 is "$(cat "$O/forced/keep.txt")" keep "--force: the folder's own files are left alone"
-cmp -s "$DVD/sources/boot.wim" "$O/forced/sources/boot.wim"
+cmp -s "$DVD/boot/bcd" "$O/forced/boot/bcd" && [ -f "$O/forced/sources/boot.wim" ]
 ok $? "--force: the tree written"
 mkdir -p "$O/empty"
 run "$DARTMK" build "$DVD" -o "$O/empty"
@@ -531,10 +561,10 @@ is "$rc/$err/$out" "0//$(cat "$W/rt.ini")" "a two-line message round-trips throu
 is "$?" 0 "a build from a recipe: exit 0"
 out=$(cat "$W/recipe.json")
 is "$(j '[.tools, .drivers, .expires] | map(tostring) | join(" ")')" "2 1 2023-11-24T22:13:20Z" "recipe build: tools, driver and time limit"
-has_all "$(wimdir "$O/recipe/sources/boot.wim" 2)" /DaRT/Tools/Foo/Foo.exe /DaRT/Tools/Bar/bar.exe \
+has_all "$(wimdir "$O/recipe/sources/boot.wim" 1)" /DaRT/Tools/Foo/Foo.exe /DaRT/Tools/Bar/bar.exe \
     /DaRT/Drivers/01-nvme/nvme.inf /DaRT/RemoteMessage.txt
 ok $? "recipe build: the recipe's files are in the image"
-x "$O/recipe" 2 /Windows/System32/startnet.cmd /DaRT/RemoteMessage.txt
+x "$O/recipe" 1 /Windows/System32/startnet.cmd /DaRT/RemoteMessage.txt
 like "$(tr -d '\r' <"$X/startnet.cmd")" '\\DaRT\\Tools\\Foo\\Foo\.exe" -port 5000$' "recipe build: remote tool and port"
 is "$(tr -d '\r' <"$X/RemoteMessage.txt")" "$(cat "$W/fleet/message.txt")" "recipe build: @message.txt from the recipe's folder"
 is "$(mf "$O/recipe" '.recipe["expire-days"] + " " + (.recipe.tool | length | tostring)')" "10 2" "manifest: the recipe it was built with"

@@ -18,10 +18,12 @@ writers_scratch
 EMPTY=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 M=$S/media
 cp -r "$SAMPLES/dvd" "$M"
-: >"$M/empty.txt"
-mkdir -p "$M/support/empty-folder" "$M/boot/extras"
+# (Where a recovery tree keeps them: boot/ and efi/ are Windows PE's; the root's and support/'s
+# files stay behind since issue 14.)
+: >"$M/boot/empty.txt"
+mkdir -p "$M/efi/empty-folder" "$M/boot/extras"
 : >"$M/boot/extras/zero.bin"
-: >"$M/support/empty-folder/nothing.dat"
+: >"$M/efi/empty-folder/nothing.dat"
 head -c 4096 /dev/urandom >"$M/boot/extras/one-cluster.bin"
 
 # verified DESCRIPTION TARGET [--partition N]: verify exits 0 and lists the empty files with the
@@ -35,7 +37,7 @@ verified() {
 }
 in_manifest() { # MANIFEST DESCRIPTION
     is "$(jq -r --arg e "$EMPTY" '[.files[] | select(.size == 0 and .sha256 == $e) | .path] | sort | join(" ")' "$1")" \
-        "boot/extras/zero.bin empty.txt support/empty-folder/nothing.dat" "$2: the empty files are listed with the empty checksum"
+        "boot/empty.txt boot/extras/zero.bin efi/empty-folder/nothing.dat" "$2: the empty files are listed with the empty checksum"
 }
 
 run "$DARTMK" build "$M" -o "$S/tree" -q

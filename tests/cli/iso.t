@@ -9,6 +9,8 @@
 # wimextract, sha256sum, jq.
 # shellcheck source=tests/lib/tap.sh disable=SC2154  # run() sets rc, out, err
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/winpe.sh
+. "$(dirname "$0")/../lib/winpe.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 TOOLS=${TOOLS:-$TOP/build/tests/tools}
 SHIM=$TOOLS/failwrite.so
@@ -16,7 +18,7 @@ SHIM=$TOOLS/failwrite.so
 for t in xorriso isoinfo 7z fsck.fat mdir mcopy wimdir wimextract wimupdate jq sha256sum perl; do
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
-plan 233
+plan 239
 scratch
 # Extracted trees may be read-only (Rock Ridge modes 0444/0555).
 trap 'chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
@@ -136,12 +138,21 @@ wim_files "$BW" 1 "$W/bw" /Windows/Boot/PCAT/bootmgr /Windows/Boot/DVD/PCAT/BCD 
     cp "$W/bw/efi/BCD" "$E/boot.wim/efi/microsoft/boot/bcd" &&
     cp "$W/bw/efi/efisys.bin" "$E/boot.wim/efi/microsoft/boot/" && cp "$BW" "$E/boot.wim/sources/"
 ok $? "expected trees: the samples as their own readers see them (+ boot files out of boot.wim)"
+# What a recovery tree keeps of them: the Windows PE files (issue 14; before, every file).
+cp -a "$DVD" "$E/dvd"
+for t in dvd dvd.iso udf.iso adk adk.iso; do winpe_only "$E/$t"; done
 
 # --- every sample layout: El Torito, hidden catalog, listings, contents, .sha256, --json -------
 # judge NAME ISO EXPECTED-TREE ETFSBOOT EFISYS: the ISO's checks against the expected tree.
 judge() {
     local n=$1 iso=$2 want=$3 etfs=$4 efisys=$5 sectors
     sectors=$(( ($(size "$want/$efisys") + 511) / 512 ))
+    # boot.wim holds the source's bootable image alone (exported when the source's has more):
+    # judged here, then taken as expected for the byte-for-byte checks of the other files.
+    xfile "$iso" /sources/boot.wim "$W/iso-boot.wim"
+    is "$(one_image "$W/iso-boot.wim")" "1 1 $(image_name "$want/sources/boot.wim" "$(wiminfo "$want/sources/boot.wim" | awk -F': *' '/^Boot Index/ { print $2 }')")" \
+        "$n: boot.wim holds the source's bootable image alone, bootable"
+    cp "$W/iso-boot.wim" "$want/sources/boot.wim"
     is "$(el_torito "$iso")" "1 BIOS none 0x07c0 8 /$etfs;2 UEFI none 0x0000 $sectors /$efisys" \
         "$n: El Torito: 1 BIOS no emulation 0x07c0 8 sectors $etfs; 2 UEFI (0xEF) $efisys, whole image"
     is "$(catalog_seen "$iso" | tr '\n' ' ')" "" "$n: no boot catalog in the ISO 9660, Joliet, Rock Ridge trees or 7z"
@@ -159,10 +170,7 @@ judge() {
 master() { local n=$1 s=$2; shift 2; run "$DARTMK" iso "$s" -o "$O/$n.iso" --json "$@"; }
 
 for s in dvd adk dvd.iso udf.iso adk.iso boot.wim; do
-    case $s in
-    dvd) want=$DVD ;;
-    *) want=$E/$s ;;
-    esac
+    want=$E/$s
     case $s in
     adk*) etfs=Boot/etfsboot.com efisys=EFI/Microsoft/Boot/efisys.bin ;;
     *) etfs=boot/etfsboot.com efisys=efi/microsoft/boot/efisys.bin ;;
@@ -195,7 +203,7 @@ cp -a "$DVD" "$W/names"
 echo long >"$W/names/sources/$LONG"
 echo unicode >"$W/names/sources/$UNI"
 mkdir -p "$W/names/$DEEP" && echo deep >"$W/names/$DEEP/$LONG"
-master names "$W/names"
+master names "$W/names" --whole-media # (every file: the names are outside Windows PE's)
 is "$rc" 0 "long names: exit 0"
 jl=$(isoinfo -J -f -i "$O/names.iso")
 has() { printf '%s\n' "$1" | grep -Fxq -- "$2"; }
@@ -209,9 +217,9 @@ is "$(isoinfo -J -j iso8859-1 -f -i "$O/names.iso" | grep -a 'ber' | iconv -f la
 has "$(z_sizes "$O/names.iso")" "sources/$UNI 8"
 ok $? "7z l lists '$UNI'"
 xo "$O/names.iso" "$X"
-same_tree "$W/names" "$X" "long names: xorriso extracts every file under its name"
+same_tree "$W/names" "$X" "long names: xorriso extracts every file under its name" -x boot.wim
 zx "$O/names.iso" "$X"
-same_tree "$W/names" "$X" "long names: 7z x extracts every file under its name"
+same_tree "$W/names" "$X" "long names: 7z x extracts every file under its name" -x boot.wim
 
 # --- efisys.bin generated when only the EFI loader exists -------------------------------------------
 cp -a "$DVD" "$W/gen"
@@ -233,7 +241,8 @@ mcopy -n -i "$W/gen-efisys.bin" ::/EFI/BOOT/BOOTX64.EFI "$W/gen-loader.efi" 2>/d
 ok $? "generated efisys.bin: BOOTX64.EFI is the media's efi/boot/bootx64.efi"
 xo "$O/gen.iso" "$X"
 rm -f "$X/efi/microsoft/boot/efisys.bin"
-same_tree "$W/gen" "$X" "generated: the media's files extracted as they were"
+cp -a "$W/gen" "$W/gen-pe" && winpe_only "$W/gen-pe"
+same_tree "$W/gen-pe" "$X" "generated: the media's Windows PE files extracted as they were" -x boot.wim
 
 # --- one way to boot: that one and a warning; none: an error unless --no-boot ------------------------
 cp -a "$DVD" "$W/uefionly"
@@ -278,7 +287,8 @@ is "$rc/$err/$(j '[.bios, .uefi] | map(tostring) | join(" ")')" "0//false false"
 is "$(el_torito "$O/neither/n.iso")/$(isoinfo -d -i "$O/neither/n.iso" | grep -c 'El Torito')" "/0" \
     "--no-boot: no El Torito record"
 xo "$O/neither/n.iso" "$X"
-same_tree "$W/neither" "$X" "--no-boot: every file of the media"
+cp -a "$W/neither" "$W/neither-pe" && winpe_only "$W/neither-pe"
+same_tree "$W/neither-pe" "$X" "--no-boot: every Windows PE file of the media (was: every file)" -x boot.wim
 master noboot "$DVD" --no-boot
 is "$rc/$(j .bios)/$(j .uefi)/$(el_torito "$O/noboot.iso")" "0/false/false/" "--no-boot on bootable media: a data ISO"
 
@@ -357,14 +367,14 @@ master cust "$DVD" --tool "Tool=$W/tool" --expire-days 7
 is "$rc/$(j .bios)/$(j .uefi)" "0/true/true" "--tool --expire-days 7: exit 0, boots both ways"
 xo "$O/cust.iso" "$X"
 has_all() { local l=$1 p; shift; for p; do has "$l" "$p" || { diag "missing: $p"; return 1; }; done; }
-has_all "$(wimdir "$X/sources/boot.wim" 2)" /DaRT/Tools/Tool/tool.exe /DaRT/Tools/Tool/readme.txt /DaRT/dartexpire.exe \
+has_all "$(wimdir "$X/sources/boot.wim" 1)" /DaRT/Tools/Tool/tool.exe /DaRT/Tools/Tool/readme.txt /DaRT/dartexpire.exe \
     /Windows/System32/startnet.cmd
-ok $? "the ISO's sources/boot.wim (wimdir, image 2) holds DaRT/Tools/Tool and the expiry checker"
+ok $? "the ISO's sources/boot.wim (wimdir, its one image: the source's 2) holds DaRT/Tools/Tool and the expiry checker"
 is "$(jq -r '[.customised, .image_index, .tools[0].name, (.expires != null)] | map(tostring) | join(" ")' "$X/dartmk-manifest.json")" \
     "true 2 Tool true" "the ISO's root holds dartmk-manifest.json: customised, image 2, the tool, expires"
 has "$(isoinfo -J -f -i "$O/cust.iso")" /dartmk-manifest.json
 ok $? "isoinfo -J lists /dartmk-manifest.json"
-same_tree "$DVD" "$X" "customised: every other file as on the media" -x boot.wim -x dartmk-manifest.json
+same_tree "$E/dvd" "$X" "customised: every other Windows PE file as on the media" -x boot.wim -x dartmk-manifest.json
 is "$(el_torito "$O/cust.iso")" "$(el_torito "$O/dvd.iso")" "customised: the same El Torito entries as without"
 run "$DARTMK" inspect --json "$O/cust.iso"
 is "$(j '[.bios, .uefi, .expires, .expired] | map(tostring) | join(" ")')" \
@@ -397,7 +407,7 @@ sleep 1
 "$DARTMK" iso "$DVD" -o "$O/rc2.iso" -q --tool "Tool=$W/tool" >/dev/null 2>&1
 xo "$O/rc1.iso" "$X" && xo "$O/rc2.iso" "$X.2"
 same_tree "$X" "$X.2" "customised, SOURCE_DATE_EPOCH set: two runs differ only inside boot.wim" -x boot.wim
-is "$(wimdir "$X/sources/boot.wim" 2 | sha256sum)" "$(wimdir "$X.2/sources/boot.wim" 2 | sha256sum)" \
+is "$(wimdir "$X/sources/boot.wim" 1 | sha256sum)" "$(wimdir "$X.2/sources/boot.wim" 1 | sha256sum)" \
     "customised: the two boot.wim images list the same files"
 unset SOURCE_DATE_EPOCH
 
@@ -486,7 +496,7 @@ fi
 cp -a "$DVD" "$W/big"
 truncate -s 3G "$W/big/sources/install.wim"
 mkdir -p "$O/sig"
-"$DARTMK" iso "$W/big" -o "$O/sig/x.iso" -q --tool "Tool=$W/tool" >/dev/null 2>&1 &
+"$DARTMK" iso "$W/big" -o "$O/sig/x.iso" -q --whole-media --tool "Tool=$W/tool" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 100); do
     t=$(ls "$O/sig"/.x.iso.dartmk-* 2>/dev/null | head -1)

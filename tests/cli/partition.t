@@ -16,6 +16,8 @@
 # the disk byte-identical.
 # shellcheck source=tests/lib/tap.sh disable=SC2154  # run() sets rc, out, err
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/winpe.sh
+. "$(dirname "$0")/../lib/winpe.sh"
 # shellcheck source=tests/lib/disks.sh
 . "$TOP/tests/lib/disks.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
@@ -28,7 +30,7 @@ for t in sfdisk fsck.fat blkid mcopy mdir minfo jq losetup strace script python3
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 432
+plan 433
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -39,7 +41,7 @@ ASAN=ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 GPT_FREE=2336768 GPT_LAST=4194270 # disk_gpt_windows: free from the end of Windows to last-lba
 MBR_FREE=2304000 MBR_END=4194303  # disk_mbr_windows: free from the end of Windows to the end
 MIN=921600                        # 450 MiB: the smallest recovery partition (the samples are tiny)
-JSON_KEYS=action,after,backup_table,before,bios_boot,disk,dry_run,efi_entry,files,partition,scheme,sha256,verified
+JSON_KEYS=action,after,backup_table,before,bios_boot,disk,dry_run,efi_entry,files,partition,scheme,sha256,source_image,verified,whole_media
 
 j() { printf '%s' "$out" | jq -r "$1" 2>/dev/null; }
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
@@ -72,9 +74,9 @@ print(h.hexdigest())' "$1"
 }
 untouched() { is "$(sum "$1")" "$2" "$3"; } # IMG SUM DESCRIPTION
 absent() { if [ -e "$1" ]; then fail "$2"; else pass "$2"; fi; }
-same_tree() { # A B DESCRIPTION
+same_tree() { # A B DESCRIPTION [DIFF-OPTIONS...]
     local o
-    if o=$(diff -r "$1" "$2" 2>&1); then pass "$3"; else fail "$3"; printf '%s\n' "$o" | head -10 | sed 's/^/#   /' >&2; fi
+    if o=$(diff -r "${@:4}" "$1" "$2" 2>&1); then pass "$3"; else fail "$3"; printf '%s\n' "$o" | head -10 | sed 's/^/#   /' >&2; fi
 }
 # bad DESCRIPTION RC REGEX IMG ARGS...: exit RC, one line on stderr matching REGEX, nothing on
 # stdout, IMG byte for byte as it was (ARGS are dartmk partition's arguments).
@@ -232,7 +234,9 @@ ok $? "gpt: syslinux/chain.c32 is syslinux's, byte for byte"
 mcopy -n -i "$G@@$((start * 512))" ::/EFI/BOOT/BOOTX64.EFI "$S/gpt.efi" 2>/dev/null && cmp -s "$DVD/efi/boot/bootx64.efi" "$S/gpt.efi"
 ok $? "gpt: /EFI/BOOT/BOOTX64.EFI is the media's loader"
 rm -rf "$X/syslinux" "$X/dartmk-manifest.json"
-same_tree "$DVD" "$X" "gpt: mtools: every file of the DVD sample, byte for byte, nothing else but syslinux/ and the manifest"
+cp -a "$DVD" "$S/dvd-pe" && winpe_only "$S/dvd-pe" # issue 14: the Windows PE files only
+same_tree "$S/dvd-pe" "$X" "gpt: mtools: every Windows PE file of the DVD sample, byte for byte, nothing else but syslinux/ and the manifest" -x boot.wim
+is "$(one_image "$X/sources/boot.wim")" "1 1 $(image_name "$DVD/sources/boot.wim" 2)" "gpt: boot.wim holds the DVD's image 2 alone, bootable"
 like "$err" "$S/gpt\.sfdisk" "gpt: stderr names where the old table was saved"
 is "$(head -1 "$S/gpt.sfdisk" 2>/dev/null)" "label: gpt" "gpt: the old table saved as an sfdisk script"
 run "$DARTMK" verify "$G" --partition "$N"
@@ -426,7 +430,7 @@ is "$(grep -ciE '^[[:space:]]*LABEL[[:space:]]' "$CFG")" 2 "mbr menu: two entrie
 like "$(grep -iE '^[[:space:]]*(MENU[[:space:]]+)?TIMEOUT' "$CFG")" '[[:space:]]50$' "mbr menu: TIMEOUT 50 (5 seconds, syslinux counts tenths)"
 is "$(adv "$S/mbr.ldlinux")" "empty" "mbr: no boot-once set (syslinux's ADV in ldlinux.sys is valid and empty)"
 rm -rf "$X/syslinux" "$X/dartmk-manifest.json"
-same_tree "$DVD" "$X" "mbr: mtools: every file of the DVD sample"
+same_tree "$S/dvd-pe" "$X" "mbr: mtools: every Windows PE file of the DVD sample" -x boot.wim
 run "$DARTMK" verify "$M" --partition "$MN"
 is "$rc" 0 "mbr: dartmk verify --partition $MN: exit 0"
 

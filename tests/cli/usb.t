@@ -11,6 +11,8 @@
 # sha256sum unchanged, a new file not created).
 # shellcheck source=tests/lib/tap.sh disable=SC2154  # run() sets rc, out, err
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/winpe.sh
+. "$(dirname "$0")/../lib/winpe.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 TOOLS=${TOOLS:-$TOP/build/tests/tools}
 SHIM=$TOOLS/failwrite.so
@@ -20,12 +22,16 @@ for t in sfdisk fsck.fat blkid wipefs mcopy mdir minfo mshowfat jq losetup strac
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 332
+plan 338
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
 DVD=$SAMPLES/dvd ADK=$SAMPLES/adk ISO=$SAMPLES/dvd.iso
 ISO_SHA=$(sha256sum <"$ISO" | cut -d' ' -f1) ISO_SIZE=$(stat -c %s "$ISO")
+# What a stick keeps of the DVD sample: its Windows PE files (issue 14; before, every file), its
+# boot.wim holding image 2 alone (judged apart: -x boot.wim).
+DVD_PE=$S/dvd-pe
+cp -a "$DVD" "$DVD_PE" && winpe_only "$DVD_PE"
 MIB=1048576
 # With the shim preloaded under an ASan build (verify_asan_link_order=0, as failwrite.t says).
 ASAN=ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
@@ -49,9 +55,9 @@ bad() {
 # untouched FILE SHA DESCRIPTION / absent FILE DESCRIPTION
 untouched() { is "$(sha "$1")" "$2" "$3"; }
 absent() { if [ -e "$1" ]; then fail "$2"; else pass "$2"; fi; }
-same_tree() { # A B DESCRIPTION
+same_tree() { # A B DESCRIPTION [DIFF-OPTIONS...]
     local o
-    if o=$(diff -r "$1" "$2" 2>&1); then pass "$3"; else fail "$3"; printf '%s\n' "$o" | head -10 | sed 's/^/#   /' >&2; fi
+    if o=$(diff -r "${@:4}" "$1" "$2" 2>&1); then pass "$3"; else fail "$3"; printf '%s\n' "$o" | head -10 | sed 's/^/#   /' >&2; fi
 }
 
 # --- judges of a stick image ---------------------------------------------------------------------
@@ -141,7 +147,8 @@ ok $r "syslinux/chain.c32, libcom32.c32, libutil.c32 are syslinux's BIOS modules
 grep -q '^ *COM32 chain.c32' "$X/syslinux/syslinux.cfg" && grep -q '^ *APPEND fs ntldr=/bootmgr' "$X/syslinux/syslinux.cfg"
 ok $? "syslinux.cfg: chain.c32 fs ntldr=/bootmgr"
 rm -rf "$X/syslinux" "$X/dartmk-manifest.json"
-same_tree "$DVD" "$X" "mtools: every file of the DVD sample, byte for byte, nothing else but syslinux/ and the manifest"
+same_tree "$DVD_PE" "$X" "mtools: every Windows PE file of the DVD sample, byte for byte, nothing else but syslinux/ and the manifest" -x boot.wim
+is "$(one_image "$X/sources/boot.wim")" "1 1 $(image_name "$DVD/sources/boot.wim" 2)" "mtools: boot.wim holds the DVD's image 2 alone, bootable"
 
 run "$DARTMK" verify "$M"
 is "$rc" 0 "dartmk verify on the stick image: exit 0"
@@ -166,7 +173,9 @@ like "$out" "^different +bootmgr$" "verify names the changed file"
 G=$S/gpt.img
 usb "$DVD" "$G" --size 64M --scheme gpt --label RESCUE --json
 is "$rc" 0 "gpt: exit 0"
-is "$(j 'keys | join(",")')" "backup_table,bios,bytes,files,files_verified,label,mode,partition,scheme,sha256,target,uefi,verified" "--json: one object with its keys"
+is "$(j 'keys | join(",")')" "backup_table,bios,bytes,files,files_verified,label,mode,partition,scheme,sha256,source_image,target,uefi,verified,whole_media" "--json: one object with its keys"
+is "$(j '"\(.source_image.index) \(.source_image.name) \(.source_image.exported) \(.whole_media)"')" "2 $(image_name "$DVD/sources/boot.wim" 2) true false" \
+    "--json: source_image (the source's image 2, exported), whole_media false"
 is "$(j '[.target, .mode, .scheme, .label, .verified, .bios, .uefi, .backup_table] | map(tostring) | join(" ")')" \
     "$G fat gpt RESCUE true true true null" "--json: target, mode, scheme, label, verified, bios, uefi, no backup table"
 extract "$G" "$X"
@@ -193,7 +202,7 @@ ok $? "gpt: fsck.fat -n on the partition: no errors"
 manifest_ok "$X"
 ok $? "gpt: every file the manifest lists is on the stick"
 rm -rf "$X/syslinux" "$X/dartmk-manifest.json"
-same_tree "$DVD" "$X" "gpt: mtools: every file of the DVD sample, byte for byte"
+same_tree "$DVD_PE" "$X" "gpt: mtools: every Windows PE file of the DVD sample, byte for byte" -x boot.wim
 run "$DARTMK" verify "$G"
 is "$rc" 0 "gpt: dartmk verify: exit 0"
 
@@ -217,9 +226,9 @@ is "$rc/$(blkid -p -O $MIB -s LABEL -o value "$S/eleven.img")" "0/MY RESCUE 1" "
 usb "$DVD" "$S/nv.img" --size 64M --no-verify --json --progress=json
 is "$rc/$(j .verified)" "0/false" "--no-verify: exit 0, verified false"
 is "$(j '[.files, .files_verified] | map(tostring) | join(" ")')" "$n 0" "--no-verify: files counts the $n files written, none verified"
-is "$(printf '%s\n' "$err" | grep '^{' | jq -r 'select(.event == "begin") | .task' | tr '\n' ',')" "writing the FAT volume," "--no-verify: progress: writing, no verifying"
+is "$(printf '%s\n' "$err" | grep '^{' | jq -r 'select(.event == "begin") | .task' | tr '\n' ',')" "reading boot.wim,exporting boot.wim's image,writing the FAT volume," "--no-verify: progress: boot.wim's image exported, writing, no verifying"
 usb "$DVD" "$S/v.img" --size 64M --progress=json
-is "$(printf '%s\n' "$err" | grep '^{' | jq -r 'select(.event == "begin") | .task' | tr '\n' ',')" "writing the FAT volume,verifying," "by default: progress: writing, then verifying"
+is "$(printf '%s\n' "$err" | grep '^{' | jq -r 'select(.event == "begin") | .task' | tr '\n' ',')" "reading boot.wim,exporting boot.wim's image,writing the FAT volume,verifying," "by default: progress: boot.wim's image exported, writing, then verifying"
 usb "$DVD" "$S/nv2.img" --size 64M --no-verify
 like "$err" "; boots under BIOS and UEFI$" "--no-verify: the summary does not say verified"
 run "$DARTMK" verify "$S/nv2.img"
@@ -360,8 +369,13 @@ is "$(size "$S/empty.img")" 0 "an empty file: still empty"
 bad "a missing SOURCE" 1 "^dartmk: $S/nosuch: no such file or directory$" "$S/nosuch" "$S/t.img" --size 64M
 mkdir -p "$S/notpe" && echo hello >"$S/notpe/readme.txt"
 bad "not Windows PE media" 1 "^dartmk: $S/notpe: not Windows PE media" "$S/notpe" "$S/t.img" --size 64M
-cp -a "$DVD" "$S/huge" && truncate -s 4G "$S/huge/sources/huge.bin"
-bad "a file of 4 GiB" 1 "^dartmk: sources/huge.bin: 4\.0 GiB: FAT32 cannot hold a file of 4 GiB or more$" "$S/huge" "$S/t.img" --size 64M
+cp -a "$DVD" "$S/huge" && truncate -s 4G "$S/huge/boot/huge.bin"
+bad "a file of 4 GiB" 1 "^dartmk: boot/huge.bin: 4\.0 GiB: FAT32 cannot hold a file of 4 GiB or more$" "$S/huge" "$S/t.img" --size 64M
+# Left behind, it is no matter; kept (--whole-media), it is refused by name: only WIMs are split.
+mv "$S/huge/boot/huge.bin" "$S/huge/sources/huge.bin"
+bad "--whole-media, a file of 4 GiB that is no WIM" 1 "^dartmk: sources/huge.bin: 4\.0 GiB: FAT32 cannot hold a file of 4 GiB or more$" \
+    "$S/huge" "$S/t.img" --size 64M --whole-media
+absent "$S/t.img" "a file of 4 GiB: no file made"
 rm -rf "$S/huge"
 mkdir -p "$S/nosys"
 DARTMK_SYSLINUX_DIR=$S/nosys bad "syslinux's modules missing" 1 "^dartmk: $S/nosys/modules/bios/chain.c32: syslinux's chain.c32 is needed for BIOS boot \(install syslinux-common\): No such file or directory$" "$DVD" "$S/t.img" --size 64M
@@ -586,7 +600,7 @@ run "$DARTMK" verify "$L"
 is "$rc" 0 "dartmk verify $L: exit 0"
 [ "$rc" = 0 ] || printf '%s\n' "$out" | head -5 | sed 's/^/#   /' >&2
 extract "$LI" "$X" && rm -rf "$X/syslinux" "$X/dartmk-manifest.json"
-same_tree "$DVD" "$X" "loop: mtools on the backing file: every file of the DVD sample"
+same_tree "$DVD_PE" "$X" "loop: mtools on the backing file: every Windows PE file of the DVD sample" -x boot.wim
 usb "$DVD" "$L" --force --yes --scheme gpt --json
 like "$rc $(j .backup_table)" "^0 $XDG_STATE_HOME/dartmk/tables/${L#/dev/}-[0-9]{8}T[0-9]{6}Z(-[0-9]+)?\.sfdisk$" "loop, again: the old table saved as ${L#/dev/}-TIMESTAMP.sfdisk"
 is "$(pt "$LI" '.label')" gpt "loop, --scheme gpt: a GPT"

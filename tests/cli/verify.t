@@ -24,17 +24,17 @@ is "$(printf '%s' "$out" | jq -c '[.files, .verified, .ok, (.missing|length), (.
 printf 'X' | dd of="$D/bootmgr" bs=1 seek=100 conv=notrunc status=none
 rm "$D/boot/bcd"
 echo extra >"$D/notes.txt"
-echo more >>"$D/setup.exe"
+echo more >>"$D/boot/boot.sdi"
 run "$DARTMK" verify "$D"
 is "$rc" 1 "differences: exit 1"
 like "$out" "^missing +boot/bcd$" "a removed file is missing"
 like "$out" "^different +bootmgr$" "one byte changed (same size) is different"
-like "$out" "^different +setup.exe$" "a longer file is different"
+like "$out" "^different +boot/boot.sdi$" "a longer file is different"
 like "$out" "^extra +notes.txt$" "an added file is extra"
 like "$out" "$((n - 3)) of $n files verified$" "the summary counts what still matches"
 run "$DARTMK" verify "$D" --json
 is "$(printf '%s' "$out" | jq -c '[.ok, .missing, .extra, (.different|sort)]')" \
-    '[false,["boot/bcd"],["notes.txt"],["bootmgr","setup.exe"]]' "--json lists them"
+    '[false,["boot/bcd"],["notes.txt"],["boot/boot.sdi","bootmgr"]]' "--json lists them"
 
 # Bad targets: one line, exit 1 (2 for usage).
 run "$DARTMK" verify "$SAMPLES/dvd"

@@ -4,7 +4,9 @@
  * real WIMs written by wimlib. Checks which entries the tree has and where their bytes come from,
  * the manifest (a late entry listing every file with the SHA-256 of what was read), a target's
  * extra files, and that freeing the tree removes the files it staged (TMPDIR points into the
- * test's folder, so every staging folder can be counted). */
+ * test's folder, so every staging folder can be counted). An install medium's tree keeps only
+ * the Windows PE files (the allow-list), its boot.wim the chosen image exported alone; with
+ * --whole-media everything, a large WIM split into .swm parts on FAT32. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,6 +100,19 @@ static void make_wim(const char *dir, const char *wim, const char *arch)
     wimlib_free(w);
 }
 
+/* Adds folder ROOT/DIR as a new image named `name` of the WIM at ROOT/WIM; `boot` its boot
+ * index. */
+static void add_image(const char *dir, const char *wim, const char *name, int boot)
+{
+    WIMStruct *w = NULL;
+    assert_int_equal(wimlib_open_wim(at(wim, NULL), WIMLIB_OPEN_FLAG_WRITE_ACCESS, &w), 0);
+    assert_int_equal(wimlib_add_image(w, at(dir, NULL), name, NULL, 0), 0);
+    struct wimlib_wim_info info = {.boot_index = (uint32_t)boot};
+    assert_int_equal(wimlib_set_wim_info(w, &info, WIMLIB_CHANGE_BOOT_INDEX), 0);
+    assert_int_equal(wimlib_overwrite(w, 0, 1), 0);
+    wimlib_free(w);
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st, (void)flag, (void)ftw;
@@ -153,6 +168,35 @@ static int group_setup(void **state)
     put_bytes("noefisys", "EFI/Boot/bootx64.efi", efi_loader, EFI_BYTES);
     put("noefisys", "EFI/Microsoft/Boot/BCD", "adk efi bcd\n");
     make_wim("pe-plain", "noefisys/sources/boot.wim", "9");
+    /* An install medium: Setup's files, a real install.wim, a language folder of the boot
+     * manager, a root folder that is not one (not only .mui files), boot.wim with two images
+     * (Windows PE; Setup, bootable). */
+    put("inst", "bootmgr", "inst bootmgr\n");
+    put("inst", "bootmgr.efi", "inst bootmgr.efi\n");
+    put("inst", "en-us/bootmgr.efi.mui", "mui\n");
+    put("inst", "mixed/a.mui", "mui\n");
+    put("inst", "mixed/b.txt", "text\n");
+    put("inst", "autorun.inf", "[autorun]\n");
+    put("inst", "setup.exe", "MZ setup\n");
+    put("inst", "support/readme.txt", "readme\n");
+    put("inst", "boot/bcd", "inst bcd\n");
+    put("inst", "boot/boot.sdi", "inst boot.sdi\n");
+    put("inst", "boot/fonts/a_boot.ttf", "font\n");
+    put_bytes("inst", "efi/boot/bootx64.efi", efi_loader, EFI_BYTES);
+    put("inst", "efi/microsoft/boot/bcd", "inst efi bcd\n");
+    put("inst", "sources/setup.exe", "MZ setup\n");
+    put("inst", "sources/en-us/setup.exe.mui", "mui\n");
+    make_wim("pe-full", "inst/sources/boot.wim", "9");
+    add_image("pe-plain", "inst/sources/boot.wim", "Microsoft Windows Setup", 2);
+    for (int i = 0; i < 4; i++) { /* incompressible, so that the parts are as large */
+        unsigned char rnd[40000];
+        for (size_t k = 0; k < sizeof rnd; k++)
+            rnd[k] = (unsigned char)(rand() >> 7);
+        char name[32];
+        snprintf(name, sizeof name, "f%d.bin", i);
+        put_bytes("install-data", name, rnd, sizeof rnd);
+    }
+    make_wim("install-data", "inst/sources/install.wim", "9");
     /* Host files a target adds. */
     put("host", "ldlinux.c32", "ldlinux module\n");
     put("host", "bootmgr", "a replacement bootmgr\n");
@@ -274,17 +318,20 @@ static size_t late_entries(const struct fixture *f)
 
 /* ---- the media's files ---- */
 
-/* Without flags: the media as it is, less the El Torito catalog; nothing staged once freed. */
+/* Without flags: the media's Windows PE files as they are (its boot.wim holds one bootable
+ * image: the fast path), less the El Torito catalog and setup.exe; nothing staged once freed. */
 static void test_dvd_as_is(void **state)
 {
     struct fixture *f = *state;
     open_tree(f, "dvd", 0);
     assert_int_equal(f->m->layout, DM_MEDIA_INSTALL_DVD);
     struct dm_tree *t = f->rt->tree;
-    /* The media's entries, all but boot.catalog, in the same order. */
-    assert_int_equal(t->count, f->m->tree->count - 1);
+    /* The media's entries, all but boot.catalog and setup.exe, in the same order. */
+    assert_int_equal(t->count, f->m->tree->count - 2);
+    assert_int_equal(f->rt->exported, 0);
     for (size_t i = 0, k = 0; i < f->m->tree->count; i++) {
-        if (strcmp(f->m->tree->entries[i].path, "boot.catalog") == 0)
+        if (strcmp(f->m->tree->entries[i].path, "boot.catalog") == 0 ||
+            strcmp(f->m->tree->entries[i].path, "setup.exe") == 0)
             continue;
         assert_string_equal(t->entries[k].path, f->m->tree->entries[i].path);
         assert_int_equal(t->entries[k].size, f->m->tree->entries[i].size);
@@ -292,6 +339,7 @@ static void test_dvd_as_is(void **state)
         k++;
     }
     assert_null(dm_tree_find(t, "boot.catalog"));
+    assert_null(dm_tree_find(t, "setup.exe"));
     has_text(f, "bootmgr", "dvd bootmgr\n");
     has_text(f, "boot/bcd", "dvd bcd\n");
     has_text(f, "efi/microsoft/boot/efisys.bin", "dvd efisys\n");
@@ -320,7 +368,7 @@ static void test_dvd_el_torito(void **state)
     assert_string_equal(f->rt->etfsboot, "boot/etfsboot.com");
     assert_string_equal(f->rt->efisys, "efi/microsoft/boot/efisys.bin");
     assert_int_equal(f->rt->efisys_made, 0);
-    assert_int_equal(f->rt->tree->count, f->m->tree->count - 1); /* nothing added */
+    assert_int_equal(f->rt->tree->count, f->m->tree->count - 2); /* nothing added */
     has_text(f, f->rt->etfsboot, "dvd etfsboot\n");
 }
 
@@ -542,13 +590,14 @@ static void test_manifest_of_a_build(void **state)
 {
     struct fixture *f = *state;
     open_tree(f, "dvd", DM_RECOVERY_MANIFEST);
-    assert_int_equal(f->rt->tree->count, f->m->tree->count - 1); /* - catalog - old + new */
+    /* - catalog - setup.exe - old + new */
+    assert_int_equal(f->rt->tree->count, f->m->tree->count - 2);
     assert_int_equal(late_entries(f), 1);
     assert_true(entry(f, MANIFEST)->flags & DM_ENTRY_LATE);
     json_object *j = read_manifest(f), *v;
     assert_string_equal(string_at(j, "generator", NULL), "an earlier dartmk");
     assert_false(json_object_object_get_ex(j, "source", &v));
-    assert_true(lists(j, "setup.exe"));
+    assert_false(lists(j, "setup.exe")); /* not Windows PE */
     assert_false(lists(j, "boot.catalog"));
     assert_true(json_object_object_get_ex(j, "installed_after", &v));
     assert_int_equal(json_object_array_length(v), 0);
@@ -641,6 +690,107 @@ static void test_extra_missing(void **state)
     free(missing);
 }
 
+/* ---- install media: the allow-list, the exported image, --whole-media ---- */
+
+/* The tree's paths, one a line. */
+static char *paths(const struct dm_tree *t)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < t->count; i++)
+        n += strlen(t->entries[i].path) + 1;
+    char *s = calloc(1, n);
+    assert_non_null(s);
+    for (size_t i = 0; i < t->count; i++)
+        strcat(strcat(s, t->entries[i].path), "\n");
+    return s;
+}
+
+/* The Windows PE files and nothing else; boot.wim staged: image 2 exported alone, bootable. */
+static void test_install_allow_list(void **state)
+{
+    struct fixture *f = *state;
+    open_tree(f, "inst", 0);
+    char *got = paths(f->rt->tree);
+    assert_string_equal(got, "boot\nboot/bcd\nboot/boot.sdi\nboot/fonts\nboot/fonts/a_boot.ttf\n"
+                             "bootmgr\nbootmgr.efi\nefi\nefi/boot\nefi/boot/bootx64.efi\n"
+                             "efi/microsoft\nefi/microsoft/boot\nefi/microsoft/boot/bcd\n"
+                             "en-us\nen-us/bootmgr.efi.mui\nsources\nsources/boot.wim\n");
+    free(got);
+    assert_int_equal(f->m->image, 2);
+    assert_int_equal(f->rt->exported, 1);
+    const char *host = dm_tree_host_path(f->rt->tree, entry(f, "sources/boot.wim"));
+    assert_non_null(host);
+    assert_memory_equal(host, staging_root, strlen(staging_root));
+    WIMStruct *w = NULL;
+    struct wimlib_wim_info info;
+    assert_int_equal(wimlib_open_wim(host, 0, &w), 0);
+    assert_int_equal(wimlib_get_wim_info(w, &info), 0);
+    assert_int_equal(info.image_count, 1);
+    assert_int_equal(info.boot_index, 1);
+    assert_string_equal(wimlib_get_image_name(w, 1), "Microsoft Windows Setup");
+    wimlib_free(w);
+    /* inspect's numbers agree. */
+    struct dm_recovery_size rs;
+    assert_int_equal(dm_recovery_measure(f->m, &rs), 0);
+    assert_int_equal(rs.files, 9);
+    assert_int_equal(rs.exported, 1);
+    assert_int_equal(rs.left_files, 8);
+    assert_string_equal(rs.largest, "sources/install.wim");
+    dm_recovery_free(f->rt), f->rt = NULL;
+    assert_int_equal(staging_folders(), 0);
+}
+
+/* --image-index 1: image 1 exported, flagged bootable. */
+static void test_install_image_1(void **state)
+{
+    struct fixture *f = *state;
+    const char *path = at("inst", NULL);
+    assert_int_equal(dm_media_open(path, 1, &f->m), 0);
+    assert_int_equal(recovery_open(f, path, &f->rt), 0);
+    WIMStruct *w = NULL;
+    struct wimlib_wim_info info;
+    assert_int_equal(
+        wimlib_open_wim(dm_tree_host_path(f->rt->tree, entry(f, "sources/boot.wim")), 0, &w), 0);
+    assert_int_equal(wimlib_get_wim_info(w, &info), 0);
+    assert_int_equal(info.image_count, 1);
+    assert_int_equal(info.boot_index, 1);
+    assert_string_equal(wimlib_get_image_name(w, 1), "Microsoft Windows PE");
+    wimlib_free(w);
+}
+
+/* --whole-media: every file; on FAT32 a WIM of the split size or more becomes .swm parts staged
+ * beside the tree (DARTMK_SPLIT_SIZE lowers the size for tests); elsewhere it stays whole. */
+static void test_install_whole_media(void **state)
+{
+    struct fixture *f = *state;
+    f->p.whole_media = 1;
+    open_tree(f, "inst", 0);
+    assert_non_null(dm_tree_find(f->rt->tree, "support/readme.txt"));
+    assert_non_null(dm_tree_find(f->rt->tree, "mixed/b.txt"));
+    assert_non_null(dm_tree_find(f->rt->tree, "sources/install.wim"));
+    assert_int_equal(f->rt->tree->count, f->m->tree->count);
+    dm_recovery_free(f->rt), f->rt = NULL;
+    setenv("DARTMK_SPLIT_SIZE", "50000", 1);
+    f->o.flags = DM_RECOVERY_FAT32;
+    assert_int_equal(recovery_open(f, "inst", &f->rt), 0);
+    unsetenv("DARTMK_SPLIT_SIZE");
+    assert_null(dm_tree_find(f->rt->tree, "sources/install.wim"));
+    assert_int_equal(f->rt->nsplits, 1);
+    assert_string_equal(f->rt->splits[0].path, "sources/install.wim");
+    assert_true(f->rt->splits[0].nparts >= 3);
+    assert_string_equal(f->rt->splits[0].parts[0], "sources/install.swm");
+    assert_string_equal(f->rt->splits[0].parts[1], "sources/install2.swm");
+    for (size_t i = 0; i < f->rt->splits[0].nparts; i++) {
+        const struct dm_entry *e = entry(f, f->rt->splits[0].parts[i]);
+        assert_true(e->size < 50000 + 4096);
+        assert_non_null(dm_tree_host_path(f->rt->tree, e));
+    }
+    /* boot.wim is never split. */
+    assert_non_null(dm_tree_find(f->rt->tree, "sources/boot.wim"));
+    dm_recovery_free(f->rt), f->rt = NULL;
+    assert_int_equal(staging_folders(), 0);
+}
+
 int main(void)
 {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
@@ -655,6 +805,9 @@ int main(void)
         T(test_manifest_needs_whole_files),
         T(test_extra_files),
         T(test_extra_missing),
+        T(test_install_allow_list),
+        T(test_install_image_1),
+        T(test_install_whole_media),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
