@@ -5,6 +5,7 @@
 #include "recovery/recovery.h"
 #include "source/media.h"
 #include "util/progress.h"
+#include "util/cleanup.h"
 #include "util/report.h"
 
 #include <json-c/json.h>
@@ -145,7 +146,8 @@ struct limit {
     int64_t expires;
     int expired;
     char text[DM_EXPIRY_TEXT];
-    int checked; /* boot.wim's data checked against its checksums (not --quick) */
+    int checked;   /* boot.wim's data checked against its checksums (not --quick) */
+    int elsewhere; /* damage found, but not in the chosen image */
 };
 
 static int read_limit(struct dm_media *m, struct limit *l)
@@ -194,7 +196,9 @@ static void print_json(const struct dm_media *m, const struct limit *l,
     json_object_object_add(o, "el_torito", both_ways(m, el_torito_json));
     json_object_object_add(o, "files", files_json(m));
     json_object_object_add(o, "missing", both_ways(m, missing_json));
-    json_object_object_add(o, "wim", wim_json(m, l->checked));
+    json_object *w = wim_json(m, l->checked);
+    json_object_object_add(w, "damaged_elsewhere", json_object_new_boolean(l->elsewhere));
+    json_object_object_add(o, "wim", w);
     /* The expiry instant is written by `dartmk build --expire-days`; media without it never
      * expire. */
     json_object_object_add(o, "expires", l->expires ? json_object_new_string(l->text) : NULL);
@@ -259,8 +263,11 @@ static void print_text(const struct dm_media *m, const struct limit *l,
         printf("            %c %d  %s%s\n", i == m->image ? '*' : ' ', im->index,
                *im->name ? im->name : "(unnamed)", im->bootable ? "  [bootable]" : "");
     }
-    printf("Integrity     %s\n", l->checked ? "every resource of boot.wim matches its own checksum"
-                                            : "not checked (--quick)");
+    printf("Integrity     %s\n", !l->checked ? "not checked (--quick)"
+                                 : l->elsewhere
+                                     ? "the chosen image matches its checksums; another "
+                                       "image of boot.wim is damaged"
+                                     : "every resource of boot.wim matches its own checksum");
     puts("Boot files");
     for (int r = 0; r < DM_ROLE_COUNT; r++) {
         const char *where = dm_media_describe(m, (enum dm_role)r, buf, sizeof buf);
@@ -279,6 +286,56 @@ static void print_text(const struct dm_media *m, const struct limit *l,
     print_recovery(m, rs);
 }
 
+/* The chosen image alone, exported into a staging folder and checked: damage elsewhere in the
+ * WIM does not reach a recovery image. */
+static int check_chosen(struct dm_media *m)
+{
+    struct dm_staging st = {0};
+    char *path = NULL;
+    struct dm_wim *w = NULL;
+    int rc = dm_staging_make(&st, "dartmk-check");
+    if (rc == 0 && asprintf(&path, "%s/boot.wim", st.path) < 0)
+        path = NULL, rc = dm_error(DM_FAIL, "out of memory");
+    if (rc == 0)
+        rc = dm_image_export(m->wim, m->image, path);
+    if (rc == 0)
+        rc = dm_wim_open(path, dm_wim_display(m->wim), &w);
+    if (rc == 0)
+        rc = dm_wim_verify(w);
+    dm_wim_close(w);
+    free(path);
+    dm_staging_remove(&st);
+    return rc;
+}
+
+/* The whole WIM against its checksums; when it is damaged but the chosen image is not (an
+ * install DVD's image 1 damaged, image 2 used), a warning: media made from it are sound. */
+static int check_wim(struct dm_media *m, int *elsewhere)
+{
+    struct dm_capture said, again;
+    dm_capture_begin(&said);
+    int rc = dm_wim_verify(m->wim);
+    dm_capture_end(&said);
+    int chosen_ok = 0;
+    if (rc && dm_wim_image_count(m->wim) > 1) {
+        dm_capture_begin(&again); /* the whole WIM's line is the one said, if any */
+        chosen_ok = check_chosen(m) == 0;
+        dm_capture_end(&again);
+        dm_capture_free(&again);
+    }
+    if (chosen_ok) {
+        *elsewhere = 1;
+        dm_warn("%s: damaged outside image %d (another image's data fails its checksums); the "
+                "recovery image holds image %d alone, which is sound",
+                dm_wim_display(m->wim), m->image, m->image);
+        rc = 0;
+    } else {
+        dm_capture_replay(&said);
+    }
+    dm_capture_free(&said);
+    return rc;
+}
+
 int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv)
 {
     struct inspect_opts o = {.cmd = cmd};
@@ -295,7 +352,7 @@ int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv)
         return rc;
     struct limit l = {.checked = !o.quick};
     struct dm_recovery_size r;
-    rc = o.quick ? 0 : dm_wim_verify(m->wim);
+    rc = o.quick ? 0 : check_wim(m, &l.elsewhere);
     if (rc == 0)
         rc = read_limit(m, &l);
     if (rc == 0)

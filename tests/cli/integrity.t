@@ -9,8 +9,9 @@
 . "$TOP/tests/lib/disks.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -d "$SAMPLES/dvd" ] || make -C "$TOP" -s samples >/dev/null
-plan 26
+plan 33
 writers_scratch
+j() { printf '%s' "$out" | jq -r "$1"; }
 damage() { # WIM: four bytes of its first resource overwritten
     printf '\377\377\377\377' | dd of="$1" bs=1 seek=2000 conv=notrunc status=none
 }
@@ -35,5 +36,33 @@ for layout in dvd adk; do
 done
 run "$DARTMK" inspect "$S/dvd-damaged"
 is "$rc/$(printf '%s\n' "$err" | grep -c .)" "1/1" "inspect: exit 1, one line"
+
+# Damage only in an image that is not used (image 1's metadata of an install DVD's boot.wim,
+# image 2 used): a warning, and the media made are sound; used after all (--image-index 1): refused.
+M=$S/dvd-image1-damaged
+cp -r "$SAMPLES/dvd" "$M"
+python3 - "$M/sources/boot.wim" <<'PY'
+import struct, sys
+p = sys.argv[1]; b = bytearray(open(p, 'rb').read())
+def reshdr(o):  # size (7 bytes), flags, offset, original size
+    return int.from_bytes(b[o:o + 7], 'little'), b[o + 7], struct.unpack_from('<Q', b, o + 8)[0]
+size, _, off = reshdr(0x30)  # the blob table
+metadata = [(o, s) for (s, f, o) in (reshdr(off + i) for i in range(0, size, 50)) if f & 2]
+o, s = metadata[0]  # image 1's metadata resource
+b[o + s // 2:o + s // 2 + 4] = b'\xff' * 4
+open(p, 'wb').write(b)
+PY
+run "$DARTMK" inspect "$M"
+is "$rc/$(printf '%s\n' "$err" | grep -c .)" "0/1" "damaged outside the image used: inspect exit 0, one line"
+like "$err" "^dartmk: warning: sources/boot.wim: damaged outside image 2 " "damaged outside the image used: a warning naming the image used"
+like "$out" "Integrity     the chosen image matches its checksums; another image of boot.wim is damaged" "the text says so"
+run "$DARTMK" inspect "$M" --json
+is "$(j '[.wim.checked, .wim.damaged_elsewhere] | map(tostring) | join(" ")')" "true true" "--json: checked, damaged elsewhere"
+run "$DARTMK" iso "$M" -o "$S/sound.iso" -q
+is "$rc" 0 "iso from it: exit 0 (image 2 alone goes on the media)"
+run "$DARTMK" verify "$S/sound.iso"
+is "$rc" 0 "the ISO verifies"
+run "$DARTMK" inspect "$M" --image-index 1
+is "$rc/$(printf '%s\n' "$err" | grep -c .)" "1/1" "--image-index 1 (the damaged image): exit 1, one line"
 is "$(ls -A "$TMPDIR" | wc -l)" 0 "nothing left in TMPDIR"
 done_testing
