@@ -1,15 +1,17 @@
 /* cleanup.c — removing registered temporary paths when a signal ends the run. The handler uses
- * unlink/rmdir and nftw: nftw is not async-signal-safe, but the process is about to die and the
- * main flow is not resumed, so the only risk is leaving a folder behind, as before. */
+ * only async-signal-safe calls (unlinkat, openat, getdents64, close): it may interrupt the main
+ * flow anywhere, malloc included. */
 #include "util/cleanup.h"
 #include "util/report.h"
 
 #include <errno.h>
-#include <ftw.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 enum { SLOTS = 16 };
@@ -20,27 +22,70 @@ static struct {
 } slots[SLOTS];
 static volatile sig_atomic_t installed;
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Removing is async-signal-safe: openat, getdents64, unlinkat and close, no memory allocated
+ * (a signal can come while the main flow holds malloc's lock: nftw there would wait forever). */
+static void remove_at(int dirfd, const char *name, int depth);
+
+struct dirent64_raw {
+    uint64_t ino;
+    int64_t off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[];
+};
+
+/* Everything in the open folder fd; passes until one finds nothing left (or removes nothing). */
+static void empty_dir(int fd, int depth)
 {
-    (void)st, (void)ftw;
-    return (flag == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
+    char buf[4096] __attribute__((aligned(8)));
+    for (int found = 1, removed = 1; found && removed;) {
+        found = removed = 0;
+        lseek(fd, 0, SEEK_SET);
+        for (long n; (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0;)
+            for (long at = 0; at < n; at += ((struct dirent64_raw *)(buf + at))->reclen) {
+                const char *name = ((struct dirent64_raw *)(buf + at))->name;
+                if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+                    continue;
+                found = 1;
+                remove_at(fd, name, depth + 1);
+                removed |= faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0;
+            }
+    }
 }
 
-static int remove_tree(const char *path)
+static void remove_at(int dirfd, const char *name, int depth)
 {
-    return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+    if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT || depth > 64)
+        return;
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    empty_dir(fd, depth);
+    close(fd);
+    unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+static void remove_tree(const char *path) { remove_at(AT_FDCWD, path, 0); }
+
+static void remove_slot(int i)
+{
+    int fd;
+    if (slots[i].tree == 2 &&
+        (fd = open(slots[i].path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+        empty_dir(fd, 0);
+        close(fd);
+    } else if (slots[i].tree == 1) {
+        remove_tree(slots[i].path);
+    } else if (slots[i].tree == 0) {
+        unlink(slots[i].path);
+    }
 }
 
 static void on_signal(int sig)
 {
-    for (int i = 0; i < SLOTS; i++) {
-        if (!slots[i].path)
-            continue;
-        if (slots[i].tree)
-            remove_tree(slots[i].path);
-        else
-            unlink(slots[i].path);
-    }
+    for (int i = 0; i < SLOTS; i++)
+        if (slots[i].path)
+            remove_slot(i);
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -80,6 +125,14 @@ void dm_cleanup_forget(int handle)
     char *p = slots[handle].path;
     slots[handle].path = NULL;
     free(p);
+}
+
+void dm_cleanup_remove(int handle)
+{
+    if (handle < 0 || handle >= SLOTS || !slots[handle].path)
+        return;
+    remove_slot(handle);
+    dm_cleanup_forget(handle);
 }
 
 int dm_staging_make(struct dm_staging *s, const char *name)

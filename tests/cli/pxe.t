@@ -25,7 +25,7 @@ PXELINUX=${PXELINUX:-/usr/lib/PXELINUX/pxelinux.0}
 MODULES=${SYSLINUX_MODULES:-/usr/lib/syslinux/modules/bios}
 [ -f "$PXELINUX" ] && [ -f "$MODULES/ldlinux.c32" ] && [ -f "$MODULES/menu.c32" ] ||
     missing_prerequisite "syslinux's pxelinux.0 and BIOS modules are installed (pxelinux, syslinux-common)"
-plan 239
+plan 257
 scratch
 TPIDS=()
 stop_servers() {
@@ -700,5 +700,37 @@ run "$DARTMK" pxe "$DVD" -o "$L" --update --tool "Tool=$W/tool"
 is "$(tree_id "$W/elsewhere")" "$before" "--update (rc $rc) on a tree whose sources/ and README.txt link out of DIR: nothing written through the links"
 
 is "$(entries "$TMPDIR")" 0 "no staging left"
+
+# --- a new tree stopped by a signal: nothing left (issue 15) ------------------------------------
+# SIGTERM, SIGINT, SIGHUP while boot.wim is customised (nothing in DIR yet), once a few files are
+# in place, once most are: DIR is gone again (or empty, as it was), nothing is left in TMPDIR.
+mkdir -p "$W/bigadd" && head -c 40M /dev/urandom >"$W/bigadd/big.bin"
+for sig in TERM INT HUP; do
+    for at in 0 3 8; do
+        for kind in absent empty; do
+            D=$O/sig-$sig-$at-$kind
+            rm -rf "$D"
+            [ $kind = empty ] && mkdir "$D"
+            "$DARTMK" pxe "$DVD" -o "$D" -q --add-files "$W/bigadd" >/dev/null 2>&1 &
+            pid=$!
+            if [ "$at" = 0 ]; then sleep 0.3; else
+                for _ in $(seq 3000); do
+                    [ "$(find "$D" -type f 2>/dev/null | wc -l)" -ge "$at" ] && break
+                    kill -0 $pid 2>/dev/null || break
+                    sleep 0.005
+                done
+            fi
+            seen=$(find "$D" -type f 2>/dev/null | wc -l)
+            kill -$sig $pid 2>/dev/null
+            wait $pid 2>/dev/null
+            st=$?
+            if [ $kind = absent ]; then left=$([ -e "$D" ] && echo "DIR there ($(entries "$D") entries)" || echo gone); want=gone
+            else left=$([ -d "$D" ] && echo "DIR there ($(entries "$D") entries)" || echo "DIR gone"); want="DIR there (0 entries)"; fi
+            is "$([ $st -ne 0 ] && echo stopped || echo "exit $st")/$left/$(entries "$TMPDIR")" "stopped/$want/0" \
+                "SIG$sig with $seen files written, DIR $kind before: DIR $( [ $kind = absent ] && echo gone || echo empty) again, nothing in TMPDIR"
+            rm -rf "$D" "${TMPDIR:?}"/*
+        done
+    done
+done
 
 done_testing
