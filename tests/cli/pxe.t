@@ -713,13 +713,14 @@ for sig in TERM INT HUP; do
             [ $kind = empty ] && mkdir "$D"
             "$DARTMK" pxe "$DVD" -o "$D" -q --add-files "$W/bigadd" >/dev/null 2>&1 &
             pid=$!
-            if [ "$at" = 0 ]; then sleep 0.3; else
-                for _ in $(seq 3000); do
-                    [ "$(find "$D" -type f 2>/dev/null | wc -l)" -ge "$at" ] && break
-                    kill -0 $pid 2>/dev/null || break
-                    sleep 0.005
-                done
-            fi
+            # at 0: once the staging folder of the customised boot.wim is there (then, too, a
+            # SIGINT that a background job of a script inherits as ignored is taken)
+            for _ in $(seq 6000); do
+                if [ "$at" = 0 ]; then compgen -G "$TMPDIR/dartmk-*" >/dev/null && break
+                else [ "$(find "$D" -type f 2>/dev/null | wc -l)" -ge "$at" ] && break; fi
+                kill -0 $pid 2>/dev/null || break
+                sleep 0.005
+            done
             seen=$(find "$D" -type f 2>/dev/null | wc -l)
             kill -$sig $pid 2>/dev/null
             wait $pid 2>/dev/null
