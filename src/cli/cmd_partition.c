@@ -92,8 +92,9 @@ static const struct dm_opt partition_options[] = {
     DM_OPT_VALUE(OPT_RESTORE, "restore-table", "FILE",
                  "put a saved table back on DISK (nothing else is written)"),
     DM_OPT_FLAG('y', "yes", "do not ask"),
-    DM_OPT_JSON_HELP("print one JSON object: disk, scheme, dry_run, action, partition, before, "
-                     "after, bios_boot, backup_table, efi_entry, sha256, files, verified"),
+    DM_OPT_JSON_HELP("print one JSON object: disk, scheme, dry_run, action, partition, update, "
+                     "incomplete, before, after, bios_boot, backup_table, efi_entry, sha256, "
+                     "files, verified"),
     DM_BUILD_OPTIONS_SUMMARY,
     DM_OPT_END,
 };
@@ -220,6 +221,17 @@ static void print_plan(FILE *f, const struct dm_target_partition *x)
     fprintf(f, "%s partition %zu: %.1f MiB at %.1f MiB, FAT32 with the recovery tree (%.1f MiB)\n",
             dm_part_plan_action_name(x->plan.action), p->number, dm_mib(p->size), dm_mib(p->start),
             dm_mib(x->popts.need));
+    if (x->incomplete && x->dry_run)
+        fprintf(f,
+                "partition %zu: the recovery partition holds an incomplete update: run dartmk "
+                "partition again (without --dry-run) to complete it\n",
+                p->number);
+    else if (x->incomplete)
+        fprintf(f, "partition %zu held an incomplete update: this run completed it\n", p->number);
+    if (x->update == DM_UPDATE_IN_PLACE)
+        fprintf(f, "update: in place, the old image kept until the switch\n");
+    else if (x->update == DM_UPDATE_REWRITE)
+        fprintf(f, "update: rewrite, the partition marked incomplete while it is written\n");
     if (x->plan.foreign)
         fprintf(f,
                 "partition %zu is a Windows RE partition dartmk did not make: left alone "

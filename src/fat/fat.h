@@ -36,6 +36,9 @@ struct dm_fat_opts {
     uint32_t hidden_sectors; /* sectors before the volume on its disk (the partition's start) */
     int64_t now;             /* volume serial and creation time; 0 = SOURCE_DATE_EPOCH or now */
     const char *name; /* what is written, for messages ("/dev/sdb"); NULL: "the FAT volume" */
+    /* An update's mark (see below): when set, the boot sector and its backup that
+     * dm_fat_plan_write writes carry the incomplete-update mark with this note, unreadable. */
+    const char *incomplete;
 };
 
 struct dm_fat_plan;
@@ -51,6 +54,27 @@ int dm_fat_plan_new(struct dm_tree *t, uint64_t size, const struct dm_fat_opts *
 int dm_fat_plan_write(struct dm_fat_plan *p, int fd, uint64_t offset);
 void dm_fat_plan_free(struct dm_fat_plan *p);
 
+/* ---- updating a volume in place (the recovery partition) ----
+ * The incomplete-update mark: the boot sector's OEM name DM_FAT_MARK, the boot code "int 18h"
+ * (BIOS hands over to the next boot device) and a note (text, at byte DM_FAT_MARK_NOTE). An
+ * unreadable mark also has bytes per sector and the FAT count zeroed: no FAT driver (firmware,
+ * kernels, mtools, dartmk's reader) takes the volume. A readable one is a valid FAT volume that
+ * dartmk's reader still refuses; syslinux's installer writes its own boot sector over it (OEM
+ * name "SYSLINUX"), which clears the mark. */
+#define DM_FAT_MARK "DARTINCO"
+enum { DM_FAT_MARK_NOTE = 256 };
+/* The plan's boot sector (with the mark when opts.incomplete is set; readable or not). */
+void dm_fat_plan_boot_sector(const struct dm_fat_plan *p, int readable, uint8_t s[512]);
+/* Moves the tree's run of clusters to start at cluster `first` (2 is where plans put it).
+ * -1 when it would not fit the volume. */
+int dm_fat_plan_place(struct dm_fat_plan *p, uint32_t first);
+/* Only the tree's clusters (directories and files), at their places: nothing else of the
+ * volume is written. */
+int dm_fat_plan_write_data(struct dm_fat_plan *p, int fd, uint64_t offset);
+/* Both FATs (entries 0 .. clusters + 1 of keep, when given, wherever the tree has none: another
+ * tree's chains kept), then, without keep, FSInfo and its backup with the true free count. */
+int dm_fat_plan_write_fats(struct dm_fat_plan *p, int fd, uint64_t offset, const uint32_t *keep);
+
 /* What the plan decided. */
 struct dm_fat_info {
     enum dm_fat_type type;
@@ -58,6 +82,9 @@ struct dm_fat_info {
     uint32_t clusters;      /* data clusters in the volume */
     uint32_t used_clusters; /* taken by the tree (root directory included on FAT32) */
     uint64_t data_offset;   /* byte offset of cluster 2 from the volume start */
+    uint64_t fat_offset;    /* byte offset of the first FAT */
+    uint64_t fat_bytes;     /* one FAT */
+    uint32_t first_cluster; /* where the tree's run of clusters starts (its root on FAT32) */
     uint32_t serial;
     char label[12]; /* as written, space-padded to 11, NUL-terminated */
 };

@@ -123,6 +123,8 @@ static int pick_numbered(const struct disk *d, int partno, uint64_t *offset, uin
                         partno, d->count);
     char why[DM_FATREAD_WHY];
     if (!holds_fat(d, start_of(par), why)) {
+        if (strcmp(why, DM_FATREAD_INCOMPLETE) == 0)
+            return dm_error(DM_FAIL, "%s: partition %d: %s", d->path, partno, why);
         type_text(d, par, type, sizeof type);
         return dm_error(DM_FAIL, "%s: partition %d is not a FAT volume (%s; %s)", d->path, partno,
                         type, why);

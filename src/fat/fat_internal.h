@@ -68,13 +68,14 @@ struct dm_fat_plan {
     uint32_t serial;
     int64_t now;
     uint32_t used_clusters;
+    uint32_t first;      /* the first cluster of the tree's run (2 unless placed elsewhere) */
     uint32_t *order;     /* node indices in data-area order: tree order, late entries last */
     uint64_t data_bytes; /* file bytes, for progress */
 };
 
 /* Clusters the tree needs with clusters of `bytes` (root included on FAT32). */
 uint64_t fat_clusters_needed(const struct dm_fat_plan *p, uint32_t bytes, enum dm_fat_type type);
-/* Gives every node its run of clusters, in data order (p->order). */
+/* Gives every node its run of clusters from cluster p->first, in data order (p->order). */
 void fat_allocate(struct dm_fat_plan *p);
 
 #endif

@@ -335,7 +335,7 @@ static void data_order(struct dm_fat_plan *p)
 
 void fat_allocate(struct dm_fat_plan *p)
 {
-    uint32_t bytes = geom_cluster_bytes(&p->geom), next = 2;
+    uint32_t bytes = geom_cluster_bytes(&p->geom), next = p->first;
     data_order(p);
     for (uint32_t n = 0; n < p->count; n++) {
         uint32_t i = p->order[n];
@@ -344,7 +344,16 @@ void fat_allocate(struct dm_fat_plan *p)
         k->first_cluster = k->nclusters ? next : 0;
         next += k->nclusters;
     }
-    p->used_clusters = next - 2;
+    p->used_clusters = next - p->first;
+}
+
+int dm_fat_plan_place(struct dm_fat_plan *p, uint32_t first)
+{
+    if (first < 2 || (uint64_t)first - 2 + p->used_clusters > p->geom.clusters)
+        return -1;
+    p->first = first;
+    fat_allocate(p);
+    return 0;
 }
 
 /* The tree fits a volume of this geometry, with the reserve left free. */
@@ -491,6 +500,7 @@ int dm_fat_plan_new(struct dm_tree *t, uint64_t size, const struct dm_fat_opts *
         dm_fat_plan_free(p);
         return rc;
     }
+    p->first = 2;
     fat_allocate(p);
     uint32_t s = (uint32_t)p->now ^ (uint32_t)((uint64_t)p->now >> 32);
     p->serial = s * 2654435761u;
@@ -521,6 +531,9 @@ void dm_fat_plan_info(const struct dm_fat_plan *p, struct dm_fat_info *info)
         .clusters = p->geom.clusters,
         .used_clusters = p->used_clusters,
         .data_offset = (uint64_t)geom_data_start(&p->geom) * SECTOR,
+        .fat_offset = (uint64_t)p->geom.reserved * SECTOR,
+        .fat_bytes = (uint64_t)p->geom.fat_sectors * SECTOR,
+        .first_cluster = p->first,
         .serial = p->serial,
     };
     memcpy(info->label, p->has_label ? p->label : "NO NAME    ", 11);

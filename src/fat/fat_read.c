@@ -104,9 +104,15 @@ static int check_clusters(const struct dm_fatread_geom *g, char *why)
     return -1;
 }
 
+int dm_fatread_marked(const uint8_t bs[512]) { return memcmp(bs + 3, DM_FAT_MARK, 8) == 0; }
+
 int dm_fatread_geometry(const uint8_t bs[512], struct dm_fatread_geom *g, char why[DM_FATREAD_WHY])
 {
     struct bpb b;
+    if (dm_fatread_marked(bs)) {
+        snprintf(why, DM_FATREAD_WHY, "%s", DM_FATREAD_INCOMPLETE);
+        return -1;
+    }
     read_bpb(bs, &b);
     if (check_fields(bs, &b, why) || lay_out(&b, g, why))
         return -1;

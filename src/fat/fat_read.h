@@ -37,6 +37,11 @@ enum { DM_FATREAD_WHY = 128 };
  * from 512 to 4096"). Does not know the size of the region holding the volume: the caller
  * compares g->volume_bytes. */
 int dm_fatread_geometry(const uint8_t bs[512], struct dm_fatread_geom *g, char why[DM_FATREAD_WHY]);
+/* Does the boot sector carry dartmk's incomplete-update mark (fat.h)? Such a volume is refused
+ * by dm_fatread_geometry and everything that opens one, with DM_FATREAD_INCOMPLETE as why. */
+int dm_fatread_marked(const uint8_t bs[512]);
+#define DM_FATREAD_INCOMPLETE                                                                      \
+    "the recovery partition holds an incomplete update: run dartmk partition again"
 
 /* 255 UTF-16 units as UTF-8 (at most 3 bytes per unit) and the NUL. */
 enum { DM_FATREAD_NAME_MAX = 768 };
@@ -77,6 +82,11 @@ int dm_fatread_utf8(const uint16_t *u, int n, char *out, size_t cap);
  * cluster outside the volume, a chain shorter or longer than its file, a directory loop give
  * one line naming the image (or the file) and the reason. Tree ops name "FAT"; no host paths. */
 int dm_fatread_open(const char *path, uint64_t offset, uint64_t size, struct dm_tree **out);
+/* The first FAT of the (unmarked) volume at `offset` of path, `size` bytes: g->clusters + 2
+ * entries (FAT12/16 widened; end-of-chain marks as the FAT holds them), malloc'd into *out.
+ * 0, or DM_FAIL after one line. */
+int dm_fatread_fat(const char *path, uint64_t offset, uint64_t size, struct dm_fatread_geom *g,
+                   uint32_t **out);
 /* Where byte `at` of file e of a FAT tree (dm_fatread_open) lies in the file or device the
  * tree was opened from. Returns 0, or DM_FAIL after one line (a broken chain). */
 int dm_fatread_file_offset(struct dm_tree *t, const struct dm_entry *e, uint64_t at, uint64_t *out);

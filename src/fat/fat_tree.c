@@ -448,6 +448,8 @@ static int check_volume(struct fat_vol *v, uint64_t size)
                         (unsigned long long)region);
     if (read_at(v, bs, sizeof bs, 0) != 0)
         return read_failed(v->path, "the boot sector");
+    if (dm_fatread_marked(bs))
+        return dm_error(DM_FAIL, "%s: %s", v->path, DM_FATREAD_INCOMPLETE);
     if (dm_fatread_geometry(bs, &v->g, why) != 0)
         return dm_error(DM_FAIL, "%s: not a FAT volume (%s)", v->path, why);
     if (size && v->g.volume_bytes > size)
@@ -472,6 +474,43 @@ static int scan_volume(struct dm_tree *t)
         rc = scan_dir(&s, "", v->g.type == 32 ? v->g.root_cluster : 0, 0);
     free(s.fc);
     free(s.seen);
+    return rc;
+}
+
+static int vol_open(struct fat_vol *v, const char *path, uint64_t offset)
+{
+    if (!(v->path = strdup(path)))
+        return dm_error(DM_FAIL, "%s: out of memory", path);
+    v->base = offset;
+    v->fd = open(path, O_RDONLY | O_CLOEXEC);
+    return v->fd < 0 ? dm_error_errno(DM_FAIL, errno, "%s: cannot open", path) : 0;
+}
+
+int dm_fatread_fat(const char *path, uint64_t offset, uint64_t size, struct dm_fatread_geom *g,
+                   uint32_t **out)
+{
+    struct fat_vol v = {.fd = -1};
+    struct fat_cache *fc = calloc(1, sizeof *fc);
+    int rc = fc ? vol_open(&v, path, offset) : dm_error(DM_FAIL, "%s: out of memory", path);
+    if (rc == 0)
+        rc = check_volume(&v, size);
+    uint32_t *e = rc == 0 ? malloc(((size_t)v.g.clusters + 2) * sizeof *e) : NULL;
+    if (rc == 0 && !e)
+        rc = dm_error(DM_FAIL, "%s: out of memory", path);
+    for (uint32_t c = 2; rc == 0 && c < v.g.clusters + 2; c++)
+        rc = fat_entry(&v, fc, c, &e[c], path) ? DM_FAIL : 0;
+    if (rc == 0) {
+        uint32_t raw_eoc = v.g.type == 12 ? 0xFFF : v.g.type == 16 ? 0xFFFF : 0x0FFFFFFF;
+        e[0] = e[1] = raw_eoc;
+        for (uint32_t c = 2; c < v.g.clusters + 2; c++)
+            e[c] = e[c] == FAT_EOC ? raw_eoc : e[c];
+        *g = v.g, *out = e, e = NULL;
+    }
+    free(e);
+    free(fc);
+    free(v.path);
+    if (v.fd >= 0)
+        close(v.fd);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "util/report.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@ struct out {
     int failed;
     const char *name;
     struct dm_progress progress;
+    const char *task; /* what the progress is called; NULL: no progress */
     uint64_t file_bytes;
 };
 
@@ -106,7 +108,8 @@ static void put32(uint8_t *p, uint32_t v) { put16(p, v), put16(p + 2, v >> 16); 
 
 /* ---- reserved sectors ---- */
 
-static void boot_sector(const struct dm_fat_plan *p, uint8_t s[SECTOR])
+/* The boot sector; with opts.incomplete, marked (fat.h), unreadable unless `readable`. */
+static void boot_sector(const struct dm_fat_plan *p, int readable, uint8_t s[SECTOR])
 {
     const struct fat_geom *g = &p->geom;
     int fat32 = g->type == DM_FAT32;
@@ -128,9 +131,9 @@ static void boot_sector(const struct dm_fat_plan *p, uint8_t s[SECTOR])
     uint8_t *ext = s + (fat32 ? 64 : 36);
     if (fat32) {
         put32(s + 36, g->fat_sectors);
-        put32(s + 44, 2); /* root directory cluster */
-        put16(s + 48, 1); /* FSInfo sector */
-        put16(s + 50, 6); /* backup boot sector */
+        put32(s + 44, p->nodes[0].first_cluster); /* root directory cluster */
+        put16(s + 48, 1);                         /* FSInfo sector */
+        put16(s + 50, 6);                         /* backup boot sector */
     }
     ext[0] = 0x80;
     ext[2] = 0x29;
@@ -140,6 +143,17 @@ static void boot_sector(const struct dm_fat_plan *p, uint8_t s[SECTOR])
     /* Boot code area (syslinux replaces it): "int 18h" hands over to the next boot device. */
     memcpy(ext + 26, "\xCD\x18\xF4\xEB\xFD", 5);
     s[510] = 0x55, s[511] = 0xAA;
+    if (!p->opts.incomplete)
+        return;
+    memcpy(s + 3, DM_FAT_MARK, 8);
+    snprintf((char *)s + DM_FAT_MARK_NOTE, 510 - DM_FAT_MARK_NOTE, "%s", p->opts.incomplete);
+    if (!readable)
+        put16(s + 11, 0), s[16] = 0; /* no bytes per sector, no FAT: nobody mounts it */
+}
+
+void dm_fat_plan_boot_sector(const struct dm_fat_plan *p, int readable, uint8_t s[512])
+{
+    boot_sector(p, readable, s);
 }
 
 static void fsinfo_sector(const struct dm_fat_plan *p, uint8_t s[SECTOR])
@@ -148,14 +162,15 @@ static void fsinfo_sector(const struct dm_fat_plan *p, uint8_t s[SECTOR])
     put32(s, 0x41615252);
     put32(s + 484, 0x61417272);
     put32(s + 488, p->geom.clusters - p->used_clusters);
-    put32(s + 492, p->used_clusters < p->geom.clusters ? 2 + p->used_clusters : 0xFFFFFFFF);
+    uint32_t next = p->first + p->used_clusters; /* the first cluster after the tree's run */
+    put32(s + 492, next < p->geom.clusters + 2 ? next : p->first > 2 ? 2 : 0xFFFFFFFF);
     put32(s + 508, 0xAA550000);
 }
 
 static void write_reserved(const struct dm_fat_plan *p, struct out *o)
 {
     uint8_t boot[SECTOR], info[SECTOR];
-    boot_sector(p, boot);
+    boot_sector(p, 0, boot);
     out_bytes(o, boot, SECTOR);
     if (p->geom.type != DM_FAT32) {
         out_zeros(o, (uint64_t)(p->geom.reserved - 1) * SECTOR);
@@ -200,18 +215,24 @@ static void emit(struct fat_emit *e, uint32_t v)
     e->bytes += n;
 }
 
-static void write_fat(const struct dm_fat_plan *p, struct out *o)
+/* One FAT: the tree's chains, and where it has none, keep's entries (or free). */
+static void write_fat(const struct dm_fat_plan *p, struct out *o, const uint32_t *keep)
 {
     enum dm_fat_type t = p->geom.type;
     uint32_t eoc = t == DM_FAT12 ? 0xFFF : t == DM_FAT16 ? 0xFFFF : 0x0FFFFFFF;
+    uint32_t end = p->first + p->used_clusters, last = keep ? p->geom.clusters + 2 : end;
     struct fat_emit e = {.o = o, .type = t};
     emit(&e, eoc & ~7u); /* entry 0: the media byte 0xF8 */
     emit(&e, eoc);       /* entry 1: end of chain, clean volume */
+    for (uint32_t c = 2; c < p->first; c++)
+        emit(&e, keep ? keep[c] : 0);
     for (uint32_t n = 0; n < p->count; n++) {
         const struct fat_node *k = &p->nodes[p->order[n]];
         for (uint32_t c = 0; c < k->nclusters; c++)
             emit(&e, c + 1 < k->nclusters ? k->first_cluster + c + 1 : eoc);
     }
+    for (uint32_t c = end; c < last; c++)
+        emit(&e, keep[c]);
     if (t == DM_FAT12 && e.count % 2) { /* the last entry's high nibble; the next one is free */
         out_bytes(o, &e.half, 1);
         e.bytes++;
@@ -333,33 +354,101 @@ static int write_file(const struct dm_fat_plan *p, const struct fat_node *k, str
     return rc ? rc : crc;
 }
 
-int dm_fat_plan_write(struct dm_fat_plan *p, int fd, uint64_t offset)
+static int out_begin(struct out *o, const struct dm_fat_plan *p, int fd, uint64_t base,
+                     uint64_t limit, const char *task)
 {
-    struct out o = {.fd = fd,
-                    .base = offset,
-                    .limit = (uint64_t)p->geom.total * SECTOR,
-                    .name = p->opts.name ? p->opts.name : "the FAT volume"};
-    if (posix_memalign((void **)&o.buf, 4096, BUF_SIZE) != 0)
+    *o = (struct out){.fd = fd,
+                      .base = base,
+                      .limit = limit,
+                      .name = p->opts.name ? p->opts.name : "the FAT volume"};
+    if (posix_memalign((void **)&o->buf, 4096, BUF_SIZE) != 0)
         return dm_error(DM_FAIL, "out of memory");
-    dm_progress_begin(&o.progress, "writing the FAT volume", p->data_bytes);
-    write_reserved(p, &o);
-    write_fat(p, &o);
-    write_fat(p, &o);
+    if (task)
+        dm_progress_begin(&o->progress, task, p->data_bytes);
+    o->task = task;
+    return 0;
+}
+
+static int out_end(struct out *o, int rc)
+{
+    if (rc == 0)
+        rc = out_flush(o);
+    if (o->task)
+        dm_progress_end(&o->progress);
+    free(o->buf);
+    return rc ? rc : (o->failed ? DM_FAIL : 0);
+}
+
+/* Every cluster of the tree, in allocation order, from the start of its run. */
+static int write_clusters(const struct dm_fat_plan *p, struct out *o)
+{
     uint32_t cbytes = geom_cluster_bytes(&p->geom);
     int rc = 0;
-    if (p->geom.type != DM_FAT32)
-        rc = write_dir(p, 0, &o, (uint64_t)geom_root_sectors(&p->geom) * SECTOR);
-    for (uint32_t n = 0; rc == 0 && !o.failed && n < p->count; n++) {
+    for (uint32_t n = 0; rc == 0 && !o->failed && n < p->count; n++) {
         uint32_t i = p->order[n];
         const struct fat_node *k = &p->nodes[i];
         uint64_t room = (uint64_t)k->nclusters * cbytes;
         if (k->nclusters == 0)
             continue;
-        rc = k->is_dir ? write_dir(p, i, &o, room) : write_file(p, k, &o, room);
+        rc = k->is_dir ? write_dir(p, i, o, room) : write_file(p, k, o, room);
     }
+    return rc;
+}
+
+int dm_fat_plan_write(struct dm_fat_plan *p, int fd, uint64_t offset)
+{
+    struct out o;
+    int rc =
+        out_begin(&o, p, fd, offset, (uint64_t)p->geom.total * SECTOR, "writing the FAT volume");
+    if (rc)
+        return rc;
+    write_reserved(p, &o);
+    write_fat(p, &o, NULL);
+    write_fat(p, &o, NULL);
+    if (p->geom.type != DM_FAT32)
+        rc = write_dir(p, 0, &o, (uint64_t)geom_root_sectors(&p->geom) * SECTOR);
+    /* Nothing between the FATs (or the FAT12/16 root) and the run: a plan placed elsewhere is
+     * for dm_fat_plan_write_data. */
+    if (rc == 0 && p->first != 2)
+        rc = dm_error(DM_FAIL, "internal error: a moved plan written whole");
     if (rc == 0)
-        rc = out_flush(&o);
-    dm_progress_end(&o.progress);
-    free(o.buf);
-    return rc ? rc : (o.failed ? DM_FAIL : 0);
+        rc = write_clusters(p, &o);
+    return out_end(&o, rc);
+}
+
+int dm_fat_plan_write_data(struct dm_fat_plan *p, int fd, uint64_t offset)
+{
+    struct out o;
+    uint64_t data = (uint64_t)geom_data_start(&p->geom) * SECTOR;
+    uint64_t at = data + (uint64_t)(p->first - 2) * geom_cluster_bytes(&p->geom);
+    int rc = out_begin(&o, p, fd, offset + at, (uint64_t)p->geom.total * SECTOR - at,
+                       "writing the FAT volume");
+    if (rc)
+        return rc;
+    if (p->geom.type != DM_FAT32)
+        rc = dm_error(DM_FAIL, "internal error: only FAT32 volumes are updated in place");
+    if (rc == 0)
+        rc = write_clusters(p, &o);
+    return out_end(&o, rc);
+}
+
+int dm_fat_plan_write_fats(struct dm_fat_plan *p, int fd, uint64_t offset, const uint32_t *keep)
+{
+    struct out o;
+    uint64_t fat = (uint64_t)p->geom.reserved * SECTOR;
+    int rc = out_begin(&o, p, fd, offset + fat, 2ull * p->geom.fat_sectors * SECTOR, NULL);
+    if (rc)
+        return rc;
+    write_fat(p, &o, keep);
+    write_fat(p, &o, keep);
+    rc = out_end(&o, 0);
+    uint8_t info[SECTOR];
+    fsinfo_sector(p, info);
+    if (rc == 0 && !keep && p->geom.type == DM_FAT32)
+        for (int at = 1; rc == 0 && at <= 7; at += 6)
+            if (pwrite(fd, info, SECTOR, (off_t)(offset + (uint64_t)at * SECTOR)) != SECTOR)
+                rc = dm_error_errno(DM_FAIL, errno, "%s: cannot write at byte %llu",
+                                    p->opts.name ? p->opts.name : "the FAT volume",
+                                    (unsigned long long)(offset + (uint64_t)at * SECTOR));
+    return rc;
 }

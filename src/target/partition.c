@@ -1,6 +1,8 @@
 /* partition.c — provisioning a recovery partition (see partition.h). */
 #include "target/partition.h"
+#include "fat/fat_read.h"
 #include "partition/contents.h"
+#include "util/copy.h"
 #include "util/report.h"
 
 #include <errno.h>
@@ -55,9 +57,12 @@ static unsigned os_partition(const char *disk, struct dm_ptable *t,
     for (size_t i = 0; i < n; i++)
         if (parts[i].number == ours) {
             char *cfg = dm_part_read_file(disk, &parts[i], DM_SYSLINUX_DIR "/syslinux.cfg");
+            char note[DM_PART_NOTE];
             unsigned os = dm_syslinux_config_os(cfg);
             free(cfg);
-            return os;
+            /* An incomplete update: its mark's note keeps the number. */
+            return os || !dm_part_incomplete(disk, &parts[i], note) ? os
+                                                                    : dm_syslinux_config_os(note);
         }
     return 0;
 }
@@ -97,6 +102,7 @@ static int part_tree(struct dm_job *j, void *t)
                       "%s: no active partition: the menu has no installed system to "
                       "start (--bios-boot active or none)",
                       x->claim.path);
+    x->os = os;
     struct dm_syslinux_boot boot = {.menu = target_partition_bios(x) == DM_BIOS_MENU,
                                     .os_partition = os,
                                     .timeout = x->timeout};
@@ -107,11 +113,62 @@ static int part_tree(struct dm_job *j, void *t)
 
 static int plan_fat(struct dm_job *j, struct dm_target_partition *x)
 {
+    int update = x->plan.action == DM_PART_UPDATE;
+    snprintf(x->note, sizeof x->note,
+             "dartmk: an incomplete update of the recovery partition: run dartmk partition "
+             "again\n# dartmk-os-partition %u\n",
+             x->os);
     struct dm_fat_opts o = {.type = DM_FAT32,
                             .label = x->label ? x->label : "DART",
                             .hidden_sectors = (uint32_t)(x->plan.part.start / 512),
-                            .name = x->claim.path};
+                            .name = x->claim.path,
+                            .incomplete = update ? x->note : NULL};
     return dm_fat_plan_new(j->rt->tree, x->plan.part.size, &o, &x->fat);
+}
+
+const char *dm_target_partition_update_name(enum dm_part_update u)
+{
+    return u == DM_UPDATE_IN_PLACE ? "in-place" : u == DM_UPDATE_REWRITE ? "rewrite" : NULL;
+}
+
+/* The longest run of free clusters in a FAT (entries 2 .. clusters + 1): its first, *len. */
+static uint32_t free_run(const uint32_t *e, uint32_t clusters, uint32_t *len)
+{
+    uint32_t best = 0, n = 0;
+    *len = 0;
+    for (uint32_t c = 2; c < clusters + 2; c++) {
+        n = e[c] ? 0 : n + 1;
+        if (n > *len)
+            *len = n, best = c + 1 - n;
+    }
+    return best;
+}
+
+/* An update: in place when the old volume is unmarked, has the new plan's shape and a run of
+ * free clusters that holds the new tree; else a rewrite. Quiet: the old volume may be anything. */
+static void plan_update(struct dm_target_partition *x)
+{
+    struct dm_fatread_geom g;
+    struct dm_fat_info fi;
+    struct dm_capture quiet;
+    uint32_t *e = NULL, len = 0, first = 0;
+    x->update = DM_UPDATE_REWRITE;
+    if ((x->incomplete = dm_part_incomplete(x->claim.path, &x->plan.part, NULL)) != 0)
+        return;
+    dm_fat_plan_info(x->fat, &fi);
+    dm_capture_begin(&quiet);
+    int rc = dm_fatread_fat(x->claim.path, x->plan.part.start, x->plan.part.size, &g, &e);
+    dm_capture_end(&quiet);
+    dm_capture_free(&quiet);
+    if (rc == 0 && g.type == 32 && g.cluster_size == fi.cluster_size && g.clusters == fi.clusters &&
+        g.data_offset == fi.data_offset && g.fat_offset == fi.fat_offset &&
+        g.fat_bytes == fi.fat_bytes)
+        first = free_run(e, g.clusters, &len);
+    if (first && len >= fi.used_clusters && dm_fat_plan_place(x->fat, first) == 0) {
+        x->update = DM_UPDATE_IN_PLACE;
+        x->old_fat = e, e = NULL;
+    }
+    free(e);
 }
 
 static int part_plan(struct dm_job *j, void *t)
@@ -129,6 +186,11 @@ static int part_plan(struct dm_job *j, void *t)
     close_table(fd, pt);
     if (rc == 0)
         rc = plan_fat(j, x);
+    if (rc == 0 && x->plan.action == DM_PART_UPDATE)
+        plan_update(x);
+    if (rc == 0 && x->incomplete && !x->dry_run)
+        dm_warn("%s: partition %zu holds an incomplete update: this run completes it",
+                x->claim.path, x->plan.part.number);
     if (rc || x->dry_run)
         return rc;
     struct dm_claim_rules r = rules(j->source);
@@ -186,6 +248,56 @@ static int write_table(struct dm_target_partition *x, const struct dm_usb *s)
     return rc;
 }
 
+static int sync_disk(const struct dm_target_partition *x)
+{
+    return fsync(x->claim.fd) == 0
+               ? 0
+               : dm_error_errno(DM_FAIL, errno, "%s: cannot flush to the disk", x->claim.path);
+}
+
+/* The plan's boot sector at the partition's start (and, with backup, its backup first), flushed. */
+static int put_boot_sector(struct dm_target_partition *x, int readable, int backup)
+{
+    uint8_t b[512];
+    uint64_t at = x->plan.part.start;
+    int rc = 0;
+    dm_fat_plan_boot_sector(x->fat, readable, b);
+    x->marked = 1; /* from the first byte written */
+    if (backup)
+        rc = dm_pwrite_all(x->claim.fd, b, sizeof b, at + 6 * sizeof b, x->claim.path);
+    if (rc == 0)
+        rc = dm_pwrite_all(x->claim.fd, b, sizeof b, at, x->claim.path);
+    return rc ? rc : sync_disk(x);
+}
+
+/* The partition dartmk made before, given its new contents (partition.h: in place or rewrite),
+ * up to the point where syslinux's installer takes over. Each step is flushed before the next. */
+static int write_update(struct dm_target_partition *x)
+{
+    int fd = x->claim.fd, rc;
+    uint64_t at = x->plan.part.start;
+    if (x->update == DM_UPDATE_IN_PLACE) {
+        rc = dm_fat_plan_write_data(x->fat, fd, at); /* into free clusters: nothing changes */
+        if (rc == 0)
+            rc = sync_disk(x);
+        if (rc == 0) /* the new chains where the FATs had free entries: the old ones unchanged */
+            rc = dm_fat_plan_write_fats(x->fat, fd, at, x->old_fat);
+        if (rc == 0)
+            rc = sync_disk(x);
+        if (rc == 0) /* the switch: one sector names the new root directory, marked */
+            rc = put_boot_sector(x, 1, 1);
+        if (rc == 0) /* the old chains freed */
+            rc = dm_fat_plan_write_fats(x->fat, fd, at, NULL);
+        return rc ? rc : sync_disk(x);
+    }
+    rc = put_boot_sector(x, 0, 1); /* nothing reads the volume from here on... */
+    if (rc == 0)
+        rc = dm_fat_plan_write(x->fat, fd, at);
+    if (rc == 0)
+        rc = sync_disk(x);
+    return rc ? rc : put_boot_sector(x, 1, 0); /* ...but syslinux's installer, at the end */
+}
+
 /* The contents first, into space the table does not give to anything yet (or to the partition
  * being updated), read back before the table is touched; the table last: a run cut short
  * leaves the old table. --dry-run only says what the firmware entry would be. */
@@ -197,11 +309,14 @@ static int part_write(struct dm_job *j, void *t)
     struct dm_usb s = stick(x);
     struct dm_usb_finish_opts fo = {.rt = j->rt, .verify = j->verify, .boot_once = x->boot_once};
     x->stage = STAGE_CONTENTS;
-    int rc = dm_fat_plan_write(x->fat, x->claim.fd, x->plan.part.start);
+    int rc =
+        x->update ? write_update(x) : dm_fat_plan_write(x->fat, x->claim.fd, x->plan.part.start);
+    /* syslinux's installer writes its boot sector over the marked one: the mark goes with it */
     if (rc == 0)
         rc = dm_usb_finish(&s, x->fat, x->plan.part.start, x->plan.part.size, &fo, &x->res);
     if (rc)
         return rc;
+    x->marked = 0;
     x->stage = STAGE_TABLE;
     if ((rc = write_table(x, &s)) != 0)
         return rc;
@@ -240,6 +355,11 @@ static int part_abort(struct dm_job *j, void *t, int rc)
     (void)j;
     if (x->stage == STAGE_CONTENTS)
         dm_warn("%s: the partition table was not changed", x->claim.path);
+    if (x->stage == STAGE_CONTENTS && x->marked)
+        dm_warn("%s: partition %zu: %s", x->claim.path, x->plan.part.number, DM_FATREAD_INCOMPLETE);
+    else if (x->stage == STAGE_CONTENTS && x->update)
+        dm_warn("%s: partition %zu: the old recovery image is as it was", x->claim.path,
+                x->plan.part.number);
     if (x->stage == STAGE_TABLE)
         rc = undo(x, rc);
     if (x->stage >= STAGE_TABLE)
@@ -304,6 +424,9 @@ static json_object *part_result(struct dm_job *j, void *t)
     json_object_object_add(o, "action",
                            json_object_new_string(dm_part_plan_action_name(x->plan.action)));
     json_object_object_add(o, "partition", part_json(&x->plan.part));
+    const char *u = dm_target_partition_update_name(x->update);
+    json_object_object_add(o, "update", u ? json_object_new_string(u) : NULL);
+    json_object_object_add(o, "incomplete", json_object_new_boolean(x->incomplete));
     json_object_object_add(o, "before", parts_json(x->plan.before, x->plan.nbefore));
     json_object_object_add(o, "after", parts_json(x->plan.after, x->plan.nafter));
     json_object_object_add(o, "bios_boot",
@@ -332,6 +455,8 @@ void dm_target_partition_free(struct dm_target_partition *x)
     dm_efi_entry_free(&x->efi);
     dm_fat_plan_free(x->fat);
     x->fat = NULL;
+    free(x->old_fat);
+    x->old_fat = NULL;
     dm_syslinux_files_free(x->sf);
     dm_claim_free(&x->claim);
     free(x->saved_table);

@@ -16,6 +16,15 @@
 
 enum dm_bios_boot { DM_BIOS_MENU, DM_BIOS_ACTIVE, DM_BIOS_NONE };
 
+/* How an update writes the partition it keeps (README: "An update, interrupted"):
+ *   in place: the new tree into the volume's free clusters, the FATs with both trees' chains,
+ *             then the switch (one sector: the boot sector naming the new root, marked), the old
+ *             chains freed, syslinux's installer (its boot sector clears the mark);
+ *   rewrite:  the boot sector and its backup marked (unreadable) first, the volume written,
+ *             its boot sector marked readable, syslinux's installer.
+ * At every instant the old image is intact or the boot sector carries the mark. */
+enum dm_part_update { DM_UPDATE_NONE, DM_UPDATE_IN_PLACE, DM_UPDATE_REWRITE };
+
 struct dm_target_partition {
     /* Options. */
     struct dm_part_plan_opts popts; /* size, at, name, replace, force (need, disk: the run's) */
@@ -36,7 +45,16 @@ struct dm_target_partition {
     struct dm_efi_entry efi; /* GPT */
     const char *efi_why;     /* why it was not added, or NULL */
     int stage;               /* how far writing got, for abort */
+    unsigned os;             /* the installed system's partition the menu starts (0: none) */
+    enum dm_part_update update;
+    int incomplete;    /* the partition held an incomplete update when the run began */
+    int marked;        /* the run may have left the mark (abort says so) */
+    uint32_t *old_fat; /* in place: the old volume's FAT */
+    char note[200];    /* the mark's note: what it is, and the installed system's partition */
 };
+
+/* "in-place", "rewrite", or NULL. */
+const char *dm_target_partition_update_name(enum dm_part_update u);
 
 extern const struct dm_target_ops dm_target_partition_ops;
 void dm_target_partition_free(struct dm_target_partition *x);

@@ -3,6 +3,7 @@
 
 #include "boot/syslinux.h"
 #include "image/image.h"
+#include "util/cleanup.h"
 #include "util/replace.h"
 #include "util/copy.h"
 #include "util/report.h"
@@ -464,31 +465,19 @@ static void drop_stale(const struct tree *t, json_object *old)
     }
 }
 
-/* A new tree that failed is taken away again (an updated one keeps what was replaced). */
-static void take_away(const struct tree *t, int created)
-{
-    for (int i = 0; created && i < t->n; i++) {
-        char *p;
-        if (asprintf(&p, "%s/%s", t->o->dir, t->f[i].dest) >= 0)
-            unlink(p), free(p);
-    }
-    static const char *const dirs[] = {"pxelinux.cfg", "Boot", "sources", ""};
-    for (size_t i = 0; created && i < sizeof dirs / sizeof *dirs; i++) {
-        char *p;
-        if (asprintf(&p, "%s/%s", t->o->dir, dirs[i]) >= 0)
-            rmdir(p), free(p);
-    }
-}
-
 static int write_tree(const struct dm_job *j, const struct dm_pxe_opts *o,
                       struct dm_pxe_result *res)
 {
     struct tree t = {.m = j->media, .rt = j->rt, .o = o, .list = json_object_new_array()};
     struct stat st;
-    int created = !o->update && !j->force && lstat(o->dir, &st) != 0;
+    /* A new tree (DIR made now, or empty) that fails or is stopped by a signal is taken away
+     * again, the folder too when this run made it; an update keeps what was replaced. */
+    int created = !o->update && lstat(o->dir, &st) != 0;
+    int fresh = !o->update && (created || dir_empty(o->dir));
     int rc = mkdir(o->dir, 0755) == 0 || errno == EEXIST
                  ? 0
                  : dm_error_errno(DM_FAIL, errno, "%s: cannot make the folder", o->dir);
+    int guard = rc == 0 && fresh ? dm_cleanup_register(o->dir, created ? 1 : 2) : -1;
     if (rc == 0 && created)
         chmod(o->dir, 0755);
     if (rc == 0 && !(t.abs_dir = realpath(o->dir, NULL)))
@@ -505,7 +494,8 @@ static int write_tree(const struct dm_job *j, const struct dm_pxe_opts *o,
     json_object_put(old);
     res->files = t.n + 1;
     if (rc)
-        take_away(&t, created);
+        dm_cleanup_remove(guard);
+    dm_cleanup_forget(guard);
     for (int i = 0; i < t.n; i++) {
         free(t.f[i].text);
         if (t.f[i].from == FROM_HOST)

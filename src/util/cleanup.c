@@ -1,19 +1,20 @@
-/* cleanup.c — removing registered temporary paths when a signal ends the run. The handler may
- * interrupt anything (malloc, fork: their locks held), so it calls only async-signal-safe
- * functions: openat, getdents64, unlinkat, close — no nftw, no malloc. */
+/* cleanup.c — removing registered temporary paths when a signal ends the run. The handler uses
+ * only async-signal-safe calls (unlinkat, openat, getdents64, close): it may interrupt the main
+ * flow anywhere, malloc included. */
 #include "util/cleanup.h"
 #include "util/report.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-enum { SLOTS = 16, DEPTH = 64 };
+enum { SLOTS = 16 };
 
 static struct {
     char *path;
@@ -21,45 +22,70 @@ static struct {
 } slots[SLOTS];
 static volatile sig_atomic_t installed;
 
-/* Removes name (relative to dirfd) and, for a folder, everything in it, depth first; entries
- * are removed as they are read, so one pass sees each remaining entry once. */
+/* Removing is async-signal-safe: openat, getdents64, unlinkat and close, no memory allocated
+ * (a signal can come while the main flow holds malloc's lock: nftw there would wait forever). */
+static void remove_at(int dirfd, const char *name, int depth);
+
+struct dirent64_raw {
+    uint64_t ino;
+    int64_t off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[];
+};
+
+/* Everything in the open folder fd; passes until one finds nothing left (or removes nothing). */
+static void empty_dir(int fd, int depth)
+{
+    char buf[4096] __attribute__((aligned(8)));
+    for (int found = 1, removed = 1; found && removed;) {
+        found = removed = 0;
+        lseek(fd, 0, SEEK_SET);
+        for (long n; (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0;)
+            for (long at = 0; at < n; at += ((struct dirent64_raw *)(buf + at))->reclen) {
+                const char *name = ((struct dirent64_raw *)(buf + at))->name;
+                if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+                    continue;
+                found = 1;
+                remove_at(fd, name, depth + 1);
+                removed |= faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0;
+            }
+    }
+}
+
 static void remove_at(int dirfd, const char *name, int depth)
 {
-    if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT || depth > DEPTH)
+    if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT || depth > 64)
         return;
     int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return;
-    _Alignas(struct dirent64) char buf[2048];
-    ssize_t n;
-    while ((n = getdents64(fd, buf, sizeof buf)) > 0) {
-        for (ssize_t off = 0; off < n;) {
-            const struct dirent64 *d = (const struct dirent64 *)(buf + off);
-            off += d->d_reclen;
-            if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
-                remove_at(fd, d->d_name, depth + 1);
-        }
-    }
+    empty_dir(fd, depth);
     close(fd);
     unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
-static int remove_tree(const char *path)
+static void remove_tree(const char *path) { remove_at(AT_FDCWD, path, 0); }
+
+static void remove_slot(int i)
 {
-    remove_at(AT_FDCWD, path, 0);
-    return access(path, F_OK) == 0 ? -1 : 0;
+    int fd;
+    if (slots[i].tree == 2 &&
+        (fd = open(slots[i].path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+        empty_dir(fd, 0);
+        close(fd);
+    } else if (slots[i].tree == 1) {
+        remove_tree(slots[i].path);
+    } else if (slots[i].tree == 0) {
+        unlink(slots[i].path);
+    }
 }
 
 static void on_signal(int sig)
 {
-    for (int i = 0; i < SLOTS; i++) {
-        if (!slots[i].path)
-            continue;
-        if (slots[i].tree)
-            remove_tree(slots[i].path);
-        else
-            unlink(slots[i].path);
-    }
+    for (int i = 0; i < SLOTS; i++)
+        if (slots[i].path)
+            remove_slot(i);
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -99,6 +125,14 @@ void dm_cleanup_forget(int handle)
     char *p = slots[handle].path;
     slots[handle].path = NULL;
     free(p);
+}
+
+void dm_cleanup_remove(int handle)
+{
+    if (handle < 0 || handle >= SLOTS || !slots[handle].path)
+        return;
+    remove_slot(handle);
+    dm_cleanup_forget(handle);
 }
 
 int dm_staging_make(struct dm_staging *s, const char *name)

@@ -4,11 +4,14 @@
 #ifndef DARTMK_CLEANUP_H
 #define DARTMK_CLEANUP_H
 
-/* Registers a file (tree = 0) or a folder and everything in it (tree = 1). Returns a handle for
+/* Registers a file (tree = 0), a folder and everything in it (tree = 1), or everything in a
+ * folder but the folder itself (tree = 2: a folder that was there, empty). Returns a handle for
  * dm_cleanup_forget, or -1 when the table is full (then only a signal would leave it behind). */
 int dm_cleanup_register(const char *path, int tree);
 /* Forgets a registration (the caller removed the path, or keeps it). -1 is ignored. */
 void dm_cleanup_forget(int handle);
+/* Removes what a registration names now (as a signal would) and forgets it. -1 is ignored. */
+void dm_cleanup_remove(int handle);
 
 /* A private folder under $TMPDIR, "dartmk-NAME-XXXXXX", registered so that a signal removes
  * it too. A zeroed struct is "none". */

@@ -30,7 +30,7 @@ SAMPLES=${SAMPLES:-$(dirname "$FIXTURES")/samples}
 [ -d "$SAMPLES/dvd" ] || make -C "$TOP" -s samples >/dev/null
 [ -f "$FIXTURES/os.vbr" ] || make -C "$TOP" -s fixtures >/dev/null
 [ -f "$FIXTURES/os.vbr" ] || missing_prerequisite "no $FIXTURES/os.vbr (make fixtures)"
-plan 27
+plan 35
 scratch
 export TMPDIR=$SCRATCH/tmp XDG_STATE_HOME=$SCRATCH/state HOME=$SCRATCH/home
 mkdir -p "$TMPDIR" "$HOME"
@@ -118,6 +118,41 @@ mdel -i "$S/noefi.img@@$o" ::/EFI/BOOT/BOOTX64.EFI 2>/dev/null
 ok $? "control: BOOTX64.EFI deleted from the recovery partition of a copy (mdel)"
 run boot_qemu --firmware uefi --disk "$S/noefi.img" --expect "Shell>" --log "$S/uefi1.log"
 is "$rc/$(grep -acF "$EFI" "$S/uefi1.log")" "0/0" "control: without it, the UEFI shell and no marker (the marker came from the recovery partition)"
+
+# --- an update killed as by kill -9 (issue 15; tests/cli/partition-update.t runs many more) -------
+# tests/tools/preload/failwrite.c kills dartmk at a byte of its writes to the disk. Near the end of
+# an in-place update (the old chains being freed, after the switch) the partition is marked: BIOS
+# boot of it runs int 18h, so neither the installed system nor the half-updated recovery image is
+# started; the next run completes it and the menu starts the installed system again. Early in an
+# update (the new tree going into free clusters) the old image is intact: OVMF boots it; the next
+# run completes the update and OVMF boots the new one.
+SHIM=${TOOLS:-$TOP/build/tests/tools}/failwrite.so
+[ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
+killed() { # IMG BYTES: dartmk partition ADK IMG --yes, killed after BYTES of its writes to IMG
+    bash -c '"$@"; exit $?' - env LD_PRELOAD="$SHIM" FAILWRITE_PREFIX="$1" FAILWRITE_AFTER="$2" FAILWRITE_KILL=dartmk \
+        FAILWRITE_REPORT="$S/count" "$DARTMK" partition "$SAMPLES/adk" "$1" --yes -q </dev/null >/dev/null 2>&1
+}
+oem() { dd if="$1" bs=1 skip=$(($(sfdisk --json "$1" | jq ".partitiontable.partitions[] | select(.node | test(\"[^0-9]$2\$\")) | .start") * 512 + 3)) count=8 status=none; }
+cp --sparse=always "$M" "$S/ref.img"
+killed "$S/ref.img" 999999999999
+T=$(cat "$S/count" 2>/dev/null || echo 0)
+cp --sparse=always "$M" "$S/kill-mbr.img"
+killed "$S/kill-mbr.img" $((T - 300000))
+is "$?/$(oem "$S/kill-mbr.img" 3)" "137/DARTINCO" "mbr, an update killed at byte $((T - 300000)) of $T: the partition is marked incomplete"
+run boot_qemu --firmware bios --disk "$S/kill-mbr.img" --expect "$OS" --timeout 15 --log "$S/kill-mbr.log"
+is "$rc/$(grep -acF "$BOOTMGR" "$S/kill-mbr.log")" "1/0" "mbr, marked: BIOS boot starts neither the installed system nor the half-updated recovery image (int 18h)"
+run "$DARTMK" partition "$SAMPLES/adk" "$S/kill-mbr.img" --yes -q --menu-timeout 1 </dev/null
+is "$rc/$(oem "$S/kill-mbr.img" 3)" "0/SYSLINUX" "mbr, marked: the next run completes the update (the mark gone)"
+boots "mbr, completed: the menu starts the installed system again" --firmware bios --disk "$S/kill-mbr.img" --expect "$OS"
+
+cp --sparse=always "$G" "$S/kill-gpt.img"
+killed "$S/kill-gpt.img" 100000
+run "$DARTMK" verify "$S/kill-gpt.img" --partition 4
+is "$rc/$(oem "$S/kill-gpt.img" 4)" "0/SYSLINUX" "gpt, an update killed at byte 100000 (the new tree going into free clusters): the old image verifies, unmarked"
+boots "gpt, killed early: OVMF boots the old image's loader" --firmware uefi --disk "$S/kill-gpt.img" --expect "$EFI"
+run "$DARTMK" partition "$SAMPLES/adk" "$S/kill-gpt.img" --yes -q </dev/null
+is "$rc" 0 "gpt, killed early: the next run completes the update"
+boots "gpt, completed: OVMF boots the new image's loader" --firmware uefi --disk "$S/kill-gpt.img" --expect "$EFI"
 
 run boot_qemu --firmware bios --cdrom "$S/gpt.img" --writable --expect "$EFI"
 is "$rc" 2 "qemu-boot: --writable goes with --disk only (usage error)"

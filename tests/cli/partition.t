@@ -30,7 +30,7 @@ for t in sfdisk fsck.fat blkid mcopy mdir minfo jq losetup strace script python3
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 433
+plan 445
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -41,7 +41,7 @@ ASAN=ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 GPT_FREE=2336768 GPT_LAST=4194270 # disk_gpt_windows: free from the end of Windows to last-lba
 MBR_FREE=2304000 MBR_END=4194303  # disk_mbr_windows: free from the end of Windows to the end
 MIN=921600                        # 450 MiB: the smallest recovery partition (the samples are tiny)
-JSON_KEYS=action,after,backup_table,before,bios_boot,disk,dry_run,efi_entry,files,partition,scheme,sha256,source_image,verified,whole_media
+JSON_KEYS=action,after,backup_table,before,bios_boot,disk,dry_run,efi_entry,files,incomplete,partition,scheme,sha256,source_image,update,verified,whole_media
 
 j() { printf '%s' "$out" | jq -r "$1" 2>/dev/null; }
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
@@ -265,6 +265,42 @@ fsck_clean "$S/gpt.part"
 ok $? "gpt, third run: fsck.fat -n: no errors"
 parts_same "$S/pristine-gpt.img" "$G" 1 2 3
 ok $? "gpt, after three runs: partitions 1-3 the same, byte for byte"
+
+# --- an update: in place, or marked incomplete while it is rewritten (issue 15) --------------------
+# tests/cli/partition-update.t kills updates at many points; here the plan and the mark itself.
+part "$DVD" "$G" --dry-run --json
+is "$(j '[.update, .incomplete] | map(tostring) | join(" ")')" "in-place false" "gpt --dry-run --json (update): update in-place (the 450 MiB volume holds both trees), incomplete false"
+part "$DVD" "$G" --dry-run
+like "$out" "^update: in place, the old image kept until the switch$" "gpt --dry-run (update): says the update is done in place"
+MK=$S/marked.img
+cp --sparse=always "$G" "$MK"
+o=$(off "$MK" "$N")
+# A run stopped after its first step of a rewrite: the boot sector (and its backup) marked.
+python3 -c '
+import sys
+f = open(sys.argv[1], "r+b"); o = int(sys.argv[2])
+f.seek(o); b = bytearray(f.read(512))
+b[3:11] = b"DARTINCO"; b[11:13] = b"\0\0"; b[16] = 0; b[90:95] = b"\xcd\x18\xf4\xeb\xfd"
+b[256:256 + 40] = b"dartmk: an incomplete update\n".ljust(40, b"\0")
+for s in (0, 6):
+    f.seek(o + s * 512); f.write(b)' "$MK" "$o"
+run "$DARTMK" verify "$MK" --partition "$N"
+is "$rc/$(lines "$err")" "1/1" "a marked partition: dartmk verify exits 1, one line"
+like "$err" "^dartmk: $MK: partition $N: the recovery partition holds an incomplete update: run dartmk partition again$" "a marked partition: verify says it holds an incomplete update"
+part "$DVD" "$MK" --dry-run --json
+is "$rc/$(j '[.action, .update, .incomplete, .partition.number] | map(tostring) | join(" ")')" "0/update rewrite true $N" "a marked partition, --dry-run --json: update, rewrite, incomplete, the same partition"
+part "$DVD" "$MK" --dry-run
+like "$out" "holds an incomplete update: run dartmk partition again" "a marked partition, --dry-run: says so"
+part "$DVD" "$MK" --yes --json
+is "$rc/$(j '[.action, .update, .incomplete] | map(tostring) | join(" ")')/$(winre "$MK")" "0/update rewrite true/$N" "a marked partition, the next run: exit 0, rewrites it, still one partition"
+like "$err" "incomplete update: this run completes it" "a marked partition, the next run: says it completes the update"
+is "$(dd if="$MK" bs=1 skip=$((o + 3)) count=8 status=none)" "SYSLINUX" "a marked partition, completed: the boot sector is syslinux's again (the mark gone)"
+run "$DARTMK" verify "$MK" --partition "$N"
+is "$rc" 0 "a marked partition, completed: dartmk verify passes"
+extract_part "$MK" "$N" "$S/mk.part"
+fsck_clean "$S/mk.part"
+ok $? "a marked partition, completed: fsck.fat -n: no errors"
+is "$(dump "$MK")" "$(dump "$G")" "a marked partition, completed: the table as it was (the same number, place, GUID)"
 
 # --- --replace: deleted and planned anew -----------------------------------------------------------
 part "$DVD" "$G" --yes --json --replace --size 600M

@@ -27,7 +27,7 @@ PXELINUX=${PXELINUX:-/usr/lib/PXELINUX/pxelinux.0}
 MODULES=${SYSLINUX_MODULES:-/usr/lib/syslinux/modules/bios}
 [ -f "$PXELINUX" ] && [ -f "$MODULES/ldlinux.c32" ] && [ -f "$MODULES/menu.c32" ] ||
     missing_prerequisite "syslinux's pxelinux.0 and BIOS modules are installed (pxelinux, syslinux-common)"
-plan 239
+plan 257
 scratch
 TPIDS=()
 stop_servers() {
@@ -707,5 +707,38 @@ run "$DARTMK" pxe "$DVD" -o "$L" --update --tool "Tool=$W/tool"
 is "$(tree_id "$W/elsewhere")" "$before" "--update (rc $rc) on a tree whose sources/ and README.txt link out of DIR: nothing written through the links"
 
 is "$(entries "$TMPDIR")" 0 "no staging left"
+
+# --- a new tree stopped by a signal: nothing left (issue 15) ------------------------------------
+# SIGTERM, SIGINT, SIGHUP while boot.wim is customised (nothing in DIR yet), once a few files are
+# in place, once most are: DIR is gone again (or empty, as it was), nothing is left in TMPDIR.
+mkdir -p "$W/bigadd" && head -c 40M /dev/urandom >"$W/bigadd/big.bin"
+for sig in TERM INT HUP; do
+    for at in 0 3 8; do
+        for kind in absent empty; do
+            D=$O/sig-$sig-$at-$kind
+            rm -rf "$D"
+            [ $kind = empty ] && mkdir "$D"
+            "$DARTMK" pxe "$DVD" -o "$D" -q --add-files "$W/bigadd" >/dev/null 2>&1 &
+            pid=$!
+            # at 0: once the staging folder of the customised boot.wim is there (then, too, a
+            # SIGINT that a background job of a script inherits as ignored is taken)
+            for _ in $(seq 6000); do
+                if [ "$at" = 0 ]; then compgen -G "$TMPDIR/dartmk-*" >/dev/null && break
+                else [ "$(find "$D" -type f 2>/dev/null | wc -l)" -ge "$at" ] && break; fi
+                kill -0 $pid 2>/dev/null || break
+                sleep 0.005
+            done
+            seen=$(find "$D" -type f 2>/dev/null | wc -l)
+            kill -$sig $pid 2>/dev/null
+            wait $pid 2>/dev/null
+            st=$?
+            if [ $kind = absent ]; then left=$([ -e "$D" ] && echo "DIR there ($(entries "$D") entries)" || echo gone); want=gone
+            else left=$([ -d "$D" ] && echo "DIR there ($(entries "$D") entries)" || echo "DIR gone"); want="DIR there (0 entries)"; fi
+            is "$([ $st -ne 0 ] && echo stopped || echo "exit $st")/$left/$(entries "$TMPDIR")" "stopped/$want/0" \
+                "SIG$sig with $seen files written, DIR $kind before: DIR $( [ $kind = absent ] && echo gone || echo empty) again, nothing in TMPDIR"
+            rm -rf "$D" "${TMPDIR:?}"/*
+        done
+    done
+done
 
 done_testing

@@ -13,6 +13,12 @@
  *                               default, also for any other value) for a full disk, EIO for a
  *                               medium that stops taking writes (a stick pulled out, a dying
  *                               card); a number is taken as it is
+ *   FAILWRITE_KILL=NAME         instead of failing, the process NAME (its short name: "dartmk")
+ *                               is killed with SIGKILL when its room is used up, right after
+ *                               the write that used it up: kill -9 at byte N of its writes.
+ *                               Other processes (the programs it runs) are not affected
+ *   FAILWRITE_REPORT=FILE       at a normal exit, the bytes counted are written to FILE (how
+ *                               many bytes a run writes, to pick the points to kill it at)
  *
  *   FAILWRITE_FSYNC=EIO         (with FAILWRITE_PREFIX; FAILWRITE_AFTER is not needed) a
  *                               writeback error, found by the first fsync() or fdatasync() of
@@ -43,6 +49,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -90,9 +97,30 @@ static void resolve(void)
 
 static void init(void) { pthread_once(&resolved, resolve); }
 
-/* Bytes written to affected descriptors so far (reserved before the write, given back after a
- * short or failed one). */
 static atomic_ullong used;
+
+/* FAILWRITE_KILL names another program: this process is left alone. */
+static bool spectator(void)
+{
+    const char *k = getenv("FAILWRITE_KILL");
+    return k && *k && strcmp(k, program_invocation_short_name) != 0;
+}
+
+/* FAILWRITE_REPORT: the count, at a normal exit. */
+__attribute__((destructor)) static void report(void)
+{
+    const char *f = getenv("FAILWRITE_REPORT");
+    if (!f || !*f || spectator())
+        return;
+    int fd = open(f, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        dprintf(fd, "%llu\n", (unsigned long long)atomic_load(&used));
+        close(fd);
+    }
+}
+
+/* Bytes written to affected descriptors so far (reserved before the write, given back after a
+ * short or failed one): `used`, above. */
 
 /* FAILWRITE_AFTER, or false when it is unset or not a number (then nothing is affected). */
 static bool room_of(unsigned long long *room)
@@ -125,7 +153,7 @@ static bool under_prefix(int fd)
 static bool affected(int fd, unsigned long long *room)
 {
     int saved = errno;
-    bool yes = room_of(room) && under_prefix(fd);
+    bool yes = room_of(room) && !spectator() && under_prefix(fd);
     errno = saved;
     return yes;
 }
@@ -191,9 +219,13 @@ static int fail_errno(void)
     return !*end && n > 0 && n < 4096 ? (int)n : ENOSPC;
 }
 
-/* A write past the room fails (named for the common case: the disk is full). */
+/* A write past the room fails (named for the common case: the disk is full), or, with
+ * FAILWRITE_KILL, the process dies as under kill -9. */
 static ssize_t enospc(void)
 {
+    const char *k = getenv("FAILWRITE_KILL");
+    if (k && *k)
+        raise(SIGKILL);
     errno = fail_errno();
     return -1;
 }
