@@ -211,16 +211,18 @@ static void print_table(FILE *f, const char *title, const struct dm_part *p, siz
                 p[i].active ? " (active)" : "", p[i].number == mark ? "  <- recovery" : "");
 }
 
-static void print_plan(FILE *f, const struct dm_target_partition *x)
+static void print_plan(FILE *f, const struct dm_target_partition *x, const struct dm_job *j)
 {
     const struct dm_part *p = &x->plan.part;
     fprintf(f, "%s: %s, %.1f MiB\n", x->claim.path, dm_scheme_name(x->scheme),
             dm_mib(x->claim.size));
     print_table(f, "before:", x->plan.before, x->plan.nbefore, 0);
     print_table(f, "after:", x->plan.after, x->plan.nafter, p->number);
-    fprintf(f, "%s partition %zu: %.1f MiB at %.1f MiB, FAT32 with the recovery tree (%.1f MiB)\n",
+    fprintf(f,
+            "%s partition %zu: %.1f MiB at %.1f MiB, FAT32 (at least %.1f MiB) with the recovery "
+            "tree (%.1f MiB)\n",
             dm_part_plan_action_name(x->plan.action), p->number, dm_mib(p->size), dm_mib(p->start),
-            dm_mib(x->popts.need));
+            dm_mib_up(x->popts.need), dm_mib_up(j->rt ? dm_tree_bytes(j->rt->tree) : 0));
     if (x->incomplete && x->dry_run)
         fprintf(f,
                 "partition %zu: the recovery partition holds an incomplete update: run dartmk "
@@ -272,7 +274,7 @@ static int run(struct part_cli *c, struct dm_job *j)
     int rc = dm_build_cli_run(j, &dm_target_partition_ops, &x);
     int text = rc == 0 && !j->print_recipe && !j->json;
     if (text && (c->dry_run || dm_view()->verbosity != DM_QUIET))
-        print_plan(c->dry_run ? stdout : stderr, &x);
+        print_plan(c->dry_run ? stdout : stderr, &x, j);
     if (text && !c->dry_run)
         printf("%s  %s\n", x.res.sha, x.claim.path);
     dm_target_partition_free(&x);

@@ -204,14 +204,6 @@ static int copy_entry(struct dm_dir_out *o, struct dm_tree *tree, const struct d
     return rc;
 }
 
-static uint64_t tree_bytes(const struct dm_tree *t)
-{
-    uint64_t n = 0;
-    for (size_t i = 0; i < t->count; i++)
-        n += t->entries[i].size;
-    return n;
-}
-
 /* Every entry, the late ones (the manifest) after all the others. */
 static int copy_tree(struct dm_dir_out *o, struct dm_tree *tree)
 {
@@ -235,7 +227,7 @@ static int dir_write(struct dm_job *j, void *t)
     int rc = out_open(o, d->path);
     if (rc)
         return rc;
-    dm_progress_begin(&o->progress, "copying the media", tree_bytes(j->rt->tree));
+    dm_progress_begin(&o->progress, "copying the media", dm_tree_bytes(j->rt->tree));
     rc = copy_tree(o, j->rt->tree);
     dm_progress_end(&o->progress);
     return rc;

@@ -188,3 +188,11 @@ ssize_t dm_tree_read_head(struct dm_tree *t, const struct dm_entry *e, void *buf
     int rc = dm_stream_close(s);
     return rc ? -1 : r;
 }
+
+uint64_t dm_tree_bytes(const struct dm_tree *t)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < t->count; i++)
+        n += t->entries[i].size;
+    return n;
+}

@@ -76,6 +76,8 @@ void dm_tree_seal(struct dm_tree *t);
 int dm_tree_finish(struct dm_tree *t, int rc, struct dm_tree **out);
 /* Case-insensitive lookup of a path (leading '/' ignored); NULL when absent. */
 const struct dm_entry *dm_tree_find(const struct dm_tree *t, const char *path);
+/* The bytes of every file of t (the late ones at the size they are planned at). */
+uint64_t dm_tree_bytes(const struct dm_tree *t);
 void dm_tree_free(struct dm_tree *t);
 
 int dm_tree_open(struct dm_tree *t, const struct dm_entry *e, struct dm_stream **out);

@@ -30,7 +30,7 @@ for t in sfdisk fsck.fat blkid mcopy mdir minfo jq losetup strace script python3
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 445
+plan 446
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -272,6 +272,10 @@ part "$DVD" "$G" --dry-run --json
 is "$(j '[.update, .incomplete] | map(tostring) | join(" ")')" "in-place false" "gpt --dry-run --json (update): update in-place (the 450 MiB volume holds both trees), incomplete false"
 part "$DVD" "$G" --dry-run
 like "$out" "^update: in place, the old image kept until the switch$" "gpt --dry-run (update): says the update is done in place"
+# The plan's figures, each for what it is: the partition, the smallest FAT32 volume (32.5 MiB and
+# more), the tree (the DVD sample's Windows PE files and syslinux's: under 4 MiB).
+like "$out" "^update partition 4: 450\.0 MiB at [0-9.]+ MiB, FAT32 \(at least 3[23]\.[0-9] MiB\) with the recovery tree \(3\.[0-9] MiB\)$" \
+    "gpt --dry-run: the partition's size, the FAT32 minimum and the tree's own size, each named"
 MK=$S/marked.img
 cp --sparse=always "$G" "$MK"
 o=$(off "$MK" "$N")
