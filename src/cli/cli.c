@@ -35,13 +35,18 @@ static const struct dm_opt common_options[] = {
     DM_OPT_END,
 };
 
-void dm_print_line(FILE *f, const char *fmt, ...)
+/* The text of fmt and ap (malloc'd), or NULL. */
+static char *format(const char *fmt, va_list ap)
 {
     char *text = NULL;
+    return vasprintf(&text, fmt, ap) < 0 ? NULL : text;
+}
+
+void dm_print_line(FILE *f, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&text, fmt, ap) < 0)
-        text = NULL;
+    char *text = format(fmt, ap);
     va_end(ap);
     char *line = dm_escape_line(text ? text : "out of memory");
     fprintf(f, "%s\n", line ? line : "out of memory");
@@ -50,11 +55,9 @@ void dm_print_line(FILE *f, const char *fmt, ...)
 
 int dm_usage_error(const struct dm_cmd *cmd, const char *fmt, ...)
 {
-    char *text = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&text, fmt, ap) < 0)
-        text = NULL;
+    char *text = format(fmt, ap);
     va_end(ap);
     dm_print_line(stderr, "dartmk %s: %s (see 'dartmk %s --help')", cmd->name,
                   text ? text : "out of memory", cmd->name);
