@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -135,14 +136,23 @@ static enum dm_progress_mode resolve_mode(enum dm_progress_mode mode, enum dm_ve
 
 /* The view's own copy of stderr: a library whose stderr output dartmk takes (util/quiet.h) moves
  * fd 2 for a moment; what the view shows must not go with it. Unbuffered, as stderr. */
+static FILE *copy;
+
+static void close_copy(void)
+{
+    if (copy)
+        fclose(copy), copy = NULL;
+}
+
 static FILE *terminal(void)
 {
-    static FILE *copy;
     int fd = copy ? -1 : fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-    if (fd >= 0 && (copy = fdopen(fd, "w")) != NULL)
+    if (fd >= 0 && (copy = fdopen(fd, "w")) != NULL) {
         setvbuf(copy, NULL, _IONBF, 0);
-    else if (fd >= 0)
+        atexit(close_copy);
+    } else if (fd >= 0) {
         close(fd);
+    }
     return copy ? copy : stderr;
 }
 
