@@ -292,17 +292,11 @@ static int check_chosen(struct dm_media *m)
 {
     struct dm_staging st = {0};
     char *path = NULL;
-    struct dm_wim *w = NULL;
     int rc = dm_staging_make(&st, "dartmk-check");
     if (rc == 0 && asprintf(&path, "%s/boot.wim", st.path) < 0)
         path = NULL, rc = dm_error(DM_FAIL, "out of memory");
     if (rc == 0)
-        rc = dm_image_export(m->wim, m->image, path);
-    if (rc == 0)
-        rc = dm_wim_open(path, dm_wim_display(m->wim), &w);
-    if (rc == 0)
-        rc = dm_wim_verify(w);
-    dm_wim_close(w);
+        rc = dm_image_export_checked(m->wim, m->image, path);
     free(path);
     dm_staging_remove(&st);
     return rc;

@@ -122,6 +122,10 @@ int dm_image_write(const struct dm_media *m, const struct dm_image_plan *p,
  * and wimlib_write): the compressed resources are copied as they are, not recompressed.
  * Returns 0 or DM_FAIL after one line. */
 int dm_image_export(struct dm_wim *w, int index, const char *path);
+/* dm_image_export, then the new WIM read back and checked against its own SHA-1s (an export
+ * copies compressed resources as they are and checks nothing): a damaged source image fails here,
+ * DM_FAIL after one line naming w. */
+int dm_image_export_checked(struct dm_wim *w, int index, const char *path);
 /* About how many bytes image `index` of w takes once exported alone. 0 or DM_FAIL. */
 int dm_image_export_size(struct dm_wim *w, int index, uint64_t *bytes);
 /* The bytes of all the resources w holds (what its .swm parts hold in all), or UINT64_MAX. */

@@ -99,6 +99,18 @@ int dm_image_export(struct dm_wim *w, int index, const char *path)
     return err ? wim_error(dm_wim_display(w), what, err, sys_err) : 0;
 }
 
+int dm_image_export_checked(struct dm_wim *w, int index, const char *path)
+{
+    struct dm_wim *out = NULL;
+    int rc = dm_image_export(w, index, path);
+    if (rc == 0)
+        rc = dm_wim_open(path, dm_wim_display(w), &out);
+    if (rc == 0)
+        rc = dm_wim_verify(out);
+    dm_wim_close(out);
+    return rc;
+}
+
 /* ---- sizes ---- */
 
 /* The distinct blobs an image refers to, by SHA-1 (an open-addressing set). */

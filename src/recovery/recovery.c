@@ -229,19 +229,6 @@ static int boot_wim_exported(const struct dm_media *m, const struct dm_image_pla
            m->image != 1;
 }
 
-/* The image that goes on the media, checked against its own SHA-1s (an export copies compressed
- * resources as they are and checks nothing): a damaged source image stops the run here, before
- * any target writes. `display` names the source's boot.wim. */
-static int verify_file(const char *path, const char *display)
-{
-    struct dm_wim *w = NULL;
-    int rc = dm_wim_open(path, display, &w);
-    if (rc == 0)
-        rc = dm_wim_verify(w);
-    dm_wim_close(w);
-    return rc;
-}
-
 /* Reads the media's boot.wim once for its checksum (the manifest names the source by it), writes
  * the chosen image alone into the staging folder (its resources copied as they are) and
  * customises it there. */
@@ -264,9 +251,7 @@ static int stage_wim(struct dm_recovery *rt, const struct dm_job *j, char sha[DM
     if (rc == 0)
         dm_sha256_final(h, sha), h = NULL;
     if (rc == 0)
-        rc = dm_image_export(m->wim, m->image, path);
-    if (rc == 0)
-        rc = verify_file(path, dm_wim_display(m->wim));
+        rc = dm_image_export_checked(m->wim, m->image, path); /* damage stops the run here */
     if (rc == 0 && j->plan.customise)
         rc = dm_image_write(m, &j->plan, &j->recipe, j->source, sha, path, NULL);
     dm_sha256_free(h);
