@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "target/burn.h"
-#include "cli/view.h"
+#include "report_to.h"
 #include "util/report.h"
 
 #include <stdio.h>
@@ -19,9 +19,6 @@
 #include <unistd.h>
 
 /* A primary volume descriptor for a volume of `blocks` blocks of `block` bytes. */
-/* The CLI's view, on a stream of the test's: the lines as users see them. */
-static struct dm_view view;
-static void report_to(FILE *f) { dm_view_start(&view, DM_NORMAL, DM_PROGRESS_NONE, f); }
 
 static void make_pvd(unsigned char *pvd, uint32_t blocks, uint16_t block)
 {

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cli/view.h"
+#include "report_to.h"
 #include "device/claim.h"
 #include "device/disk.h"
 #include "util/report.h"
@@ -27,10 +27,6 @@
 #include <unistd.h>
 
 #define MIB (UINT64_C(1) << 20)
-
-/* The CLI's view, on a stream of the test's: the lines as users see them. */
-static struct dm_view view;
-static void report_to(FILE *f) { dm_view_start(&view, DM_NORMAL, DM_PROGRESS_NONE, f); }
 
 static char root[64], loop_file[96], loop_dev[64], mnt[96];
 static int mounted;

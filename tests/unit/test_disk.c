@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "device/disk.h"
-#include "cli/view.h"
+#include "report_to.h"
 #include "util/report.h"
 
 #include <errno.h>
@@ -39,10 +39,6 @@ struct fixture {
 };
 
 /* --- building a fake tree --------------------------------------------------------------------- */
-
-/* The CLI's view, on a stream of the test's: the lines as users see them. */
-static struct dm_view view;
-static void report_to(FILE *f) { dm_view_start(&view, DM_NORMAL, DM_PROGRESS_NONE, f); }
 
 static void mkdirs(const char *path)
 {

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cli/view.h"
+#include "report_to.h"
 #include "partition/plan.h"
 #include "partition/ptable.h"
 #include "util/report.h"
@@ -46,10 +46,6 @@ struct fixture {
     struct dm_part_plan plan;
     struct dm_part_plan_opts o;
 };
-
-/* The CLI's view, on a stream of the test's: the lines as users see them. */
-static struct dm_view view;
-static void report_to(FILE *f) { dm_view_start(&view, DM_NORMAL, DM_PROGRESS_NONE, f); }
 
 static int setup(void **state)
 {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cli/view.h"
+#include "report_to.h"
 #include "source/source.h"
 #include "util/report.h"
 
@@ -26,10 +26,6 @@
 #define BCD_TEXT "the boot configuration\n"
 #define WIM_TEXT "not really a WIM\n"
 #define MIB      (1 << 20)
-
-/* The CLI's view, on a stream of the test's: the lines as users see them. */
-static struct dm_view view;
-static void report_to(FILE *f) { dm_view_start(&view, DM_NORMAL, DM_PROGRESS_NONE, f); }
 
 static char root[64];
 static FILE *err; /* the library's diagnostics */
