@@ -4,14 +4,16 @@
 # written out; the page cache dropped for "cold", the source read into it for "warm"); the runs
 # of a method are summarised as medians; the report replaces its section of BENCHMARKS.md.
 
-# media SIZE: the cached media directory of about SIZE (made once; a stamp beside it says done).
+# media SIZE [LAYOUT]: the cached media directory of about SIZE in LAYOUT (default dvd; see
+# scripts/mksample --help), made once; a stamp beside it says done.
 media() {
-    local dir=$BENCH_DIR/media-$1
+    local layout=${2:-dvd} dir=$BENCH_DIR/media-$1
+    [ "$layout" = dvd ] || dir=$dir-$layout
     if [ ! -e "$dir.done" ]; then
-        echo "$PROG: making $1 sample media in $dir" >&2
+        echo "$PROG: making $1 $layout sample media in $dir" >&2
         rm -rf "$dir"
         GENDATA=${GENDATA:-$TOP/build/fixtures/gendata} "$TOP/scripts/mksample" \
-            --fixtures "$TOP/build/fixtures" --layout dvd --format dir --size "$1" -o "$dir" >&2
+            --fixtures "$TOP/build/fixtures" --layout "$layout" --format dir --size "$1" -o "$dir" >&2
         touch "$dir.done"
     fi
     echo "$dir"
@@ -23,6 +25,12 @@ tree_files() {
     (cd "$1" && find . -type f -printf '%P\0') | perl -0 -ne '
         chomp; push @f, $_;
         END { print map { "$_\0" } sort { (my $x = $a) =~ tr{/}{\001}; (my $y = $b) =~ tr{/}{\001}; $x cmp $y } @f }'
+}
+
+# windows_pe LIST: the entries of a tree_files list that a recovery tree keeps (the allow-list:
+# bootmgr, bootmgr.efi, the root language folders, boot/, efi/, sources/boot.wim).
+windows_pe() {
+    perl -0 -ne 'print if m{^(bootmgr(\.efi)?|[a-z]{2}-[a-z]{2}/[^/]*|boot/.*|efi/.*|sources/boot\.wim)\0$}si' "$1"
 }
 
 # bytes_of DIR LIST: the total size of the listed files.

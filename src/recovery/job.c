@@ -16,6 +16,8 @@ int dm_job_prepare(struct dm_job *j)
 
 int dm_job_recovery(struct dm_job *j) { return dm_recovery_open(j, &j->rt); }
 
+int dm_job_checked(struct dm_job *j) { return j->rt ? dm_recovery_checked(j->rt) : 0; }
+
 void dm_job_free(struct dm_job *j)
 {
     dm_recovery_free(j->rt);

@@ -38,6 +38,8 @@ struct dm_job {
 int dm_job_prepare(struct dm_job *j);
 /* The recovery tree of the job's media, as its plan and the target's options say (j->rt). */
 int dm_job_recovery(struct dm_job *j);
+/* dm_recovery_checked of the job's tree (0 when it has none). */
+int dm_job_checked(struct dm_job *j);
 /* Frees everything the job holds (the recipe too); the struct may be reused zeroed. */
 void dm_job_free(struct dm_job *j);
 

@@ -251,12 +251,32 @@ static int stage_wim(struct dm_recovery *rt, const struct dm_job *j, char sha[DM
     if (rc == 0)
         dm_sha256_final(h, sha), h = NULL;
     if (rc == 0)
-        rc = dm_image_export_checked(m->wim, m->image, path); /* damage stops the run here */
+        rc = dm_image_export(m->wim, m->image, path);
     if (rc == 0 && j->plan.customise)
         rc = dm_image_write(m, &j->plan, &j->recipe, j->source, sha, path, NULL);
+    struct dm_wim *own = NULL;
+    if (rc == 0 && (rc = dm_wim_open(path, dm_wim_display(m->wim), &own)) == 0)
+        rc = dm_wim_check_start(own, &rt->check);
     dm_sha256_free(h);
     free(path);
     return rc;
+}
+
+/* The media's boot.wim streamed as it is: checked where it is, through a handle of its own. */
+static int check_as_is(struct dm_recovery *rt)
+{
+    struct dm_wim *own = NULL;
+    int rc = dm_wim_reopen(rt->media->wim, &own);
+    return rc ? rc : dm_wim_check_start(own, &rt->check);
+}
+
+int dm_recovery_checked(struct dm_recovery *rt)
+{
+    if (!rt->checked) {
+        rt->check_rc = dm_wim_check_wait(rt->check);
+        rt->check = NULL, rt->checked = 1;
+    }
+    return rt->check_rc;
 }
 
 static int stage_manifest(struct dm_recovery *rt, const struct dm_job *job, const char *sha)
@@ -852,8 +872,8 @@ static int add_all(struct dm_recovery *rt, const struct dm_job *j)
     int rc = 0;
     if ((rt->exported = boot_wim_exported(m, p)))
         rc = stage_wim(rt, j, sha);
-    else /* streamed as it is: it is the one image, checked where it is */
-        rc = dm_wim_verify(m->wim);
+    else /* streamed as it is: it is the one image */
+        rc = check_as_is(rt);
     if (rc == 0 && p->customise && !manifest)
         rc = stage_manifest(rt, j, sha);
     if (rc == 0)
@@ -902,6 +922,7 @@ void dm_recovery_free(struct dm_recovery *rt)
 {
     if (!rt)
         return;
+    dm_wim_check_cancel(rt->check); /* before the staged boot.wim it reads goes */
     dm_tree_free(rt->tree);
     dm_staging_remove(&rt->staging);
     json_object_put(rt->manifest);

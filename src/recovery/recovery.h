@@ -60,6 +60,8 @@ struct dm_recovery {
     char manifest_sha[65];
     struct dm_recovery_hasher *hasher; /* the manifest's checksums, in a second thread */
     const struct dm_recovery_opts *opts;
+    struct dm_wim_check *check; /* boot.wim's integrity check, running beside the writing */
+    int checked, check_rc;      /* its verdict, once waited for */
 };
 
 struct dm_job;
@@ -71,6 +73,11 @@ int dm_recovery_open(const struct dm_job *j, struct dm_recovery **out);
 /* The SHA-256 of the manifest as the target read it ("" before that), the fingerprint of the
  * whole tree. */
 const char *dm_recovery_manifest_sha(const struct dm_recovery *rt);
+/* The verdict of the integrity check of the tree's boot.wim (started by dm_recovery_open, in a
+ * thread beside the writing), waited for the first time: a target asks before its commit point
+ * (the rename, the table write, the first byte over what was there). 0, or DM_FAIL after one
+ * line naming the WIM and what failed. */
+int dm_recovery_checked(struct dm_recovery *rt);
 void dm_recovery_free(struct dm_recovery *rt);
 
 /* Does a recovery tree keep this entry of the media without --whole-media? The allow-list,

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@ struct dm_wim {
     WIMStruct *wim;
     char *display;
     int staged_fd; /* the unlinked temporary copy, or -1 */
+    char *host;    /* the host path it was opened at; NULL for a staged copy */
+    WIMStruct *spare; /* a staged copy's second handle, for dm_wim_reopen */
     int count, boot_index;
     struct dm_wim_image *images;
 };
@@ -53,12 +56,15 @@ void dm_wim_close(struct dm_wim *w)
         return;
     if (w->wim)
         wimlib_free(w->wim);
+    if (w->spare)
+        wimlib_free(w->spare);
     for (int i = 0; i < w->count; i++)
         free(w->images[i].name);
     free(w->images);
     if (w->staged_fd >= 0)
         close(w->staged_fd);
     free(w->display);
+    free(w->host);
     free(w);
 }
 
@@ -87,27 +93,54 @@ static int load_images(struct dm_wim *w)
     return 0;
 }
 
-/* Opens the WIM at host_path; staged_fd (or -1) is kept open with it, and closed on failure. */
+/* A dm_wim around an open WIMStruct (taken: freed on failure). */
+static int wrap(WIMStruct *wim, const char *host, const char *display, struct dm_wim **out)
+{
+    struct dm_wim *w = calloc(1, sizeof *w);
+    if (!w || !(w->display = strdup(display)) || (host && !(w->host = strdup(host)))) {
+        if (w)
+            free(w->display);
+        free(w);
+        wimlib_free(wim);
+        return dm_error(DM_FAIL, "%s: out of memory", display);
+    }
+    w->wim = wim, w->staged_fd = -1;
+    int rc = load_images(w);
+    if (rc)
+        dm_wim_close(w);
+    else
+        *out = w;
+    return rc;
+}
+
+/* Opens the WIM at host_path. A staged copy (staged_fd, kept open with it, closed on failure)
+ * is opened twice while it has a name: the spare handle is dm_wim_reopen's. */
 static int open_at(const char *host_path, const char *display, int staged_fd, struct dm_wim **out)
 {
-    struct dm_wim *w = NULL;
-    int rc = dm_wimlib_ready() < 0 ? dm_error(DM_FAIL, "wimlib: cannot initialise") : 0;
-    if (rc == 0 && (!(w = calloc(1, sizeof *w)) || !(w->display = strdup(display))))
-        rc = dm_error(DM_FAIL, "%s: out of memory", display);
+    WIMStruct *wim = NULL, *spare = NULL;
+    if (dm_wimlib_ready() < 0) {
+        if (staged_fd >= 0)
+            close(staged_fd);
+        return dm_error(DM_FAIL, "wimlib: cannot initialise");
+    }
+    int r = wimlib_open_wim(host_path, 0, &wim);
+    if (r == 0 && staged_fd >= 0)
+        r = wimlib_open_wim(host_path, 0, &spare);
+    if (r) {
+        wimlib_free(wim);
+        if (staged_fd >= 0)
+            close(staged_fd);
+        return dm_error(DM_FAIL, "%s: not a readable WIM file (%s)", display,
+                        wimlib_get_error_string(r));
+    }
+    int rc = wrap(wim, staged_fd < 0 ? host_path : NULL, display, out);
     if (rc) {
-        free(w);
+        wimlib_free(spare);
         if (staged_fd >= 0)
             close(staged_fd);
         return rc;
     }
-    w->staged_fd = staged_fd;
-    int r = wimlib_open_wim(host_path, 0, &w->wim);
-    rc = r ? wim_fail(w, "not a readable WIM file", r) : load_images(w);
-    if (rc) {
-        dm_wim_close(w);
-        return rc;
-    }
-    *out = w;
+    (*out)->staged_fd = staged_fd, (*out)->spare = spare;
     return 0;
 }
 
@@ -189,10 +222,16 @@ static int staged_name(int fd, const char *dir, char *name, size_t n, int *guard
     return errno = EEXIST, -1;
 }
 
+static const char *tmp_dir(void)
+{
+    const char *d = getenv("TMPDIR");
+    return d && *d ? d : "/tmp";
+}
+
 /* Copies the entry into a temporary file and opens that (see staged_temp). */
 static int stage(struct dm_tree *t, const struct dm_entry *e, struct dm_wim **out)
 {
-    const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    const char *dir = tmp_dir();
     char name[4096];
     int guard;
     int fd = staged_temp(dir, name, sizeof name, &guard);
@@ -223,6 +262,17 @@ int dm_wim_open_entry(struct dm_tree *t, const struct dm_entry *e, struct dm_wim
     if (host)
         return dm_wim_open(host, e->path, out);
     return stage(t, e, out);
+}
+
+int dm_wim_reopen(struct dm_wim *w, struct dm_wim **out)
+{
+    if (w->host)
+        return open_at(w->host, w->display, -1, out);
+    if (!w->spare) /* a staged copy has no name to open it by: its one spare is given out */
+        return dm_error(DM_FAIL, "%s: cannot open it again", w->display);
+    WIMStruct *spare = w->spare;
+    w->spare = NULL;
+    return wrap(spare, NULL, w->display, out);
 }
 
 const char *dm_wim_display(const struct dm_wim *w) { return w->display; }
@@ -374,6 +424,7 @@ int dm_wim_open_file(struct dm_wim *w, int index, const char *path, struct dm_st
 struct verify_ctx {
     struct dm_progress p;
     int begun;
+    atomic_int *stop;
 };
 
 static enum wimlib_progress_status on_verify(enum wimlib_progress_msg msg,
@@ -386,12 +437,15 @@ static enum wimlib_progress_status on_verify(enum wimlib_progress_msg msg,
         dm_progress_begin(&v->p, "checking boot.wim", info->verify_streams.total_bytes),
             v->begun = 1;
     dm_progress_update(&v->p, info->verify_streams.completed_bytes);
-    return WIMLIB_PROGRESS_STATUS_CONTINUE;
+    return v->stop && atomic_load(v->stop) ? WIMLIB_PROGRESS_STATUS_ABORT
+                                           : WIMLIB_PROGRESS_STATUS_CONTINUE;
 }
 
-int dm_wim_verify(struct dm_wim *w)
+int dm_wim_verify(struct dm_wim *w) { return dm_wim_verify_until(w, NULL); }
+
+int dm_wim_verify_until(struct dm_wim *w, atomic_int *stop)
 {
-    struct verify_ctx v = {0};
+    struct verify_ctx v = {.stop = stop};
     wimlib_register_progress_function(w->wim, on_verify, &v);
     int err = wimlib_verify_wim(w->wim, 0);
     wimlib_register_progress_function(w->wim, NULL, NULL);

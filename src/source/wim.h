@@ -5,6 +5,7 @@
 
 #include "util/tree.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 enum dm_arch { DM_ARCH_UNKNOWN, DM_ARCH_X86, DM_ARCH_AMD64, DM_ARCH_ARM, DM_ARCH_ARM64 };
@@ -32,6 +33,11 @@ int dm_wim_open(const char *host_path, const char *display, struct dm_wim **out)
 /* Opens the WIM held by a tree entry: directly when the tree has a host path for it, otherwise
  * copied once into an unlinked temporary file (wimlib reads WIMs only from files). */
 int dm_wim_open_entry(struct dm_tree *t, const struct dm_entry *e, struct dm_wim **out);
+/* The same WIM opened again: a handle of its own, for another thread (wimlib's handles are not
+ * shared between threads). A copy staged from inside an ISO has no name to open it by: it was
+ * opened twice when it had one, and its second handle is given out, once. Returns 0 or an exit
+ * code after one line. */
+int dm_wim_reopen(struct dm_wim *w, struct dm_wim **out);
 void dm_wim_close(struct dm_wim *w);
 
 const char *dm_wim_display(const struct dm_wim *w);
@@ -58,6 +64,23 @@ int dm_wimlib_ready(void);
  * (wimlib_verify_wim), with progress ("checking boot.wim"). Returns 0, or DM_FAIL after one
  * line naming the WIM and what failed. */
 int dm_wim_verify(struct dm_wim *w);
+/* The same, stopping early (DM_FAIL, a line nobody needs) once *stop is set. */
+int dm_wim_verify_until(struct dm_wim *w, atomic_int *stop);
+/* ---- the integrity check beside the writing (wim_check.c) ---- */
+
+/* dm_wim_verify of `own` (a handle no other thread uses; the check closes it) in a thread of
+ * its own, started now: the writing goes on meanwhile, and waits for its verdict before its
+ * commit point. What the check says is held back until dm_wim_check_wait. On failure to start,
+ * the check runs here and now. Returns 0 (*out set; NULL when it already ran and passed) or an
+ * exit code after one line. */
+struct dm_wim_check;
+int dm_wim_check_start(struct dm_wim *own, struct dm_wim_check **out);
+/* Waits for the verdict and frees the check (NULL: passed). 0, or DM_FAIL after the check's
+ * line ("X: damaged: ..."). */
+int dm_wim_check_wait(struct dm_wim_check *c);
+/* Stops the check early, waits for it and frees it; its verdict is not wanted (NULL-safe). */
+void dm_wim_check_cancel(struct dm_wim_check *c);
+
 /* The open WIM as wimlib's WIMStruct, for the image stage's writers (export, split); the WIM
  * stays owned by w. */
 struct WIMStruct *dm_wim_wimlib(struct dm_wim *w);

@@ -193,6 +193,8 @@ static int part_plan(struct dm_job *j, void *t)
                 x->claim.path, x->plan.part.number);
     if (rc || x->dry_run)
         return rc;
+    if ((rc = dm_job_checked(j)) != 0) /* boot.wim sound before the disk is touched */
+        return rc;
     struct dm_claim_rules r = rules(j->source);
     rc = dm_claim_confirm(&x->claim, &r, j->yes);
     if (rc == 0)
@@ -206,10 +208,11 @@ static int part_plan(struct dm_job *j, void *t)
 static int efi_entry(struct dm_target_partition *x)
 {
     const struct dm_part *p = &x->plan.part;
-    int want = x->efi_entry >= 0 ? x->efi_entry : x->claim.is_device && dm_efi_available();
     int rc = dm_efi_entry_make((unsigned)p->number, x->uuid, p->start, p->size, x->loader,
                                "DaRT Recovery", &x->efi);
-    x->efi_why = !want                 ? "not asked for (--efi-entry adds it)"
+    /* Added by default where it can be: on this UEFI machine's own disk (--efi-entry asks no
+     * more than that; --no-efi-entry asks for less). */
+    x->efi_why = x->efi_entry == 0     ? "--no-efi-entry"
                  : !x->claim.is_device ? "DISK is a disk image: its machine's firmware is not "
                                          "this one"
                  : !dm_efi_available() ? "this machine was not started with UEFI: it has no "

@@ -516,7 +516,9 @@ static int pxe_check(struct dm_job *j, void *t)
 static int pxe_write(struct dm_job *j, void *t)
 {
     struct dm_target_pxe *x = t;
-    return write_tree(j, &x->o, &x->res);
+    /* Each file is renamed into place as it is written: boot.wim's integrity check first. */
+    int rc = dm_job_checked(j);
+    return rc ? rc : write_tree(j, &x->o, &x->res);
 }
 
 static json_object *pxe_result(struct dm_job *j, void *t)

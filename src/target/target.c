@@ -20,6 +20,8 @@ static int run(struct dm_job *j, const struct dm_target_ops *ops, void *t)
         rc = call(ops->plan, j, t);
     if (rc == 0)
         rc = call(ops->write, j, t);
+    if (rc == 0) /* boot.wim's integrity check, beside the writing: before any commit point */
+        rc = dm_job_checked(j);
     if (rc == 0 && j->verify)
         rc = call(ops->verify, j, t);
     return rc ? rc : call(ops->finish, j, t);

@@ -304,7 +304,11 @@ static int usb_tree(struct dm_job *j, void *t)
 static int claim(struct dm_job *j, struct dm_target_usb *u, const char *source)
 {
     struct dm_claim_rules r = rules(j, u, source);
-    int rc = dm_claim_confirm(&u->claim, &r, j->yes);
+    /* A disk or file that was there is overwritten from the first byte: boot.wim's integrity
+     * check passes first. A file this run makes goes if it fails: it runs beside the writing. */
+    int rc = u->claim.exists ? dm_job_checked(j) : 0;
+    if (rc == 0)
+        rc = dm_claim_confirm(&u->claim, &r, j->yes);
     if (rc == 0)
         rc = dm_claim_open(&u->claim);
     if (rc == 0 && u->claim.exists)

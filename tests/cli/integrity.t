@@ -9,7 +9,7 @@
 . "$TOP/tests/lib/disks.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -d "$SAMPLES/dvd" ] || make -C "$TOP" -s samples >/dev/null
-plan 33
+plan 38
 writers_scratch
 j() { printf '%s' "$out" | jq -r "$1"; }
 damage() { # WIM: four bytes of its first resource overwritten
@@ -34,6 +34,17 @@ for layout in dvd adk; do
     is "$?" 2 "$layout: nothing written"
     is "$(sha256sum <"$S/disk.img")" "$before" "$layout: the disk image is unchanged"
 done
+# From inside an ISO (boot.wim staged into TMPDIR, checked through its second handle, beside
+# the writing of a new stick image): refused the same way, nothing left.
+xorriso -as mkisofs -quiet -J -R -o "$S/adk-damaged.iso" "$S/adk-damaged" 2>/dev/null
+for cmd in "build $S/adk-damaged.iso -o $S/out" "usb $S/adk-damaged.iso $S/out.img --size 64M --yes"; do
+    # shellcheck disable=SC2086
+    run "$DARTMK" $cmd
+    is "$rc/$(printf '%s\n' "$err" | grep -c .)" "1/1" "adk ISO: ${cmd%% *}: exit 1, one line"
+    like "$err" "^dartmk: sources/boot.wim: damaged: " "adk ISO: ${cmd%% *}: names boot.wim"
+done
+ls "$S/out" "$S/out.img" >/dev/null 2>&1
+is "$?" 2 "adk ISO: nothing written"
 run "$DARTMK" inspect "$S/dvd-damaged"
 is "$rc/$(printf '%s\n' "$err" | grep -c .)" "1/1" "inspect: exit 1, one line"
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "report_to.h"
+#include "source/wim.h"
 #include "source/source.h"
 #include "util/report.h"
 
@@ -277,6 +278,54 @@ static void test_wim(void **state)
     dm_tree_free(t);
 }
 
+/* A copy of the sample boot.wim with its one file's data (stored uncompressed) changed. */
+static const char *damaged_wim(void)
+{
+    static char text[] = WIM_TEXT;
+    FILE *in = fopen(at("boot.wim"), "rb"), *out = fopen(at("damaged.wim"), "wb");
+    assert_true(in && out);
+    char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, in);
+    char *hit = memmem(buf, n, text, strlen(text));
+    assert_non_null(hit);
+    hit[0] ^= 1;
+    assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+    return at("damaged.wim");
+}
+
+/* The integrity check in a thread of its own: its verdict (and its one line) when waited for,
+ * nothing said when cancelled; a sound WIM passes, through a second handle of the same file. */
+static void test_wim_check(void **state)
+{
+    (void)state;
+    struct dm_wim *w = NULL, *own = NULL;
+    struct dm_wim_check *c = NULL;
+    assert_int_equal(dm_wim_open(at("boot.wim"), "sources/boot.wim", &w), 0);
+    assert_int_equal(dm_wim_reopen(w, &own), 0);
+    assert_int_equal(dm_wim_check_start(own, &c), 0);
+    assert_int_equal(dm_wim_check_wait(c), 0);
+    dm_wim_close(w);
+    assert_string_equal(diagnostics(), "");
+
+    assert_int_equal(dm_wim_open(damaged_wim(), "sources/boot.wim", &own), 0);
+    assert_int_equal(dm_wim_check_start(own, &c), 0);
+    assert_non_null(c);
+    assert_string_equal(diagnostics(), ""); /* held back until asked */
+    assert_int_equal(dm_wim_check_wait(c), DM_FAIL);
+    const char *said = diagnostics();
+    assert_non_null(strstr(said, "dartmk: sources/boot.wim: damaged: "));
+    assert_int_equal(strchr(said, '\n') - said + 1, (long)strlen(said)); /* one line */
+
+    assert_int_equal(dm_wim_open(damaged_wim(), "sources/boot.wim", &own), 0);
+    assert_int_equal(dm_wim_check_start(own, &c), 0);
+    dm_wim_check_cancel(c);
+    dm_wim_check_cancel(NULL);
+    assert_int_equal(dm_wim_check_wait(NULL), 0);
+    assert_string_equal(diagnostics(), "");
+}
+
 static void test_fat_superfloppy(void **state)
 {
     (void)state;
@@ -379,7 +428,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_kind_names),    T(test_directory),
         T(test_iso),           T(test_udf_behind_a_stub),
-        T(test_wim),           T(test_fat_superfloppy),
+        T(test_wim),           T(test_wim_check),
+        T(test_fat_superfloppy),
         T(test_fat_in_mbr),    T(test_partition_of_others),
         T(test_missing),       T(test_empty_file),
         T(test_random_bytes),  T(test_fifo),
