@@ -424,7 +424,7 @@ int dm_wim_open_file(struct dm_wim *w, int index, const char *path, struct dm_st
 struct verify_ctx {
     struct dm_progress p;
     int begun;
-    atomic_int *stop;
+    struct dm_wim_watch *watch;
 };
 
 static enum wimlib_progress_status on_verify(enum wimlib_progress_msg msg,
@@ -437,15 +437,19 @@ static enum wimlib_progress_status on_verify(enum wimlib_progress_msg msg,
         dm_progress_begin(&v->p, "checking boot.wim", info->verify_streams.total_bytes),
             v->begun = 1;
     dm_progress_update(&v->p, info->verify_streams.completed_bytes);
-    return v->stop && atomic_load(v->stop) ? WIMLIB_PROGRESS_STATUS_ABORT
-                                           : WIMLIB_PROGRESS_STATUS_CONTINUE;
+    struct dm_wim_watch *x = v->watch;
+    if (!x)
+        return WIMLIB_PROGRESS_STATUS_CONTINUE;
+    atomic_store(&x->total, info->verify_streams.total_bytes);
+    atomic_store(&x->done, info->verify_streams.completed_bytes);
+    return atomic_load(&x->stop) ? WIMLIB_PROGRESS_STATUS_ABORT : WIMLIB_PROGRESS_STATUS_CONTINUE;
 }
 
-int dm_wim_verify(struct dm_wim *w) { return dm_wim_verify_until(w, NULL); }
+int dm_wim_verify(struct dm_wim *w) { return dm_wim_verify_watched(w, NULL); }
 
-int dm_wim_verify_until(struct dm_wim *w, atomic_int *stop)
+int dm_wim_verify_watched(struct dm_wim *w, struct dm_wim_watch *watch)
 {
-    struct verify_ctx v = {.stop = stop};
+    struct verify_ctx v = {.watch = watch};
     wimlib_register_progress_function(w->wim, on_verify, &v);
     int err = wimlib_verify_wim(w->wim, 0);
     wimlib_register_progress_function(w->wim, NULL, NULL);

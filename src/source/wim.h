@@ -64,8 +64,13 @@ int dm_wimlib_ready(void);
  * (wimlib_verify_wim), with progress ("checking boot.wim"). Returns 0, or DM_FAIL after one
  * line naming the WIM and what failed. */
 int dm_wim_verify(struct dm_wim *w);
-/* The same, stopping early (DM_FAIL, a line nobody needs) once *stop is set. */
-int dm_wim_verify_until(struct dm_wim *w, atomic_int *stop);
+/* The same, watched from another thread: how far it got (bytes), and stopping early (DM_FAIL,
+ * a line nobody needs) once `stop` is set. */
+struct dm_wim_watch {
+    atomic_int stop;
+    atomic_uint_fast64_t done, total;
+};
+int dm_wim_verify_watched(struct dm_wim *w, struct dm_wim_watch *watch);
 /* ---- the integrity check beside the writing (wim_check.c) ---- */
 
 /* dm_wim_verify of `own` (a handle no other thread uses; the check closes it) in a thread of
@@ -75,8 +80,8 @@ int dm_wim_verify_until(struct dm_wim *w, atomic_int *stop);
  * exit code after one line. */
 struct dm_wim_check;
 int dm_wim_check_start(struct dm_wim *own, struct dm_wim_check **out);
-/* Waits for the verdict and frees the check (NULL: passed). 0, or DM_FAIL after the check's
- * line ("X: damaged: ..."). */
+/* Waits for the verdict (with progress, "checking boot.wim", when it is not in yet) and frees
+ * the check (NULL: passed). 0, or DM_FAIL after the check's line ("X: damaged: ..."). */
 int dm_wim_check_wait(struct dm_wim_check *c);
 /* Stops the check early, waits for it and frees it; its verdict is not wanted (NULL-safe). */
 void dm_wim_check_cancel(struct dm_wim_check *c);

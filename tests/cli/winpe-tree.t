@@ -19,7 +19,7 @@ SAMPLES=${SAMPLES:-$TOP/build/samples}
 for t in jq sfdisk mcopy xorriso wiminfo wimverify wimcapture wimappend; do
     command -v "$t" >/dev/null || missing_prerequisite "$t is needed"
 done
-plan 51
+plan 54
 writers_scratch
 INST=$SAMPLES/install DVD=$SAMPLES/dvd
 MIB=1048576
@@ -130,6 +130,15 @@ is "$(files_of "$S/x" | grep -v -e '^syslinux/' -e '^dartmk-manifest.json$' -e '
     "$(files_of "$S/media" | grep -v '^sources/install.wim$')" "--whole-media usb: every other file of the media"
 run "$DARTMK" verify "$S/whole.img"
 is "$rc" 0 "--whole-media usb: dartmk verify passes"
+# No room in TMPDIR for the parts: refused before anything is written, naming the WIM, the room
+# needed and the folder (a 1 MiB tmpfs: the exported boot.wim fits, install.wim's parts do not).
+mkdir -p "$S/tiny" && mount -t tmpfs -o size=1M tmpfs "$S/tiny"
+TMPDIR=$S/tiny DARTMK_SPLIT_SIZE=1M run "$DARTMK" usb "$S/media" "$S/nospace.img" --size 256M --yes --whole-media
+is "$rc/$(printf '%s\n' "$err" | grep -c .)" "1/1" "--whole-media, no room in TMPDIR for the parts: exit 1, one line"
+like "$err" "^dartmk: sources/install\.wim: splitting it into \.swm parts for FAT32 needs .* in $S/tiny/.*, which has .* free \(set TMPDIR to a folder with room\)$" \
+    "no room in TMPDIR: names the WIM, the room needed and the folder"
+is "$(ls -A "$S/tiny" | wc -l)/$(test -e "$S/nospace.img" && echo kept || echo none)" "0/none" "no room in TMPDIR: nothing left there, no stick image"
+umount "$S/tiny"
 run "$DARTMK" iso "$S/media" -o "$S/whole2.iso" --whole-media --json
 is "$rc/$(j '.split // "none"')" "0/none" "--whole-media iso: nothing split (ISO holds large files)"
 printf '[build]\nwhole-media = yes\n' >"$S/whole.ini"
