@@ -94,9 +94,8 @@ static void print_text(const struct dm_target_pxe *x)
     const struct dm_pxe_result *r = &x->res;
     /* counted as `dartmk verify` counts them: the files the manifest lists, and the manifest */
     dm_info("wrote %s: %d files and their manifest, %.1f MiB; BIOS %s, UEFI %s%s", x->o.dir,
-            r->files - 1,
-            dm_mib(r->bytes), r->bios ? "pxelinux.0" : "no", r->uefi ? r->efi_name : "no",
-            x->o.update ? " (updated in place)" : "");
+            r->files - 1, dm_mib(r->bytes), r->bios ? "pxelinux.0" : "no",
+            r->uefi ? r->efi_name : "no", x->o.update ? " (updated in place)" : "");
     dm_info("server set-up: %s/README.txt", x->o.dir);
 }
 

@@ -20,8 +20,8 @@
 struct dm_wim {
     WIMStruct *wim;
     char *display;
-    int staged_fd; /* the unlinked temporary copy, or -1 */
-    char *host;    /* the host path it was opened at; NULL for a staged copy */
+    int staged_fd;    /* the unlinked temporary copy, or -1 */
+    char *host;       /* the host path it was opened at; NULL for a staged copy */
     WIMStruct *spare; /* a staged copy's second handle, for dm_wim_reopen */
     int count, boot_index;
     struct dm_wim_image *images;

@@ -426,13 +426,19 @@ int main(void)
 {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_kind_names),    T(test_directory),
-        T(test_iso),           T(test_udf_behind_a_stub),
-        T(test_wim),           T(test_wim_check),
+        T(test_kind_names),
+        T(test_directory),
+        T(test_iso),
+        T(test_udf_behind_a_stub),
+        T(test_wim),
+        T(test_wim_check),
         T(test_fat_superfloppy),
-        T(test_fat_in_mbr),    T(test_partition_of_others),
-        T(test_missing),       T(test_empty_file),
-        T(test_random_bytes),  T(test_fifo),
+        T(test_fat_in_mbr),
+        T(test_partition_of_others),
+        T(test_missing),
+        T(test_empty_file),
+        T(test_random_bytes),
+        T(test_fifo),
         T(test_truncated_iso),
     };
 #undef T
