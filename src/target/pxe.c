@@ -510,7 +510,9 @@ static int write_tree(const struct dm_job *j, const struct dm_pxe_opts *o,
 
 static int pxe_check(struct dm_job *j, void *t)
 {
-    return pxe_check_dir(&((struct dm_target_pxe *)t)->o, j->force);
+    const struct dm_pxe_opts *o = &((struct dm_target_pxe *)t)->o;
+    int rc = dm_target_not_source(o->dir, j->source, "the network boot tree");
+    return rc ? rc : pxe_check_dir(o, j->force);
 }
 
 static int pxe_write(struct dm_job *j, void *t)
