@@ -157,6 +157,7 @@ static int set_enum(struct part_cli *c, const char *arg)
 static int part_option(int opt, const char *arg, void *ctx)
 {
     struct part_cli *c = ctx;
+    const char *why;
     long v;
     if (!c->other && opt != OPT_RESTORE && opt != 'y')
         c->other = opt;
@@ -166,8 +167,8 @@ static int part_option(int opt, const char *arg, void *ctx)
     case OPT_AT:
         return set_at(c, arg);
     case OPT_NAME:
-        if (!*arg || strlen(arg) > 36)
-            return dm_usage_error(c->cmd, "--name '%s': 1 to 36 characters (GPT names)", arg);
+        if ((why = dm_part_name_fault(arg)) != NULL)
+            return dm_usage_error(c->cmd, "--name '%s': the GPT partition name %s", arg, why);
         return c->plan.name = arg, 0;
     case OPT_LABEL:
         return c->label = arg, 0;
@@ -310,8 +311,9 @@ int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
     /* --restore-table writes the saved table and nothing else: an option about a recovery
      * partition (--dry-run among them) would be silently ignored. */
     if (rc == 0 && c.restore && (c.other || common.json))
-        rc = dm_usage_error(cmd, "--restore-table puts a saved table back: --%s does not go with it",
-                            c.other ? dm_opt_find(cmd->help->options, c.other)->name : "json");
+        rc =
+            dm_usage_error(cmd, "--restore-table puts a saved table back: --%s does not go with it",
+                           c.other ? dm_opt_find(cmd->help->options, c.other)->name : "json");
     if (rc == 0 && c.label && dm_fat_label(c.label, fat_label, &why) != 0)
         rc = dm_usage_error(cmd, "--label '%s': %s", c.label, why);
     struct dm_job job = {0};
