@@ -181,9 +181,10 @@ static int part_option(int opt, const char *arg, void *ctx)
     case OPT_BOOT_ONCE:
         return c->boot_once = 1, 0;
     case OPT_EFI_ENTRY:
-        return c->efi_entry = 1, 0;
     case OPT_NO_EFI_ENTRY:
-        return c->efi_entry = 0, 0;
+        if (c->efi_entry == (opt == OPT_EFI_ENTRY ? 0 : 1))
+            return dm_usage_error(c->cmd, "--efi-entry and --no-efi-entry: one or the other");
+        return c->efi_entry = opt == OPT_EFI_ENTRY, 0;
     case OPT_DRY_RUN:
         return c->dry_run = 1, 0;
     case OPT_REPLACE:
