@@ -91,9 +91,9 @@ all install: $(WINPE_BINS)
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_CC      ?= clang
-FUZZ_SRCS    := tests/fuzz/fuzz_fat.c src/util/tree.c src/util/report.c src/util/progress.c \
+FUZZ_SRCS    := tests/fuzz/fuzz_fat.c src/util/tree.c src/util/report.c src/util/progress.c src/util/utf8.c \
                 $(addprefix src/fat/,fat_layout.c fat_names.c fat_plan.c fat_write.c)
-FUZZ_HDRS    := src/util/tree.h src/util/report.h src/util/progress.h $(wildcard src/fat/*.h)
+FUZZ_HDRS    := src/util/tree.h src/util/report.h src/util/progress.h src/util/utf8.h $(wildcard src/fat/*.h)
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags json-c) -Isrc

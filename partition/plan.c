@@ -3,6 +3,7 @@
 #include "partition/contents.h"
 
 #include "util/report.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -142,4 +143,22 @@ int dm_part_plan_recovery(struct dm_ptable *t, const struct dm_part_plan_opts *o
         if (p->after[i].number == p->part.number)
             p->part = p->after[i];
     return rc;
+}
+
+const char *dm_part_name_fault(const char *name)
+{
+    int units = 0;
+    if (!*name)
+        return "is empty";
+    for (const unsigned char *s = (const unsigned char *)name; *s;) {
+        uint32_t c;
+        int n = dm_utf8_next(s, &c);
+        if (n == 0)
+            return "is not valid UTF-8";
+        if (c < 0x20 || c == 0x7f)
+            return "holds a control character";
+        units += c >= 0x10000 ? 2 : 1;
+        s += n;
+    }
+    return units > 36 ? "is longer than 36 characters (UTF-16 code units: GPT's limit)" : NULL;
 }

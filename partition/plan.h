@@ -33,6 +33,11 @@ struct dm_part_plan {
 
 /* "create", "update", "replace". */
 const char *dm_part_plan_action_name(enum dm_part_plan_action a);
+/* Why `name` cannot be the GPT partition name that marks dartmk's partition ("is empty", "is not
+ * valid UTF-8", "holds a control character", "is longer than ..."), or NULL when it can: GPT
+ * stores 36 UTF-16 code units, and libfdisk drops a name it cannot convert, which would leave
+ * the partition unnamed and no longer dartmk's on the next run. */
+const char *dm_part_name_fault(const char *name);
 /* The default size for a tree needing `need` bytes: +25%, at least DM_PART_RECOVERY_MIN, 1 MiB
  * aligned. */
 uint64_t dm_part_plan_default_size(uint64_t need);

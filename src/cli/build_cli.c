@@ -37,11 +37,11 @@ const struct dm_opt dm_build_options[] = {
                 "Windows PE files (boot managers, boot/, efi/, sources/boot.wim); on FAT32 "
                 "a WIM of 4 GiB or more is split into .swm parts, staged in $TMPDIR"),
     DM_OPT_GROUP("  Tools:"),
-    DM_OPT_VALUE(OPT_TOOL, "tool", "NAME=PATH[:helpdesk]",
-                 "add a tool: a folder, an .exe or a .cab (expanded), into DaRT\\Tools\\NAME. The "
-                 "menu starts NAME.exe, or the folder's only .exe. ':helpdesk' puts it in the "
-                 "image without offering it in the menu (keep disk wipe and the like with the "
-                 "help desk)"),
+    DM_OPT_LIST(OPT_TOOL, "tool", "NAME=PATH[:helpdesk]",
+                "add a tool: a folder, an .exe or a .cab (expanded), into DaRT\\Tools\\NAME. The "
+                "menu starts NAME.exe, or the folder's only .exe. ':helpdesk' puts it in the "
+                "image without offering it in the menu (keep disk wipe and the like with the "
+                "help desk)"),
     DM_OPT_GROUP("  Remote connection:"),
     DM_OPT_FLAG(OPT_REMOTE, "remote", "open a remote connection at start-up"),
     DM_OPT_VALUE(OPT_REMOTE_TOOL, "remote-tool", "NAME",
@@ -55,12 +55,12 @@ const struct dm_opt dm_build_options[] = {
                  "add crash-analysis tools at DaRT\\Debuggers, or record that the repaired "
                  "machine's own copy is to be used"),
     DM_OPT_GROUP("  Drivers:"),
-    DM_OPT_VALUE(OPT_DRIVER, "driver", "FILE.inf|DIR",
-                 "add a driver: the INF's whole folder goes in, and each INF is loaded with "
-                 "drvload at start-up (wireless is not supported)"),
+    DM_OPT_LIST(OPT_DRIVER, "driver", "FILE.inf|DIR",
+                "add a driver: the INF's whole folder goes in, and each INF is loaded with "
+                "drvload at start-up (wireless is not supported)"),
     DM_OPT_GROUP("  Additional files:"),
-    DM_OPT_VALUE(OPT_ADD_FILES, "add-files", "DIR[=DEST]",
-                 "copy DIR's contents into the image at DEST (default: the root)"),
+    DM_OPT_LIST(OPT_ADD_FILES, "add-files", "DIR[=DEST]",
+                "copy DIR's contents into the image at DEST (default: the root)"),
     DM_OPT_GROUP("  Time limit:"),
     DM_OPT_VALUE(OPT_EXPIRE_DAYS, "expire-days", "N",
                  "the image can be used for N days after the build (1-36500); then it shuts "

@@ -279,10 +279,10 @@ static int common_option(const struct dm_cmd *cmd, int opt, const char *arg,
         dm_print_help(cmd, stdout);
         return DM_PARSE_HELP;
     case 'q':
-        common->verbosity = DM_QUIET;
-        return 0;
     case 'v':
-        common->verbosity = DM_VERBOSE;
+        if (common->verbosity == (opt == 'q' ? DM_VERBOSE : DM_QUIET))
+            return dm_usage_error(cmd, "--quiet and --verbose: one or the other");
+        common->verbosity = opt == 'q' ? DM_QUIET : DM_VERBOSE;
         return 0;
     case OPT_JSON:
         common->json = 1;
@@ -297,29 +297,117 @@ static int common_option(const struct dm_cmd *cmd, int opt, const char *arg,
     }
 }
 
-int dm_parse_options(const struct dm_cmd *cmd, int argc, char **argv, dm_option_fn fn, void *ctx,
-                     struct dm_common *common, int *first)
-{
-    struct option *longopts;
+/* One parse of a command's argv, and what judging each option needs. */
+struct parse {
+    const struct dm_cmd *cmd;
+    char **argv;
+    struct option *longs;
     char *shorts;
-    if (opt_getopt(cmd->help->options, &longopts, &shorts) != 0)
-        return dm_error(DM_FAIL, "out of memory");
-    *common = (struct dm_common){.verbosity = DM_NORMAL, .progress = DM_PROGRESS_AUTO};
+    const struct dm_opt **given; /* the value options given so far, and their values */
+    const char **values;
+    size_t ngiven;
+};
+
+/* What getopt_long refused ('?' or ':'), as the user wrote it: a long option ends its element
+ * ("--name" or "--name=VALUE"), a short one may sit inside one ("-yZ"): named alone ("-Z"). */
+static int refused(const struct parse *p, int opt, int before)
+{
+    const char *el = optind > before ? p->argv[optind - 1] : "";
+    char letter[3] = {'-', (char)optopt, '\0'};
+    int n = (int)strcspn(el, "=");
+    if (strncmp(el, "--", 2) != 0)
+        return opt == ':' ? dm_usage_error(p->cmd, "option '%s' needs a value", letter)
+                          : dm_usage_error(p->cmd, "unknown option '%s'", letter);
+    if (opt == ':')
+        return dm_usage_error(p->cmd, "option '%.*s' needs a value", n, el);
+    if (optopt) /* a known option given a value it does not take */
+        return dm_usage_error(p->cmd, "option '%.*s' takes no value", n, el);
+    return dm_usage_error(p->cmd, "unknown option '%s'", el);
+}
+
+/* Is v one of the command's options ("--yes", "--size=1G", "-y"), or "--"? */
+static int names_option(const struct parse *p, const char *v)
+{
+    if (v[0] != '-' || !v[1])
+        return 0;
+    if (v[1] != '-')
+        return !v[2] && v[1] != ':' && strchr(p->shorts, v[1]) != NULL;
+    size_t n = strcspn(v + 2, "=");
+    for (const struct option *o = p->longs; o->name; o++)
+        if (strlen(o->name) == n && strncmp(o->name, v + 2, n) == 0)
+            return 1;
+    return !v[2];
+}
+
+/* A value option given before: the value it had, or NULL. */
+static const char *given_before(struct parse *p, const struct dm_opt *o)
+{
+    for (size_t i = 0; i < p->ngiven; i++)
+        if (p->given[i] == o)
+            return p->values[i];
+    p->given[p->ngiven] = o, p->values[p->ngiven++] = optarg;
+    return NULL;
+}
+
+/* The option getopt_long took (longindex: which long one, or -1), judged as cli.h says. */
+static int judge(struct parse *p, int opt, int longindex)
+{
+    const struct dm_opt *o = dm_opt_find(p->cmd->help->options, opt);
+    int separate = optarg && optarg == p->argv[optind - 1]; /* the value is an element */
+    const char *el = p->argv[optind - 1 - separate], *before;
+    int n = (int)strcspn(el, "=");
+    if (longindex >= 0 && (size_t)n != strlen(p->longs[longindex].name) + 2)
+        return dm_usage_error(p->cmd, "unknown option '%.*s' (options are not abbreviated: --%s?)",
+                              n, el, p->longs[longindex].name);
+    if (!optarg)
+        return 0;
+    if (separate && names_option(p, optarg))
+        return dm_usage_error(p->cmd, "option '--%s' needs a value ('%s' is an option)", o->name,
+                              optarg);
+    if (!*optarg)
+        return dm_usage_error(p->cmd, "--%s '': it is empty", o->name);
+    if (!(o->flags & DM_OPT_REPEAT) && (before = given_before(p, o)) != NULL)
+        return dm_usage_error(p->cmd, "--%s given twice ('%s' and '%s'): one at a time", o->name,
+                              before, optarg);
+    return 0;
+}
+
+static int parse_all(struct parse *p, int argc, dm_option_fn fn, void *ctx,
+                     struct dm_common *common)
+{
+    int rc = 0, opt, longindex, before;
     optind = 0; /* not 1: glibc then forgets any earlier parse (the unit tests parse often) */
     opterr = 0;
-    int rc = 0, opt;
-    while (rc == 0 && (opt = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
-        if (opt == '?')
-            rc = dm_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-        else if (opt == ':')
-            rc = dm_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+    while (rc == 0) {
+        before = optind ? optind : 1, longindex = -1;
+        if ((opt = getopt_long(argc, p->argv, p->shorts, p->longs, &longindex)) == -1)
+            break;
+        if (opt == '?' || opt == ':')
+            rc = refused(p, opt, before);
+        else if ((rc = judge(p, opt, longindex)) != 0)
+            ;
         else if (dm_opt_find(NULL, opt))
-            rc = common_option(cmd, opt, optarg, common);
+            rc = common_option(p->cmd, opt, optarg, common);
         else
             rc = fn(opt, optarg, ctx);
     }
-    free(longopts);
-    free(shorts);
+    for (int i = optind; rc == 0 && i < argc; i++)
+        if (!p->argv[i][0])
+            rc = dm_usage_error(p->cmd, "an empty argument ('') where a name goes");
+    return rc;
+}
+
+int dm_parse_options(const struct dm_cmd *cmd, int argc, char **argv, dm_option_fn fn, void *ctx,
+                     struct dm_common *common, int *first)
+{
+    struct parse p = {.cmd = cmd,
+                      .argv = argv,
+                      .given = calloc((size_t)argc + 1, sizeof *p.given),
+                      .values = calloc((size_t)argc + 1, sizeof *p.values)};
+    *common = (struct dm_common){.verbosity = DM_NORMAL, .progress = DM_PROGRESS_AUTO};
+    int rc = p.given && p.values ? opt_getopt(cmd->help->options, &p.longs, &p.shorts) : -1;
+    rc = rc ? dm_error(DM_FAIL, "out of memory") : parse_all(&p, argc, fn, ctx, common);
+    free(p.longs), free(p.shorts), free(p.given), free(p.values);
     *first = optind;
     /* The run shows itself as the common options say, from here on. */
     dm_view_start(dm_view(), common->verbosity, common->progress, NULL);

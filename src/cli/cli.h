@@ -27,6 +27,7 @@ enum dm_opt_kind {
 enum {
     DM_OPT_SUMMARY = 1, /* DM_KIND_TABLE: its options' names under the heading .help, no more */
     DM_OPT_EQUALS = 2,  /* --help writes --name=ARG */
+    DM_OPT_REPEAT = 4,  /* a list: each use adds a value (any other value option is given once) */
 };
 
 struct dm_opt {
@@ -46,6 +47,7 @@ struct dm_opt {
 /* clang-format off */
 #define DM_OPT_FLAG(c, n, h) {.code = (c), .name = (n), .help = (h)}
 #define DM_OPT_VALUE(c, n, a, h) {.code = (c), .name = (n), .arg = (a), .help = (h)}
+#define DM_OPT_LIST(c, n, a, h) {.code = (c), .name = (n), .arg = (a), .help = (h), .flags = DM_OPT_REPEAT}
 #define DM_OPT_CHOICE(c, n, a, ch, h) {.code = (c), .name = (n), .arg = (a), .choices = (ch), .help = (h)}
 #define DM_OPT_GROUP(text) {.help = (text), .kind = DM_KIND_GROUP}
 #define DM_OPT_TABLE(t) {.table = (t), .kind = DM_KIND_TABLE}
@@ -100,7 +102,9 @@ void dm_print_help(const struct dm_cmd *cmd, FILE *f);
 
 /* Parses argv (argv[0] is the command name) by the options cmd->help declares. Returns 0 with
  * *first set to the first operand, DM_PARSE_HELP after printing the help, or DM_USAGE after
- * printing the error. */
+ * printing the error. Refused as usage errors, besides unknown options and missing values: a
+ * long option abbreviated, a value option given twice (unless DM_OPT_REPEAT), an empty value
+ * or operand, and a value that is one of the command's options (`--label --yes`). */
 int dm_parse_options(const struct dm_cmd *cmd, int argc, char **argv, dm_option_fn fn, void *ctx,
                      struct dm_common *common, int *first);
 

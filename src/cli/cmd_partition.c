@@ -119,6 +119,7 @@ struct part_cli {
     unsigned timeout;
     int efi_entry; /* -1: on when DISK is this UEFI machine's own */
     int boot_once, dry_run, no_verify, yes;
+    int other; /* the first option given that is not --restore-table or --yes (0: none) */
 };
 
 /* ---- the command line ---- */
@@ -156,15 +157,18 @@ static int set_enum(struct part_cli *c, const char *arg)
 static int part_option(int opt, const char *arg, void *ctx)
 {
     struct part_cli *c = ctx;
+    const char *why;
     long v;
+    if (!c->other && opt != OPT_RESTORE && opt != 'y')
+        c->other = opt;
     switch (opt) {
     case OPT_SIZE:
         return set_size(c, arg);
     case OPT_AT:
         return set_at(c, arg);
     case OPT_NAME:
-        if (!*arg || strlen(arg) > 36)
-            return dm_usage_error(c->cmd, "--name '%s': 1 to 36 characters (GPT names)", arg);
+        if ((why = dm_part_name_fault(arg)) != NULL)
+            return dm_usage_error(c->cmd, "--name '%s': the GPT partition name %s", arg, why);
         return c->plan.name = arg, 0;
     case OPT_LABEL:
         return c->label = arg, 0;
@@ -177,9 +181,10 @@ static int part_option(int opt, const char *arg, void *ctx)
     case OPT_BOOT_ONCE:
         return c->boot_once = 1, 0;
     case OPT_EFI_ENTRY:
-        return c->efi_entry = 1, 0;
     case OPT_NO_EFI_ENTRY:
-        return c->efi_entry = 0, 0;
+        if (c->efi_entry == (opt == OPT_EFI_ENTRY ? 0 : 1))
+            return dm_usage_error(c->cmd, "--efi-entry and --no-efi-entry: one or the other");
+        return c->efi_entry = opt == OPT_EFI_ENTRY, 0;
     case OPT_DRY_RUN:
         return c->dry_run = 1, 0;
     case OPT_REPLACE:
@@ -304,6 +309,12 @@ int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
     const char *source, *why;
     char fat_label[11];
     int rc = dm_build_cli_parse(cmd, argc, argv, part_option, &c, &c.b, &common, &r, &source);
+    /* --restore-table writes the saved table and nothing else: an option about a recovery
+     * partition (--dry-run among them) would be silently ignored. */
+    if (rc == 0 && c.restore && (c.other || common.json))
+        rc =
+            dm_usage_error(cmd, "--restore-table puts a saved table back: --%s does not go with it",
+                           c.other ? dm_opt_find(cmd->help->options, c.other)->name : "json");
     if (rc == 0 && c.label && dm_fat_label(c.label, fat_label, &why) != 0)
         rc = dm_usage_error(cmd, "--label '%s': %s", c.label, why);
     struct dm_job job = {0};

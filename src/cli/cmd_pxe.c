@@ -35,8 +35,8 @@ static const struct dm_opt pxe_options[] = {
     DM_OPT_VALUE(OPT_TFTP_ROOT, "tftp-root", "PATH",
                  "the folder the TFTP server serves, as the server sees it (default: DIR's "
                  "absolute path)"),
-    DM_OPT_VALUE(OPT_LOADER, "pxe-loader", "FILE",
-                 "a PXE loader to use instead of boot.wim's (repeatable)"),
+    DM_OPT_LIST(OPT_LOADER, "pxe-loader", "FILE",
+                "a PXE loader to use instead of boot.wim's (repeatable)"),
     DM_OPT_FLAG(OPT_UPDATE, "update", "refresh an existing tree in place, file by file"),
     DM_OPT_FLAG(OPT_FORCE, "force", "write into a non-empty DIR"),
     DM_OPT_JSON_HELP("print one JSON object: dir, files, bytes, bios, uefi, menu, updated, "

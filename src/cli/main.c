@@ -31,17 +31,25 @@ static const struct dm_cmd *find_command(const char *name)
     return NULL;
 }
 
+static int not_a_command(const char *name)
+{
+    dm_print_line(stderr, "dartmk: '%s' is not a dartmk command (see 'dartmk --help')", name);
+    return DM_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     /* Until the command's options say otherwise. */
     dm_view_start(dm_view(), DM_NORMAL, DM_PROGRESS_AUTO, NULL);
     if (argc < 2) {
-        usage(stderr);
+        dm_print_line(stderr, "dartmk: no command given (see 'dartmk --help')");
         return DM_USAGE;
     }
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         const struct dm_cmd *cmd = argc > 2 ? find_command(argv[2]) : NULL;
+        if (argc > 2 && !cmd)
+            return not_a_command(argv[2]);
         if (cmd)
             dm_print_help(cmd, stdout);
         else
@@ -53,9 +61,7 @@ int main(int argc, char **argv)
         return DM_OK;
     }
     const struct dm_cmd *cmd = find_command(name);
-    if (!cmd) {
-        dm_print_line(stderr, "dartmk: '%s' is not a dartmk command (see 'dartmk --help')", name);
-        return DM_USAGE;
-    }
+    if (!cmd)
+        return not_a_command(name);
     return cmd->run(cmd, argc - 1, argv + 1);
 }

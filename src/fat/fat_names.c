@@ -1,5 +1,6 @@
 /* fat_names.c — long names (UTF-16), short 8.3 names the Windows way, labels, checksums. */
 #include "fat/fat.h"
+#include "util/utf8.h"
 
 #include <string.h>
 
@@ -19,29 +20,6 @@ static int short_ok(uint32_t c)
     return c < 0x80 && c != 0 && strchr("!#$%&'()-@^_`{}~", (int)c) != NULL;
 }
 
-/* Decodes one UTF-8 sequence; returns its length, or 0 if it is not valid UTF-8. */
-static int utf8_next(const unsigned char *s, uint32_t *cp)
-{
-    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-    int n = s[0] < 0x80             ? 1
-            : (s[0] & 0xE0) == 0xC0 ? 2
-            : (s[0] & 0xF0) == 0xE0 ? 3
-            : (s[0] & 0xF8) == 0xF0 ? 4
-                                    : 0;
-    if (n == 0)
-        return 0;
-    uint32_t c = n == 1 ? s[0] : s[0] & (0x7F >> n);
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = c << 6 | (s[i] & 0x3F);
-    }
-    if (c < min[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return n;
-}
-
 int dm_fat_utf16(const char *utf8, uint16_t out[256], const char **why)
 {
     const unsigned char *s = (const unsigned char *)utf8;
@@ -52,7 +30,7 @@ int dm_fat_utf16(const char *utf8, uint16_t out[256], const char **why)
         return *why = "'.' and '..' cannot be names", -1;
     while (*s) {
         uint32_t c;
-        int n = utf8_next(s, &c);
+        int n = dm_utf8_next(s, &c);
         if (n == 0)
             return *why = "the name is not valid UTF-8", -1;
         if (forbidden_long(c))

@@ -6,6 +6,7 @@
 #include "image/cab.h"
 #include "util/cleanup.h"
 #include "util/parse.h"
+#include "util/utf8.h"
 #include "image/expiry.h"
 #include "util/report.h"
 
@@ -45,30 +46,13 @@ static int reserved_name(const char *name)
 const char *dm_image_name_fault(const char *name)
 {
     for (const unsigned char *s = (const unsigned char *)name; *s;) {
-        unsigned c = *s, n, cp;
+        uint32_t c;
+        int n = dm_utf8_next(s, &c);
+        if (n == 0)
+            return "is not valid UTF-8";
         if (c < 0x20 || c == 0x7f)
             return "holds a control character";
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            n = 1, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            n = 2, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            n = 3, cp = c & 0x07;
-        else
-            return "is not valid UTF-8";
-        for (unsigned i = 1; i <= n; i++) {
-            if ((s[i] & 0xC0) != 0x80)
-                return "is not valid UTF-8";
-            cp = cp << 6 | (s[i] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return "is not valid UTF-8";
-        s += n + 1;
+        s += n;
     }
     return NULL;
 }

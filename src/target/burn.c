@@ -14,6 +14,7 @@
 #include "target/burn.h"
 
 #include "device/disk.h"
+#include "util/parse.h"
 #include "util/report.h"
 
 #include <dirent.h>
@@ -63,16 +64,12 @@ int dm_burn_fits(uint64_t need, uint64_t avail)
 
 int dm_burn_parse_speed(const char *s, int *kbs)
 {
-    char *end;
+    long v;
     if (strcmp(s, "max") == 0) {
         *kbs = 0;
         return 0;
     }
-    if (*s < '0' || *s > '9') /* strtol would take " 5", "+5" and "-5" */
-        return -1;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < 1 || v > 1000000)
+    if (dm_parse_int(s, 1, 1000000, &v) != 0)
         return -1;
     *kbs = (int)v;
     return 0;

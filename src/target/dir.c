@@ -33,42 +33,11 @@ static int is_empty_dir(const char *path)
     return d && empty;
 }
 
-/* The folder `root` would be, resolved (it may not exist yet); malloc'd or NULL. */
-static char *resolved_out(const char *root)
-{
-    char *r = realpath(root, NULL), *dir, *parent, *out = NULL;
-    if (r || errno != ENOENT || !(dir = strdup(root)))
-        return r;
-    char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : dir;
-    if (slash)
-        *slash = '\0';
-    parent = realpath(slash ? (*dir ? dir : "/") : ".", NULL);
-    if (parent && asprintf(&out, "%s/%s", strcmp(parent, "/") ? parent : "", base) < 0)
-        out = NULL;
-    free(parent), free(dir);
-    return out;
-}
-
-/* The source is never changed: the recovery tree goes neither over it nor inside it. */
-static int check_not_source(const char *root, const char *source)
-{
-    char *src = realpath(source, NULL), *out = resolved_out(root);
-    size_t n = src ? strlen(src) : 0;
-    int inside = src && out && strncmp(out, src, n) == 0 && (out[n] == '\0' || out[n] == '/');
-    free(src), free(out);
-    return inside ? dm_error(DM_REFUSED,
-                             "%s: is the source %s or inside it; write the recovery "
-                             "tree elsewhere",
-                             root, source)
-                  : 0;
-}
-
 static int dir_check(struct dm_job *j, void *t)
 {
     const char *root = ((struct dm_target_dir *)t)->path;
     struct stat st;
-    int rc = check_not_source(root, j->source);
+    int rc = dm_target_not_source(root, j->source, "the recovery tree");
     if (rc || lstat(root, &st) != 0)
         return rc; /* a folder that does not exist is made when writing */
     if (!S_ISDIR(st.st_mode))

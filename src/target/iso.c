@@ -403,6 +403,9 @@ static int target_check(struct dm_job *j, void *t)
     const char *path = ((struct dm_target_iso *)t)->output;
     struct stat st;
     char *sha_path = NULL;
+    int rc = dm_target_not_source(path, j->source, "the ISO");
+    if (rc)
+        return rc;
     int exists = lstat(path, &st) == 0;
     if (exists && !S_ISREG(st.st_mode))
         return dm_error(DM_REFUSED,

@@ -508,9 +508,43 @@ static int write_tree(const struct dm_job *j, const struct dm_pxe_opts *o,
 
 /* ---- the `pxe` target ---- */
 
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* The TFTP root goes into dnsmasq.conf as one line (tftp-root=...): a line break in it would
+ * add lines of its own to the server's configuration. */
+static int check_root(const struct dm_pxe_opts *o)
+{
+    if (o->tftp_root && o->tftp_root[0] != '/')
+        return dm_error(DM_USAGE,
+                        "--tftp-root '%s': not an absolute path (the folder as the TFTP "
+                        "server sees it)",
+                        o->tftp_root);
+    if (o->tftp_root && has_control(o->tftp_root))
+        return dm_error(DM_USAGE,
+                        "--tftp-root '%s': holds a control character (it is a line of "
+                        "dnsmasq.conf)",
+                        o->tftp_root);
+    if (!o->tftp_root && has_control(o->dir))
+        return dm_error(DM_USAGE,
+                        "%s: the folder's name holds a control character, and it is the TFTP "
+                        "root in dnsmasq.conf (--tftp-root PATH names it for the server)",
+                        o->dir);
+    return 0;
+}
+
 static int pxe_check(struct dm_job *j, void *t)
 {
-    return pxe_check_dir(&((struct dm_target_pxe *)t)->o, j->force);
+    const struct dm_pxe_opts *o = &((struct dm_target_pxe *)t)->o;
+    int rc = check_root(o);
+    if (rc == 0)
+        rc = dm_target_not_source(o->dir, j->source, "the network boot tree");
+    return rc ? rc : pxe_check_dir(o, j->force);
 }
 
 static int pxe_write(struct dm_job *j, void *t)

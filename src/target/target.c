@@ -2,6 +2,11 @@
 #include "target/target.h"
 #include "util/report.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 static int call(int (*op)(struct dm_job *, void *), struct dm_job *j, void *t)
 {
     return op ? op(j, t) : 0;
@@ -77,6 +82,36 @@ int dm_target_run(struct dm_job *j, const struct dm_target_ops *ops, void *t)
     if (j->events)
         dm_events_bind(before);
     return rc;
+}
+
+/* ---- the source stays as it is ---- */
+
+/* The path `out` would have, resolved (it may not exist yet); malloc'd or NULL. */
+static char *resolved_out(const char *out)
+{
+    char *r = realpath(out, NULL), *dir, *parent, *path = NULL;
+    if (r || errno != ENOENT || !(dir = strdup(out)))
+        return r;
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : dir;
+    if (slash)
+        *slash = '\0';
+    parent = realpath(slash ? (*dir ? dir : "/") : ".", NULL);
+    if (parent && asprintf(&path, "%s/%s", strcmp(parent, "/") ? parent : "", base) < 0)
+        path = NULL;
+    free(parent), free(dir);
+    return path;
+}
+
+int dm_target_not_source(const char *out, const char *source, const char *what)
+{
+    char *src = source ? realpath(source, NULL) : NULL, *path = src ? resolved_out(out) : NULL;
+    size_t n = src ? strlen(src) : 0;
+    int inside = src && path && strncmp(path, src, n) == 0 && (path[n] == '\0' || path[n] == '/');
+    free(src), free(path);
+    return inside ? dm_error(DM_REFUSED, "%s: is the source %s or inside it; write %s elsewhere",
+                             out, source, what)
+                  : 0;
 }
 
 /* ---- boot ways ---- */

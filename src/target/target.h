@@ -43,6 +43,11 @@ struct dm_target_ops {
  * line. */
 int dm_target_run(struct dm_job *j, const struct dm_target_ops *ops, void *t);
 
+/* The source is never changed: what a target writes (`out`, which need not exist yet) goes
+ * neither over SOURCE nor inside it. Returns 0, or DM_REFUSED after one line saying to write
+ * `what` ("the ISO") elsewhere. */
+int dm_target_not_source(const char *out, const char *source, const char *what);
+
 /* Which firmware a target made of the job's media boots under. `el_torito`: by the El Torito
  * images (an ISO), else by the boot files (a stick); `what` names the target in the warning
  * given when it is only one ("the ISO"). Boots neither way: DM_FAIL after one line. */

@@ -8,6 +8,9 @@
 int dm_parse_int(const char *s, long min, long max, long *out)
 {
     char *end;
+    /* strtol would take " 5" and "+5": a number is digits, after a '-' when it may be negative */
+    if (!(*s >= '0' && *s <= '9') && !(min < 0 && *s == '-' && s[1] >= '0' && s[1] <= '9'))
+        return -1;
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < min || v > max)

@@ -1,5 +1,6 @@
 /* report.c — lines and questions to the events bound to this thread (report.h). */
 #include "util/report.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,16 +37,13 @@ double dm_mib_up(uint64_t bytes) { return (double)((bytes * 10 + (1 << 20) - 1) 
 
 char *dm_escape_line(const char *s)
 {
-    size_t n = 1;
-    for (const char *p = s; *p; p++)
-        n += ((unsigned char)*p < 0x20 || *p == 0x7F) ? 4 : 1;
-    char *out = malloc(n), *o = out;
-    for (; out && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7F)
-            o += sprintf(o, "\\x%02X", c);
-        else
-            *o++ = (char)c;
+    char *out = malloc(strlen(s) * 4 + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; out && *p;) {
+        uint32_t c = 0;
+        int n = dm_utf8_next(p, &c);
+        int shown = n && c >= 0x20 && c != 0x7F && (c < 0x80 || c > 0x9F);
+        for (int i = 0; i < (n ? n : 1); i++, p++)
+            o += shown ? sprintf(o, "%c", *p) : sprintf(o, "\\x%02X", *p);
     }
     if (out)
         *o = 0;

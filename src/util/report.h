@@ -86,8 +86,9 @@ void dm_capture_end(struct dm_capture *c);
 void dm_capture_replay(const struct dm_capture *c);
 void dm_capture_free(struct dm_capture *c);
 
-/* Text with control characters shown as \xNN: a line stays one line whatever names (from media,
- * from the user) it quotes. malloc'd, or NULL. */
+/* Text with control characters (C0, DEL, and C1 in UTF-8) and bytes that are not UTF-8 shown as
+ * \xNN: a line stays one line whatever names (from media, from the user) it quotes, reads the
+ * same in every locale, and holds nothing a terminal takes for a command. malloc'd, or NULL. */
 char *dm_escape_line(const char *s);
 
 /* Bytes in MiB for messages ("%.1f MiB"); _up rounds up to the 0.1 shown, for a size said to

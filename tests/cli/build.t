@@ -642,8 +642,8 @@ bad "a recipe line longer than 198 bytes" 2 "^dartmk: $W/long\.ini:5: longer tha
     "${D[@]}" --recipe "$W/long.ini"
 printf '[build]\ntool = R=%s\nexpire-days = 3%b0\n' "$W/remote" '\0' >"$W/nul.ini"
 bad "a NUL byte in a recipe" 2 "^dartmk: $W/nul\.ini:3: a NUL byte" "${D[@]}" --recipe "$W/nul.ini"
-# Names that go into the image: UTF-8 (wimlib's names) without control characters. (LC_ALL=C:
-# the messages quote the invalid bytes, which grep's '.' matches only then.)
+# Names that go into the image: UTF-8 (wimlib's names) without control characters. The messages
+# show the invalid bytes as \xNN (LC_ALL=C: '.*' would match raw ones only then).
 LC_ALL=C bad "a tool name of invalid UTF-8" 2 "^dartmk: --tool '.*': the name is not valid UTF-8$" "${D[@]}" --tool $'\xff\xfe='"$W/remote"
 printf '[build]\ntool = A\xffB=%s\n' "$W/remote" >"$W/badname.ini"
 LC_ALL=C bad "a recipe's tool name of invalid UTF-8" 2 "^dartmk: --tool '.*': the name is not valid UTF-8$" "${D[@]}" --recipe "$W/badname.ini"
@@ -665,7 +665,7 @@ bad "an INF named with a control character" 2 "^dartmk: --driver $W/drv/ctl: the
 # only while writing boot.wim, without naming it).
 mkdir -p "$W/add8" "$W/toolctl/sub" && echo x >"$W/add8/"$'f\xff.txt' && echo x >"$W/toolctl/T.exe" &&
     echo x >"$W/toolctl/sub/"$'a\eb'
-LC_ALL=C bad "a file named in invalid UTF-8 inside --add-files" 2 "^dartmk: --add-files $W/add8: the name 'f.\.txt' is not valid UTF-8$" \
+LC_ALL=C bad "a file named in invalid UTF-8 inside --add-files" 2 "^dartmk: --add-files $W/add8: the name 'f\\\\xFF\.txt' is not valid UTF-8$" \
     "${D[@]}" --add-files "$W/add8"
 bad "a file named with an ESC inside a tool folder" 2 "^dartmk: --tool T=$W/toolctl: the name 'sub/a\\\\x1Bb' holds a control character$" \
     "${D[@]}" --tool "T=$W/toolctl"

@@ -72,6 +72,12 @@ static void test_parse_int(void **state)
     assert_int_equal(dm_parse_int("3x", 1, 10, &v), -1);
     assert_int_equal(dm_parse_int("", 1, 10, &v), -1);
     assert_int_equal(dm_parse_int("99999999999999999999", 1, 10, &v), -1);
+    assert_int_equal(dm_parse_int(" 2", 1, 10, &v), -1); /* strtol takes these */
+    assert_int_equal(dm_parse_int("+2", 1, 10, &v), -1);
+    assert_int_equal(dm_parse_int("-2", 1, 10, &v), -1);
+    assert_int_equal(dm_parse_int("-2", -5, 10, &v), 0);
+    assert_int_equal(v, -2);
+    assert_int_equal(dm_parse_int("- 2", -5, 10, &v), -1);
 }
 
 int main(void)

@@ -171,6 +171,16 @@ static void test_capture(void **state)
     dm_events_bind(NULL);
 }
 
+/* Bytes that are not UTF-8 and C1 controls (a CSI, in UTF-8 or not) are shown as \xNN too; UTF-8
+ * text stays as it is. */
+static void test_escape(void **state)
+{
+    (void)state;
+    char *line = dm_escape_line("caf\xc3\xa9 \xff \xc2\x9b[2J \x9b \xc0\x80 \xe2\x82");
+    assert_string_equal(line, "caf\xc3\xa9 \\xFF \\xC2\\x9B[2J \\x9B \\xC0\\x80 \\xE2\\x82");
+    free(line);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_long_copy),
         cmocka_unit_test(test_detail_kept),
         cmocka_unit_test(test_capture),
+        cmocka_unit_test(test_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
