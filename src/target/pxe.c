@@ -1,5 +1,6 @@
 /* pxe.c — the network boot tree (see pxe.h). */
 #include "target/pxe.h"
+#include "device/disk.h"
 
 #include "boot/syslinux.h"
 #include "image/image.h"
@@ -79,6 +80,8 @@ static int dir_empty(const char *dir)
 static int pxe_check_dir(const struct dm_pxe_opts *o, int force)
 {
     struct stat st;
+    if (lstat(o->dir, &st) != 0 && errno == ENOENT && dm_disk_new_in_dev(o->dir))
+        return dm_error(DM_REFUSED, "%s: no such folder (no folder is made in /dev)", o->dir);
     if (lstat(o->dir, &st) != 0)
         return errno == ENOENT
                    ? (o->update ? dm_error(DM_FAIL, "%s: no such folder to update", o->dir) : 0)
