@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # AREA_MIN, WIN, CASE_DEVICES: read by tests/cli/catalogue.t and the rows
 # Partition-table edge cases given to `dartmk partition` (adding or updating the recovery
 # partition) and `dartmk usb`, on disk image files built byte by byte by tests/lib/ptgen.py
 # (sfdisk will not write damaged tables). Most images are 8 MiB (the runner hashes their
@@ -18,7 +19,7 @@ poke() { printf '\x5a' | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
 # loop4k FILE: FILE on a loop device of 4096-byte sectors, watched.
 loop4k() { CASE_DEVICES=$(case_loop "$1" --sector-size 4096) && [ -n "$CASE_DEVICES" ]; }
 # script_to FILE SCRIPT: an sfdisk script (with \n) written to FILE.
-script_to() { printf "$2" >"$1"; }
+script_to() { printf '%b' "$2" >"$1"; }
 
 rows() { cat <<'ROWS'
 # name | prep | args | exit | pattern

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # AREA_MIN, WIN, CASE_DEVICES: read by tests/cli/catalogue.t and the rows
 # Safety refusals (exit 3) of the writing commands — usb, partition (and --restore-table), iso,
 # pxe, build, burn — against targets that are in use or are not what they look like: a mounted
 # file system, swap (a device and a file), a device another program holds open O_EXCL, the
