@@ -95,6 +95,23 @@ static void snapshot(struct dm_ptable *t, struct dm_part *out, size_t *n)
     *n = dm_ptable_list(t, out, DM_PART_MAX);
 }
 
+/* An update keeps the partition's place and size: --size or --at asking for others is refused. */
+static int keeps(struct dm_ptable *t, const struct dm_part_plan_opts *o, const struct dm_part *old)
+{
+    if (o->size && o->size != old->size)
+        return dm_error(DM_FAIL,
+                        "%s: --size %.1f MiB: partition %zu, the recovery partition, is %.1f MiB "
+                        "and an update keeps its size: --replace makes a new one",
+                        dm_ptable_name(t), dm_mib(o->size), old->number, dm_mib(old->size));
+    if (o->at && o->at != old->start)
+        return dm_error(DM_FAIL,
+                        "%s: --at %llu: partition %zu, the recovery partition, starts at sector "
+                        "%llu and an update keeps its place: --replace makes a new one",
+                        dm_ptable_name(t), (unsigned long long)(o->at / 512), old->number,
+                        (unsigned long long)(old->start / 512));
+    return 0;
+}
+
 size_t dm_part_plan_ours(struct dm_ptable *t, const struct dm_part_plan_opts *o, size_t *active)
 {
     struct dm_part_plan p;
@@ -124,7 +141,9 @@ int dm_part_plan_recovery(struct dm_ptable *t, const struct dm_part_plan_opts *o
     int rc = 0;
     if (old && !o->replace) {
         p->action = DM_PART_UPDATE, p->part = *old;
-        if (strcmp(old->name, o->name) != 0) /* taken over (--force): dartmk's from now on */
+        rc = keeps(t, o, old);
+        if (rc == 0 &&
+            strcmp(old->name, o->name) != 0) /* taken over (--force): dartmk's from now on */
             rc = dm_ptable_mark_recovery(t, old->number, o->name);
         if (rc == 0 && old->size < o->need)
             rc = dm_error(DM_FAIL,

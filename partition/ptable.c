@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 enum { SECTOR = 512 };
 
@@ -23,7 +24,7 @@ static int fail(const char *name, int err, const char *what)
     return dm_error_errno(DM_FAIL, err < 0 ? -err : err, "%s: %s", name, what);
 }
 
-static int check_table(struct dm_ptable *t);
+static int check_table(struct dm_ptable *t, int fd);
 
 int dm_ptable_open(int fd, const char *name, int readonly, struct dm_ptable **out)
 {
@@ -54,7 +55,7 @@ int dm_ptable_open(int fd, const char *name, int readonly, struct dm_ptable **ou
                       name, fdisk_label_get_name(fdisk_get_label(t->cxt, NULL)));
     if (rc == 0) {
         t->scheme = fdisk_is_label(t->cxt, GPT) ? DM_SCHEME_GPT : DM_SCHEME_MBR;
-        rc = check_table(t);
+        rc = check_table(t, fd);
     }
     if (rc) {
         dm_ptable_close(t);
@@ -222,12 +223,123 @@ int dm_ptable_check(const char *name, enum dm_scheme scheme, const struct dm_par
     return 0;
 }
 
-/* The table as read: its partitions inside the disk (GPT: its usable sectors) and apart. */
-static int check_table(struct dm_ptable *t)
+/* ---- the GPT's own sectors (libfdisk takes the backup silently when the primary is damaged) ----
+ */
+
+enum { MAX_PARTS = 128, MAX_ARRAY = 64 << 20 }; /* a larger array is not CRC-checked here */
+
+static uint32_t crc32(const unsigned char *b, size_t n)
 {
-    struct dm_part parts[128];
-    size_t n = dm_ptable_list(t, parts, 128);
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= b[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
+    }
+    return ~c;
+}
+
+static uint64_t le(const unsigned char *b, int n)
+{
+    uint64_t v = 0;
+    while (n--)
+        v = v << 8 | b[n];
+    return v;
+}
+
+struct gpt_header {
+    uint64_t alt, first, last, entries;
+    uint32_t n, esize, crc;
+};
+
+/* The GPT header at sector lba, its CRC right and (array) its partition entries' CRC too. */
+static int gpt_header_read(int fd, uint64_t lba, int array, struct gpt_header *h)
+{
+    unsigned char b[SECTOR];
+    if (pread(fd, b, SECTOR, (off_t)(lba * SECTOR)) != SECTOR || memcmp(b, "EFI PART", 8) != 0)
+        return -1;
+    uint32_t size = (uint32_t)le(b + 12, 4), crc = (uint32_t)le(b + 16, 4);
+    memset(b + 16, 0, 4);
+    if (size < 92 || size > SECTOR || crc32(b, size) != crc)
+        return -1;
+    *h = (struct gpt_header){.alt = le(b + 32, 8),
+                             .first = le(b + 40, 8),
+                             .last = le(b + 48, 8),
+                             .entries = le(b + 72, 8),
+                             .n = (uint32_t)le(b + 80, 4),
+                             .esize = (uint32_t)le(b + 84, 4),
+                             .crc = (uint32_t)le(b + 88, 4)};
+    uint64_t bytes = (uint64_t)h->n * h->esize;
+    if (!array || bytes > MAX_ARRAY)
+        return 0;
+    unsigned char *a = malloc(bytes ? bytes : 1);
+    int ok = a && pread(fd, a, bytes, (off_t)(h->entries * SECTOR)) == (ssize_t)bytes &&
+             crc32(a, bytes) == h->crc;
+    free(a);
+    return ok ? 0 : -1;
+}
+
+/* The primary GPT readable and standard, and the backup (when readable) the same table. */
+static int check_gpt(struct dm_ptable *t, int fd)
+{
+    struct gpt_header p, b;
+    uint64_t last = fdisk_get_nsectors(t->cxt) - 1;
+    if (gpt_header_read(fd, 1, 1, &p) != 0)
+        return dm_error(DM_FAIL,
+                        "%s: the primary GPT (sector 1) is damaged, only its backup is "
+                        "readable: the partition table is damaged",
+                        t->name);
+    if (p.esize < 128 || (p.esize & (p.esize - 1)))
+        return dm_error(DM_FAIL,
+                        "%s: GPT partition entries of %u bytes (UEFI: 128, 256, 512...): the "
+                        "partition table is damaged",
+                        t->name, p.esize);
+    if (p.alt > 1 && p.alt <= last && gpt_header_read(fd, p.alt, 0, &b) == 0 &&
+        (b.crc != p.crc || b.n != p.n || b.esize != p.esize || b.first != p.first ||
+         b.last != p.last))
+        return dm_error(DM_FAIL,
+                        "%s: the primary GPT (sector 1) and its backup (sector %llu) hold "
+                        "different tables: the partition table is damaged",
+                        t->name, (unsigned long long)p.alt);
+    return 0;
+}
+
+/* libfdisk reads a protective MBR whose GPT it rejected as an MBR with one 0xEE partition. */
+static int protective_alone(struct dm_part *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(p[i].type, "0xee"))
+            return 1;
+    return 0;
+}
+
+static size_t count_parts(struct dm_ptable *t)
+{
+    struct fdisk_table *tb = NULL;
+    size_t n = fdisk_get_partitions(t->cxt, &tb) == 0 ? fdisk_table_get_nents(tb) : 0;
+    fdisk_unref_table(tb);
+    return n;
+}
+
+/* The table as read: its partitions inside the disk (GPT: its usable sectors) and apart. */
+static int check_table(struct dm_ptable *t, int fd)
+{
+    struct dm_part parts[MAX_PARTS];
+    size_t n = dm_ptable_list(t, parts, MAX_PARTS), all = count_parts(t);
     uint64_t first = SECTOR, end = dm_ptable_disk_size(t);
+    if (all > MAX_PARTS)
+        return dm_error(DM_FAIL,
+                        "%s: %zu partitions: dartmk changes tables of at most %d (as Windows "
+                        "does)",
+                        t->name, all, MAX_PARTS);
+    if (t->scheme == DM_SCHEME_MBR && protective_alone(parts, n))
+        return dm_error(DM_FAIL,
+                        "%s: a protective MBR (type 0xee) without a valid GPT: the partition "
+                        "table is damaged",
+                        t->name);
+    int rc = t->scheme == DM_SCHEME_GPT ? check_gpt(t, fd) : 0;
+    if (rc)
+        return rc;
     if (t->scheme == DM_SCHEME_GPT) {
         first = (uint64_t)fdisk_get_first_lba(t->cxt) * SECTOR;
         uint64_t last = ((uint64_t)fdisk_get_last_lba(t->cxt) + 1) * SECTOR;
@@ -247,12 +359,26 @@ static int free_primary(struct dm_ptable *t)
     return -1;
 }
 
+/* GPT: the first unused entry; -1 when every entry is used. */
+static int free_entry(struct dm_ptable *t)
+{
+    for (size_t i = 0; i < fdisk_get_npartitions(t->cxt); i++)
+        if (!fdisk_is_partition_used(t->cxt, i))
+            return (int)i;
+    return -1;
+}
+
 int dm_ptable_add_recovery(struct dm_ptable *t, uint64_t start, uint64_t size, const char *gpt_name,
                            size_t *number)
 {
     struct fdisk_label *lb = fdisk_get_label(t->cxt, NULL);
-    int gpt = t->scheme == DM_SCHEME_GPT, slot = gpt ? 0 : free_primary(t);
+    int gpt = t->scheme == DM_SCHEME_GPT, slot = gpt ? free_entry(t) : free_primary(t);
     *number = 0;
+    if (gpt && slot < 0)
+        return dm_error(DM_FAIL,
+                        "%s: all %zu entries of the GPT are used: there is no slot for a "
+                        "recovery partition",
+                        t->name, fdisk_get_npartitions(t->cxt));
     if (slot < 0)
         return dm_error(DM_FAIL,
                         "%s: all four primary partitions of the MBR are used: there is "

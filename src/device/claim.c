@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <linux/fs.h>
 #include <stdio.h>
@@ -212,8 +213,16 @@ void dm_claim_free(struct dm_claim *t)
 
 /* ---- the old partition table ---- */
 
-/* A new file in the state folder, named after the disk and the time. */
-static char *default_backup(const struct dm_claim *t)
+/* Removes dir and its parents up to `top` (the first folder default_backup made), when empty. */
+static void unmake(char *dir, const char *top)
+{
+    for (char *slash; rmdir(dir) == 0 && strcmp(dir, top) != 0 && (slash = strrchr(dir, '/'));)
+        *slash = '\0';
+}
+
+/* A new file in the state folder, named after the disk and the time; *made: the first folder
+ * it had to make (NULL when they were all there), for unmake. */
+static char *default_backup(const struct dm_claim *t, char **made)
 {
     const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     const char *name = t->is_device ? t->disk.name : base_name(t->path);
@@ -224,10 +233,16 @@ static char *default_backup(const struct dm_claim *t)
         : !home || !*home ? (dir = NULL, 1)
                           : asprintf(&dir, "%s/.local/state/dartmk/tables", home) < 0)
         return NULL;
-    for (char *s = dir + 1; *s; s++) /* mkdir -p */
-        if (*s == '/')
-            *s = '\0', mkdir(dir, 0700), *s = '/';
-    mkdir(dir, 0700);
+    *made = NULL;
+    for (char *s = dir + 1;; s++) /* mkdir -p */
+        if (*s == '/' || !*s) {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(dir, 0700) == 0 && !*made)
+                *made = strdup(dir);
+            if (!(*s = c))
+                break;
+        }
     for (int n = 1; n < 100; n++) { /* two runs in one second keep both tables */
         if (asprintf(&file, n == 1 ? "%s/%s-%s.sfdisk" : "%s/%s-%s-%d.sfdisk", dir, name, stamp,
                      n) < 0)
@@ -243,7 +258,8 @@ static char *default_backup(const struct dm_claim *t)
 int dm_claim_save_table(const struct dm_claim *t, const char *file, char **saved_to)
 {
     int saved = 0;
-    *saved_to = file ? strdup(file) : default_backup(t);
+    char *made = NULL;
+    *saved_to = file ? strdup(file) : default_backup(t, &made);
     if (!*saved_to)
         return dm_error(DM_FAIL,
                         "%s: nowhere to save the old partition table (HOME is not "
@@ -254,7 +270,10 @@ int dm_claim_save_table(const struct dm_claim *t, const char *file, char **saved
         dm_info("saved the old partition table of %s to %s (restore: dartmk partition "
                 "--restore-table %s %s, or sfdisk %s < %s)",
                 t->path, *saved_to, *saved_to, t->path, t->path, *saved_to);
+    if (!saved && made) /* nothing saved: no folder left behind for it either */
+        unmake(dirname(*saved_to), made);
     if (!saved)
         free(*saved_to), *saved_to = NULL;
+    free(made);
     return rc;
 }

@@ -3,6 +3,7 @@
  * checksums taken as the files were read) last. Everything written is recorded so that a
  * failure removes it all. */
 #include "target/dir.h"
+#include "device/disk.h"
 #include "image/image.h"
 #include "image/expiry.h"
 #include "util/cleanup.h"
@@ -38,6 +39,8 @@ static int dir_check(struct dm_job *j, void *t)
     const char *root = ((struct dm_target_dir *)t)->path;
     struct stat st;
     int rc = dm_target_not_source(root, j->source, "the recovery tree");
+    if (rc == 0 && lstat(root, &st) != 0 && dm_disk_new_in_dev(root))
+        return dm_error(DM_REFUSED, "%s: no such folder (no folder is made in /dev)", root);
     if (rc || lstat(root, &st) != 0)
         return rc; /* a folder that does not exist is made when writing */
     if (!S_ISDIR(st.st_mode))

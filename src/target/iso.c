@@ -1,6 +1,7 @@
 /* iso.c — libisofs mastering of a recovery tree: one IsoStream per file that reads the
  * tree's stream, the El Torito catalog, and the image pulled from libisofs' burn source into
  * the output, hashed on the way. */
+#include "device/disk.h"
 #include "util/copy.h"
 #include "target/iso.h"
 #include "util/progress.h"
@@ -407,6 +408,8 @@ static int target_check(struct dm_job *j, void *t)
     if (rc)
         return rc;
     int exists = lstat(path, &st) == 0;
+    if (!exists && dm_disk_new_in_dev(path))
+        return dm_error(DM_REFUSED, "%s: no such device (no file is made in /dev)", path);
     if (exists && !S_ISREG(st.st_mode))
         return dm_error(DM_REFUSED,
                         "%s: exists and is not a regular file; an ISO is written "

@@ -1,5 +1,6 @@
 /* pxe.c — the network boot tree (see pxe.h). */
 #include "target/pxe.h"
+#include "device/disk.h"
 
 #include "boot/syslinux.h"
 #include "image/image.h"
@@ -79,6 +80,8 @@ static int dir_empty(const char *dir)
 static int pxe_check_dir(const struct dm_pxe_opts *o, int force)
 {
     struct stat st;
+    if (lstat(o->dir, &st) != 0 && errno == ENOENT && dm_disk_new_in_dev(o->dir))
+        return dm_error(DM_REFUSED, "%s: no such folder (no folder is made in /dev)", o->dir);
     if (lstat(o->dir, &st) != 0)
         return errno == ENOENT
                    ? (o->update ? dm_error(DM_FAIL, "%s: no such folder to update", o->dir) : 0)
@@ -335,6 +338,34 @@ static int plan_tree(struct tree *t, struct dm_pxe_result *res)
 
 /* ---- writing, each file beside its place ---- */
 
+static int not_a_folder(const char *p, const char *dir)
+{
+    return dm_error(DM_REFUSED, "%s: not a folder (a symbolic link?): dartmk writes only inside %s",
+                    p, dir);
+}
+
+/* Before anything is written: no folder on the way to a file of the tree that is there and is
+ * not a folder (a symbolic link would lead out of DIR). */
+static int check_dirs(const struct tree *t)
+{
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < t->n; i++) {
+        char *p = NULL;
+        if (asprintf(&p, "%s/%s", t->o->dir, t->f[i].dest) < 0)
+            return dm_error(DM_FAIL, "out of memory");
+        struct stat st;
+        for (char *s = p + strlen(t->o->dir) + 1; rc == 0 && (s = strchr(s, '/')); *s++ = '/') {
+            *s = '\0';
+            if (lstat(p, &st) != 0)
+                break; /* made when the file is written */
+            if (!S_ISDIR(st.st_mode))
+                rc = not_a_folder(p, t->o->dir);
+        }
+        free(p);
+    }
+    return rc;
+}
+
 static int make_dirs(const char *dir, const char *dest)
 {
     char *p = NULL;
@@ -350,10 +381,7 @@ static int make_dirs(const char *dir, const char *dest)
             else if (errno != EEXIST)
                 rc = dm_error_errno(DM_FAIL, errno, "%s", p);
             else if (lstat(p, &st) != 0 || !S_ISDIR(st.st_mode)) /* a link would lead out */
-                rc = dm_error(DM_REFUSED,
-                              "%s: not a folder (a symbolic link?): dartmk writes "
-                              "only inside %s",
-                              p, dir);
+                rc = not_a_folder(p, dir);
             if (rc) {
                 free(p);
                 return rc;
@@ -484,6 +512,8 @@ static int write_tree(const struct dm_job *j, const struct dm_pxe_opts *o,
         rc = dm_error_errno(DM_FAIL, errno, "%s", o->dir);
     if (rc == 0)
         rc = plan_tree(&t, res);
+    if (rc == 0)
+        rc = check_dirs(&t);
     for (int i = 0; rc == 0 && i < t.n; i++)
         rc = put(&t, &t.f[i], &res->bytes);
     json_object *old = o->update ? old_manifest(o->dir) : NULL;

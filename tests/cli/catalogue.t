@@ -55,11 +55,12 @@ snap() {
     )
 }
 
-# case_loop FILE: a loop device on FILE, detached after the case; prints its name.
+# case_loop FILE [LOSETUP-OPTION...]: a loop device on FILE (e.g. --sector-size 4096, -r),
+# detached after the case; prints its name.
 LOOPS=()
 case_loop() {
     local dev
-    dev=$(losetup -f --show "$1") || return 1
+    dev=$(losetup -f --show "${@:2}" "$1") || return 1
     echo "$dev" >>"$META/loops"
     echo "$dev"
 }
@@ -107,6 +108,8 @@ one() {
         fi
     fi
     cd "$SCRATCH" || return
+    # the area's teardown (mounts, swap, holders the prep started), then its loop devices
+    if declare -F teardown >/dev/null; then (cd "$W" && teardown) >"$META/teardown" 2>&1; fi
     cleanup_loops
     n=$((n + 1))
     if [ -z "$why" ]; then
@@ -133,6 +136,8 @@ for a in "${areas[@]}"; do
     (
         # shellcheck disable=SC1090
         . "$CAT/$a.sh"
+        # killed mid-case: the teardown still runs (then the loops are detached)
+        trap 'if declare -F teardown >/dev/null; then (cd "$W" 2>/dev/null && teardown) >/dev/null 2>&1; fi; cleanup_loops' EXIT
         if declare -F setup >/dev/null && ! (cd "$S" && setup) >"$META/setup" 2>&1; then
             diag "$a: setup failed: $(tail -3 "$META/setup")"
         fi
