@@ -443,16 +443,31 @@ static int raw_judge(const char *file, const char *name, uint64_t disk, const st
     return 0;
 }
 
+/* Which raw blocks raw_matches lays down: all of them (MBR), or one GPT copy with the
+ * protective MBR — libfdisk takes the backup GPT when the primary's checksums fail (and the
+ * primary when the backup's do), so each copy is judged alone: an edited one would otherwise be
+ * put back byte for byte behind a sound one. */
+enum raw_half { RAW_ALL, RAW_PRIMARY, RAW_BACKUP };
+
+static int raw_in_half(const struct raw_area *x, uint64_t disk, enum raw_half half)
+{
+    if (half == RAW_ALL || x->off == 0)
+        return 1;
+    int head = x->off + x->size <= DM_LAYOUT_ALIGN;
+    return half == RAW_PRIMARY ? head : !head && x->off + DM_LAYOUT_ALIGN >= disk;
+}
+
 /* The raw blocks laid on an empty disk of the same size (a sparse memfd) and read by libfdisk:
  * the table they hold must be the script's, partition for partition. */
 static int raw_matches(const char *file, uint64_t disk, const struct raw *r, enum dm_scheme scheme,
-                       const struct dm_part *p, size_t n)
+                       const struct dm_part *p, size_t n, enum raw_half half)
 {
     int fd = memfd_create("dartmk-restore", MFD_CLOEXEC), rc = 0, err = 0;
     if (fd < 0 || ftruncate(fd, (off_t)disk) != 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot judge its saved sectors", file);
     for (int i = 0; rc == 0 && i < r->n; i++)
-        rc = dm_pwrite_all(fd, r->area[i].bytes, r->area[i].size, r->area[i].off, file);
+        if (raw_in_half(&r->area[i], disk, half))
+            rc = dm_pwrite_all(fd, r->area[i].bytes, r->area[i].size, r->area[i].off, file);
     struct fdisk_context *cxt = rc ? NULL : fdisk_new_context();
     struct fdisk_table *tb = NULL;
     struct fdisk_iter *it = fdisk_new_iter(FDISK_ITER_FORWARD);
@@ -479,9 +494,12 @@ static int raw_matches(const char *file, uint64_t disk, const struct raw *r, enu
     }
     if (rc == 0 && (err || seen != n || same != n))
         rc = dm_error(DM_FAIL,
-                      "%s: its dartmk-raw sectors hold another partition table than its sfdisk "
+                      "%s: its dartmk-raw sectors%s hold another partition table than its sfdisk "
                       "script: the file was edited",
-                      file);
+                      file,
+                      half == RAW_ALL       ? ""
+                      : half == RAW_PRIMARY ? " (the primary GPT)"
+                                            : " (the backup GPT)");
     fdisk_free_iter(it);
     fdisk_unref_table(tb);
     if (cxt && fdisk_get_devfd(cxt) >= 0)
@@ -510,8 +528,11 @@ static int judge(FILE *f, const char *file, const char *name, uint64_t disk, str
         rc = dm_ptable_check(file, scheme, parts, n, first, end);
     if (rc == 0 && r->n)
         rc = raw_judge(file, name, disk, r, scheme, parts, n);
+    int gpt = scheme == DM_SCHEME_GPT;
     if (rc == 0 && r->n)
-        rc = raw_matches(file, disk, r, scheme, parts, n);
+        rc = raw_matches(file, disk, r, scheme, parts, n, gpt ? RAW_PRIMARY : RAW_ALL);
+    if (rc == 0 && r->n && gpt)
+        rc = raw_matches(file, disk, r, scheme, parts, n, RAW_BACKUP);
     return rc;
 }
 
