@@ -34,18 +34,41 @@ const char *dm_strerror(int code)
 double dm_mib(uint64_t bytes) { return (double)bytes / 1048576.0; }
 double dm_mib_up(uint64_t bytes) { return (double)((bytes * 10 + (1 << 20) - 1) >> 20) / 10; }
 
+/* The length of the valid UTF-8 sequence at p that is not a control character (C1 controls,
+ * U+0080-U+009F, included), or 0. */
+static size_t printable_utf8(const unsigned char *p)
+{
+    if (p[0] >= 0x20 && p[0] < 0x7F)
+        return 1;
+    size_t n = p[0] >= 0xC2 && p[0] <= 0xDF   ? 2
+               : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+               : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4
+                                              : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    unsigned cp = n == 2   ? (p[0] & 0x1Fu) << 6 | (p[1] & 0x3Fu)
+                  : n == 3 ? (p[0] & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu)
+                  : n == 4 ? (p[0] & 0x07u) << 18 | (p[1] & 0x3Fu) << 12 | (p[2] & 0x3Fu) << 6 |
+                                 (p[3] & 0x3Fu)
+                           : 0;
+    if ((n == 2 && cp < 0xA0) || (n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return n;
+}
+
+/* Control characters and bytes that are not UTF-8 become \xNN: a line quotes names from media
+ * and values typed, and must reach a terminal as text. */
 char *dm_escape_line(const char *s)
 {
-    size_t n = 1;
-    for (const char *p = s; *p; p++)
-        n += ((unsigned char)*p < 0x20 || *p == 0x7F) ? 4 : 1;
-    char *out = malloc(n), *o = out;
-    for (; out && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7F)
-            o += sprintf(o, "\\x%02X", c);
-        else
-            *o++ = (char)c;
+    char *out = malloc(strlen(s) * 4 + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; out && *p;) {
+        size_t n = printable_utf8(p);
+        if (n == 0)
+            o += sprintf(o, "\\x%02X", *p++);
+        for (; n; n--)
+            *o++ = (char)*p++;
     }
     if (out)
         *o = 0;
