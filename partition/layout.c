@@ -443,6 +443,56 @@ static int raw_judge(const char *file, const char *name, uint64_t disk, const st
     return 0;
 }
 
+/* ---- a GPT copy's checksums, judged before libfdisk reads it ---- */
+
+static uint64_t le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    while (n--)
+        v = v << 8 | p[n];
+    return v;
+}
+
+static uint32_t crc32_gpt(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = c >> 1 ^ (0xEDB88320u & (0u - (c & 1)));
+    }
+    return ~c;
+}
+
+/* The saved bytes [off, off + len) when one raw block holds them all, or NULL. */
+static const unsigned char *raw_at(const struct raw *r, uint64_t off, uint64_t len)
+{
+    for (int i = 0; i < r->n; i++) {
+        const struct raw_area *x = &r->area[i];
+        if (off >= x->off && len <= x->size && off - x->off <= x->size - len)
+            return x->bytes + (off - x->off);
+    }
+    return NULL;
+}
+
+/* Is the GPT header saved at `at`, and the entries it names, whole and true to their CRC32s?
+ * (libfdisk would fall back to the other copy, or read a copy that fails uninitialised.) */
+static int gpt_copy_sound(const struct raw *r, uint64_t at)
+{
+    unsigned char h[SECTOR];
+    const unsigned char *p = raw_at(r, at, SECTOR), *e;
+    if (!p || memcmp(p, "EFI PART", 8) != 0)
+        return 0;
+    memcpy(h, p, SECTOR);
+    uint64_t size = le(h + 12, 4), crc = le(h + 16, 4), lba = le(h + 72, 8);
+    uint64_t bytes = le(h + 80, 4) * le(h + 84, 4);
+    memset(h + 16, 0, 4);
+    if (size < 92 || size > SECTOR || crc32_gpt(h, size) != crc || bytes > (1u << 20) ||
+        lba > UINT64_MAX / SECTOR)
+        return 0;
+    return (e = raw_at(r, lba * SECTOR, bytes)) != NULL && crc32_gpt(e, bytes) == le(h + 88, 4);
+}
+
 /* Which raw blocks raw_matches lays down: all of them (MBR), or one GPT copy with the
  * protective MBR — libfdisk takes the backup GPT when the primary's checksums fail (and the
  * primary when the backup's do), so each copy is judged alone: an edited one would otherwise be
@@ -519,6 +569,11 @@ static int judge(FILE *f, const char *file, const char *name, uint64_t disk, str
     int rc = raw_read(f, file, r);
     if (rc == 0)
         rc = script_parts(f, file, &scheme, parts, 128, &n, &total);
+    if (rc == 0 && total > 128) /* past what is judged here: none may go unjudged */
+        rc = dm_error(DM_FAIL,
+                      "%s: its sfdisk script holds %zu partitions; dartmk puts back at "
+                      "most 128",
+                      file, total);
     if (rc == 0 && !r->n && !total) /* a dartmk file cut short in its script looks like this */
         rc =
             dm_error(DM_FAIL, "%s: its sfdisk script has no partitions: nothing to put back", file);
@@ -529,6 +584,11 @@ static int judge(FILE *f, const char *file, const char *name, uint64_t disk, str
     if (rc == 0 && r->n)
         rc = raw_judge(file, name, disk, r, scheme, parts, n);
     int gpt = scheme == DM_SCHEME_GPT;
+    if (rc == 0 && r->n && gpt && (!gpt_copy_sound(r, SECTOR) || !gpt_copy_sound(r, disk - SECTOR)))
+        rc = dm_error(DM_FAIL,
+                      "%s: its saved %s GPT header or entries do not match their checksums: the "
+                      "file was edited or damaged",
+                      file, gpt_copy_sound(r, SECTOR) ? "backup" : "primary");
     if (rc == 0 && r->n)
         rc = raw_matches(file, disk, r, scheme, parts, n, gpt ? RAW_PRIMARY : RAW_ALL);
     if (rc == 0 && r->n && gpt)

@@ -77,6 +77,18 @@ ls[line - 1] = ls[line - 1][:3 + col] + ("B" if c == "A" else "A") + ls[line - 1
 open("s.sfdisk", "w").write("\n".join(ls))
 PY
 }
+# manyparts: an sfdisk script (no saved sectors) of 131 partitions, the last over the first.
+manyparts() {
+    cp --sparse=always "$S/disk.img" disk.img
+    {
+        printf 'label: gpt\nunit: sectors\nfirst-lba: 2048\ntable-length: 256\n\n'
+        for i in $(seq 0 129); do
+            printf 'disk.img%d : start=%d, size=8, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n' \
+                $((i + 1)) $((2048 + 8 * i))
+        done
+        printf 'disk.img131 : start=2048, size=8, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n'
+    } >s.sfdisk
+}
 # bigfiles: a manifest of about 10 MB: 100 000 entries for files that are not there.
 bigfiles() {
     jq -c '.files += [range(100000) | {path: "nothere/f\(.)", size: 1, sha256: ("0" * 64)}]' \
@@ -156,9 +168,11 @@ rt-block-zero | saved 's/^# dartmk-raw 512 512 /# dartmk-raw 512 0 /' | partitio
 rt-overlapping-blocks | saved 's/^# dartmk-raw 512 512 GPT Header/# dartmk-raw 0 512 GPT Header/' | partition --restore-table s.sfdisk disk.img --yes | 1 | block 2 \(GPT Header, 512 bytes at 0\) overlaps block 1$
 rt-header-gone | saved '24,35d' | partition --restore-table s.sfdisk disk.img --yes | 1 | its dartmk-raw blocks do not hold the whole table \(the protective MBR, the GPT header and the backup GPT header\)
 rt-bad-base64 | saved '30s/^# >..../# >!!!!/' | partition --restore-table s.sfdisk disk.img --yes | 1 | ^dartmk: s\.sfdisk: line 30: a damaged dartmk-raw section$
-rt-crc-tampered | saved "" && flipraw 25 22 | partition --restore-table s.sfdisk disk.img --yes | 1 | its dartmk-raw sectors \(the primary GPT\) hold another partition table than its sfdisk script: the file was edited$
-rt-backup-crc | saved "" && flipraw 723 22 | partition --restore-table s.sfdisk disk.img --yes | 1 | its dartmk-raw sectors \(the backup GPT\) hold another partition table than its sfdisk script: the file was edited$
-rt-entry-edited | saved "" && flipraw 38 40 | partition --restore-table s.sfdisk disk.img --yes | 1 | its dartmk-raw sectors \(the primary GPT\) hold another partition table
+rt-crc-tampered | saved "" && flipraw 25 22 | partition --restore-table s.sfdisk disk.img --yes | 1 | ^dartmk: s\.sfdisk: its saved primary GPT header or entries do not match their checksums: the file was edited or damaged$
+rt-backup-crc | saved "" && flipraw 723 22 | partition --restore-table s.sfdisk disk.img --yes | 1 | ^dartmk: s\.sfdisk: its saved backup GPT header or entries do not match their checksums
+rt-entry-edited | saved "" && flipraw 38 40 | partition --restore-table s.sfdisk disk.img --yes | 1 | ^dartmk: s\.sfdisk: its saved primary GPT header or entries do not match their checksums
+rt-script-edited | saved 's/\(start= *43008, size= *\)61440/\130720/' | partition --restore-table s.sfdisk disk.img --yes | 1 | ^dartmk: s\.sfdisk: its dartmk-raw sectors \(the primary GPT\) hold another partition table than its sfdisk script: the file was edited$
+rt-131-partitions | manyparts | partition --restore-table s.sfdisk disk.img --yes | 1 | ^dartmk: s\.sfdisk: its sfdisk script holds 131 partitions; dartmk puts back at most 128$
 rt-script-overlap | saved 's/start= *43008/start=30000/' | partition --restore-table s.sfdisk disk.img --yes | 1 | ^dartmk: s\.sfdisk: partitions 1 .* and 2 .* overlap
 rt-script-past-end | saved 's/size=       61440/size=      999999/' | partition --restore-table s.sfdisk disk.img --yes | 1 | ^dartmk: s\.sfdisk: partition 2 \(sectors 43008-1043006\) lies outside the disk's usable sectors 34-204766: the partition table is damaged$
 rt-script-start-wraps | saved 's/start= *43008/start=36028797018963968/' | partition --restore-table s.sfdisk disk.img --yes | 1 | ^dartmk: s\.sfdisk: .*
