@@ -102,7 +102,6 @@ sha-null | dirm '.files[0].sha256 = null' | verify t | 1 | ^dartmk: t: dartmk-ma
 sha-number | dirm '.files[2].sha256 = 12345' | verify t | 1 | file entry 3 has a sha256 that is not 64
 sha-upper | dirm '.files[0].sha256 |= ascii_upcase' | verify t | 1 | file entry 1 has a sha256 that is not 64 lower-case hex
 sha-short | dirm '.files[0].sha256 |= .[0:63]' | verify t | 1 | file entry 1 has a sha256 that is not 64
-sha-long | dirm '.files[0].sha256 += "0"' | verify t | 1 | file entry 1 has a sha256 that is not 64
 sha-other-file | dirm '.files[1].sha256 = .files[0].sha256' | verify t | 1 | ^dartmk: t: not as its manifest says: 0 missing, 1 different, 0 extra$
 path-null | dirm '.files[0].path = null' | verify t | 1 | file entry 1 has a path that is not a string: the manifest is damaged
 path-array | dirm '.files[0].path = ["boot","bcd"]' | verify t | 1 | file entry 1 has a path that is not a string
@@ -117,7 +116,6 @@ size-negative | dirm '.files[0].size = -1' | verify t | 1 | file entry 1 has a s
 size-huge | dirm '.files[0].size = 1e300' | verify t | 1 | file entry 1 has a size that is not a number of bytes
 size-int64-max | dirtext bigsize | verify t | 1 | file entry 1 has a size that is not a number of bytes
 size-string | dirm '.files[0].size |= tostring' | verify t | 1 | file entry 1 has a size that is not a number of bytes
-size-fraction | dirm '.files[0].size += 0.5' | verify t | 1 | file entry 1 has a size that is not a number of bytes
 size-off-by-one | dirm '.files[0].size += 1' | verify t | 1 | ^dartmk: t: not as its manifest says: 0 missing, 1 different, 0 extra$
 entry-missing-sha | dirm 'del(.files[3].sha256)' | verify t | 1 | file entry 4 has no path, size or sha256: the manifest is damaged
 entry-not-object | dirm '.files[0] = "boot/bcd"' | verify t | 1 | file entry 1 has no path, size or sha256
