@@ -443,16 +443,81 @@ static int raw_judge(const char *file, const char *name, uint64_t disk, const st
     return 0;
 }
 
+/* ---- a GPT copy's checksums, judged before libfdisk reads it ---- */
+
+static uint64_t le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    while (n--)
+        v = v << 8 | p[n];
+    return v;
+}
+
+static uint32_t crc32_gpt(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = c >> 1 ^ (0xEDB88320u & (0u - (c & 1)));
+    }
+    return ~c;
+}
+
+/* The saved bytes [off, off + len) when one raw block holds them all, or NULL. */
+static const unsigned char *raw_at(const struct raw *r, uint64_t off, uint64_t len)
+{
+    for (int i = 0; i < r->n; i++) {
+        const struct raw_area *x = &r->area[i];
+        if (off >= x->off && len <= x->size && off - x->off <= x->size - len)
+            return x->bytes + (off - x->off);
+    }
+    return NULL;
+}
+
+/* Is the GPT header saved at `at`, and the entries it names, whole and true to their CRC32s?
+ * (libfdisk would fall back to the other copy, or read a copy that fails uninitialised.) */
+static int gpt_copy_sound(const struct raw *r, uint64_t at)
+{
+    unsigned char h[SECTOR];
+    const unsigned char *p = raw_at(r, at, SECTOR), *e;
+    if (!p || memcmp(p, "EFI PART", 8) != 0)
+        return 0;
+    memcpy(h, p, SECTOR);
+    uint64_t size = le(h + 12, 4), crc = le(h + 16, 4), lba = le(h + 72, 8);
+    uint64_t bytes = le(h + 80, 4) * le(h + 84, 4);
+    memset(h + 16, 0, 4);
+    if (size < 92 || size > SECTOR || crc32_gpt(h, size) != crc || bytes > (1u << 20) ||
+        lba > UINT64_MAX / SECTOR)
+        return 0;
+    return (e = raw_at(r, lba * SECTOR, bytes)) != NULL && crc32_gpt(e, bytes) == le(h + 88, 4);
+}
+
+/* Which raw blocks raw_matches lays down: all of them (MBR), or one GPT copy with the
+ * protective MBR — libfdisk takes the backup GPT when the primary's checksums fail (and the
+ * primary when the backup's do), so each copy is judged alone: an edited one would otherwise be
+ * put back byte for byte behind a sound one. */
+enum raw_half { RAW_ALL, RAW_PRIMARY, RAW_BACKUP };
+
+static int raw_in_half(const struct raw_area *x, uint64_t disk, enum raw_half half)
+{
+    if (half == RAW_ALL || x->off == 0)
+        return 1;
+    int head = x->off + x->size <= DM_LAYOUT_ALIGN;
+    return half == RAW_PRIMARY ? head : !head && x->off + DM_LAYOUT_ALIGN >= disk;
+}
+
 /* The raw blocks laid on an empty disk of the same size (a sparse memfd) and read by libfdisk:
  * the table they hold must be the script's, partition for partition. */
 static int raw_matches(const char *file, uint64_t disk, const struct raw *r, enum dm_scheme scheme,
-                       const struct dm_part *p, size_t n)
+                       const struct dm_part *p, size_t n, enum raw_half half)
 {
     int fd = memfd_create("dartmk-restore", MFD_CLOEXEC), rc = 0, err = 0;
     if (fd < 0 || ftruncate(fd, (off_t)disk) != 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s: cannot judge its saved sectors", file);
     for (int i = 0; rc == 0 && i < r->n; i++)
-        rc = dm_pwrite_all(fd, r->area[i].bytes, r->area[i].size, r->area[i].off, file);
+        if (raw_in_half(&r->area[i], disk, half))
+            rc = dm_pwrite_all(fd, r->area[i].bytes, r->area[i].size, r->area[i].off, file);
     struct fdisk_context *cxt = rc ? NULL : fdisk_new_context();
     struct fdisk_table *tb = NULL;
     struct fdisk_iter *it = fdisk_new_iter(FDISK_ITER_FORWARD);
@@ -479,9 +544,12 @@ static int raw_matches(const char *file, uint64_t disk, const struct raw *r, enu
     }
     if (rc == 0 && (err || seen != n || same != n))
         rc = dm_error(DM_FAIL,
-                      "%s: its dartmk-raw sectors hold another partition table than its sfdisk "
+                      "%s: its dartmk-raw sectors%s hold another partition table than its sfdisk "
                       "script: the file was edited",
-                      file);
+                      file,
+                      half == RAW_ALL       ? ""
+                      : half == RAW_PRIMARY ? " (the primary GPT)"
+                                            : " (the backup GPT)");
     fdisk_free_iter(it);
     fdisk_unref_table(tb);
     if (cxt && fdisk_get_devfd(cxt) >= 0)
@@ -501,6 +569,11 @@ static int judge(FILE *f, const char *file, const char *name, uint64_t disk, str
     int rc = raw_read(f, file, r);
     if (rc == 0)
         rc = script_parts(f, file, &scheme, parts, 128, &n, &total);
+    if (rc == 0 && total > 128) /* past what is judged here: none may go unjudged */
+        rc = dm_error(DM_FAIL,
+                      "%s: its sfdisk script holds %zu partitions; dartmk puts back at "
+                      "most 128",
+                      file, total);
     if (rc == 0 && !r->n && !total) /* a dartmk file cut short in its script looks like this */
         rc =
             dm_error(DM_FAIL, "%s: its sfdisk script has no partitions: nothing to put back", file);
@@ -510,8 +583,16 @@ static int judge(FILE *f, const char *file, const char *name, uint64_t disk, str
         rc = dm_ptable_check(file, scheme, parts, n, first, end);
     if (rc == 0 && r->n)
         rc = raw_judge(file, name, disk, r, scheme, parts, n);
+    int gpt = scheme == DM_SCHEME_GPT;
+    if (rc == 0 && r->n && gpt && (!gpt_copy_sound(r, SECTOR) || !gpt_copy_sound(r, disk - SECTOR)))
+        rc = dm_error(DM_FAIL,
+                      "%s: its saved %s GPT header or entries do not match their checksums: the "
+                      "file was edited or damaged",
+                      file, gpt_copy_sound(r, SECTOR) ? "backup" : "primary");
     if (rc == 0 && r->n)
-        rc = raw_matches(file, disk, r, scheme, parts, n);
+        rc = raw_matches(file, disk, r, scheme, parts, n, gpt ? RAW_PRIMARY : RAW_ALL);
+    if (rc == 0 && r->n && gpt)
+        rc = raw_matches(file, disk, r, scheme, parts, n, RAW_BACKUP);
     return rc;
 }
 

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -221,6 +222,15 @@ static void print_missing(const struct dm_media *m, int uefi)
     putchar('\n');
 }
 
+/* A name from the media or the command line, its control characters and bytes that are not
+ * UTF-8 shown as \xNN (a newline in a name must not start a line of its own). */
+static void put_name(const char *s)
+{
+    char *e = dm_escape_line(s);
+    fputs(e ? e : "?", stdout);
+    free(e);
+}
+
 static void print_recovery(const struct dm_media *m, const struct dm_recovery_size *r)
 {
     char a[32], b[32], c[32];
@@ -232,7 +242,9 @@ static void print_recovery(const struct dm_media *m, const struct dm_recovery_si
         puts("Left out      nothing");
         return;
     }
-    printf("Left out      %s (%s)", r->largest, dm_format_size(a, sizeof a, r->largest_size));
+    fputs("Left out      ", stdout);
+    put_name(r->largest);
+    printf(" (%s)", dm_format_size(a, sizeof a, r->largest_size));
     if (r->left_files > 1)
         printf(" and %llu other file%s, %s in all", (unsigned long long)r->left_files - 1,
                r->left_files == 2 ? "" : "s", dm_format_size(c, sizeof c, r->left_bytes));
@@ -243,7 +255,9 @@ static void print_text(const struct dm_media *m, const struct limit *l,
                        const struct dm_recovery_size *rs)
 {
     char buf[1024];
-    printf("Source        %s\n", m->tree->origin);
+    fputs("Source        ", stdout);
+    put_name(m->tree->origin);
+    putchar('\n');
     printf("Kind          %s", dm_source_kind_name(m->kind));
     if (m->kind == DM_SOURCE_ISO || m->kind == DM_SOURCE_DEVICE || m->kind == DM_SOURCE_DISK)
         printf(" (%s)", m->tree->ops->name);
@@ -260,8 +274,9 @@ static void print_text(const struct dm_media *m, const struct limit *l,
            dm_wim_image_count(m->wim) == 1 ? "" : "s", dm_wim_boot_index(m->wim), m->image);
     for (int i = 1; i <= dm_wim_image_count(m->wim); i++) {
         const struct dm_wim_image *im = dm_wim_image(m->wim, i);
-        printf("            %c %d  %s%s\n", i == m->image ? '*' : ' ', im->index,
-               *im->name ? im->name : "(unnamed)", im->bootable ? "  [bootable]" : "");
+        printf("            %c %d  ", i == m->image ? '*' : ' ', im->index);
+        put_name(*im->name ? im->name : "(unnamed)");
+        puts(im->bootable ? "  [bootable]" : "");
     }
     printf("Integrity     %s\n", !l->checked ? "not checked (--quick)"
                                  : l->elsewhere
@@ -271,7 +286,9 @@ static void print_text(const struct dm_media *m, const struct limit *l,
     puts("Boot files");
     for (int r = 0; r < DM_ROLE_COUNT; r++) {
         const char *where = dm_media_describe(m, (enum dm_role)r, buf, sizeof buf);
-        printf("  %-11s %s\n", dm_role_key((enum dm_role)r), where ? where : "-- not found --");
+        printf("  %-11s ", dm_role_key((enum dm_role)r));
+        put_name(where ? where : "-- not found --");
+        putchar('\n');
     }
     fputs("BIOS boot     ", stdout);
     print_missing(m, 0);

@@ -164,7 +164,10 @@ static int check_dd(const struct usb_cli *c, struct dm_job *j)
 {
     int rc = j->print_recipe ? dm_usage_error(c->cmd, "--print-recipe: --mode dd takes no recipe")
                              : dm_image_plan(&j->recipe, &j->plan);
-    if (rc == 0 && j->plan.customise)
+    json_object *keys = rc == 0 ? dm_recipe_json(&j->recipe) : NULL;
+    int given = keys && json_object_object_length(keys) > 0; /* --whole-media, a recipe's keys */
+    json_object_put(keys);
+    if (rc == 0 && (j->plan.customise || given))
         return dm_usage_error(c->cmd, "--mode dd writes SOURCE as it is: build options do not "
                                       "apply (use --mode fat)");
     if (rc == 0 && (c->label || c->scheme_given))

@@ -87,7 +87,11 @@ static int report(const char *target, const struct dm_verify *v, int json)
         printf("%s: %d of %d files verified%s\n", target, v->verified, v->files,
                ok ? ", nothing extra" : "");
     }
-    return ok ? DM_OK : DM_FAIL;
+    if (ok)
+        return DM_OK;
+    return dm_error(DM_FAIL, "%s: not as its manifest says: %zu missing, %zu different, %zu extra",
+                    target, json_object_array_length(v->missing),
+                    json_object_array_length(v->different), json_object_array_length(v->extra));
 }
 
 int dm_cmd_verify(const struct dm_cmd *cmd, int argc, char **argv)

@@ -163,6 +163,11 @@ int dm_claim_open(struct dm_claim *t)
         return dm_error(DM_REFUSED, "%s: in use (mounted, or opened by another program)", t->path);
     if (t->fd < 0 && errno == ETXTBSY)
         return dm_error(DM_REFUSED, "%s: is used as swap; swapoff it first", t->path);
+    if (t->fd < 0 && errno == EEXIST && !t->exists) /* O_EXCL does not follow a symlink */
+        return dm_error(DM_FAIL,
+                        "%s: a symbolic link to nothing (a new image file is made only at its "
+                        "own name, not through a link)",
+                        t->path);
     if (t->fd < 0)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot open for writing", t->path);
     struct stat st;

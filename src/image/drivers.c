@@ -22,11 +22,12 @@ int dm_read_text_file(const char *path, size_t max, char **out)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot read", path);
     char *buf = malloc(max + 1);
     size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
-    int err = ferror(f);
+    int err = ferror(f) ? errno : 0;
     fclose(f);
     if (!buf || err) {
         free(buf);
-        return dm_error(DM_FAIL, buf ? "%s: read error" : "%s: out of memory", path);
+        return buf ? dm_error_errno(DM_FAIL, err, "%s: cannot read", path)
+                   : dm_error(DM_FAIL, "%s: out of memory", path);
     }
     if (n > max) {
         free(buf);

@@ -95,9 +95,10 @@ static int check_tool_name(const char *name, const char *spec)
         return dm_error(DM_USAGE, "--tool '%s': the name must be 1 to %d characters", spec,
                         TOOL_NAME_MAX);
     for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-        if (*c < 0x20 || *c == 0x7f || strchr("\\/:*?\"<>|", *c))
-            return dm_error(DM_USAGE, "--tool '%s': a tool's name cannot hold '%c'", spec,
-                            *c < 0x20 || *c == 0x7f ? '?' : *c);
+        if (*c < 0x20 || *c == 0x7f)
+            return dm_error(DM_USAGE, "--tool '%s': the name holds a control character", spec);
+        else if (strchr("\\/:*?\"<>|", *c))
+            return dm_error(DM_USAGE, "--tool '%s': a tool's name cannot hold '%c'", spec, *c);
     if ((fault = dm_image_name_fault(name)) != NULL) /* not UTF-8: control characters are above */
         return dm_error(DM_USAGE, "--tool '%s': the name %s", spec, fault);
     if (reserved_name(name))
@@ -267,6 +268,8 @@ static int bool_value(const char *key, const char *v, int *out)
 
 static int remote_message(struct dm_image_plan *p, const char *v)
 {
+    if (v[0] == '@' && v[1] == '\0')
+        return dm_error(DM_USAGE, "--remote-message '@': no file named (@FILE)");
     if (v[0] == '@') {
         if (dm_read_text_file(v + 1, REMOTE_MESSAGE_MAX * 4 + 2, &p->remote_message) != 0)
             return DM_FAIL;

@@ -83,8 +83,10 @@ int dm_recipe_set(struct dm_recipe *r, const char *key, const char *value)
 
 struct reader {
     struct dm_recipe *r;
-    const char *dir; /* the recipe file's folder, for relative paths */
-    char *bad_key;   /* the first unknown key */
+    const char *dir;       /* the recipe file's folder, for relative paths */
+    char *bad_key;         /* the first unknown key */
+    const char *continued; /* a one-value key continued on an indented line */
+    unsigned set;          /* the one-value keys read (bits in scalars[]' order) */
     int oom;
     int message_lines; /* remote-message continues over indented lines */
 };
@@ -137,6 +139,13 @@ static int on_key(void *user, const char *section, const char *key, const char *
         rd->r->remote_message = joined;
         return 1;
     }
+    for (size_t i = 0; i < COUNT(scalars); i++) {
+        if (strcmp(key, scalars[i].key) != 0 || !strcmp(key, "remote-message"))
+            continue;
+        if (rd->set & (1u << i)) /* repeated keys were refused: this is an indented line */
+            return rd->continued = scalars[i].key, 0;
+        rd->set |= 1u << i;
+    }
     int rc = dm_recipe_set_in(rd->r, key, value, rd->dir);
     if (rc < 0)
         rd->oom = 1;
@@ -160,6 +169,44 @@ static char *folder_of(const char *path)
     return n < 0 ? NULL : dir;
 }
 
+/* Is the '\r' just read not followed by '\n'? (A CR-only file is one long line to libinih: all
+ * but its first line would be lost without a word.) */
+static int lone_cr(FILE *f)
+{
+    int next = getc(f);
+    if (next != EOF)
+        ungetc(next, f);
+    return next != '\n';
+}
+
+/* A key that holds one value, given on two lines: libinih would keep the last (and join a
+ * repeated remote-message to the first as if it continued), so the recipe would mean what its
+ * reader did not see. Key lines as libinih reads them: not indented, not a comment or a section. */
+static int repeated_scalar(const char *path, const char *text)
+{
+    unsigned seen = 0;
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        size_t len = strcspn(p, "\n"), k = strcspn(p, "=:\n");
+        if (k < len && !isspace((unsigned char)p[0]) && !strchr(";#[", p[0])) {
+            while (k && isspace((unsigned char)p[k - 1]))
+                k--;
+            for (size_t i = 0; i < COUNT(scalars); i++) {
+                if (strlen(scalars[i].key) != k || strncmp(p, scalars[i].key, k) != 0)
+                    continue;
+                if (seen & (1u << i))
+                    return dm_error(DM_USAGE,
+                                    "%s:%d: %s given a second time (a key that is not a list "
+                                    "holds one value; tool, driver and add-files repeat)",
+                                    path, line, scalars[i].key);
+                seen |= 1u << i;
+            }
+        }
+        p += len + (p[len] == '\n');
+    }
+    return 0;
+}
+
 /* The file's text, judged before libinih reads it: Debian's libinih reads a line into a buffer
  * of INI_MAX_LINE (200) bytes, a limit compiled into the shared library; a longer line is cut in
  * two and its tail read as a line of its own (a long remote-message could carry
@@ -171,11 +218,20 @@ static int recipe_text(const char *path, FILE *f, char **out)
     FILE *m = open_memstream(&text, &size);
     if (!m)
         return dm_error(DM_FAIL, "%s: out of memory", path);
-    size_t len = 0;
-    int c, line = 1, rc = 0;
+    size_t len = 0, at = 0;
+    int c, first = 0, line = 1, rc = 0;
     while (rc == 0 && (c = getc(f)) != EOF) {
-        if (c == '\0')
+        if (at++ == 0)
+            first = c;
+        if (at == 2 && ((first == 0xff && c == 0xfe) || (first == 0xfe && c == 0xff)))
+            rc = dm_error(DM_USAGE, "%s: UTF-16 text (a recipe is UTF-8 or ASCII text)", path);
+        else if (c == '\0')
             rc = dm_error(DM_USAGE, "%s:%d: a NUL byte (a recipe is text)", path, line);
+        else if (c == '\r' && lone_cr(f))
+            rc = dm_error(DM_USAGE,
+                          "%s:%d: a carriage return that does not end a line (a recipe has LF or "
+                          "CRLF line ends; libinih would read the rest as one line)",
+                          path, line);
         else if (c == '\n')
             line++, len = 0;
         else if (++len == RECIPE_LINE_MAX + 1)
@@ -187,7 +243,7 @@ static int recipe_text(const char *path, FILE *f, char **out)
             rc = dm_error(DM_FAIL, "%s: out of memory", path);
     }
     if (rc == 0 && ferror(f))
-        rc = dm_error(DM_FAIL, "%s: cannot read the recipe", path);
+        rc = dm_error_errno(DM_FAIL, errno, "%s: cannot read the recipe", path);
     if (fclose(m) != 0 && rc == 0)
         rc = dm_error(DM_FAIL, "%s: out of memory", path);
     if (rc)
@@ -204,13 +260,19 @@ int dm_recipe_read(struct dm_recipe *r, const char *path)
     char *text = NULL;
     int rc = recipe_text(path, f, &text);
     fclose(f);
+    if (rc == 0)
+        rc = repeated_scalar(path, text);
     if (rc)
-        return rc;
+        return free(text), rc;
     struct reader rd = {.r = r, .dir = folder_of(path)};
     int line = rd.dir ? ini_parse_string(text, on_key, &rd) : 0;
     free(text);
     if (!rd.dir || rd.oom)
         rc = dm_error(DM_FAIL, "%s: out of memory", path);
+    else if (rd.continued)
+        rc =
+            dm_error(DM_USAGE, "%s:%d: %s continues on an indented line (only remote-message does)",
+                     path, line, rd.continued);
     else if (rd.bad_key)
         rc = dm_error(DM_USAGE, "%s:%d: unknown key '%s' (the keys are the long option names)",
                       path, line, rd.bad_key);

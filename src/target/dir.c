@@ -43,6 +43,11 @@ static int dir_check(struct dm_job *j, void *t)
         return dm_error(DM_REFUSED, "%s: no such folder (no folder is made in /dev)", root);
     if (rc || lstat(root, &st) != 0)
         return rc; /* a folder that does not exist is made when writing */
+    if (S_ISLNK(st.st_mode))
+        return dm_error(DM_FAIL,
+                        "%s: a symbolic link (a folder is written only at its own name, "
+                        "not through a link)",
+                        root);
     if (!S_ISDIR(st.st_mode))
         return dm_error(DM_FAIL, "%s: exists and is not a folder", root);
     if (!j->force && !is_empty_dir(root))

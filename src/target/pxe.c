@@ -86,6 +86,11 @@ static int pxe_check_dir(const struct dm_pxe_opts *o, int force)
         return errno == ENOENT
                    ? (o->update ? dm_error(DM_FAIL, "%s: no such folder to update", o->dir) : 0)
                    : dm_error_errno(DM_FAIL, errno, "%s", o->dir);
+    if (S_ISLNK(st.st_mode))
+        return dm_error(DM_FAIL,
+                        "%s: a symbolic link (a folder is written only at its own name, "
+                        "not through a link)",
+                        o->dir);
     if (!S_ISDIR(st.st_mode))
         return dm_error(DM_FAIL, "%s: exists and is not a folder", o->dir);
     if (o->update && !is_our_tree(o->dir))

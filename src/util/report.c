@@ -35,6 +35,8 @@ const char *dm_strerror(int code)
 double dm_mib(uint64_t bytes) { return (double)bytes / 1048576.0; }
 double dm_mib_up(uint64_t bytes) { return (double)((bytes * 10 + (1 << 20) - 1) >> 20) / 10; }
 
+/* Control characters and bytes that are not UTF-8 become \xNN: a line quotes names from media
+ * and values typed, and must reach a terminal as text. */
 char *dm_escape_line(const char *s)
 {
     char *out = malloc(strlen(s) * 4 + 1), *o = out;

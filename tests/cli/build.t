@@ -647,7 +647,7 @@ bad "a NUL byte in a recipe" 2 "^dartmk: $W/nul\.ini:3: a NUL byte" "${D[@]}" --
 LC_ALL=C bad "a tool name of invalid UTF-8" 2 "^dartmk: --tool '.*': the name is not valid UTF-8$" "${D[@]}" --tool $'\xff\xfe='"$W/remote"
 printf '[build]\ntool = A\xffB=%s\n' "$W/remote" >"$W/badname.ini"
 LC_ALL=C bad "a recipe's tool name of invalid UTF-8" 2 "^dartmk: --tool '.*': the name is not valid UTF-8$" "${D[@]}" --recipe "$W/badname.ini"
-bad "a tool name with an ESC" 2 "^dartmk: --tool 'a\\\\x1Bb=.*': a tool's name cannot hold" "${D[@]}" --tool $'a\eb='"$W/remote"
+bad "a tool name with an ESC" 2 "^dartmk: --tool 'a\\\\x1Bb=.*': the name holds a control character$" "${D[@]}" --tool $'a\eb='"$W/remote"
 mkdir -p "$W/bad8" && echo x >"$W/bad8/"$'r\xe9.exe'
 LC_ALL=C bad "a tool's .exe named in invalid UTF-8" 2 "^dartmk: --tool T=.*: the program's name '.*' is not valid UTF-8$" \
     "${D[@]}" --tool "T=$W/bad8/"$'r\xe9.exe'
