@@ -290,10 +290,13 @@ trial() { # CMD SC I DELAY PPM
     pxe-update) check "$cs" '^(old|new|mixed)$' "$label: the tree is the old one, the new one or a mix of their whole files ($cs)" ;;
     *) check "$cs" '^(old|new|incomplete)$' "$label: the recovery partition is old, new or marked incomplete ($cs)" ;;
     esac
-    # The rerun: it must succeed, and verify pass with the new manifest.
+    # The rerun: it must succeed, and verify pass with the new manifest. (Nothing may be left
+    # attached to the image: the loop device for syslinux's installer goes with its holders.)
+    local loops
+    loops=$([ "$sc" = pxe ] || losetup -j "$I" 2>/dev/null | cut -d: -f1 | tr '\n' ' ')
     argv_for "$sc" "$I"
     run "${ARGV[@]}" -q
-    rr="$rc/$(verify_target "$sc" "$I")/$(now_sha "$sc" "$I")"
+    rr="$rc/$(verify_target "$sc" "$I")/$(now_sha "$sc" "$I")${loops:+/loop devices left attached: $loops}"
     case $c in
     usb) [ "$(norm "$(dump "$I")")" = "$(norm "${NEWDUMP[$sc]}")" ] || rr="$rr/not the new table" ;;
     partition-*)
