@@ -134,15 +134,24 @@ check: deps
 	CMOCKA_MESSAGE_OUTPUT=TAP DARTMK=$(CURDIR)/$(BIN) FIXTURES=$(CURDIR)/$(BUILD)/fixtures \
 	    TOOLS=$(CURDIR)/$(BUILD)/tests/tools prove --timer --exec 'tests/lib/exec' $(TESTS)
 
-# Updates of a recovery partition killed as by kill -9 at many more points than make check's 32
-# (tests/cli/partition-update.t): STRESS_TRIALS (default 400), STRESS_SEED (default: random,
-# printed; set it to replay a run).
+# The crash campaigns, with many more trials than make check's: updates of a recovery partition
+# killed as by kill -9 at points of their writes (tests/cli/partition-update.t: STRESS_TRIALS,
+# default 400; make check runs 32), and usb, partition (a new recovery partition, an update) and
+# pxe --update killed with kill -9 at random moments of their run, a TFTP-like reader reading the
+# tree during pxe --update (tests/cli/crash.t: STRESS_CRASH_TRIALS per command, default 100; make
+# check runs 10). Each command ends with a SUMMARY line. STRESS_SEED (default: random, printed)
+# replays a run; a failing trial prints its seed and kill moment.
 STRESS_TRIALS ?= 400
+STRESS_CRASH_TRIALS ?= 100
 stress: deps
 	$(MAKE) all fixtures samples tools
-	DARTMK=$(CURDIR)/$(BIN) FIXTURES=$(CURDIR)/$(BUILD)/fixtures TOOLS=$(CURDIR)/$(BUILD)/tests/tools \
-	    DARTMK_TRIALS=$(STRESS_TRIALS) DARTMK_SEED=$${STRESS_SEED:-$$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')} \
-	    prove --timer --exec 'tests/lib/exec' tests/cli/partition-update.t
+	seed=$${STRESS_SEED:-$$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}; echo "STRESS_SEED=$$seed"; rc=0; \
+	export DARTMK=$(CURDIR)/$(BIN) FIXTURES=$(CURDIR)/$(BUILD)/fixtures TOOLS=$(CURDIR)/$(BUILD)/tests/tools; \
+	DARTMK_TRIALS=$(STRESS_TRIALS) DARTMK_SEED=$$seed \
+	    prove --timer --exec 'tests/lib/exec' tests/cli/partition-update.t || rc=1; \
+	DARTMK_TRIALS=$(STRESS_CRASH_TRIALS) DARTMK_SEED=$$seed \
+	    prove --timer --exec 'tests/lib/exec' tests/cli/crash.t || rc=1; \
+	exit $$rc
 
 demo: deps
 	$(MAKE) all fixtures

@@ -494,7 +494,18 @@ static void drop_stale(const struct tree *t, json_object *old)
             kept = strcmp(t->f[k].dest, path) == 0;
         char *full;
         if (!kept && asprintf(&full, "%s/%s", t->o->dir, path) >= 0)
-            unlink(full), free(full);
+            unlink(full), dm_replace_sweep(full), free(full);
+    }
+}
+
+/* --update: the temporaries a run killed before its renames left (beside the files of the tree
+ * and its manifest) go, so that the tree holds its files and nothing else again. */
+static void sweep_temporaries(const struct tree *t)
+{
+    for (int i = 0; i <= t->n; i++) {
+        char *full;
+        if (asprintf(&full, "%s/%s", t->o->dir, i < t->n ? t->f[i].dest : DM_MANIFEST_NAME) >= 0)
+            dm_replace_sweep(full), free(full);
     }
 }
 
@@ -519,6 +530,8 @@ static int write_tree(const struct dm_job *j, const struct dm_pxe_opts *o,
         rc = plan_tree(&t, res);
     if (rc == 0)
         rc = check_dirs(&t);
+    if (rc == 0 && o->update)
+        sweep_temporaries(&t);
     for (int i = 0; rc == 0 && i < t.n; i++)
         rc = put(&t, &t.f[i], &res->bytes);
     json_object *old = o->update ? old_manifest(o->dir) : NULL;

@@ -3,6 +3,7 @@
 #include "util/cleanup.h"
 #include "util/report.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -86,5 +87,38 @@ void dm_replace_sync_folder(const char *path)
     int fd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (fd >= 0)
         fsync(fd), close(fd);
+    free(copy);
+}
+
+/* NAME is ".BASE.dartmk-" and six of mkstemp's letters. */
+static int is_temporary_of(const char *name, const char *base)
+{
+    size_t n = strlen(base);
+    const char *tail = name + 1 + n;
+    if (name[0] != '.' || strncmp(name + 1, base, n) != 0 || strncmp(tail, ".dartmk-", 8) != 0 ||
+        strlen(tail + 8) != 6)
+        return 0;
+    for (const char *c = tail + 8; *c; c++)
+        if (!(*c >= 'a' && *c <= 'z') && !(*c >= 'A' && *c <= 'Z') && !(*c >= '0' && *c <= '9'))
+            return 0;
+    return 1;
+}
+
+void dm_replace_sweep(const char *path)
+{
+    char *copy = strdup(path), *dir = copy ? dirname(copy) : NULL;
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    struct dirent *e;
+    struct stat st;
+    while (d && (e = readdir(d)))
+        if (is_temporary_of(e->d_name, base) &&
+            fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+            unlinkat(dfd, e->d_name, 0);
+    if (d)
+        closedir(d);
+    else if (dfd >= 0)
+        close(dfd);
     free(copy);
 }

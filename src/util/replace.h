@@ -21,6 +21,9 @@ int dm_replace_close(struct dm_replace *r);
 int dm_replace_rename(struct dm_replace *r);
 /* Removes the temporary (a file that was at the place stays as it was) and frees r. */
 void dm_replace_abort(struct dm_replace *r);
+/* Removes the temporaries of `path` (".NAME.dartmk-XXXXXX" beside it, regular files) that a
+ * run killed before its rename left behind. Quietly: what cannot be removed stays. */
+void dm_replace_sweep(const char *path);
 /* Flushes the folder of `path` (the renames in it). */
 void dm_replace_sync_folder(const char *path);
 

@@ -27,7 +27,7 @@ PXELINUX=${PXELINUX:-/usr/lib/PXELINUX/pxelinux.0}
 MODULES=${SYSLINUX_MODULES:-/usr/lib/syslinux/modules/bios}
 [ -f "$PXELINUX" ] && [ -f "$MODULES/ldlinux.c32" ] && [ -f "$MODULES/menu.c32" ] ||
     missing_prerequisite "syslinux's pxelinux.0 and BIOS modules are installed (pxelinux, syslinux-common)"
-plan 257
+plan 258
 scratch
 TPIDS=()
 stop_servers() {
@@ -543,6 +543,20 @@ run "$DARTMK" pxe "$DVD" -o "$C1" --update -q
 is "$rc" 0 "--update without --menu on a menu tree: exit 0"
 ! grep -Eiq '^[[:space:]]*ui[[:space:]]' "$C1/pxelinux.cfg/default" && run "$DARTMK" verify "$C1" && [ "$rc" = 0 ]
 ok $? "--update without --menu: no menu in pxelinux.cfg/default, dartmk verify passes (${out##*$'\n'})"
+
+# The temporaries a killed --update leaves (kill -9 before their renames: tests/cli/crash.t) go
+# with the next --update, which leaves the tree verifiable again; a look-alike that is not one of
+# dartmk's temporaries (not six letters after .dartmk-, or a folder) stays.
+for f in .bootmgr.exe.dartmk-Ab3xYz Boot/.BCD.dartmk-q1W2e3 .dartmk-manifest.json.dartmk-000000 .README.txt.dartmk-long123; do
+    printf 'half' >"$C1/$f"
+done
+mkdir "$C1/.pxeboot.n12.dartmk-AAAAAA"
+run "$DARTMK" pxe "$DVD" -o "$C1" --update -q
+left=$(cd "$C1" && find . -mindepth 1 -name '.*' | sort | tr '\n' ' ')
+rm -r "$C1/.README.txt.dartmk-long123" "$C1/.pxeboot.n12.dartmk-AAAAAA"
+run "$DARTMK" verify "$C1"
+is "$left/$rc" "./.README.txt.dartmk-long123 ./.pxeboot.n12.dartmk-AAAAAA /0" \
+    "--update after a killed one: its temporaries removed, look-alikes kept, dartmk verify passes"
 
 # --- x86 media: bootia32.efi -----------------------------------------------------------------------------
 cp -a "$DVD" "$W/x86"
