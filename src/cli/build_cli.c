@@ -77,10 +77,8 @@ const struct dm_opt dm_build_options[] = {
 
 int dm_build_cli_option(struct dm_build_cli *c, int opt, const char *arg)
 {
-    if (opt == OPT_RECIPE && c->recipe_file && !c->recipe_again)
-        return c->recipe_again = arg, 1;
-    if (opt == OPT_RECIPE)
-        return c->recipe_file = c->recipe_file ? c->recipe_file : arg, 1;
+    if (opt == OPT_RECIPE) /* given once: the option parser refuses a second */
+        return c->recipe_file = arg, 1;
     if (opt == OPT_PRINT_RECIPE)
         return c->print = 1, 1;
     if (opt < OPT_IMAGE_INDEX || opt > OPT_EXPIRE_DAYS)
@@ -100,9 +98,6 @@ static int build_cli_recipe(struct dm_build_cli *c, struct dm_recipe *r)
     memset(r, 0, sizeof *r);
     if (c->oom)
         return dm_error(DM_FAIL, "out of memory");
-    if (c->recipe_again) /* the first would be dropped without a word */
-        return dm_error(DM_USAGE, "--recipe %s: a second recipe after %s (one recipe at a time)",
-                        c->recipe_again, c->recipe_file);
     int rc = c->recipe_file ? dm_recipe_read(r, c->recipe_file) : 0;
     if (rc == 0)
         dm_recipe_merge(r, &c->recipe);

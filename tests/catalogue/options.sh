@@ -97,7 +97,7 @@ build-message-eats-option | - | build "$D" -o out --remote --remote-message -q |
 build-tool-no-equals | - | build "$D" -o out --tool noequals | 2 | --tool 'noequals': expected NAME=PATH
 build-tool-no-name | - | build "$D" -o out --tool "=$D" | 2 | expected NAME=PATH
 build-tool-reserved | - | build "$D" -o out --tool "CON=$D" | 2 | Windows reserves the name 'CON'
-build-tool-control | - | build "$D" -o out --tool $'A\x01B='"$D" | 2 | --tool 'A\\x01B=.*': a tool's name cannot hold
+build-tool-control | - | build "$D" -o out --tool $'A\x01B='"$D" | 2 | --tool 'A\\x01B=.*': the name holds a control character
 build-tool-invalid-utf8 | - | build "$D" -o out --tool $'\xff\xfe='"$D" | 2 | the name is not valid UTF-8
 build-tool-nul-like | - | build "$D" -o out --tool $'A\xc0\x80B='"$D" | 2 | the name is not valid UTF-8
 build-add-files-dotdot | - | build "$D" -o out --add-files "$D/boot=../up" | 2 | the destination must be a folder inside the image
