@@ -142,6 +142,11 @@ static int open_disk(const struct probe *pr, int partno, struct dm_tree **out,
                      enum dm_source_kind *kind)
 {
     const char *path = pr->path;
+    if (partno == 0 && pr->nhead == 8 && memcmp(pr->head, "WLPWM\0\0\0", 8) == 0)
+        return dm_error(DM_FAIL,
+                        "%s: a pipable WIM (wimlib's own format, which Windows cannot boot from; "
+                        "wimexport without --pipable makes a WIM)",
+                        path);
     if (partno == 0 && !dm_fatread_recognise(path)) {
         if (S_ISBLK(pr->st.st_mode))
             return dm_error(DM_FAIL, "%s: the device holds no ISO 9660, UDF or FAT volume", path);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <wimlib.h>
@@ -42,6 +43,14 @@ int dm_wimlib_ready(void)
     return 0;
 }
 
+static uint64_t le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
 static int wim_fail(const struct dm_wim *w, const char *what, int err)
 {
     return dm_error(DM_FAIL, "%s: %s (%s)", w->display, what, wimlib_get_error_string(err));
@@ -68,6 +77,11 @@ static int load_images(struct dm_wim *w)
     int r = wimlib_get_wim_info(w->wim, &info);
     if (r)
         return wim_fail(w, "cannot read the WIM header", r);
+    if (info.total_parts > 1) /* its resources are spread over the other parts */
+        return dm_error(DM_FAIL,
+                        "%s: part %u of a split WIM (%u parts): Windows PE boots from a whole WIM "
+                        "(wimjoin makes one)",
+                        w->display, (unsigned)info.part_number, (unsigned)info.total_parts);
     if (info.image_count == 0)
         return dm_error(DM_FAIL, "%s: the WIM holds no image", w->display);
     w->count = (int)info.image_count;
@@ -87,6 +101,37 @@ static int load_images(struct dm_wim *w)
     return 0;
 }
 
+/* The header's blob table and XML data must lie inside the file: wimlib allocates what their
+ * sizes say before reading, and reports an absurd size as "Ran out of memory". */
+static int check_header(const struct dm_wim *w, const char *host_path)
+{
+    static const struct {
+        size_t at;
+        const char *what;
+    } res[] = {{48, "blob table"}, {72, "XML data"}};
+    unsigned char h[208];
+    struct stat st;
+    int fd = open(host_path, O_RDONLY | O_CLOEXEC);
+    int ok = fd >= 0 && fstat(fd, &st) == 0 && pread(fd, h, sizeof h, 0) == (ssize_t)sizeof h;
+    if (fd >= 0)
+        close(fd);
+    if (!ok || (le64(h + 8) & 0xFFFFFFFFu) != sizeof h) /* wimlib says what is wrong with it */
+        return 0;
+    for (size_t i = 0; i < sizeof res / sizeof *res; i++) {
+        const unsigned char *r = h + res[i].at;
+        uint64_t size = le64(r) & 0xFFFFFFFFFFFFFFull, off = le64(r + 8), orig = le64(r + 16);
+        if (!(r[7] & 4) && orig > size) /* stored uncompressed: as long as it says */
+            size = orig;
+        if (off > (uint64_t)st.st_size || size > (uint64_t)st.st_size - off)
+            return dm_error(DM_FAIL,
+                            "%s: damaged WIM header: its %s (%llu bytes at %llu) lies past the "
+                            "file's end (%llu bytes)",
+                            w->display, res[i].what, (unsigned long long)size,
+                            (unsigned long long)off, (unsigned long long)st.st_size);
+    }
+    return 0;
+}
+
 /* Opens the WIM at host_path; staged_fd (or -1) is kept open with it, and closed on failure. */
 static int open_at(const char *host_path, const char *display, int staged_fd, struct dm_wim **out)
 {
@@ -101,8 +146,9 @@ static int open_at(const char *host_path, const char *display, int staged_fd, st
         return rc;
     }
     w->staged_fd = staged_fd;
-    int r = wimlib_open_wim(host_path, 0, &w->wim);
-    rc = r ? wim_fail(w, "not a readable WIM file", r) : load_images(w);
+    int r = (rc = check_header(w, host_path)) ? 0 : wimlib_open_wim(host_path, 0, &w->wim);
+    if (rc == 0)
+        rc = r ? wim_fail(w, "not a readable WIM file", r) : load_images(w);
     if (rc) {
         dm_wim_close(w);
         return rc;
