@@ -100,20 +100,20 @@ image-count-zero | wim; put in.wim 44 '<I' 0 | inspect in.wim | 1 | ^dartmk: in\
 image-count-huge | wim; put in.wim 44 '<I' 0xffffffff | inspect in.wim | 1 | ^dartmk: in\.wim: not a readable WIM file \(Inconsistent image count
 boot-index-nowhere | wim; put in.wim 120 '<I' 9 | inspect in.wim | 0 | ^Boot image +in\.wim: 1 image, boot index 0; looking in image 1$
 # --- blob table ---
-blob-table-past-end | wim; put in.wim 56 '<Q' 99999999 | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its blob table \(5750 bytes at 99999999\) lies past the file's end \(289894 bytes\)$
-blob-table-size-absurd | wim; put in.wim 48 '<Q' 0x02ffffffffffffff; put in.wim 64 '<Q' 0x00ffffffffffffff | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its blob table \(72057594037927935 bytes at 282062\) lies past the file's end \(289894 bytes\)$
+blob-table-past-end | wim; put in.wim 56 '<Q' 99999999 | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its blob table \([0-9]+ bytes at 99999999\) lies past the file's end \([0-9]+ bytes\)$
+blob-table-size-absurd | wim; put in.wim 48 '<Q' 0x02ffffffffffffff; put in.wim 64 '<Q' 0x00ffffffffffffff | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its blob table \(72057594037927935 bytes at [0-9]+\) lies past the file's end \([0-9]+ bytes\)$
 blob-table-empty | wim; put in.wim 48 '<Q' 0x0200000000000000; put in.wim 64 '<Q' 0 | inspect in.wim | 1 | ^dartmk: in\.wim: the WIM holds no image$
 blob-table-duplicate | wim; dup_blob in.wim | inspect in.wim | 1 | ^dartmk: in\.wim: damaged: A file resource needed to complete the operation was missing from the WIM \(its data does not match its own checksums\)$
 blob-offset-past-end | wim; blob_field in.wim 8 '<Q' 99999999 | inspect in.wim | 1 | ^dartmk: in\.wim: damaged: Unexpectedly reached the end of the file \(its data does not match its own checksums\)$
 # --- XML ---
 xml-missing | wim; put in.wim 72 '<Q' 0; put in.wim 80 '<Q' 0; put in.wim 88 '<Q' 0 | inspect in.wim | 1 | ^dartmk: in\.wim: not a readable WIM file \(The XML data of the WIM is invalid\)$
-xml-past-end | wim; put in.wim 80 '<Q' 99999999 | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its XML data \(2082 bytes at 99999999\) lies past the file's end \(289894 bytes\)$
+xml-past-end | wim; put in.wim 80 '<Q' 99999999 | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its XML data \([0-9]+ bytes at 99999999\) lies past the file's end \([0-9]+ bytes\)$
 xml-not-utf16 | wim; xml in.wim 'x.encode("utf-8")' | inspect in.wim | 1 | ^dartmk: in\.wim: not a readable WIM file \(The XML data of the WIM is invalid\)$
 xml-malformed | wim; xml in.wim 'x.replace("</IMAGE>", "</IMAGF>")' | inspect in.wim | 1 | ^dartmk: in\.wim: not a readable WIM file \(The XML data of the WIM is invalid\)$
 xml-two-images | wim; xml in.wim 'x.replace("</WIM>", x[x.index("<IMAGE "):x.index("</IMAGE>")].replace("INDEX=\"1\"", "INDEX=\"2\"") + "</IMAGE></WIM>")' | inspect in.wim | 1 | ^dartmk: in\.wim: not a readable WIM file \(Inconsistent image count
 xml-no-image | wim; xml in.wim 'x[:x.index("<IMAGE ")] + "</WIM>"' | inspect in.wim | 1 | ^dartmk: in\.wim: not a readable WIM file \(Inconsistent image count
 xml-huge | wim; xml in.wim 'x.replace("</WIM>", "<PAD>" + "A" * 20000000 + "</PAD></WIM>")' | inspect in.wim | 1 | ^dartmk: in\.wim: not a readable WIM file \(The XML data of the WIM is invalid\)$
-xml-size-absurd | wim; put in.wim 72 '<Q' 0x02ffffffffffffff; put in.wim 88 '<Q' 0x00ffffffffffffff | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its XML data \(72057594037927935 bytes at 287812\) lies past the file's end \(289894 bytes\)$
+xml-size-absurd | wim; put in.wim 72 '<Q' 0x02ffffffffffffff; put in.wim 88 '<Q' 0x00ffffffffffffff | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its XML data \(72057594037927935 bytes at [0-9]+\) lies past the file's end \([0-9]+ bytes\)$
 xml-index-7 | wim; xml in.wim 'x.replace("INDEX=\"1\"", "INDEX=\"7\"")' | inspect in.wim | 1 | ^dartmk: in\.wim: not a readable WIM file \(The XML data of the WIM is invalid\)$
 # --- resources ---
 damaged-resource | wim; flip in.wim | inspect in.wim | 1 | ^dartmk: in\.wim: damaged: The WIM contains invalid compressed data \(its data does not match its own checksums\)$
