@@ -22,6 +22,7 @@ struct dm_wim {
     char *display;
     int staged_fd; /* the unlinked temporary copy, or -1 */
     int count, boot_index;
+    uint64_t file_size; /* of the WIM file, 0 if unknown */
     struct dm_wim_image *images;
 };
 
@@ -103,7 +104,7 @@ static int load_images(struct dm_wim *w)
 
 /* The header's blob table and XML data must lie inside the file: wimlib allocates what their
  * sizes say before reading, and reports an absurd size as "Ran out of memory". */
-static int check_header(const struct dm_wim *w, const char *host_path)
+static int check_header(struct dm_wim *w, const char *host_path)
 {
     static const struct {
         size_t at;
@@ -117,6 +118,7 @@ static int check_header(const struct dm_wim *w, const char *host_path)
         close(fd);
     if (!ok || (le64(h + 8) & 0xFFFFFFFFu) != sizeof h) /* wimlib says what is wrong with it */
         return 0;
+    w->file_size = (uint64_t)st.st_size;
     for (size_t i = 0; i < sizeof res / sizeof *res; i++) {
         const unsigned char *r = h + res[i].at;
         uint64_t size = le64(r) & 0xFFFFFFFFFFFFFFull, off = le64(r + 8), orig = le64(r + 16);
@@ -435,8 +437,57 @@ static enum wimlib_progress_status on_verify(enum wimlib_progress_msg msg,
     return WIMLIB_PROGRESS_STATUS_CONTINUE;
 }
 
+/* A blob table entry that cannot be right: its bytes past the file's end, or more uncompressed
+ * bytes than its chunk table (4 or 8 bytes a chunk, inside the compressed bytes) can index.
+ * wimlib would allocate what it claims and report "Ran out of memory". Solid resources (one
+ * table for many blobs) are left to wimlib. */
+struct blob_check {
+    const struct dm_wim *w;
+    uint32_t chunk_size;
+    const struct wimlib_resource_entry *bad;
+    const char *why;
+};
+
+static int check_blob(const struct wimlib_resource_entry *r, void *arg)
+{
+    struct blob_check *c = arg;
+    if (r->packed || r->is_missing)
+        return 0;
+    uint64_t csize = r->compressed_size, usize = r->uncompressed_size, end = c->w->file_size;
+    uint64_t chunks = usize / c->chunk_size + (usize % c->chunk_size != 0);
+    uint64_t table = chunks ? (chunks - 1) * (usize > UINT32_MAX ? 8 : 4) : 0;
+    if (end && (r->offset > end || csize > end - r->offset))
+        c->why = "lies past the file's end";
+    else if (r->is_compressed ? table > csize : usize != csize)
+        c->why = "cannot expand to the size it claims";
+    else
+        return 0;
+    c->bad = r;
+    return 1;
+}
+
+static int check_blobs(struct dm_wim *w)
+{
+    struct wimlib_wim_info info;
+    struct blob_check c = {.w = w};
+    if (wimlib_get_wim_info(w->wim, &info) != 0 || info.chunk_size == 0)
+        return 0;
+    c.chunk_size = info.chunk_size;
+    if (wimlib_iterate_lookup_table(w->wim, 0, check_blob, &c) == 0 || !c.bad)
+        return 0;
+    return dm_error(DM_FAIL,
+                    "%s: damaged: a resource in its blob table (%llu bytes at %llu, %llu "
+                    "expanded) %s",
+                    w->display, (unsigned long long)c.bad->compressed_size,
+                    (unsigned long long)c.bad->offset, (unsigned long long)c.bad->uncompressed_size,
+                    c.why);
+}
+
 int dm_wim_verify(struct dm_wim *w)
 {
+    int rc = check_blobs(w);
+    if (rc)
+        return rc;
     struct verify_ctx v = {0};
     wimlib_register_progress_function(w->wim, on_verify, &v);
     int err = wimlib_verify_wim(w->wim, 0);

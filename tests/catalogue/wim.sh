@@ -104,7 +104,10 @@ blob-table-past-end | wim; put in.wim 56 '<Q' 99999999 | inspect in.wim | 1 | ^d
 blob-table-size-absurd | wim; put in.wim 48 '<Q' 0x02ffffffffffffff; put in.wim 64 '<Q' 0x00ffffffffffffff | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its blob table \(72057594037927935 bytes at [0-9]+\) lies past the file's end \([0-9]+ bytes\)$
 blob-table-empty | wim; put in.wim 48 '<Q' 0x0200000000000000; put in.wim 64 '<Q' 0 | inspect in.wim | 1 | ^dartmk: in\.wim: the WIM holds no image$
 blob-table-duplicate | wim; dup_blob in.wim | inspect in.wim | 1 | ^dartmk: in\.wim: damaged: A file resource needed to complete the operation was missing from the WIM \(its data does not match its own checksums\)$
-blob-offset-past-end | wim; blob_field in.wim 8 '<Q' 99999999 | inspect in.wim | 1 | ^dartmk: in\.wim: damaged: Unexpectedly reached the end of the file \(its data does not match its own checksums\)$
+blob-offset-past-end | wim; blob_field in.wim 8 '<Q' 99999999 | inspect in.wim | 1 | ^dartmk: in\.wim: damaged: a resource in its blob table \([0-9]+ bytes at 99999999, [0-9]+ expanded\) lies past the file's end$
+blob-stored-size-past-end | wim; blob_field in.wim 0 '<Q' 0x04000000ffffffff | inspect in.wim | 1 | ^dartmk: in\.wim: damaged: a resource in its blob table \(4294967295 bytes at [0-9]+, [0-9]+ expanded\) lies past the file's end$
+blob-size-absurd | wim; blob_field in.wim 16 '<Q' $((1 << 60)) | build in.wim -o out | 1 | ^dartmk: in\.wim: damaged: a resource in its blob table \([0-9]+ bytes at [0-9]+, 1152921504606846976 expanded\) cannot expand to the size it claims$
+blob-size-too-small | wim; blob_field in.wim 16 '<Q' 100 | inspect in.wim | 1 | ^dartmk: in\.wim: damaged: The WIM contains invalid compressed data \(its data does not match its own checksums\)$
 # --- XML ---
 xml-missing | wim; put in.wim 72 '<Q' 0; put in.wim 80 '<Q' 0; put in.wim 88 '<Q' 0 | inspect in.wim | 1 | ^dartmk: in\.wim: not a readable WIM file \(The XML data of the WIM is invalid\)$
 xml-past-end | wim; put in.wim 80 '<Q' 99999999 | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its XML data \([0-9]+ bytes at 99999999\) lies past the file's end \([0-9]+ bytes\)$
