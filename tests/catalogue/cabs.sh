@@ -93,8 +93,6 @@ big_files() { printf 'a%d.exe:2147450879:0::%d/' 1 0 2 1 3 2; }
 # Every row builds from the ADK sample media: the tool is expanded (and refused) before the
 # output is touched.
 
-setup() { :; }
-
 rows() { cat <<'ROWS'
 # name | prep | args | exit | pattern
 empty-cab | : >in.cab | build "$SAMPLES/adk" -o out --tool T=in.cab | 1 | ^dartmk: .*/in\.cab: not a valid cabinet \(no MSCF signature\)$

@@ -38,8 +38,9 @@ with open(path, "r+b") as f:
 dvd() { cp "$SAMPLES/dvd.iso" "${1:-in.iso}"; }
 udf() { cp "$SAMPLES/udf.iso" "${1:-in.iso}"; }
 adk() { cp "$SAMPLES/adk.iso" "${1:-in.iso}"; }
-# bare: udf.iso without its ISO 9660 descriptor, so that libudfread alone reads it (the stub's
-# folders lie past the UDF structures, which would otherwise be cut with them).
+# bare: udf.iso without its ISO 9660 descriptor, so that libudfread alone reads it: a cut in the
+# UDF structures reaches libudfread (with the descriptor, the stub's folders at block 337 would
+# be found past the end first).
 bare() { udf "$@"; poke "${1:-in.iso}" $((16 * 2048)) 00; }
 # rr_cl FILE: dvd.iso's record of SETUP.EXE (in the root folder, block 20) gets a Rock Ridge CL
 # entry (over its TF entry, same length) saying it is a folder relocated to block 20: the root.
