@@ -444,7 +444,7 @@ static enum wimlib_progress_status on_verify(enum wimlib_progress_msg msg,
 struct blob_check {
     const struct dm_wim *w;
     uint32_t chunk_size;
-    const struct wimlib_resource_entry *bad;
+    struct wimlib_resource_entry bad; /* a copy: wimlib's entry lives during the call only */
     const char *why;
 };
 
@@ -462,7 +462,7 @@ static int check_blob(const struct wimlib_resource_entry *r, void *arg)
         c->why = "cannot expand to the size it claims";
     else
         return 0;
-    c->bad = r;
+    c->bad = *r;
     return 1;
 }
 
@@ -473,13 +473,13 @@ static int check_blobs(struct dm_wim *w)
     if (wimlib_get_wim_info(w->wim, &info) != 0 || info.chunk_size == 0)
         return 0;
     c.chunk_size = info.chunk_size;
-    if (wimlib_iterate_lookup_table(w->wim, 0, check_blob, &c) == 0 || !c.bad)
+    if (wimlib_iterate_lookup_table(w->wim, 0, check_blob, &c) == 0 || !c.why)
         return 0;
     return dm_error(DM_FAIL,
                     "%s: damaged: a resource in its blob table (%llu bytes at %llu, %llu "
                     "expanded) %s",
-                    w->display, (unsigned long long)c.bad->compressed_size,
-                    (unsigned long long)c.bad->offset, (unsigned long long)c.bad->uncompressed_size,
+                    w->display, (unsigned long long)c.bad.compressed_size,
+                    (unsigned long long)c.bad.offset, (unsigned long long)c.bad.uncompressed_size,
                     c.why);
 }
 
