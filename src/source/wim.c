@@ -22,7 +22,8 @@ struct dm_wim {
     char *display;
     int staged_fd; /* the unlinked temporary copy, or -1 */
     int count, boot_index;
-    uint64_t file_size; /* of the WIM file, 0 if unknown */
+    uint64_t file_size;   /* of the WIM file, 0 if unknown */
+    uint32_t header_boot; /* the boot index its header says (wimlib ignores one out of range) */
     struct dm_wim_image *images;
 };
 
@@ -85,6 +86,12 @@ static int load_images(struct dm_wim *w)
                         w->display, (unsigned)info.part_number, (unsigned)info.total_parts);
     if (info.image_count == 0)
         return dm_error(DM_FAIL, "%s: the WIM holds no image", w->display);
+    if (w->header_boot > info.image_count) /* else another image would be taken silently */
+        return dm_error(DM_FAIL,
+                        "%s: damaged WIM header: its boot index %u names no image (the WIM has "
+                        "%u image%s)",
+                        w->display, (unsigned)w->header_boot, (unsigned)info.image_count,
+                        info.image_count == 1 ? "" : "s");
     w->count = (int)info.image_count;
     w->boot_index = (int)info.boot_index;
     w->images = calloc((size_t)w->count, sizeof *w->images);
@@ -119,6 +126,7 @@ static int check_header(struct dm_wim *w, const char *host_path)
     if (!ok || (le64(h + 8) & 0xFFFFFFFFu) != sizeof h) /* wimlib says what is wrong with it */
         return 0;
     w->file_size = (uint64_t)st.st_size;
+    w->header_boot = (uint32_t)le64(h + 120);
     for (size_t i = 0; i < sizeof res / sizeof *res; i++) {
         const unsigned char *r = h + res[i].at;
         uint64_t size = le64(r) & 0xFFFFFFFFFFFFFFull, off = le64(r + 8), orig = le64(r + 16);

@@ -44,7 +44,7 @@ adk() { cp "$SAMPLES/adk.iso" "${1:-in.iso}"; }
 bare() { udf "$@"; poke "${1:-in.iso}" $((16 * 2048)) 00; }
 # rr_cl FILE: dvd.iso's record of SETUP.EXE (in the root folder, block 20) gets a Rock Ridge CL
 # entry (over its TF entry, same length) saying it is a folder relocated to block 20: the root.
-rr_cl() { poke "$1" $((20 * 2048 + 810 + 80)) 434c1a011400000000000014$(printf '0%.0s' $(seq 28)); }
+rr_cl() { poke "$1" $((20 * 2048 + 810 + 80)) "434c1a011400000000000014$(printf '0%.0s' $(seq 28))"; }
 # catalog: dvd.iso's El Torito catalog block.
 ELT=$((50 * 2048))
 

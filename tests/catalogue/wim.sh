@@ -98,7 +98,9 @@ part-2-of-1 | wim; put in.wim 40 '<H' 2 | inspect in.wim | 1 | ^dartmk: in\.wim:
 parts-zero | wim; put in.wim 42 '<H' 0 | inspect in.wim | 1 | ^dartmk: in\.wim: not a readable WIM file \(The part number or total parts of the WIM is invalid\)$
 image-count-zero | wim; put in.wim 44 '<I' 0 | inspect in.wim | 1 | ^dartmk: in\.wim: not a readable WIM file \(Inconsistent image count among the metadata resources, the WIM header, and/or the XML data\)$
 image-count-huge | wim; put in.wim 44 '<I' 0xffffffff | inspect in.wim | 1 | ^dartmk: in\.wim: not a readable WIM file \(Inconsistent image count
-boot-index-nowhere | wim; put in.wim 120 '<I' 9 | inspect in.wim | 0 | ^Boot image +in\.wim: 1 image, boot index 0; looking in image 1$
+boot-index-nowhere | wim; put in.wim 120 '<I' 9 | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its boot index 9 names no image \(the WIM has 1 image\)$
+boot-index-past-dvd | dvd; put dvd/sources/boot.wim 120 '<I' 3 | iso dvd -o out.iso | 1 | ^dartmk: sources/boot\.wim: damaged WIM header: its boot index 3 names no image \(the WIM has 2 images\)$
+boot-index-zero | wim; put in.wim 120 '<I' 0 | inspect in.wim | 0 | ^Boot image +in\.wim: 1 image, boot index 0; looking in image 1$
 # --- blob table ---
 blob-table-past-end | wim; put in.wim 56 '<Q' 99999999 | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its blob table \([0-9]+ bytes at 99999999\) lies past the file's end \([0-9]+ bytes\)$
 blob-table-size-absurd | wim; put in.wim 48 '<Q' 0x02ffffffffffffff; put in.wim 64 '<Q' 0x00ffffffffffffff | inspect in.wim | 1 | ^dartmk: in\.wim: damaged WIM header: its blob table \(72057594037927935 bytes at [0-9]+\) lies past the file's end \([0-9]+ bytes\)$
