@@ -167,6 +167,11 @@ static void cab_sys_init(struct cab_sys *s)
 
 /* ---- the expansion ---- */
 
+/* The most one data block expands to, and the most a cabinet may expand to: a tool lives in
+ * boot.wim, which Windows PE loads into memory. */
+#define CAB_BLOCK_MAX  32768u
+#define CAB_EXPAND_MAX ((uint64_t)4 << 30)
+
 struct member {
     struct mscabd_file *file;
     char *name; /* UTF-8 as the cabinet spells it ('\' separators): for messages */
@@ -465,9 +470,23 @@ static int create_member(struct expand *x, const struct member *m)
     return fd;
 }
 
+/* libmspack says "out of memory" when it cannot set up a decompressor for a window size its
+ * format does not have (Quantum 2^10..2^21, LZX 2^15..2^21): the folder's header is damaged. */
+static bool bad_window(int comp_type)
+{
+    int method = MSCABD_COMP_METHOD(comp_type), bits = MSCABD_COMP_LEVEL(comp_type);
+    return (method == MSCAB_COMP_QUANTUM && (bits < 10 || bits > 21)) ||
+           (method == MSCAB_COMP_LZX && (bits < 15 || bits > 21));
+}
+
 /* The message for a failed extract(); returns DM_FAIL. */
 static int extract_error(struct expand *x, const struct member *m, int err)
 {
+    if (err == MSPACK_ERR_NOMEMORY && bad_window(m->file->folder->comp_type))
+        return dm_error(DM_FAIL,
+                        "%s: %s: corrupt data in the cabinet (its folder's compression window "
+                        "2^%d is not one the format has)",
+                        x->display, m->name, MSCABD_COMP_LEVEL(m->file->folder->comp_type));
     if (err == MSPACK_ERR_WRITE)
         return dm_error_errno(DM_FAIL, x->sys.write_errno, "%s/%s", x->dest, m->path);
     if ((err == MSPACK_ERR_READ || err == MSPACK_ERR_OPEN) && x->sys.read_errno)
@@ -569,6 +588,27 @@ static int collect_members(struct expand *x)
     return check_collisions(x);
 }
 
+/* A bomb is refused before anything is written: members that overlap in the data (each data
+ * block holds at most 32 KiB) or that together are larger than any tool can be. */
+static int check_sizes(struct expand *x)
+{
+    uint64_t claimed = 0, room = 0;
+    for (const struct mscabd_file *f = x->cab->files; f; f = f->next)
+        claimed += f->length;
+    for (const struct mscabd_folder *d = x->cab->folders; d; d = d->next)
+        room += (uint64_t)d->num_blocks * CAB_BLOCK_MAX;
+    if (claimed > room)
+        return dm_error(DM_FAIL,
+                        "%s: refused: its members claim %llu bytes, more than its data holds "
+                        "(at most %llu): they overlap (a cabinet bomb)",
+                        x->display, (unsigned long long)claimed, (unsigned long long)room);
+    if (claimed > CAB_EXPAND_MAX)
+        return dm_error(
+            DM_FAIL, "%s: refused: it expands to %llu bytes, more than the %d GiB a tool may take",
+            x->display, (unsigned long long)claimed, (int)(CAB_EXPAND_MAX >> 30));
+    return 0;
+}
+
 static void expand_free(struct expand *x)
 {
     for (size_t i = 0; x->members && i < x->count; i++) {
@@ -596,6 +636,8 @@ int dm_cab_expand(const char *path, const char *display, const char *dest)
         rc = open_cabinet(&x, path);
     if (!rc)
         rc = collect_members(&x);
+    if (!rc)
+        rc = check_sizes(&x);
     for (size_t i = 0; !rc && i < x.count; i++)
         rc = extract_member(&x, &x.members[i]);
     expand_free(&x);

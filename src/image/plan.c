@@ -42,9 +42,12 @@ static int reserved_name(const char *name)
 }
 
 /* wimlib stores names as UTF-16 made from UTF-8 (an invalid sequence fails the build late, when
- * boot.wim is written); a control character would break the lines of startnet.cmd. */
+ * boot.wim is written); a control character would break the lines of startnet.cmd; Windows
+ * cannot open a file named like a device (CON, NUL.txt). */
 const char *dm_image_name_fault(const char *name)
 {
+    if (reserved_name(name))
+        return "is a name Windows reserves for a device";
     for (const unsigned char *s = (const unsigned char *)name; *s;) {
         uint32_t c;
         int n = dm_utf8_next(s, &c);

@@ -25,8 +25,9 @@ struct probe {
     unsigned char head[8];
     size_t nhead; /* bytes of head read */
     int has_iso, has_udf;
-    uint64_t iso_bytes; /* ISO 9660 volume size from the primary descriptor, 0 if none */
-    uint64_t size;      /* of the file or device */
+    uint32_t iso_blocks; /* ISO 9660 volume size in blocks, from the primary descriptor */
+    uint64_t iso_bytes;  /* the same in bytes, 0 if none */
+    uint64_t size;       /* of the file or device */
 };
 
 static uint32_t le32(const unsigned char *p)
@@ -44,7 +45,8 @@ static void probe_vrs(int fd, struct probe *pr)
         if (memcmp(d + 1, "CD001", 5) == 0) {
             if (d[0] == 1 && !pr->has_iso) {
                 pr->has_iso = 1;
-                pr->iso_bytes = (uint64_t)le32(d + 80) * (uint64_t)(d[128] | d[129] << 8);
+                pr->iso_blocks = le32(d + 80);
+                pr->iso_bytes = (uint64_t)pr->iso_blocks * (uint64_t)(d[128] | d[129] << 8);
             }
         } else if (memcmp(d + 1, "NSR02", 5) == 0 || memcmp(d + 1, "NSR03", 5) == 0) {
             pr->has_udf = 1;
@@ -109,6 +111,11 @@ static int open_optical(const struct probe *pr, int partno, struct dm_tree **out
 {
     (void)partno;
     const char *path = pr->path;
+    if (pr->has_iso && pr->iso_blocks < VRS_START / SECTOR + 2)
+        return dm_error(DM_FAIL,
+                        "%s: damaged ISO image (its volume descriptor says the volume holds %u "
+                        "blocks, fewer than its own descriptors take)",
+                        path, (unsigned)pr->iso_blocks);
     if (pr->iso_bytes > pr->size)
         return dm_error(DM_FAIL, "%s: truncated ISO image (%llu bytes, the volume needs %llu)",
                         path, (unsigned long long)pr->size, (unsigned long long)pr->iso_bytes);
@@ -135,6 +142,11 @@ static int open_disk(const struct probe *pr, int partno, struct dm_tree **out,
                      enum dm_source_kind *kind)
 {
     const char *path = pr->path;
+    if (partno == 0 && pr->nhead == 8 && memcmp(pr->head, "WLPWM\0\0\0", 8) == 0)
+        return dm_error(DM_FAIL,
+                        "%s: a pipable WIM (wimlib's own format, which Windows cannot boot from; "
+                        "wimexport without --pipable makes a WIM)",
+                        path);
     if (partno == 0 && !dm_fatread_recognise(path)) {
         if (S_ISBLK(pr->st.st_mode))
             return dm_error(DM_FAIL, "%s: the device holds no ISO 9660, UDF or FAT volume", path);

@@ -245,6 +245,9 @@ static int check_dir(struct check *c, struct pending *d, int joliet)
 {
     uint8_t b[BLOCK];
     const char *shown = *d->path ? d->path : "the root folder";
+    if (d->lba < 16) /* 0 would also read as "seen" below */
+        return dm_error(DM_FAIL, "%s: %s: the folder lies in the system area (block %u)", c->origin,
+                        shown, (unsigned)d->lba);
     switch (seen_add(c, d->lba)) {
     case -1:
         return dm_error(DM_FAIL, "%s: out of memory", c->origin);
@@ -310,6 +313,29 @@ static int check_tree(struct check *c, const uint8_t *root, int joliet)
     return rc;
 }
 
+/* libisofs reads the El Torito boot catalog and its boot images when it imports the image,
+ * and fails with a bare "Read error" when they lie past the image's end: say so by name. */
+static int check_el_torito(const struct check *c, const uint8_t *record)
+{
+    if (memcmp(record + 7, "EL TORITO SPECIFICATION", 23) != 0)
+        return 0;
+    uint32_t lba = le32(record + 71);
+    uint8_t b[BLOCK];
+    if (past_end(c, lba, BLOCK) || pread(c->fd, b, BLOCK, (off_t)lba * BLOCK) != BLOCK)
+        return dm_error(DM_FAIL, "%s: the El Torito boot catalog lies past the image's end",
+                        c->origin);
+    int n = 0;
+    for (size_t at = 32; at + 32 <= BLOCK && b[at]; at += 32) {
+        if (b[at] != 0x88 && b[at] != 0x00) /* a section header or an extension */
+            continue;
+        n++;
+        if (past_end(c, le32(b + at + 8), 1))
+            return dm_error(DM_FAIL, "%s: El Torito boot image %d lies past the image's end",
+                            c->origin, n);
+    }
+    return 0;
+}
+
 static int check_trees(const char *path)
 {
     struct check c = {.origin = path, .fd = open(path, O_RDONLY | O_CLOEXEC)};
@@ -326,6 +352,8 @@ static int check_trees(const char *path)
         int joliet = d[0] == 2 && d[88] == '%' && d[89] == '/';
         if (d[0] == 1 || d[0] == 2)
             rc = check_tree(&c, d + 156, joliet);
+        else if (d[0] == 0)
+            rc = check_el_torito(&c, d);
     }
     free(c.seen), free(c.todo);
     close(c.fd);

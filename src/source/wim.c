@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <wimlib.h>
@@ -24,6 +25,8 @@ struct dm_wim {
     char *host;       /* the host path it was opened at; NULL for a staged copy */
     WIMStruct *spare; /* a staged copy's second handle, for dm_wim_reopen */
     int count, boot_index;
+    uint64_t file_size;   /* of the WIM file, 0 if unknown */
+    uint32_t header_boot; /* the boot index its header says (wimlib ignores one out of range) */
     struct dm_wim_image *images;
 };
 
@@ -43,6 +46,14 @@ int dm_wimlib_ready(void)
         ready = 1;
     }
     return 0;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
 }
 
 static int wim_fail(const struct dm_wim *w, const char *what, int err)
@@ -74,8 +85,19 @@ static int load_images(struct dm_wim *w)
     int r = wimlib_get_wim_info(w->wim, &info);
     if (r)
         return wim_fail(w, "cannot read the WIM header", r);
+    if (info.total_parts > 1) /* its resources are spread over the other parts */
+        return dm_error(DM_FAIL,
+                        "%s: part %u of a split WIM (%u parts): Windows PE boots from a whole WIM "
+                        "(wimjoin makes one)",
+                        w->display, (unsigned)info.part_number, (unsigned)info.total_parts);
     if (info.image_count == 0)
         return dm_error(DM_FAIL, "%s: the WIM holds no image", w->display);
+    if (w->header_boot > info.image_count) /* else another image would be taken silently */
+        return dm_error(DM_FAIL,
+                        "%s: damaged WIM header: its boot index %u names no image (the WIM has "
+                        "%u image%s)",
+                        w->display, (unsigned)w->header_boot, (unsigned)info.image_count,
+                        info.image_count == 1 ? "" : "s");
     w->count = (int)info.image_count;
     w->boot_index = (int)info.boot_index;
     w->images = calloc((size_t)w->count, sizeof *w->images);
@@ -93,9 +115,43 @@ static int load_images(struct dm_wim *w)
     return 0;
 }
 
-/* A dm_wim around an open WIMStruct (taken: freed on failure). */
-static int wrap(WIMStruct *wim, const char *host, const char *display, struct dm_wim **out)
+/* The header's blob table and XML data must lie inside the file: wimlib allocates what their
+ * sizes say before reading, and reports an absurd size as "Ran out of memory". */
+static int check_header(struct dm_wim *w, const char *host_path)
 {
+    static const struct {
+        size_t at;
+        const char *what;
+    } res[] = {{48, "blob table"}, {72, "XML data"}};
+    unsigned char h[208];
+    struct stat st;
+    int fd = open(host_path, O_RDONLY | O_CLOEXEC);
+    int ok = fd >= 0 && fstat(fd, &st) == 0 && pread(fd, h, sizeof h, 0) == (ssize_t)sizeof h;
+    if (fd >= 0)
+        close(fd);
+    if (!ok || (le64(h + 8) & 0xFFFFFFFFu) != sizeof h) /* wimlib says what is wrong with it */
+        return 0;
+    w->file_size = (uint64_t)st.st_size;
+    w->header_boot = (uint32_t)le64(h + 120);
+    for (size_t i = 0; i < sizeof res / sizeof *res; i++) {
+        const unsigned char *r = h + res[i].at;
+        uint64_t size = le64(r) & 0xFFFFFFFFFFFFFFull, off = le64(r + 8), orig = le64(r + 16);
+        if (!(r[7] & 4) && orig > size) /* stored uncompressed: as long as it says */
+            size = orig;
+        if (off > (uint64_t)st.st_size || size > (uint64_t)st.st_size - off)
+            return dm_error(DM_FAIL,
+                            "%s: damaged WIM header: its %s (%llu bytes at %llu) lies past the "
+                            "file's end (%llu bytes)",
+                            w->display, res[i].what, (unsigned long long)size,
+                            (unsigned long long)off, (unsigned long long)st.st_size);
+    }
+    return 0;
+}
+
+/* A dm_wim around an open WIMStruct (taken: freed on failure), its header as `hdr` read it. */
+static int wrap(WIMStruct *wim, const char *host, const struct dm_wim *hdr, struct dm_wim **out)
+{
+    const char *display = hdr->display;
     struct dm_wim *w = calloc(1, sizeof *w);
     if (!w || !(w->display = strdup(display)) || (host && !(w->host = strdup(host)))) {
         if (w)
@@ -105,6 +161,7 @@ static int wrap(WIMStruct *wim, const char *host, const char *display, struct dm
         return dm_error(DM_FAIL, "%s: out of memory", display);
     }
     w->wim = wim, w->staged_fd = -1;
+    w->file_size = hdr->file_size, w->header_boot = hdr->header_boot;
     int rc = load_images(w);
     if (rc)
         dm_wim_close(w);
@@ -118,22 +175,19 @@ static int wrap(WIMStruct *wim, const char *host, const char *display, struct dm
 static int open_at(const char *host_path, const char *display, int staged_fd, struct dm_wim **out)
 {
     WIMStruct *wim = NULL, *spare = NULL;
-    if (dm_wimlib_ready() < 0) {
-        if (staged_fd >= 0)
-            close(staged_fd);
-        return dm_error(DM_FAIL, "wimlib: cannot initialise");
-    }
-    int r = wimlib_open_wim(host_path, 0, &wim);
-    if (r == 0 && staged_fd >= 0)
+    struct dm_wim hdr = {.display = (char *)display};
+    int r = 0, rc = dm_wimlib_ready() < 0 ? dm_error(DM_FAIL, "wimlib: cannot initialise")
+                                          : check_header(&hdr, host_path);
+    if (rc == 0)
+        r = wimlib_open_wim(host_path, 0, &wim);
+    if (rc == 0 && r == 0 && staged_fd >= 0)
         r = wimlib_open_wim(host_path, 0, &spare);
-    if (r) {
+    if (rc == 0 && r)
+        rc = wim_fail(&hdr, "not a readable WIM file", r);
+    if (rc == 0)
+        rc = wrap(wim, staged_fd < 0 ? host_path : NULL, &hdr, out);
+    else
         wimlib_free(wim);
-        if (staged_fd >= 0)
-            close(staged_fd);
-        return dm_error(DM_FAIL, "%s: not a readable WIM file (%s)", display,
-                        wimlib_get_error_string(r));
-    }
-    int rc = wrap(wim, staged_fd < 0 ? host_path : NULL, display, out);
     if (rc) {
         wimlib_free(spare);
         if (staged_fd >= 0)
@@ -272,7 +326,7 @@ int dm_wim_reopen(struct dm_wim *w, struct dm_wim **out)
         return dm_error(DM_FAIL, "%s: cannot open it again", w->display);
     WIMStruct *spare = w->spare;
     w->spare = NULL;
-    return wrap(spare, NULL, w->display, out);
+    return wrap(spare, NULL, w, out);
 }
 
 const char *dm_wim_display(const struct dm_wim *w) { return w->display; }
@@ -445,10 +499,59 @@ static enum wimlib_progress_status on_verify(enum wimlib_progress_msg msg,
     return atomic_load(&x->stop) ? WIMLIB_PROGRESS_STATUS_ABORT : WIMLIB_PROGRESS_STATUS_CONTINUE;
 }
 
+/* A blob table entry that cannot be right: its bytes past the file's end, or more uncompressed
+ * bytes than its chunk table (4 or 8 bytes a chunk, inside the compressed bytes) can index.
+ * wimlib would allocate what it claims and report "Ran out of memory". Solid resources (one
+ * table for many blobs) are left to wimlib. */
+struct blob_check {
+    const struct dm_wim *w;
+    uint32_t chunk_size;
+    struct wimlib_resource_entry bad; /* a copy: wimlib's entry lives during the call only */
+    const char *why;
+};
+
+static int check_blob(const struct wimlib_resource_entry *r, void *arg)
+{
+    struct blob_check *c = arg;
+    if (r->packed || r->is_missing)
+        return 0;
+    uint64_t csize = r->compressed_size, usize = r->uncompressed_size, end = c->w->file_size;
+    uint64_t chunks = usize / c->chunk_size + (usize % c->chunk_size != 0);
+    uint64_t table = chunks ? (chunks - 1) * (usize > UINT32_MAX ? 8 : 4) : 0;
+    if (end && (r->offset > end || csize > end - r->offset))
+        c->why = "lies past the file's end";
+    else if (r->is_compressed ? table > csize : usize != csize)
+        c->why = "cannot expand to the size it claims";
+    else
+        return 0;
+    c->bad = *r;
+    return 1;
+}
+
+static int check_blobs(struct dm_wim *w)
+{
+    struct wimlib_wim_info info;
+    struct blob_check c = {.w = w};
+    if (wimlib_get_wim_info(w->wim, &info) != 0 || info.chunk_size == 0)
+        return 0;
+    c.chunk_size = info.chunk_size;
+    if (wimlib_iterate_lookup_table(w->wim, 0, check_blob, &c) == 0 || !c.why)
+        return 0;
+    return dm_error(DM_FAIL,
+                    "%s: damaged: a resource in its blob table (%llu bytes at %llu, %llu "
+                    "expanded) %s",
+                    w->display, (unsigned long long)c.bad.compressed_size,
+                    (unsigned long long)c.bad.offset, (unsigned long long)c.bad.uncompressed_size,
+                    c.why);
+}
+
 int dm_wim_verify(struct dm_wim *w) { return dm_wim_verify_watched(w, NULL); }
 
 int dm_wim_verify_watched(struct dm_wim *w, struct dm_wim_watch *watch)
 {
+    int rc = check_blobs(w);
+    if (rc)
+        return rc;
     struct verify_ctx v = {.watch = watch};
     wimlib_register_progress_function(w->wim, on_verify, &v);
     int err = wimlib_verify_wim(w->wim, 0);

@@ -8,6 +8,8 @@ hostile images.
   isoedit.py ISO extent PATH LBA   the record of file PATH says its bytes start at block LBA
   isoedit.py ISO size PATH BYTES   the record of file or folder PATH says it is BYTES long
 
+--primary or --joliet first changes only that tree (the other then disagrees with it).
+
 PATH is matched without case, ";1" and a trailing dot ("bootmgr", "efi/boot"). Exit 1 when
 PATH is in no tree."""
 import struct
@@ -76,11 +78,16 @@ def put32(img, pos, value):
 
 
 def main():
+    only = None
+    if sys.argv[1] in ("--primary", "--joliet"):
+        only = sys.argv.pop(1) == "--joliet"
     iso, op, path = sys.argv[1:4]
     with open(iso, "rb") as f:
         img = bytearray(f.read())
     found = 0
     for lba, size, joliet in trees(img):
+        if only is not None and joliet != only:
+            continue
         pos = find(img, (lba, size), path, joliet)
         if pos is None:
             continue
