@@ -104,7 +104,11 @@ static int walk(struct dm_tree *t, IsoDir *dir, const char *prefix)
     IsoNode *node;
     while (rc == 0 && iso_dir_iter_next(it, &node) == 1) {
         char *path;
-        if (asprintf(&path, "%s%s%s", prefix, *prefix ? "/" : "", iso_node_get_name(node)) < 0)
+        const char *name = iso_node_get_name(node);
+        if (!dm_tree_name_ok(name))
+            rc = dm_error(DM_FAIL, "%s: %s/ holds an entry named \"%s\" (a damaged ISO image)",
+                          t->origin, prefix, name);
+        else if (asprintf(&path, "%s%s%s", prefix, *prefix ? "/" : "", name) < 0)
             rc = dm_error(DM_FAIL, "%s: out of memory", t->origin);
         else
             rc = add_node(t, node, path), free(path);
