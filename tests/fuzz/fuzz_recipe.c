@@ -44,6 +44,8 @@ static void round_trip(const struct dm_recipe *r)
     if (!warned) {
         CHECK(rc == 0);
         char *second = print(&again, NULL);
+        if (strcmp(first, second) != 0)
+            fprintf(stderr, "printed:\n%s\nread back and printed:\n%s\n", first, second);
         CHECK(strcmp(first, second) == 0);
         free(second);
     }
