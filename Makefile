@@ -115,7 +115,7 @@ FUZZ_LEN_fat      := 4096
 FUZZ_LEN_fatread  := 1048576
 FUZZ_LEN_recipe   := 4096
 FUZZ_LEN_manifest := 8192
-FUZZ_LEN_restore  := 16384
+FUZZ_LEN_restore  := 65536
 FUZZ_LEN_iso      := 1048576
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. -Isrc
