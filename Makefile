@@ -132,12 +132,14 @@ fuzz-build: $(FUZZ_BINS)
 # Each target for FUZZ_SECONDS (one after another; with -j, side by side): new inputs go to
 # $(FUZZ_BUILD)/corpus-NAME (the seeds in tests/fuzz/corpus-NAME stay as they are), crashes to
 # $(FUZZ_BUILD)/crash-*; replay one with $(FUZZ_BUILD)/fuzz_NAME FILE. `make fuzz-iso` runs one.
+# Leaks inside libraries' own error paths are suppressed (tests/fuzz/lsan.supp says which).
 FUZZ_RUN := $(FUZZ_TARGETS:%=fuzz-%)
 .PHONY: $(FUZZ_RUN)
 fuzz: $(FUZZ_RUN)
 $(FUZZ_RUN): fuzz-%: deps $(FUZZ_BUILD)/fuzz_%
 	@mkdir -p $(FUZZ_BUILD)/corpus-$*
-	$(FUZZ_BUILD)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_LEN_$*) -timeout=10 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+	    $(FUZZ_BUILD)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_LEN_$*) -timeout=10 \
 	    -rss_limit_mb=2048 $(if $(wildcard tests/fuzz/fuzz_$*.dict),-dict=tests/fuzz/fuzz_$*.dict) \
 	    -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus-$* tests/fuzz/corpus-$* \
 	    $(wildcard $(FUZZ_BUILD)/seeds-$*)
