@@ -305,12 +305,15 @@ static int check_dir(struct check *c, struct pending *d, int joliet)
             return dm_error(DM_FAIL, "%s: %s lies past the image's end or is damaged", c->origin,
                             shown);
         d->size = le32(b + 10);
-    }
+    } else if (!past_end(c, d->lba, BLOCK) &&
+               pread(c->fd, b, BLOCK, (off_t)d->lba * BLOCK) == BLOCK && le32(b + 10) > d->size)
+        d->size = le32(b + 10); /* libisofs reads as much as the folder's own "." record says */
     if (past_end(c, d->lba, d->size) || (c->dirbytes += d->size) > c->size)
         return dm_error(DM_FAIL, "%s: %s: %s", c->origin, shown,
                         past_end(c, d->lba, d->size)
                             ? "the folder lies past the image's end"
                             : "the folders hold more than the image can (a damaged image)");
+    int nrec = 0;
     for (uint32_t blk = 0; blk < (d->size + BLOCK - 1) / BLOCK; blk++) {
         if (pread(c->fd, b, BLOCK, (off_t)(d->lba + blk) * BLOCK) != BLOCK)
             return dm_error_errno(DM_FAIL, errno ? errno : EIO, "%s: cannot read %s", c->origin,
@@ -322,7 +325,9 @@ static int check_dir(struct check *c, struct pending *d, int joliet)
             at += r[0];
             if (!joliet && check_susp(c, r, BLOCK - (size_t)(r - b), shown) != 0)
                 return DM_FAIL;
-            if (r[32] == 1 && r[33] <= 1) /* "." and ".." */
+            /* "." and "..": the folder's first two records, which libisofs skips whatever they
+             * are called (a later record named so is a folder like any other to it). */
+            if (blk == 0 && nrec++ < 2)
                 continue;
             char name[256];
             record_name(r, joliet, name, sizeof name);
