@@ -30,6 +30,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
+.SECONDEXPANSION:
 .PHONY: all check demo asan install deps unit tools fixtures fuzz fuzz-build bench clean stress
 # `make` builds ./dartmk; a build in another directory (make asan) keeps its binary there.
 BIN := $(if $(filter build,$(BUILD)),dartmk,$(BUILD)/dartmk)
@@ -85,32 +86,63 @@ $(BUILD)/winpe/dartexpire-%.exe: winpe/dartexpire.c src/image/expiry.c src/image
 # `make` and `make install` build them too (added here: WINPE_BINS is not defined above).
 all install: $(WINPE_BINS)
 
-# libFuzzer target for the FAT writer's names and directories (tests/fuzz/), built with clang
-# and ASan + UBSan from the few sources it needs, in build-fuzz/. `make fuzz` runs it for
-# FUZZ_SECONDS; make check runs it briefly (tests/cli/fuzz.t).
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), each built with clang, ASan and UBSan from the
+# few sources it needs, in build-fuzz/: the FAT writer's names and directories (fat), the FAT
+# reader on hostile volumes (fatread), the recipe reader (recipe), the manifest `dartmk verify`
+# reads (manifest), the saved partition table --restore-table reads (restore), the ISO 9660 and
+# UDF directory walks (iso). Seeds: tests/fuzz/corpus-NAME (scripts/fuzz-seeds). `make fuzz`
+# runs each for FUZZ_SECONDS; make check runs each briefly (tests/cli/fuzz.t).
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_CC      ?= clang
-FUZZ_SRCS    := tests/fuzz/fuzz_fat.c src/util/tree.c src/util/report.c src/util/progress.c src/util/utf8.c \
-                $(addprefix src/fat/,fat_layout.c fat_names.c fat_plan.c fat_write.c)
-FUZZ_HDRS    := src/util/tree.h src/util/report.h src/util/progress.h src/util/utf8.h $(wildcard src/fat/*.h)
+FUZZ_TARGETS := fat fatread recipe manifest restore iso
+FUZZ_UTIL    := src/util/tree.c src/util/report.c src/util/progress.c src/util/utf8.c
+FUZZ_SRCS_fat      := $(addprefix src/fat/,fat_layout.c fat_names.c fat_plan.c fat_write.c)
+FUZZ_SRCS_fatread  := $(addprefix src/fat/,fat_read.c fat_tree.c fat_disk.c fat_names.c)
+FUZZ_SRCS_recipe   := src/image/recipe.c
+FUZZ_SRCS_manifest := src/recovery/verify.c src/image/expiry.c src/util/copy.c src/util/sha256.c
+FUZZ_SRCS_restore  := partition/layout.c partition/ptable.c src/util/copy.c src/util/sha256.c
+FUZZ_SRCS_iso      := src/source/source_iso.c src/source/source_udf.c src/util/quiet.c
+FUZZ_PKGS_fat      := json-c
+FUZZ_PKGS_fatread  := blkid
+FUZZ_PKGS_recipe   := inih json-c
+FUZZ_PKGS_manifest := json-c libcrypto
+FUZZ_PKGS_restore  := fdisk libcrypto
+FUZZ_PKGS_iso      := libisofs-1 libudfread
+# -max_len per target: the largest input it takes (FAT and ISO images are padded with zeros
+# to the size they claim, so their seeds stay small).
+FUZZ_LEN_fat      := 4096
+FUZZ_LEN_fatread  := 1048576
+FUZZ_LEN_recipe   := 4096
+FUZZ_LEN_manifest := 8192
+FUZZ_LEN_restore  := 65536
+FUZZ_LEN_iso      := 1048576
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
-                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-                $(shell pkg-config --cflags json-c) -Isrc
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. -Isrc
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
-$(FUZZ_BUILD)/fuzz_fat: $(FUZZ_SRCS) $(FUZZ_HDRS)
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/tools/synthtree.h $(FUZZ_UTIL) \
+                      $$(FUZZ_SRCS_$$*) $(wildcard src/*/*.h partition/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRCS) $(shell pkg-config --libs json-c)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(FUZZ_PKGS_$*) 2>/dev/null) -o $@ \
+	    $< $(FUZZ_UTIL) $(FUZZ_SRCS_$*) $(shell pkg-config --libs $(FUZZ_PKGS_$*) 2>/dev/null)
 
-fuzz-build: $(FUZZ_BUILD)/fuzz_fat
+fuzz-build: $(FUZZ_BINS)
 
-# New inputs go to $(FUZZ_BUILD)/corpus (the seeds in tests/fuzz/corpus stay as they are),
-# crashes to $(FUZZ_BUILD)/crash-*; replay one with: $(FUZZ_BUILD)/fuzz_fat FILE
-fuzz: deps fuzz-build
-	@mkdir -p $(FUZZ_BUILD)/corpus
-	$(FUZZ_BUILD)/fuzz_fat -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
-	    -dict=tests/fuzz/fuzz_fat.dict -artifact_prefix=$(FUZZ_BUILD)/ \
-	    $(FUZZ_BUILD)/corpus tests/fuzz/corpus
+# Each target for FUZZ_SECONDS (one after another; with -j, side by side): new inputs go to
+# $(FUZZ_BUILD)/corpus-NAME (the seeds in tests/fuzz/corpus-NAME stay as they are), crashes to
+# $(FUZZ_BUILD)/crash-*; replay one with $(FUZZ_BUILD)/fuzz_NAME FILE. `make fuzz-iso` runs one.
+# Leaks inside libraries' own error paths are suppressed (tests/fuzz/lsan.supp says which).
+FUZZ_RUN := $(FUZZ_TARGETS:%=fuzz-%)
+.PHONY: $(FUZZ_RUN)
+fuzz: $(FUZZ_RUN)
+$(FUZZ_RUN): fuzz-%: deps $(FUZZ_BUILD)/fuzz_%
+	@mkdir -p $(FUZZ_BUILD)/corpus-$*
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+	    $(FUZZ_BUILD)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_LEN_$*) -timeout=10 \
+	    -rss_limit_mb=2048 $(if $(wildcard tests/fuzz/fuzz_$*.dict),-dict=tests/fuzz/fuzz_$*.dict) \
+	    -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus-$* tests/fuzz/corpus-$* \
+	    $(wildcard $(FUZZ_BUILD)/seeds-$*)
 
 # The FAT writer against the limit (cat + sync) and mkfs.fat + mcopy, `dartmk build` against
 # cp + wimupdate, `dartmk iso` against xorriso, `dartmk usb` against mkwinpeimg; BENCHMARKS.md.

@@ -380,6 +380,11 @@ static int script_parts(FILE *f, const char *file, enum dm_scheme *scheme, struc
             .number = fdisk_partition_has_partno(pa) ? fdisk_partition_get_partno(pa) + 1 : i + 1,
             .start = (uint64_t)fdisk_partition_get_start(pa) * SECTOR,
             .size = (uint64_t)fdisk_partition_get_size(pa) * SECTOR};
+        if (x->size == 0) { /* libfdisk would write it one sector long, unjudged */
+            rc = dm_error(DM_FAIL, "%s: partition %zu has a size of 0 sectors: not a table", file,
+                          x->number);
+            break;
+        }
         if (*scheme == DM_SCHEME_MBR)
             snprintf(x->type, sizeof x->type, "0x%02x", type ? fdisk_parttype_get_code(type) : 0);
     }

@@ -307,8 +307,11 @@ void dm_recipe_merge(struct dm_recipe *r, const struct dm_recipe *over)
 }
 
 /* Would libinih read the value back as it is? It strips spaces at both ends of every line,
- * ends a value at " ;" (a comment) and cannot continue a value with a blank line; and a line
- * ("key = " or the continuation's indent, then the text) must fit RECIPE_LINE_MAX. */
+ * ends a value at " ;" (a comment: print_value writes a space before each line, so a line may
+ * not start with ';' either), takes a line starting with ';' or '#' after its indent for a
+ * comment (a continuation line may not start with '#') and cannot continue a value with a blank
+ * line; and a line ("key = " or the continuation's indent, then the text) must fit
+ * RECIPE_LINE_MAX. */
 static int ini_exact(const char *key, const char *v)
 {
     size_t indent = strlen(key) + 3;
@@ -316,10 +319,10 @@ static int ini_exact(const char *key, const char *v)
         const char *end = strchr(line, '\n');
         size_t n = end ? (size_t)(end - line) : strlen(line);
         if (n == 0 || isspace((unsigned char)line[0]) || isspace((unsigned char)line[n - 1]) ||
-            indent + n > RECIPE_LINE_MAX)
+            indent + n > RECIPE_LINE_MAX || (line != v && line[0] == '#'))
             return 0;
-        for (size_t i = 1; i < n; i++)
-            if (line[i] == ';' && isspace((unsigned char)line[i - 1]))
+        for (size_t i = 0; i < n; i++)
+            if (line[i] == ';' && (i == 0 || isspace((unsigned char)line[i - 1])))
                 return 0;
         line = end ? end + 1 : NULL;
     }

@@ -104,7 +104,11 @@ static int walk(struct dm_tree *t, IsoDir *dir, const char *prefix)
     IsoNode *node;
     while (rc == 0 && iso_dir_iter_next(it, &node) == 1) {
         char *path;
-        if (asprintf(&path, "%s%s%s", prefix, *prefix ? "/" : "", iso_node_get_name(node)) < 0)
+        const char *name = iso_node_get_name(node);
+        if (!dm_tree_name_ok(name))
+            rc = dm_error(DM_FAIL, "%s: %s/ holds an entry named \"%s\" (a damaged ISO image)",
+                          t->origin, prefix, name);
+        else if (asprintf(&path, "%s%s%s", prefix, *prefix ? "/" : "", name) < 0)
             rc = dm_error(DM_FAIL, "%s: out of memory", t->origin);
         else
             rc = add_node(t, node, path), free(path);
@@ -149,6 +153,7 @@ struct check {
     int fd;
     uint64_t size;     /* of the image */
     uint64_t dirbytes; /* folders read, in this tree */
+    unsigned skip;     /* SUSP bytes to skip in each record (the root's SP entry says) */
     uint32_t *seen;    /* folder extents seen (open addressing; 0 is empty: extents are > 0) */
     size_t nseen, cap;
     struct pending {
@@ -220,6 +225,52 @@ static uint32_t rr_child_link(const uint8_t *r)
     return 0;
 }
 
+static int past_end(const struct check *c, uint32_t lba, uint64_t size)
+{
+    return (uint64_t)lba * BLOCK + size > c->size;
+}
+
+/* Rock Ridge's continuation areas (SUSP CE entries), which libisofs follows one after another
+ * with no end: a chain that loops made it read and grow its buffer forever. A record's chain may
+ * hold CE_MAX areas (mastering tools write one), each inside one block of the image. Returns 0,
+ * or DM_FAIL after one line. */
+enum { CE_MAX = 32 };
+
+/* The CE entry among the SUSP entries at [at, end) of area (cap bytes readable), read as libisofs
+ * reads them: up to an ST entry or the area's end, each entry's length taken as it is (an entry
+ * may run past the area's end), the first CE counted. Its area in *lba, *off, *len (*len 0: none,
+ * or an entry of length 0, which libisofs refuses). */
+static void find_ce(const uint8_t *area, size_t cap, size_t at, size_t end, uint32_t *lba,
+                    uint32_t *off, uint32_t *len)
+{
+    *lba = *off = *len = 0;
+    while (at + 4 <= end && at + 4 <= cap) {
+        const uint8_t *e = area + at;
+        if ((e[0] == 'S' && e[1] == 'T') || e[2] == 0)
+            return;
+        if (e[0] == 'C' && e[1] == 'E' && !*len && at + 28 <= cap)
+            *lba = le32(e + 4), *off = le32(e + 12), *len = le32(e + 20);
+        at += e[2];
+    }
+}
+
+/* r: a record with cap bytes of its block from its start. */
+static int check_susp(struct check *c, const uint8_t *r, size_t cap, const char *shown)
+{
+    uint8_t b[BLOCK];
+    uint32_t lba, off, len;
+    find_ce(r, cap, 33u + r[32] + !(r[32] & 1) + c->skip, r[0], &lba, &off, &len);
+    for (int hops = 1; len; hops++) {
+        if (hops > CE_MAX || off >= BLOCK || len > BLOCK - off || past_end(c, lba, BLOCK) ||
+            pread(c->fd, b, BLOCK, (off_t)lba * BLOCK) != BLOCK)
+            return dm_error(DM_FAIL, "%s: %s: damaged Rock Ridge data (%s)", c->origin, shown,
+                            hops > CE_MAX ? "its continuation areas form a loop"
+                                          : "a continuation area outside the image");
+        find_ce(b, BLOCK, off, (size_t)off + len, &lba, &off, &len);
+    }
+    return 0;
+}
+
 static int todo_push(struct check *c, uint32_t lba, uint32_t size, const char *dir,
                      const char *name)
 {
@@ -233,11 +284,6 @@ static int todo_push(struct check *c, uint32_t lba, uint32_t size, const char *d
         return dm_error(DM_FAIL, "%s: out of memory", c->origin);
     c->todo[c->ntodo++] = (struct pending){lba, size, path};
     return 0;
-}
-
-static int past_end(const struct check *c, uint32_t lba, uint64_t size)
-{
-    return (uint64_t)lba * BLOCK + size > c->size;
 }
 
 /* Reads one folder's records, queueing its folders and checking its files. */
@@ -262,12 +308,15 @@ static int check_dir(struct check *c, struct pending *d, int joliet)
             return dm_error(DM_FAIL, "%s: %s lies past the image's end or is damaged", c->origin,
                             shown);
         d->size = le32(b + 10);
-    }
+    } else if (!past_end(c, d->lba, BLOCK) &&
+               pread(c->fd, b, BLOCK, (off_t)d->lba * BLOCK) == BLOCK && le32(b + 10) > d->size)
+        d->size = le32(b + 10); /* libisofs reads as much as the folder's own "." record says */
     if (past_end(c, d->lba, d->size) || (c->dirbytes += d->size) > c->size)
         return dm_error(DM_FAIL, "%s: %s: %s", c->origin, shown,
                         past_end(c, d->lba, d->size)
                             ? "the folder lies past the image's end"
                             : "the folders hold more than the image can (a damaged image)");
+    int nrec = 0;
     for (uint32_t blk = 0; blk < (d->size + BLOCK - 1) / BLOCK; blk++) {
         if (pread(c->fd, b, BLOCK, (off_t)(d->lba + blk) * BLOCK) != BLOCK)
             return dm_error_errno(DM_FAIL, errno ? errno : EIO, "%s: cannot read %s", c->origin,
@@ -277,7 +326,11 @@ static int check_dir(struct check *c, struct pending *d, int joliet)
             if (r[0] < 34 || at + r[0] > BLOCK || 33u + r[32] > r[0])
                 return dm_error(DM_FAIL, "%s: %s: a damaged folder record", c->origin, shown);
             at += r[0];
-            if (r[32] == 1 && r[33] <= 1) /* "." and ".." */
+            if (!joliet && check_susp(c, r, BLOCK - (size_t)(r - b), shown) != 0)
+                return DM_FAIL;
+            /* "." and "..": the folder's first two records, which libisofs skips whatever they
+             * are called (a later record named so is a folder like any other to it). */
+            if (blk == 0 && nrec++ < 2)
                 continue;
             char name[256];
             record_name(r, joliet, name, sizeof name);
@@ -297,9 +350,23 @@ static int check_dir(struct check *c, struct pending *d, int joliet)
     return 0;
 }
 
+/* The SP entry of the root folder's "." record: how many bytes to skip in each record's system
+ * use area (0 when there is none, as libisofs takes it). */
+static unsigned susp_skip(const struct check *c, const uint8_t *root)
+{
+    uint8_t b[BLOCK];
+    uint32_t lba = le32(root + 2);
+    if (past_end(c, lba, BLOCK) || pread(c->fd, b, BLOCK, (off_t)lba * BLOCK) != BLOCK ||
+        b[0] < 34 + 7 || 33u + b[32] > b[0])
+        return 0;
+    const uint8_t *e = b + 33 + b[32] + !(b[32] & 1);
+    return e + 7 <= b + b[0] && e[0] == 'S' && e[1] == 'P' && e[2] == 7 ? e[6] : 0;
+}
+
 static int check_tree(struct check *c, const uint8_t *root, int joliet)
 {
     c->dirbytes = 0, c->nseen = 0;
+    c->skip = joliet ? 0 : susp_skip(c, root);
     if (c->seen)
         memset(c->seen, 0, c->cap * sizeof *c->seen);
     int rc = todo_push(c, le32(root + 2), le32(root + 10), "", "");

@@ -119,7 +119,10 @@ static int udf_walk(struct dm_tree *t, struct udf_walk *w, const char *dir, int 
         if (strcmp(de.d_name, ".") == 0 || strcmp(de.d_name, "..") == 0)
             continue;
         char *path;
-        if (asprintf(&path, "%s%s%s", dir, *dir ? "/" : "", de.d_name) < 0)
+        if (!dm_tree_name_ok(de.d_name))
+            rc = dm_error(DM_FAIL, "%s: /%s holds an entry named \"%s\" (a damaged UDF volume)",
+                          t->origin, dir, de.d_name);
+        else if (asprintf(&path, "%s%s%s", dir, *dir ? "/" : "", de.d_name) < 0)
             rc = dm_error(DM_FAIL, "%s: out of memory", t->origin);
         else
             rc = udf_add(t, w, path, de.d_type, depth), free(path);

@@ -60,6 +60,11 @@ static int path_cmp(const char *a, const char *b, int fold)
 
 int dm_path_casecmp(const char *a, const char *b) { return path_cmp(a, b, 1); }
 
+int dm_tree_name_ok(const char *name)
+{
+    return *name && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/');
+}
+
 static int entry_cmp(const void *x, const void *y)
 {
     const struct dm_entry *a = x, *b = y;

@@ -91,6 +91,10 @@ int dm_stream_close(struct dm_stream *s);
  * read or -1 after printing an error. */
 ssize_t dm_tree_read_head(struct dm_tree *t, const struct dm_entry *e, void *buf, size_t n);
 
+/* Can a source's name be one component of a path: not empty, not "." or "..", no '/'? Sources
+ * refuse an image whose directories hold other names (a damaged or hostile image). */
+int dm_tree_name_ok(const char *name);
+
 /* Compares two paths the way the lookup does (ASCII case folded, '/' sorting first). */
 int dm_path_casecmp(const char *a, const char *b);
 

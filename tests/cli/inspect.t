@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -f "$SAMPLES/udf.iso" ] || make -C "$TOP" -s samples >/dev/null || { echo "1..0 # no samples"; exit 1; }
-plan 137
+plan 151
 scratch
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
@@ -180,6 +180,19 @@ hostile "a folder past the end" "^dartmk: $SCRATCH/fardir\.iso: SOURCES: the fol
 blocks=$(( $(stat -c %s "$SAMPLES/dvd.iso") / 2048 ))
 cp "$SAMPLES/dvd.iso" "$SCRATCH/far.iso" && python3 "$ISOEDIT" "$SCRATCH/far.iso" extent bootmgr $((blocks + 1))
 hostile "bootmgr past the end" "^dartmk: $SCRATCH/far\.iso: BOOTMGR lies past the image's end$" "$SCRATCH/far.iso"
+
+# Rock Ridge continuation areas (SUSP CE) that point back to themselves: libisofs followed them
+# forever (found by fuzz_iso; the image is its seed, after the 32 KiB system area).
+{ head -c 32768 /dev/zero && cat "$TOP/tests/fuzz/corpus-iso/timeout-iso-ce-loop"; } >"$SCRATCH/ce.iso"
+truncate -s $((188 * 2048)) "$SCRATCH/ce.iso"
+hostile "Rock Ridge continuation areas that loop" "^dartmk: $SCRATCH/ce\.iso: the root folder: damaged Rock Ridge data \(its continuation areas form a loop\)$" "$SCRATCH/ce.iso"
+
+# A folder whose "." record claims more than its parent's record (libisofs reads that much, into
+# the folders after it) and a third record named ".." pointing back to the root: libisofs built
+# an endless tree (found by fuzz_iso).
+{ head -c 32768 /dev/zero && cat "$TOP/tests/fuzz/corpus-iso/timeout-iso-dot-size-loop"; } >"$SCRATCH/dot.iso"
+truncate -s $((198 * 2048)) "$SCRATCH/dot.iso"
+hostile "a folder's own size reaching into others" "^dartmk: $SCRATCH/dot\.iso: the folders form a loop \(BOOT/.* points back to a folder above it\)$" "$SCRATCH/dot.iso"
 
 head -c 100000 /dev/urandom > "$SCRATCH/random.bin"
 bad "not an ISO or WIM" 1 "^dartmk: $SCRATCH/random.bin: not an ISO image, WIM file, disk image or directory$" "$SCRATCH/random.bin"

@@ -30,7 +30,7 @@ for t in sfdisk fsck.fat blkid mcopy mdir minfo jq losetup strace script python3
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 446
+plan 450
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -737,6 +737,8 @@ head -n 8 "$HS" >"$S/cut3.sfdisk"
 bad "--restore-table, a file cut short before its partitions" 1 "^dartmk: $S/cut3\\.sfdisk: its sfdisk script has no partitions" "$H" --restore-table "$S/cut3.sfdisk" "$H" --yes
 tamper scriptovl 's/start=      239616, size=     2097152/start=      230000, size=     2097152/'
 bad "--restore-table, the script's partitions overlap" 1 "^dartmk: $S/scriptovl\\.sfdisk: partitions 2 \\(sectors 206848-239615\\) and 3 \\(sectors 230000-2327151\\) overlap" "$H" --restore-table "$S/scriptovl.sfdisk" "$H" --yes
+tamper scriptzero 's/start=      239616, size=     2097152/start=      239616, size=0/' # found by fuzz_restore
+bad "--restore-table, a script partition of 0 sectors (libfdisk writes it one sector long)" 1 "^dartmk: $S/scriptzero\\.sfdisk: partition 3 has a size of 0 sectors: not a table$" "$H" --restore-table "$S/scriptzero.sfdisk" "$H" --yes
 tamper scriptpast 's/start=      239616, size=     2097152/start=      239616, size=     9097152/'
 bad "--restore-table, a script partition past the end of the disk" 1 "^dartmk: $S/scriptpast\\.sfdisk: partition 3 \\(sectors 239616-9336767\\) lies outside the disk's usable sectors" "$H" --restore-table "$S/scriptpast.sfdisk" "$H" --yes
 printf '%s\n' 'label: dos' 'start=2048, size=204800, type=7' 'start=100000, size=204800, type=7' >"$S/plainovl.sfdisk"

@@ -199,6 +199,40 @@ static void test_read_long_lines(void **state)
 }
 
 /* A NUL would end the value early ("3<NUL>0" read as 3 days). */
+/* Values --print-recipe cannot write so that libinih reads them back (found by fuzz_recipe):
+ * "remote = ;" reads as an empty value (" ;" starts a comment), a continuation line "    #x" as
+ * a comment line. It warns for each, and writes exact values without a word. */
+static void test_print_warns_inexact(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *key, *value;
+        int warns;
+    } cases[] = {
+        {"remote", ";", 1},
+        {"remote-message", ";first", 1},
+        {"remote-message", "one\n;two", 1},
+        {"remote-message", "one\n#two", 1},
+        {"remote-message", "#one\ntwo", 0},
+        {"remote-message", "a;b\nc#d", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct dm_recipe r = {0};
+        struct heard h = {0};
+        struct dm_events e = {.message = hear, .ctx = &h};
+        dm_recipe_set(&r, cases[i].key, cases[i].value);
+        struct dm_events *before = dm_events_bind(&e);
+        free(printed(&r));
+        dm_events_bind(before);
+        if (h.lines != cases[i].warns)
+            fail_msg("%s = '%s': %d warnings, %d expected", cases[i].key, cases[i].value, h.lines,
+                     cases[i].warns);
+        if (cases[i].warns)
+            assert_non_null(strstr(h.last, "cannot be written exactly"));
+        dm_recipe_free(&r);
+    }
+}
+
 static void test_read_nul(void **state)
 {
     (void)state;
@@ -374,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_read_long_lines),
         cmocka_unit_test(test_read_nul),
+        cmocka_unit_test(test_print_warns_inexact),
         cmocka_unit_test(test_read_continued_message),
         cmocka_unit_test(test_plan_numbers),
         cmocka_unit_test(test_plan_remote_rules),
