@@ -47,6 +47,9 @@ bare() { udf "$@"; poke "${1:-in.iso}" $((16 * 2048)) 00; }
 rr_cl() { poke "$1" $((20 * 2048 + 810 + 80)) "434c1a011400000000000014$(printf '0%.0s' $(seq 28))"; }
 # catalog: dvd.iso's El Torito catalog block.
 ELT=$((50 * 2048))
+# fuzzed NAME BLOCKS: what fuzz_iso found (tests/fuzz/corpus-iso/NAME, an image from its system
+# area's end on) as a whole image of BLOCKS blocks.
+fuzzed() { { head -c 32768 /dev/zero && cat "$TOP/tests/fuzz/corpus-iso/$1"; } >in.iso && truncate -s $(($2 * 2048)) in.iso; }
 
 setup() {
     xorriso -as mkisofs -quiet -J -o "$S/joliet.iso" "$SAMPLES/dvd" 2>/dev/null
@@ -146,5 +149,9 @@ eltorito-second-image-past-end | dvd; le32 in.iso $((ELT + 96 + 8)) 99999999 | i
 eltorito-validation-checksum | dvd; poke in.iso $((ELT + 28)) 0000 | inspect in.iso | 0 | ^ISO boot +BIOS yes, UEFI yes \(El Torito\)$
 eltorito-catalog-noise | dvd; noise in.iso $ELT 2048 7 | inspect in.iso | 0 | ^ISO boot +BIOS yes, UEFI yes \(El Torito\)$
 eltorito-sector-count-huge | dvd; poke in.iso $((ELT + 32 + 6)) ffff | inspect in.iso | 0 | ^ISO boot +BIOS yes, UEFI yes \(El Torito\)$
+fuzz-ce-loop | fuzzed timeout-iso-ce-loop 188 | inspect in.iso | 1 | ^dartmk: in\.iso: the root folder: damaged Rock Ridge data \(its continuation areas form a loop\)$
+fuzz-dot-size-loop | fuzzed timeout-iso-dot-size-loop 198 | inspect in.iso | 1 | ^dartmk: in\.iso: the folders form a loop \(BOOT/.* points back to a folder above it\)$
+fuzz-empty-name | fuzzed crash-iso-empty-name 188 | inspect in.iso | 1 | ^dartmk: in\.iso: / holds an entry named "" \(a damaged ISO image\)$
+fuzz-ce-loop-usb | fuzzed timeout-iso-ce-loop 188 | usb in.iso stick.img --size 64M --yes | 1 | ^dartmk: in\.iso: the root folder: damaged Rock Ridge data
 ROWS
 }

@@ -162,6 +162,7 @@ rt-unaligned | saved 's/^# dartmk-raw 1024 16384 /# dartmk-raw 1025 16384 /' | p
 rt-past-end | saved 's/^# dartmk-raw 104857088 512 /# dartmk-raw 104857600 512 /' | partition --restore-table s.sfdisk disk.img --yes | 1 | block 5 \(GPT Backup Header, 512 bytes at 104857600\) lies past the end of disk\.img
 rt-offset-wraps | saved 's/^# dartmk-raw 104857088 512 /# dartmk-raw 18446744073709551104 512 /' | partition --restore-table s.sfdisk disk.img --yes | 1 | block 5 \(GPT Backup Header, 512 bytes at 18446744073709551104\) lies past the end
 rt-block-too-big | saved 's/^# dartmk-raw 1024 16384 /# dartmk-raw 1024 2097152 /' | partition --restore-table s.sfdisk disk.img --yes | 1 | ^dartmk: s\.sfdisk: line 36: a damaged dartmk-raw section$
+rt-script-size-zero | saved '0,/size= *[0-9][0-9]*,/s//size=0,/' | partition --restore-table s.sfdisk disk.img --yes | 1 | ^dartmk: s\.sfdisk: partition 1 has a size of 0 sectors: not a table$
 rt-block-zero | saved 's/^# dartmk-raw 512 512 /# dartmk-raw 512 0 /' | partition --restore-table s.sfdisk disk.img --yes | 1 | ^dartmk: s\.sfdisk: line 24: a damaged dartmk-raw section$
 rt-overlapping-blocks | saved 's/^# dartmk-raw 512 512 GPT Header/# dartmk-raw 0 512 GPT Header/' | partition --restore-table s.sfdisk disk.img --yes | 1 | block 2 \(GPT Header, 512 bytes at 0\) overlaps block 1$
 rt-header-gone | saved '24,35d' | partition --restore-table s.sfdisk disk.img --yes | 1 | its dartmk-raw blocks do not hold the whole table \(the protective MBR, the GPT header and the backup GPT header\)
