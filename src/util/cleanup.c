@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { SLOTS = 16 };
@@ -118,6 +120,47 @@ int dm_cleanup_register(const char *path, int tree)
     return -1;
 }
 
+/* mkdtemp (fd NULL) or mkstemp, with the name in slot `handle` before the folder or file exists:
+ * a signal at any moment removes it (making it, then registering it, leaves a window). */
+static int make_registered(char *tmpl, int handle, int *fd)
+{
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    static int seeded;
+    if (!seeded)
+        srandom((unsigned)getpid() ^ (unsigned)time(NULL)), seeded = 1;
+    size_t n = strlen(tmpl), x = n;
+    while (x > 0 && tmpl[x - 1] == 'X')
+        x--;
+    for (int tries = 0; tries < 100; tries++) {
+        for (size_t i = x; i < n; i++)
+            tmpl[i] = abc[(unsigned)random() % (sizeof abc - 1)];
+        memcpy(slots[handle].path, tmpl, n); /* same length: the handler reads a whole name */
+        int made = fd ? (*fd = open(tmpl, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0
+                      : mkdir(tmpl, 0700) == 0;
+        if (made)
+            return 0;
+        if (errno != EEXIST)
+            return -1;
+    }
+    return -1;
+}
+
+static int make_temp(char *tmpl, int *fd)
+{
+    int handle = dm_cleanup_register(tmpl, fd ? 0 : 1);
+    if (handle < 0) /* the table is full: made as before, unregistered */
+        return (fd ? (*fd = mkostemp(tmpl, O_CLOEXEC)) >= 0 : mkdtemp(tmpl) != NULL) ? -1 : -2;
+    if (make_registered(tmpl, handle, fd) == 0)
+        return handle;
+    int err = errno;
+    dm_cleanup_forget(handle);
+    errno = err;
+    return -2;
+}
+
+int dm_cleanup_mkdtemp(char *tmpl) { return make_temp(tmpl, NULL); }
+int dm_cleanup_mkstemp(char *tmpl, int *fd) { return make_temp(tmpl, fd); }
+
 void dm_cleanup_forget(int handle)
 {
     if (handle < 0 || handle >= SLOTS)
@@ -144,10 +187,8 @@ int dm_staging_make(struct dm_staging *s, const char *name)
         s->path = NULL;
         return dm_error(DM_FAIL, "out of memory");
     }
-    if (mkdtemp(s->path)) {
-        s->guard = dm_cleanup_register(s->path, 1);
+    if ((s->guard = dm_cleanup_mkdtemp(s->path)) >= -1)
         return 0;
-    }
     int rc = dm_error_errno(DM_FAIL, errno, "%s: cannot make a staging folder", s->path);
     free(s->path);
     s->path = NULL;

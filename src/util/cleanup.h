@@ -10,6 +10,12 @@
 int dm_cleanup_register(const char *path, int tree);
 /* Forgets a registration (the caller removed the path, or keeps it). -1 is ignored. */
 void dm_cleanup_forget(int handle);
+/* mkdtemp(tmpl) registered as a tree to remove, the name in the table before the folder exists.
+ * Returns the handle (-1: made but not registered, the table being full), or -2 with errno set
+ * when no folder was made. */
+int dm_cleanup_mkdtemp(char *tmpl);
+/* The same for mkstemp: the file made (0600), *fd open on it, registered to unlink. */
+int dm_cleanup_mkstemp(char *tmpl, int *fd);
 /* Removes what a registration names now (as a signal would) and forgets it. -1 is ignored. */
 void dm_cleanup_remove(int handle);
 

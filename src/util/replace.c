@@ -31,12 +31,12 @@ int dm_replace_begin(struct dm_replace *r, const char *path, mode_t mode)
         r->temp = n < 0 ? NULL : r->temp;
         return dm_error(DM_FAIL, "out of memory");
     }
-    r->fd = mkstemp(r->temp);
-    if (r->fd < 0) {
+    r->guard = dm_cleanup_mkstemp(r->temp, &r->fd); /* registered before it exists */
+    if (r->guard < -1) {
+        r->fd = -1, r->guard = -1;
         free(r->temp), r->temp = NULL;
         return dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
     }
-    r->guard = dm_cleanup_register(r->temp, 0);
     /* mkstemp's 0600 would hide the file from the servers and users that read it. */
     if (fchmod(r->fd, mode ? mode : new_file_mode()) != 0)
         return dm_error_errno(DM_FAIL, errno, "%s: cannot write", path);
