@@ -102,11 +102,11 @@ static int check_tool_name(const char *name, const char *spec)
             return dm_error(DM_USAGE, "--tool '%s': the name holds a control character", spec);
         else if (strchr("\\/:*?\"<>|", *c))
             return dm_error(DM_USAGE, "--tool '%s': a tool's name cannot hold '%c'", spec, *c);
-    if ((fault = dm_image_name_fault(name)) != NULL) /* not UTF-8: control characters are above */
-        return dm_error(DM_USAGE, "--tool '%s': the name %s", spec, fault);
     if (reserved_name(name))
         return dm_error(DM_USAGE, "--tool '%s': Windows reserves the name '%s' for a device", spec,
                         name);
+    if ((fault = dm_image_name_fault(name)) != NULL) /* not UTF-8: the rest is checked above */
+        return dm_error(DM_USAGE, "--tool '%s': the name %s", spec, fault);
     if (name[0] == ' ' || name[n - 1] == ' ' || name[n - 1] == '.')
         return dm_error(DM_USAGE,
                         "--tool '%s': a tool's name cannot begin with a space or end "
