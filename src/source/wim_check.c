@@ -64,6 +64,8 @@ static void show_rest(struct dm_wim_check *c)
             dm_progress_update(&p, atomic_load(&c->watch.done));
         nanosleep(&tick, NULL);
     }
+    if (begun && c->rc == 0) /* wimlib's last count may come before its last bytes */
+        dm_progress_update(&p, atomic_load(&c->watch.total));
     if (begun)
         dm_progress_end(&p);
 }
