@@ -167,17 +167,8 @@ int dm_part_plan_recovery(struct dm_ptable *t, const struct dm_part_plan_opts *o
 const char *dm_part_name_fault(const char *name)
 {
     int units = 0;
-    if (!*name)
-        return "is empty";
-    for (const unsigned char *s = (const unsigned char *)name; *s;) {
-        uint32_t c;
-        int n = dm_utf8_next(s, &c);
-        if (n == 0)
-            return "is not valid UTF-8";
-        if (c < 0x20 || c == 0x7f)
-            return "holds a control character";
-        units += c >= 0x10000 ? 2 : 1;
-        s += n;
-    }
+    const char *fault = *name ? dm_utf8_text_fault(name, &units) : "is empty";
+    if (fault)
+        return fault;
     return units > 36 ? "is longer than 36 characters (UTF-16 code units: GPT's limit)" : NULL;
 }

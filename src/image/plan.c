@@ -48,16 +48,7 @@ const char *dm_image_name_fault(const char *name)
 {
     if (reserved_name(name))
         return "is a name Windows reserves for a device";
-    for (const unsigned char *s = (const unsigned char *)name; *s;) {
-        uint32_t c;
-        int n = dm_utf8_next(s, &c);
-        if (n == 0)
-            return "is not valid UTF-8";
-        if (c < 0x20 || c == 0x7f)
-            return "holds a control character";
-        s += n;
-    }
-    return NULL;
+    return dm_utf8_text_fault(name, NULL);
 }
 
 /* The names under a folder whose contents go into the image, checked now: wimlib would refuse

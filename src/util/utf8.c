@@ -1,6 +1,8 @@
 /* utf8.c — strict UTF-8 decoding (see utf8.h). */
 #include "util/utf8.h"
 
+#include <stddef.h>
+
 int dm_utf8_next(const unsigned char *s, uint32_t *cp)
 {
     static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
@@ -21,4 +23,22 @@ int dm_utf8_next(const unsigned char *s, uint32_t *cp)
         return 0;
     *cp = c;
     return n;
+}
+
+const char *dm_utf8_text_fault(const char *name, int *units)
+{
+    int u = 0;
+    for (const unsigned char *s = (const unsigned char *)name; *s;) {
+        uint32_t c;
+        int n = dm_utf8_next(s, &c);
+        if (n == 0)
+            return "is not valid UTF-8";
+        if (c < 0x20 || c == 0x7f)
+            return "holds a control character";
+        u += c >= 0x10000 ? 2 : 1;
+        s += n;
+    }
+    if (units)
+        *units = u;
+    return NULL;
 }
