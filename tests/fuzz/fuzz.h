@@ -3,6 +3,7 @@
  *   CHECK(cond)       a promise; a broken one aborts, which libFuzzer reports as a crash;
  *   fuzz_listen()     binds events that judge every line the library reports (one line: no
  *                     newline, not empty) and count errors and warnings;
+ *   fuzz_read_file()  a tree's file read whole, its size as the tree says;
  *   fuzz_file()       the input as a file with a path (a memfd seen through /proc/self/fd), for
  *                     the readers that take a path, as the program calls them.
  *
@@ -64,6 +65,23 @@ static inline int fuzz_path_ok(const char *path)
         ok &= dm_tree_name_ok(c);
     free(copy);
     return ok;
+}
+
+/* Reads a file entry of a tree whole: a stream that ends without an error gave exactly the size
+ * the tree says (a stream that cannot be opened or fails said why: the events judge that). */
+static inline void fuzz_read_file(struct dm_tree *t, const struct dm_entry *e)
+{
+    static uint8_t buf[65536];
+    struct dm_stream *s = NULL;
+    if (dm_tree_open(t, e, &s) != 0)
+        return;
+    uint64_t got = 0;
+    ssize_t n;
+    while ((n = dm_stream_read(s, buf, sizeof buf)) > 0)
+        got += (uint64_t)n;
+    int crc = dm_stream_close(s);
+    if (n == 0 && crc == 0)
+        CHECK(got == e->size);
 }
 
 /* A failure (rc != 0) said why. */

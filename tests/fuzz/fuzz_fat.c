@@ -21,6 +21,7 @@
 #include "util/tree.h"
 
 #include "../tools/synthtree.h"
+#include "fuzz.h" /* CHECK */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 #define MAX_ENTRIES 300
@@ -37,14 +37,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 #define HUGE_FILE   0x100000000ull /* ...except 4 GiB and more, which must be refused */
 #define GUARD       4096           /* bytes before the volume that must stay as they are */
 #define MAX_VOLUME  (128ull << 20) /* do not write volumes larger than this */
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_fat: promise broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__);  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static int memfd = -1;
 
