@@ -14,6 +14,7 @@ dosfstools mtools xorriso p7zip-full genisoimage wimtools udftools
 libssl-dev gcab wine64 python3
 perl jq tftpd-hpa tftp-hpa dnsmasq-base util-linux fdisk valgrind strace
 clang clang-format libclang-rt-dev time
+openssl sbsigntool osslsigncode pesign shim-signed grub-efi-amd64-signed
 "
 
 missing=""

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "image/expiry.h"
 #include "recovery/recovery.h"
+#include "source/authenticode.h"
 #include "source/media.h"
 #include "util/progress.h"
 #include "util/cleanup.h"
@@ -39,9 +40,11 @@ static const struct dm_opt inspect_options[] = {
     DM_OPT_FLAG(OPT_QUICK, "quick",
                 "do not check boot.wim's data against its own checksums (by default every "
                 "resource is read and checked: a few seconds for a few hundred MB)"),
-    DM_OPT_JSON_HELP("print one JSON object on stdout: kind, layout, bios, uefi, el_torito, "
-                     "files, missing, wim.images, wim.boot_index, wim.checked, arch, expires, "
-                     "expired, recovery (files, bytes, boot_wim, left_out)"),
+    DM_OPT_JSON_HELP(
+        "print one JSON object on stdout: kind, layout, bios, uefi, el_torito, "
+        "files, missing, wim.images, wim.boot_index, wim.checked, arch, expires, "
+        "expired, recovery (files, bytes, boot_wim, left_out), secure_boot.loaders (path, "
+        "state, verdict, needs, signatures: digests, chain)"),
     DM_OPT_END,
 };
 
@@ -182,8 +185,156 @@ static json_object *recovery_json(const struct dm_media *m, const struct dm_reco
     return o;
 }
 
+/* A name from the media or the command line, its control characters and bytes that are not
+ * UTF-8 shown as \xNN (a newline in a name must not start a line of its own). */
+static void put_name(const char *s)
+{
+    char *e = dm_escape_line(s);
+    fputs(e ? e : "?", stdout);
+    free(e);
+}
+
+/* ---- Secure Boot: the loaders and their signers ---- */
+
+struct loaders {
+    struct dm_loader *l;
+    int n;
+};
+
+static json_object *authorities_json(unsigned a)
+{
+    json_object *arr = json_object_new_array();
+    for (int i = 0; i < DM_AUTH_COUNT; i++)
+        if (a & (1u << i))
+            json_object_array_add(arr, json_object_new_string(dm_sig_authority_name(i)));
+    return arr;
+}
+
+static json_object *chain_json(const struct dm_sig *g)
+{
+    json_object *arr = json_object_new_array();
+    for (int i = 0; i < g->nchain; i++) {
+        json_object *c = json_object_new_object();
+        json_object_object_add(c, "subject", json_object_new_string(g->chain[i].subject));
+        json_object_object_add(c, "issuer", json_object_new_string(g->chain[i].issuer));
+        json_object_object_add(c, "not_before", json_object_new_string(g->chain[i].not_before));
+        json_object_object_add(c, "not_after", json_object_new_string(g->chain[i].not_after));
+        json_object_array_add(arr, c);
+    }
+    return arr;
+}
+
+static json_object *signature_json(const struct dm_sig *g)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "entry", json_object_new_int(g->entry));
+    json_object_object_add(o, "nested", json_object_new_int(g->nested));
+    json_object_object_add(o, "readable", json_object_new_boolean(g->readable));
+    json_object_object_add(o, "digest_algorithm",
+                           json_string_or_null(g->readable ? g->digest_alg : NULL));
+    json_object_object_add(o, "signed_digest",
+                           json_string_or_null(g->readable ? g->signed_digest : NULL));
+    json_object_object_add(o, "file_digest",
+                           json_string_or_null(g->readable ? g->file_digest : NULL));
+    json_object_object_add(o, "digest_ok", json_object_new_boolean(g->digest_ok));
+    json_object_object_add(o, "signature_ok", json_object_new_boolean(g->signature_ok));
+    json_object_object_add(o, "authorities", authorities_json(g->authorities));
+    json_object_object_add(o, "chain", chain_json(g));
+    json_object_object_add(o, "error", json_string_or_null(*g->why ? g->why : NULL));
+    return o;
+}
+
+static json_object *loader_json(const struct dm_loader *d)
+{
+    json_object *o = json_object_new_object(), *sigs = json_object_new_array();
+    char buf[512];
+    json_object_object_add(o, "path", json_object_new_string(d->where));
+    json_object_object_add(o, "size", json_object_new_int64((int64_t)d->size));
+    json_object_object_add(o, "state", json_object_new_string(dm_sig_state_name(d->sig.state)));
+    json_object_object_add(o, "error", json_string_or_null(*d->sig.why ? d->sig.why : NULL));
+    json_object_object_add(o, "authenticode_sha256",
+                           json_string_or_null(*d->sig.sha256 ? d->sig.sha256 : NULL));
+    json_object_object_add(o, "needs", authorities_json(d->sig.authorities));
+    json_object_object_add(
+        o, "verdict",
+        json_object_new_string(d->sig.state == DM_SIG_GOOD
+                                   ? dm_sig_needs(d->sig.authorities, buf, sizeof buf)
+                               : d->sig.state == DM_SIG_UNSIGNED ? "unsigned"
+                               : d->sig.state == DM_SIG_BAD      ? "does not verify"
+                                                                 : "not a PE image"));
+    for (int i = 0; i < d->sig.nsigs; i++)
+        json_object_array_add(sigs, signature_json(&d->sig.sigs[i]));
+    json_object_object_add(o, "signatures", sigs);
+    return o;
+}
+
+static json_object *secure_boot_json(const struct loaders *L)
+{
+    json_object *o = json_object_new_object(), *arr = json_object_new_array();
+    for (int i = 0; i < L->n; i++)
+        json_object_array_add(arr, loader_json(&L->l[i]));
+    json_object_object_add(o, "loaders", arr);
+    return o;
+}
+
+static const char *loader_verdict(const struct dm_sig_report *r, char *buf, size_t n)
+{
+    switch (r->state) {
+    case DM_SIG_NOT_PE:
+        snprintf(buf, n, "not a PE image (%s)", r->why);
+        return buf;
+    case DM_SIG_UNSIGNED:
+        return "unsigned: will not start on machines with Secure Boot on";
+    case DM_SIG_BAD:
+        return "DOES NOT VERIFY: tampered or damaged, will not start with Secure Boot on";
+    default:
+        snprintf(buf, n, "signed, verifies; ");
+        dm_sig_needs(r->authorities, buf + strlen(buf), n - strlen(buf));
+        return buf;
+    }
+}
+
+static void print_signature(int i, const struct dm_sig *g)
+{
+    char buf[512];
+    printf("    signature %d%s: ", i + 1, g->nested ? " (nested)" : "");
+    if (!g->readable) {
+        printf("unreadable (%s)\n", g->why);
+        return;
+    }
+    printf("%s %s, digest %s, signature %s; %s\n", g->digest_alg, g->signed_digest,
+           g->digest_ok ? "matches the file" : "DOES NOT MATCH the file",
+           g->signature_ok ? "verifies" : "DOES NOT VERIFY",
+           dm_sig_needs(g->authorities, buf, sizeof buf));
+    if (!g->digest_ok)
+        printf("      the file's digest is %s\n", g->file_digest);
+    for (int k = 0; k < g->nchain; k++) {
+        fputs(k ? "      then   " : "      signer ", stdout);
+        put_name(g->chain[k].subject);
+        fputs("\n             issued by ", stdout);
+        put_name(g->chain[k].issuer);
+        printf(", valid %s to %s\n", g->chain[k].not_before, g->chain[k].not_after);
+    }
+}
+
+static void print_secure_boot(const struct loaders *L)
+{
+    char buf[512];
+    printf("Secure Boot   %d UEFI loader%s (the signatures they carry; a machine's db and dbx "
+           "are not known here)\n",
+           L->n, L->n == 1 ? "" : "s");
+    for (int i = 0; i < L->n; i++) {
+        const struct dm_loader *d = &L->l[i];
+        fputs("  ", stdout);
+        put_name(d->where);
+        printf(": %s\n", loader_verdict(&d->sig, buf, sizeof buf));
+        for (int k = 0; k < d->sig.nsigs; k++)
+            print_signature(k, &d->sig.sigs[k]);
+    }
+}
+
 static void print_json(const struct dm_media *m, const struct limit *l,
-                       const struct dm_recovery_size *r)
+                       const struct dm_recovery_size *r, const struct loaders *L)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "source", json_object_new_string(m->tree->origin));
@@ -205,6 +356,7 @@ static void print_json(const struct dm_media *m, const struct limit *l,
     json_object_object_add(o, "expires", l->expires ? json_object_new_string(l->text) : NULL);
     json_object_object_add(o, "expired", json_object_new_boolean(l->expired));
     json_object_object_add(o, "recovery", recovery_json(m, r));
+    json_object_object_add(o, "secure_boot", secure_boot_json(L));
     dm_print_json(o);
 }
 
@@ -220,15 +372,6 @@ static void print_missing(const struct dm_media *m, int uefi)
     for (size_t i = 0; i < n; i++)
         printf("%s %s (%s)", i ? "," : "", dm_role_key(roles[i]), dm_role_media_path(roles[i]));
     putchar('\n');
-}
-
-/* A name from the media or the command line, its control characters and bytes that are not
- * UTF-8 shown as \xNN (a newline in a name must not start a line of its own). */
-static void put_name(const char *s)
-{
-    char *e = dm_escape_line(s);
-    fputs(e ? e : "?", stdout);
-    free(e);
 }
 
 static void print_recovery(const struct dm_media *m, const struct dm_recovery_size *r)
@@ -252,7 +395,7 @@ static void print_recovery(const struct dm_media *m, const struct dm_recovery_si
 }
 
 static void print_text(const struct dm_media *m, const struct limit *l,
-                       const struct dm_recovery_size *rs)
+                       const struct dm_recovery_size *rs, const struct loaders *L)
 {
     char buf[1024];
     fputs("Source        ", stdout);
@@ -301,6 +444,7 @@ static void print_text(const struct dm_media *m, const struct limit *l,
     else
         printf("Expires       %s (%s)\n", l->text, l->expired ? "expired" : "not yet");
     print_recovery(m, rs);
+    print_secure_boot(L);
 }
 
 /* The chosen image alone, exported into a staging folder and checked: damage elsewhere in the
@@ -368,10 +512,14 @@ int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv)
         rc = read_limit(m, &l);
     if (rc == 0)
         rc = dm_recovery_measure(m, &r);
+    struct loaders L = {0};
+    if (rc == 0)
+        rc = dm_media_loaders(m, &L.l, &L.n);
     if (rc == 0 && common.json)
-        print_json(m, &l, &r);
+        print_json(m, &l, &r, &L);
     else if (rc == 0)
-        print_text(m, &l, &r);
+        print_text(m, &l, &r, &L);
+    dm_loaders_free(L.l, L.n);
     dm_media_close(m);
     return rc;
 }
