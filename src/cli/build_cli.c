@@ -23,6 +23,7 @@ enum {
     OPT_EXPIRE_DAYS,
     OPT_RECIPE,
     OPT_PRINT_RECIPE,
+    OPT_REQUIRE_SIGNED,
 };
 
 const struct dm_opt dm_build_options[] = {
@@ -72,6 +73,11 @@ const struct dm_opt dm_build_options[] = {
                  "given here win; a list given here replaces the recipe's list."),
     DM_OPT_FLAG(OPT_PRINT_RECIPE, "print-recipe",
                 "print the effective recipe and stop (SOURCE and -o not needed)"),
+    DM_OPT_GROUP("  Secure Boot:"),
+    DM_OPT_FLAG(OPT_REQUIRE_SIGNED, "require-signed",
+                "refuse (exit 1, nothing written) media whose UEFI loaders include one that is "
+                "unsigned or whose signature does not verify; without it those are warnings "
+                "(`dartmk inspect` shows every loader's signer)"),
     DM_OPT_END,
 };
 
@@ -81,6 +87,8 @@ int dm_build_cli_option(struct dm_build_cli *c, int opt, const char *arg)
         return c->recipe_file = arg, 1;
     if (opt == OPT_PRINT_RECIPE)
         return c->print = 1, 1;
+    if (opt == OPT_REQUIRE_SIGNED)
+        return c->require_signed = 1, 1;
     if (opt < OPT_IMAGE_INDEX || opt > OPT_EXPIRE_DAYS)
         return 0;
     /* Paths become absolute: the recipe that --print-recipe writes and the manifest records
@@ -135,6 +143,7 @@ void dm_build_cli_job(const struct dm_build_cli *b, struct dm_recipe *r, const c
     j->recipe = *r;
     memset(r, 0, sizeof *r);
     j->print_recipe = b->print;
+    j->require_signed = b->require_signed;
     j->json = common->json;
 }
 

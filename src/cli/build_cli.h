@@ -23,7 +23,8 @@ extern const struct dm_opt dm_build_options[];
 struct dm_build_cli {
     struct dm_recipe recipe; /* from the command line */
     const char *recipe_file;
-    int print; /* --print-recipe */
+    int print;          /* --print-recipe */
+    int require_signed; /* --require-signed */
     int oom;
     int want_target;         /* set before parsing: the command takes SOURCE TARGET */
     const char *target_name; /* set before parsing: what TARGET is called (default "TARGET") */

@@ -2,6 +2,7 @@
  * built for the target. */
 #include "recovery/job.h"
 #include "image/image.h"
+#include "source/authenticode.h"
 
 #include <string.h>
 
@@ -11,7 +12,38 @@ int dm_job_prepare(struct dm_job *j)
     if (rc || j->print_recipe)
         return rc;
     rc = dm_media_open(j->source, j->plan.image_index, &j->media);
-    return rc ? rc : dm_image_check_media(j->media, &j->plan);
+    rc = rc ? rc : dm_image_check_media(j->media, &j->plan);
+    return rc ? rc : dm_job_secure_boot(j);
+}
+
+/* One loader: what a machine with Secure Boot on will make of it. */
+static int judge_loader(const struct dm_loader *d, int require)
+{
+    static const char *const why[] = {
+        [DM_SIG_UNSIGNED] = "unsigned UEFI loader: will not start on machines with Secure Boot on",
+        [DM_SIG_BAD] = "UEFI loader whose signature does not verify (tampered or damaged): will "
+                       "not start on machines with Secure Boot on",
+    };
+    if (d->sig.state == DM_SIG_UNSIGNED || d->sig.state == DM_SIG_BAD) {
+        if (require)
+            return dm_error(DM_FAIL, "%s: %s (--require-signed)", d->where, why[d->sig.state]);
+        dm_warn("%s: %s", d->where, why[d->sig.state]);
+    } else if (d->sig.state == DM_SIG_GOOD && d->sig.authorities == DM_AUTH_WINDOWS_PCA_2011) {
+        dm_info("%s: signed only through Microsoft Windows Production PCA 2011: machines that "
+                "moved to Windows UEFI CA 2023 and revoked the 2011 authority refuse it",
+                d->where);
+    }
+    return 0;
+}
+
+int dm_job_secure_boot(struct dm_job *j)
+{
+    struct dm_loader *l = NULL;
+    int n = 0, rc = dm_media_loaders(j->media, &l, &n);
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = judge_loader(&l[i], j->require_signed);
+    dm_loaders_free(l, n);
+    return rc;
 }
 
 int dm_job_recovery(struct dm_job *j) { return dm_recovery_open(j, &j->rt); }

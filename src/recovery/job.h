@@ -24,6 +24,7 @@ struct dm_job {
     int print_recipe;        /* --print-recipe: check the recipe, open nothing */
     int force, yes, json;    /* flags every target reads the same way */
     int verify;              /* read back what was written (targets that can) */
+    int require_signed;      /* an unsigned or failing UEFI loader refuses the run */
     /* Made by dm_job_prepare and dm_job_recovery. */
     struct dm_image_plan plan;
     struct dm_media *media;
@@ -33,9 +34,14 @@ struct dm_job {
     struct json_object *result; /* what the target did, for --json and the summary */
 };
 
-/* Checks the recipe into the plan; unless --print-recipe, opens SOURCE and checks the media can
- * take the plan. Returns 0 or an exit code after one line. */
+/* Checks the recipe into the plan; unless --print-recipe, opens SOURCE, checks the media can
+ * take the plan and judges its UEFI loaders' signatures (dm_job_secure_boot). Returns 0 or an
+ * exit code after one line. */
 int dm_job_prepare(struct dm_job *j);
+/* The media's UEFI loaders judged before anything is written: a warning for each that is
+ * unsigned or does not verify (a refusal, DM_FAIL, with j->require_signed), a note for one
+ * whose only chain is to Microsoft Windows Production PCA 2011. */
+int dm_job_secure_boot(struct dm_job *j);
 /* The recovery tree of the job's media, as its plan and the target's options say (j->rt). */
 int dm_job_recovery(struct dm_job *j);
 /* dm_recovery_checked of the job's tree (0 when it has none). */
