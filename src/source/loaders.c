@@ -5,7 +5,6 @@
 #include "source/authenticode.h"
 #include "fat/fat_read.h"
 #include "source/media.h"
-#include "util/cleanup.h"
 #include "util/report.h"
 
 #include <errno.h>
@@ -13,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static const char wim_loader[] = "Windows/Boot/EFI/bootmgfw.efi";
@@ -91,45 +91,47 @@ static int from_tree(struct list *L, struct dm_tree *t, const char *prefix)
     return 0;
 }
 
-/* efisys.bin's bytes into a temporary file the FAT reader opens. */
-static int efisys_copy(struct dm_stream *s, const char *name, char *path, int *guard)
+/* efisys.bin's bytes into an anonymous memory file the FAT reader opens by its /proc path
+ * (nothing is written to a disk, not even in $TMPDIR). Returns the fd, or -1 after one line. */
+static int efisys_copy(struct dm_stream *s, const char *name)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(path, 4096, "%s/dartmk-efisys-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    int fd = -1;
-    *guard = dm_cleanup_mkstemp(path, &fd);
-    int rc = *guard == -2 ? dm_error_errno(DM_FAIL, errno, "%s", path) : 0;
+    int fd = memfd_create("dartmk-efisys", MFD_CLOEXEC), rc = 0;
+    if (fd < 0)
+        rc = dm_error_errno(DM_FAIL, errno, "%s: a memory file to read it from", name);
     unsigned char buf[65536];
     ssize_t got = 0;
     while (rc == 0 && (got = dm_stream_read(s, buf, sizeof buf)) > 0)
         if (write(fd, buf, (size_t)got) != got)
-            rc = dm_error_errno(DM_FAIL, errno, "%s: copying %s", path, name);
+            rc = dm_error_errno(DM_FAIL, errno, "%s: reading it into memory", name);
     if (rc == 0 && got < 0)
         rc = DM_FAIL;
-    int crc = dm_stream_close(s);
-    if (fd >= 0)
+    if (dm_stream_close(s) && rc == 0)
+        rc = DM_FAIL;
+    if (rc && fd >= 0)
         close(fd);
-    return rc ? rc : crc;
+    return rc ? -1 : fd;
 }
 
 static int from_efisys(struct list *L, struct dm_media *m)
 {
-    char name[1024], path[4096], prefix[1100];
+    char name[1024], path[64], prefix[1100];
     if (!dm_media_describe(m, DM_ROLE_EFISYS, name, sizeof name))
         return 0;
     struct dm_stream *s;
-    int guard = -1, rc = dm_media_open_file(m, DM_ROLE_EFISYS, &s);
-    if (rc == 0)
-        rc = efisys_copy(s, name, path, &guard);
+    int rc = dm_media_open_file(m, DM_ROLE_EFISYS, &s);
+    int fd = rc ? -1 : efisys_copy(s, name);
     struct dm_tree *t = NULL;
+    if (rc == 0 && fd < 0)
+        rc = DM_FAIL;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     if (rc == 0)
         rc = dm_fatread_open(path, 0, 0, &t);
     snprintf(prefix, sizeof prefix, "%s:", name);
     if (rc == 0)
         rc = from_tree(L, t, prefix);
     dm_tree_free(t);
-    if (guard != -2)
-        dm_cleanup_remove(guard);
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 
