@@ -84,6 +84,6 @@ run boot_qemu --firmware uefi --disk "$S/gpt-unsigned.img" --expect "$EFI"
 is "$rc" 0 "control: the same disk, Secure Boot off, starts the stub from the recovery partition"
 run "$DARTMK" inspect --json --quick "$S/shim.img"
 is "$rc/$(printf '%s' "$out" | jq -r '[.secure_boot.loaders[] | select(.path | test("^EFI/BOOT/"; "i")) | .path + "=" + .state] | join(" ")')" \
-    "0/EFI/BOOT/BOOTX64.EFI=signed EFI/BOOT/grubx64.efi=signed" "inspect of the written stick: its shim and GRUB, both signed"
+    "0/efi/boot/bootx64.efi=signed efi/boot/grubx64.efi=signed" "inspect of the written stick: its shim and GRUB, both signed"
 
 done_testing
