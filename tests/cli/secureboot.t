@@ -16,7 +16,7 @@ done
 for f in "$SHIM" "$GRUB" "$FIXTURES/bootx64-unsigned.efi" "$SAMPLES/dvd/efi/boot/bootx64.efi"; do
     [ -f "$f" ] || missing_prerequisite "$f exists (scripts/install-deps.sh, make fixtures samples)"
 done
-plan 73
+plan 76
 scratch
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
@@ -72,13 +72,16 @@ fake_ca() { # NAME CN
 }
 fake_ca fakeuefi "Microsoft Corporation UEFI CA 2011"
 fake_ca pca "Microsoft Windows Production PCA 2011"
+# A nested signature (szOID_NESTED_SIGNATURE), added by osslsigncode with the fake PCA's signer.
+osslsigncode sign -certs "$S/pca.crt" -ac "$S/pca-ca.crt" -key "$S/pca.key" -h sha256 -nest \
+    -in "$S/self.efi" -out "$S/nested.efi" >/dev/null 2>&1
 
 M=$S/media
 cp -a "$SAMPLES/dvd" "$M"
 cp "$SHIM" "$M/efi/boot/shim.efi"
 cp "$GRUB" "$M/efi/boot/grub.efi"
 cp "$FIXTURES/bootx64-unsigned.efi" "$M/efi/boot/unsigned.efi"
-for f in self code sig fakeuefi pca; do cp "$S/$f.efi" "$M/efi/boot/$f.efi"; done
+for f in self code sig fakeuefi pca nested; do cp "$S/$f.efi" "$M/efi/boot/$f.efi"; done
 
 run "$DARTMK" inspect --json --quick "$M"
 INSPECT=$out
@@ -146,9 +149,16 @@ is "$(L self '.signatures[0].chain[0].not_after')" "$(date -u -d "$(openssl x509
 is "$(L fakeuefi '.state + "/" + .verdict')" "signed/unknown authority" "a self-made 'Microsoft Corporation UEFI CA 2011' (another key): unknown authority"
 is "$(L pca '.state + "/" + .verdict')" "signed/needs Microsoft Windows Production PCA 2011 in db" "a chain to a 'Microsoft Windows Production PCA 2011' by name: counted (no key id is built in for it)"
 
+# --- a nested signature ------------------------------------------------------------------------
+ossl_nested=$(osslsigncode verify -in "$S/nested.efi" -CAfile "$S/self.crt" 2>&1)
+is "$(L nested '.signatures | length')" "$(grep -c '^Signature Index: ' <<<"$ossl_nested")" "nested: as many signatures as osslsigncode lists (2)"
+is "$(L nested '[.signatures[] | "\(.entry)/\(.nested)/\(.chain[0].subject)/\(.digest_ok and .signature_ok)"] | join(" ")')" \
+    "0/0/CN = dartmk self-made key/true 0/1/CN = pca signer/true" "nested: the outer and the nested signature, each judged"
+is "$(L nested .verdict)" "needs Microsoft Windows Production PCA 2011 in db" "nested: the verdict counts the nested signature's authority"
+
 # --- text -----------------------------------------------------------------------------------
 run "$DARTMK" inspect --quick "$M"
-like "$out" "^Secure Boot +12 UEFI loaders" "text: the count of loaders"
+like "$out" "^Secure Boot +13 UEFI loaders" "text: the count of loaders"
 like "$out" "^  efi/boot/shim.efi: signed, verifies; needs Microsoft Corporation UEFI CA 2011 or Microsoft UEFI CA 2023 in db$" "text: shim's verdict"
 like "$out" "^  efi/boot/unsigned.efi: unsigned: will not start on machines with Secure Boot on$" "text: the unsigned stub"
 like "$out" "^  efi/boot/code.efi: DOES NOT VERIFY" "text: the changed code"
