@@ -20,15 +20,16 @@ int dm_job_prepare(struct dm_job *j)
 static int judge_loader(const struct dm_loader *d, int require)
 {
     static const char *const why[] = {
+        [DM_SIG_NOT_PE] = "not a PE image: a UEFI loader that will not start",
         [DM_SIG_UNSIGNED] = "unsigned UEFI loader: will not start on machines with Secure Boot on",
         [DM_SIG_BAD] = "UEFI loader whose signature does not verify (tampered or damaged): will "
                        "not start on machines with Secure Boot on",
     };
-    if (d->sig.state == DM_SIG_UNSIGNED || d->sig.state == DM_SIG_BAD) {
+    if (d->sig.state != DM_SIG_GOOD) {
         if (require)
             return dm_error(DM_FAIL, "%s: %s (--require-signed)", d->where, why[d->sig.state]);
         dm_warn("%s: %s", d->where, why[d->sig.state]);
-    } else if (d->sig.state == DM_SIG_GOOD && d->sig.authorities == DM_AUTH_WINDOWS_PCA_2011) {
+    } else if (d->sig.authorities == DM_AUTH_WINDOWS_PCA_2011) {
         dm_info("%s: signed only through Microsoft Windows Production PCA 2011: machines that "
                 "moved to Windows UEFI CA 2023 and revoked the 2011 authority refuse it",
                 d->where);
