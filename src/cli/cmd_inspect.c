@@ -519,7 +519,7 @@ int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv)
         print_json(m, &l, &r, &L);
     else if (rc == 0)
         print_text(m, &l, &r, &L);
-    dm_loaders_free(L.l, L.n);
+    dm_media_loaders_free(L.l, L.n);
     dm_media_close(m);
     return rc;
 }

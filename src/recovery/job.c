@@ -43,7 +43,7 @@ int dm_job_secure_boot(struct dm_job *j)
     int n = 0, rc = dm_media_loaders(j->media, &l, &n);
     for (int i = 0; rc == 0 && i < n; i++)
         rc = judge_loader(&l[i], j->require_signed);
-    dm_loaders_free(l, n);
+    dm_media_loaders_free(l, n);
     return rc;
 }
 

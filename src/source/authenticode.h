@@ -96,6 +96,6 @@ struct dm_loader {
  * Windows/Boot/EFI/bootmgfw.efi; each once. 0, or an exit code after one line. */
 struct dm_media;
 int dm_media_loaders(struct dm_media *m, struct dm_loader **out, int *n);
-void dm_loaders_free(struct dm_loader *l, int n);
+void dm_media_loaders_free(struct dm_loader *l, int n);
 
 #endif

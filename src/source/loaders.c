@@ -167,14 +167,14 @@ int dm_media_loaders(struct dm_media *m, struct dm_loader **out, int *n)
     if (rc == 0)
         rc = from_wim(&L, m);
     if (rc) {
-        dm_loaders_free(L.l, L.n);
+        dm_media_loaders_free(L.l, L.n);
         return rc;
     }
     *out = L.l, *n = L.n;
     return 0;
 }
 
-void dm_loaders_free(struct dm_loader *l, int n)
+void dm_media_loaders_free(struct dm_loader *l, int n)
 {
     for (int i = 0; i < n; i++) {
         free(l[i].where);
