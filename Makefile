@@ -95,7 +95,7 @@ all install: $(WINPE_BINS)
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_CC      ?= clang
-FUZZ_TARGETS := fat fatread recipe manifest restore iso
+FUZZ_TARGETS := fat fatread recipe manifest restore iso authenticode
 FUZZ_UTIL    := src/util/tree.c src/util/report.c src/util/progress.c src/util/utf8.c
 FUZZ_SRCS_fat      := $(addprefix src/fat/,fat_layout.c fat_names.c fat_plan.c fat_write.c)
 FUZZ_SRCS_fatread  := $(addprefix src/fat/,fat_read.c fat_tree.c fat_disk.c fat_names.c)
@@ -103,12 +103,14 @@ FUZZ_SRCS_recipe   := src/image/recipe.c
 FUZZ_SRCS_manifest := src/recovery/verify.c src/image/expiry.c src/util/copy.c src/util/sha256.c
 FUZZ_SRCS_restore  := partition/layout.c partition/ptable.c src/util/copy.c src/util/sha256.c
 FUZZ_SRCS_iso      := src/source/source_iso.c src/source/source_udf.c src/util/quiet.c
+FUZZ_SRCS_authenticode := src/source/authenticode.c
 FUZZ_PKGS_fat      := json-c
 FUZZ_PKGS_fatread  := blkid
 FUZZ_PKGS_recipe   := inih json-c
 FUZZ_PKGS_manifest := json-c libcrypto
 FUZZ_PKGS_restore  := fdisk libcrypto
 FUZZ_PKGS_iso      := libisofs-1 libudfread
+FUZZ_PKGS_authenticode := libcrypto
 # -max_len per target: the largest input it takes (FAT and ISO images are padded with zeros
 # to the size they claim, so their seeds stay small).
 FUZZ_LEN_fat      := 4096
@@ -117,6 +119,7 @@ FUZZ_LEN_recipe   := 4096
 FUZZ_LEN_manifest := 8192
 FUZZ_LEN_restore  := 65536
 FUZZ_LEN_iso      := 1048576
+FUZZ_LEN_authenticode := 131072
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. -Isrc
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)

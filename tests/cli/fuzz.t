@@ -13,7 +13,7 @@ command -v "${FUZZ_CC:-clang}" >/dev/null || missing_prerequisite "no clang (mak
 FUZZ_BUILD=$TOP/build-fuzz
 # Leaks a library makes on its own error paths (tests/fuzz/lsan.supp says which) are not dartmk's.
 export LSAN_OPTIONS=suppressions=$TOP/tests/fuzz/lsan.supp
-read -r -a targets <<<"${FUZZ_TARGETS:-fat fatread recipe manifest restore iso}"
+read -r -a targets <<<"${FUZZ_TARGETS:-fat fatread recipe manifest restore iso authenticode}"
 
 plan $((1 + 2 * ${#targets[@]}))
 scratch
