@@ -403,11 +403,18 @@ static void judge(struct walk *w, PKCS7 *p7, int depth)
 static void walk_table(struct walk *w)
 {
     const unsigned char *t = w->pe->b + w->pe->cert_off;
-    uint32_t at = 0, size = w->pe->cert_size;
-    for (w->entry = 0; size - at >= 8; w->entry++) {
+    uint64_t at = 0, size = w->pe->cert_size;
+    /* A malformed entry ends the table, as in EDK2's image verification. */
+    for (w->entry = 0; at + 8 <= size; w->entry++) {
         uint32_t len = le32(t + at), type = le16(t + at + 6);
         if (len < 8 || len > size - at)
             break;
+        if (w->entry == DM_SIG_ENTRIES) {
+            if (sig_add(w, 0))
+                snprintf(w->r->sigs[w->r->nsigs - 1].why, sizeof w->r->sigs->why,
+                         "more than %d certificate entries", DM_SIG_ENTRIES);
+            break;
+        }
         const unsigned char *p = t + at + 8;
         PKCS7 *p7 = type == 2 ? d2i_PKCS7(NULL, &p, len - 8) : NULL;
         if (p7)

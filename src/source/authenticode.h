@@ -27,7 +27,9 @@ enum { DM_AUTH_COUNT = 4 };
 /* The authority of bit 1 << i: its certificate's common name. */
 const char *dm_sig_authority_name(int i);
 
-enum { DM_SIG_NAME = 256, DM_SIG_HEX = 129, DM_SIG_CHAIN = 8 };
+/* Names and digests as text; a chain's certificates at most; certificate-table entries judged at
+ * most (a table with more is judged bad). */
+enum { DM_SIG_NAME = 256, DM_SIG_HEX = 129, DM_SIG_CHAIN = 8, DM_SIG_ENTRIES = 64 };
 
 struct dm_sig_cert {
     char subject[DM_SIG_NAME], issuer[DM_SIG_NAME]; /* one-line DNs: "C=US, O=..., CN=..." */
