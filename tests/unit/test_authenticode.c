@@ -181,6 +181,16 @@ static void test_bad_tables(void **state)
     dm_sig_report_free(&r);
     f.b[off + 6] = 2;
 
+    /* The table 4 bytes shorter, its entry one byte shorter than the table: the entry's 8-byte
+     * alignment runs past the table's end, where the walk must stop (a fuzzer's find). */
+    uint32_t size = le32(f.b + dir + 4) - 4, len = size - 1;
+    memcpy(f.b + dir + 4, &size, 4);
+    memcpy(f.b + off, &len, 4);
+    judge(&f, &r);
+    assert_int_equal(r.state, DM_SIG_BAD);
+    assert_int_equal(r.nsigs, 1);
+    dm_sig_report_free(&r);
+
     f.b[dir + 4] = 0xff, f.b[dir + 5] = 0xff, f.b[dir + 6] = 0xff; /* size past the end */
     judge(&f, &r);
     assert_int_equal(r.state, DM_SIG_NOT_PE);
