@@ -37,10 +37,23 @@ static int judge_loader(const struct dm_loader *d, int require)
     return 0;
 }
 
+/* A loader that cannot be read (a damaged boot.wim) is not this check's to report: the run's
+ * own checks of the WIM say what is wrong with it, by name. With --require-signed the loaders
+ * must be judged, so that failure is the run's. */
 int dm_job_secure_boot(struct dm_job *j)
 {
     struct dm_loader *l = NULL;
+    struct dm_capture c;
+    dm_capture_begin(&c);
     int n = 0, rc = dm_media_loaders(j->media, &l, &n);
+    dm_capture_end(&c);
+    if (rc && j->require_signed)
+        dm_capture_replay(&c);
+    else if (rc)
+        dm_debug("the UEFI loaders' signatures not judged: %s", c.events.detail);
+    dm_capture_free(&c);
+    if (rc && !j->require_signed)
+        return 0;
     for (int i = 0; rc == 0 && i < n; i++)
         rc = judge_loader(&l[i], j->require_signed);
     dm_media_loaders_free(l, n);
