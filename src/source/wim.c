@@ -27,11 +27,8 @@ struct dm_wim {
     int count, boot_index;
     uint64_t file_size;   /* of the WIM file, 0 if unknown */
     uint32_t header_boot; /* the boot index its header says (wimlib ignores one out of range) */
-    int blobs_ok;         /* its blob table passed check_blobs */
     struct dm_wim_image *images;
 };
-
-static int check_blobs(struct dm_wim *w);
 
 /* wimlib parses the WIM's XML with libxml2, which prints parser errors on stderr; the failure
  * reaches us as wimlib's error code and is reported as one line. */
@@ -447,11 +444,6 @@ static void child_extract(struct dm_wim *w, int index, const char *path, int out
 
 int dm_wim_open_file(struct dm_wim *w, int index, const char *path, struct dm_stream **out)
 {
-    /* A blob that claims an absurd size would have wimlib allocate it: refused by name first. */
-    int rc = w->blobs_ok ? 0 : check_blobs(w);
-    if (rc)
-        return rc;
-    w->blobs_ok = 1;
     char *name;
     if (asprintf(&name, "%s:%s", w->display, path) < 0)
         return dm_error(DM_FAIL, "%s: out of memory", w->display);
