@@ -157,7 +157,9 @@ int dm_media_loaders(struct dm_media *m, struct dm_loader **out, int *n)
     char where[1024];
     int rc = 0;
     struct dm_stream *s;
-    if (dm_media_describe(m, DM_ROLE_EFI_LOADER, where, sizeof where) &&
+    if (m->wim)
+        rc = dm_wim_check_blobs(m->wim);
+    if (rc == 0 && dm_media_describe(m, DM_ROLE_EFI_LOADER, where, sizeof where) &&
         (rc = dm_media_open_file(m, DM_ROLE_EFI_LOADER, &s)) == 0)
         rc = add(&L, where, s);
     if (rc == 0)

@@ -545,6 +545,8 @@ static int check_blobs(struct dm_wim *w)
                     c.why);
 }
 
+int dm_wim_check_blobs(struct dm_wim *w) { return check_blobs(w); }
+
 int dm_wim_verify(struct dm_wim *w) { return dm_wim_verify_watched(w, NULL); }
 
 int dm_wim_verify_watched(struct dm_wim *w, struct dm_wim_watch *watch)

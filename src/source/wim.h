@@ -64,6 +64,10 @@ int dm_wimlib_ready(void);
  * (wimlib_verify_wim), with progress ("checking boot.wim"). Returns 0, or DM_FAIL after one
  * line naming the WIM and what failed. */
 int dm_wim_verify(struct dm_wim *w);
+/* The blob table's entries checked against the file (dm_wim_verify's first step, without reading
+ * the data): a blob claiming more than its chunk table can index, or lying past the end, is
+ * refused by name before wimlib is asked to read it (it would allocate what it claims). */
+int dm_wim_check_blobs(struct dm_wim *w);
 /* The same, watched from another thread: how far it got (bytes), and stopping early (DM_FAIL,
  * a line nobody needs) once `stop` is set. */
 struct dm_wim_watch {
