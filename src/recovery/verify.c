@@ -188,13 +188,18 @@ int dm_verify_tree(struct dm_tree *t, struct dm_verify *v)
     json_object *j = NULL, *files = NULL, *later = NULL;
     struct dm_progress progress;
     *v = (struct dm_verify){
-        json_object_new_array(), json_object_new_array(), json_object_new_array(), 0, 0, 0};
+        json_object_new_array(), json_object_new_array(), json_object_new_array(), 0, 0, 0, NULL};
     char *listed = calloc(t->count + 1, 1);
     int rc = listed && v->missing && v->different && v->extra ? read_manifest(t, &j)
                                                               : dm_error(DM_FAIL, "out of memory");
     if (rc == 0) {
         json_object_object_get_ex(j, "files", &files);
         json_object_object_get_ex(j, "installed_after", &later);
+        if (json_object_object_get_ex(j, "dart", &v->dart) &&
+            json_object_is_type(v->dart, json_type_object))
+            json_object_get(v->dart);
+        else
+            v->dart = NULL;
         dm_progress_begin(&progress, "verifying", listed_bytes(files));
     }
     for (size_t i = 0; rc == 0 && i < json_object_array_length(files); i++)
@@ -219,5 +224,6 @@ int dm_verify_ok(const struct dm_verify *v)
 void dm_verify_free(struct dm_verify *v)
 {
     json_object_put(v->missing), json_object_put(v->different), json_object_put(v->extra);
+    json_object_put(v->dart);
     *v = (struct dm_verify){0};
 }
