@@ -7,6 +7,7 @@
 #include "image/image_internal.h"
 #include "image/cab.h"
 #include "util/copy.h"
+#include "util/quiet.h"
 #include "util/report.h"
 
 #include <errno.h>
@@ -29,8 +30,8 @@ struct msi {
 
 static int msi_fail(struct msi *x, GError *err, const char *what)
 {
-    int rc = dm_error(DM_FAIL, "%s: %s (%s)", x->display, what,
-                      err && err->message ? err->message : "libmsi gave no reason");
+    int rc = err && err->message ? dm_error(DM_FAIL, "%s: %s (%s)", x->display, what, err->message)
+                                 : dm_error(DM_FAIL, "%s: %s", x->display, what);
     if (err)
         g_error_free(err);
     return rc;
@@ -202,10 +203,13 @@ int dm_msi_tools_cabs(const char *path, const char *display, const char *stage,
 {
     GError *err = NULL;
     struct msi x = {.display = display, .path = path, .stage = stage};
+    /* libmsi and libgsf report a damaged file on stderr (GLib's log) besides the error. */
+    dm_quiet_begin();
     x.db = libmsi_database_new(path, LIBMSI_DB_FLAGS_READONLY, NULL, &err);
-    if (!x.db)
-        return msi_fail(&x, err, "not a Windows Installer database");
-    int rc = tools_cabs(&x, cabs, names);
-    g_object_unref(x.db);
+    int rc = x.db ? tools_cabs(&x, cabs, names)
+                  : msi_fail(&x, err, "not a Windows Installer database, or a damaged one");
+    if (x.db)
+        g_object_unref(x.db);
+    dm_quiet_end();
     return rc;
 }
