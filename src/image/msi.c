@@ -149,9 +149,22 @@ static int cabinet_file(struct msi *x, const char *cabinet, char **out)
     return 0;
 }
 
-/* Expands the cabinet holding file `key` and moves that file to stage/<name>. */
+/* A File table key names the file inside the cabinet and becomes a host path: an identifier
+ * (letters, digits, '_' and '.'), not "." or "..", so that no table can reach outside. */
+static int key_ok(const char *key)
+{
+    size_t n = strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.");
+    return n && !key[n] && strcmp(key, ".") && strcmp(key, "..");
+}
+
+/* Expands the cabinet holding file `key` and moves that file into the staging folder. */
 static int take_file(struct msi *x, const char *key, const char *name, int seq, char **out)
 {
+    if (!key_ok(key))
+        return dm_error(DM_FAIL,
+                        "%s: its File table names %s with the key '%s', which is not "
+                        "an identifier: a damaged installer",
+                        x->display, name, key);
     char *cabinet = media_cabinet(x, seq), *cab = NULL, *dir = NULL, *member = NULL;
     int rc = cabinet ? cabinet_file(x, cabinet, &cab) : DM_FAIL;
     if (rc == 0 && asprintf(&dir, "%s/msi-%d", x->stage, ++x->ncab) < 0)
@@ -161,7 +174,7 @@ static int take_file(struct msi *x, const char *key, const char *name, int seq, 
     if (rc == 0)
         rc = dm_cab_expand(cab, cabinet, dir);
     if (rc == 0 && (asprintf(&member, "%s/%s", dir, key) < 0 ||
-                    asprintf(out, "%s/%s-%d", x->stage, name, x->ncab) < 0))
+                    asprintf(out, "%s/tools-%d.cab", x->stage, x->ncab) < 0))
         rc = dm_error(DM_FAIL, "out of memory");
     if (rc == 0 && rename(member, *out) != 0)
         rc = dm_error(DM_FAIL, "%s: the cabinet '%s' does not hold %s (file '%s')", x->display,

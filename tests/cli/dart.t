@@ -22,7 +22,7 @@ for t in gcab wixl wimdir wimextract; do
 done
 export LC_ALL=C.UTF-8
 
-plan 104
+plan 108
 scratch
 S=$SCRATCH
 export TMPDIR=$S/tmp XDG_STATE_HOME=$S/state HOME=$S/home
@@ -77,7 +77,7 @@ mkdir -p "$S/wipe" && cp "$FIXTURES/dart/7-amd64.exe" "$S/wipe/wipe.exe"
 # mkmsi MSI CAB-OR-NONE: an installer made with wixl holding ERDC.exe and (unless "none") the
 # tools cab, both in its embedded cabinet.
 mkmsi() {
-    local msi=$1 cab=$2 w=$S/wxs-$RANDOM
+    local msi=$1 cab=$2 w=$S/wxs-$RANDOM embed=${3:-yes}
     mkdir -p "$w" && cp "$FIXTURES/dart/7-amd64.exe" "$w/ERDC.exe"
     local tools=""
     if [ "$cab" != none ]; then
@@ -90,7 +90,7 @@ mkmsi() {
   <Product Id="*" Name="DaRT stand-in" Language="1033" Version="7.0.1010.0" Manufacturer="dartmk tests"
            UpgradeCode="6b1f3f4e-5c2a-4f7e-9a51-3d2c1b0a9e88">
     <Package InstallerVersion="200" Compressed="yes" />
-    <Media Id="1" Cabinet="dart.cab" EmbedCab="yes" />
+    <Media Id="1" Cabinet="dart.cab" EmbedCab="$embed" />
     <Directory Id="TARGETDIR" Name="SourceDir"><Directory Id="ProgramFilesFolder"><Directory Id="INSTALLDIR" Name="DaRT">
       <Component Id="Wizard" Guid="0d9b6a0e-0b51-4a6f-9a0e-2f3c4b5a6d71"><File Id="ERDC.exe" Name="ERDC.exe" Source="ERDC.exe" KeyPath="yes"/></Component>
       $tools
@@ -104,6 +104,11 @@ EOF
 mkmsi "$S/MSDaRT70.msi" "$S/Toolsx64.cab"
 ok $? "fixture: wixl makes an installer carrying Toolsx64.cab in its embedded cabinet"
 mkmsi "$S/NoTools.msi" none
+# An installer whose cabinet is beside it (Media.Cabinet without '#'): wixl writes the table
+# only, so the cabinet is made here, its members named by the File table's keys.
+mkdir -p "$S/extmsi" && mkmsi "$S/extmsi/DaRT.msi" "$S/Toolsx64.cab" no
+(cd "$S/extmsi" && cp "$FIXTURES/dart/7-amd64.exe" ERDC.exe && cp "$S/Toolsx64.cab" . &&
+    gcab -c -z dart.cab ERDC.exe Toolsx64.cab && rm ERDC.exe Toolsx64.cab)
 
 img_text() { wimextract "$1" 1 "$2" --to-stdout 2>/dev/null | tr -d '\r'; }
 launch_apps() { img_text "$1" /Windows/System32/winpeshl.ini | sed -n '/^\[LaunchApps\]/,$p' | tail -n +2; }
@@ -181,6 +186,8 @@ is "$(manifest "$O" .dart.tools.cab)" "$S/MSDaRT70.msi: Toolsx64.cab" "MSI: the 
 is "$(manifest "$O" .dart.tools.sha256)" "$(sha256sum <"$S/Toolsx64.cab" | cut -d' ' -f1)" "MSI: the cab taken out is the one put in (SHA-256)"
 run "$DARTMK" verify "$O"
 is "$rc" 0 "MSI: verify passes"
+build "$S/oext" "$DVD" --dart-tools "$S/extmsi/DaRT.msi"
+is "$rc/$(manifest "$S/oext" .dart.tools.sha256 2>/dev/null)" "0/$(sha256sum <"$S/Toolsx64.cab" | cut -d' ' -f1)" "an installer whose cabinet is beside it: the cab taken out of dart.cab"
 mkdir -p "$S/both" "$S/msidir"
 cp "$S/Toolsx64.cab" "$S/Toolsx86.cab" "$S/both/"
 cp "$S/MSDaRT70.msi" "$S/msidir/"
@@ -249,6 +256,9 @@ perl -e 'open F, "+<", $ARGV[0]; seek F, -200, 2; read F, $b, 1; seek F, -200, 2
 refused "a corrupt cab" 1 'corrupt\.cab.*(corrupt|checksum)' "$DVD" --dart-tools "$S/corrupt.cab"
 head -c 4096 "$S/MSDaRT70.msi" >"$S/corrupt.msi"
 refused "a corrupt installer" 1 'corrupt\.msi: not a Windows Installer database' "$DVD" --dart-tools "$S/corrupt.msi"
+mkdir -p "$S/lonely" && cp "$S/extmsi/DaRT.msi" "$S/lonely/"
+refused "an installer whose cabinet beside it is missing" 1 "its tools are in the cabinet '$S/lonely/dart.cab', which should be beside it" \
+    "$DVD" --dart-tools "$S/lonely/DaRT.msi"
 refused "an installer without a tools cab" 1 'NoTools\.msi: the installer holds no DaRT tools cab' "$DVD" --dart-tools "$S/NoTools.msi"
 refused "a cab that is not DaRT's" 1 'notdart\.cab: not DaRT.s tools: it holds no sources\\recovery\\tools\\MSDartTools\.exe' \
     "$DVD" --dart-tools "$S/notdart.cab"
