@@ -531,6 +531,24 @@ static int dart_conflicts(const struct dm_recipe *r)
     return 0;
 }
 
+/* A --tool goes to sources\recovery\tools\NAME: not over one of DaRT's files there. */
+static int tools_clash(const struct dm_image_plan *p, const struct dm_dart_cab *c)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < p->ntools; i++) {
+        char *rel = NULL, *there = NULL;
+        if (asprintf(&rel, "sources/recovery/tools/%s", p->tools[i].name) < 0)
+            return dm_error(DM_FAIL, "out of memory");
+        if ((there = find_ci(c->root, rel)))
+            rc = dm_error(DM_USAGE,
+                          "--tool %s: with --dart-tools a tool goes to "
+                          "sources\\recovery\\tools\\%s, where DaRT's %s already has a file",
+                          p->tools[i].name, p->tools[i].name, c->name);
+        free(rel), free(there);
+    }
+    return rc;
+}
+
 static int plan_cabs(struct dm_image_plan *p, struct dm_dart *d)
 {
     struct dm_strlist cabs = {0}, names = {0};
@@ -543,6 +561,8 @@ static int plan_cabs(struct dm_image_plan *p, struct dm_dart *d)
         else
             rc = plan_cab(p, &d->cabs[i], cabs.v[i], i);
     }
+    for (size_t i = 0; rc == 0 && i < d->ncabs; i++)
+        rc = tools_clash(p, &d->cabs[i]);
     for (size_t i = 0; rc == 0 && i < d->ncabs; i++)
         for (size_t k = 0; k < i; k++)
             if (d->cabs[k].arch == d->cabs[i].arch)

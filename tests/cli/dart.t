@@ -22,7 +22,7 @@ for t in gcab wixl wimdir wimextract; do
 done
 export LC_ALL=C.UTF-8
 
-plan 108
+plan 111
 scratch
 S=$SCRATCH
 export TMPDIR=$S/tmp XDG_STATE_HOME=$S/state HOME=$S/home
@@ -277,6 +277,9 @@ refused "--remote-message with DaRT's tools" 2 '--remote-message: with --dart-to
     "$DVD" --dart-tools "$S/Toolsx64.cab" --remote --remote-message hello
 refused "--remote-tool with DaRT's tools" 2 "--remote-tool: with --dart-tools, DaRT's own Remote Connection" \
     "$DVD" --dart-tools "$S/Toolsx64.cab" --tool "mytool=$S/mytool" --remote --remote-tool mytool
+mkdir -p "$S/clash" && cp "$FIXTURES/dart/7-amd64.exe" "$S/clash/x.exe"
+refused "a --tool named like one of DaRT's files" 2 "--tool MSDartTools.exe: with --dart-tools a tool goes to sources.recovery.tools.MSDartTools.exe, where DaRT's .* already has a file" \
+    "$DVD" --dart-tools "$S/Toolsx64.cab" --tool "MSDartTools.exe=$S/clash"
 refused "--dart-config without --dart-tools" 2 '--dart-config needs --dart-tools' "$DVD" --dart-config "$S/DartConfig.dat"
 refused "--dart-config and --dart-config-from" 2 'give one of them' "$DVD" --dart-tools "$S/Toolsx64.cab" \
     --dart-config "$S/DartConfig.dat" --dart-config-from "$S/wizard.iso"
