@@ -54,7 +54,9 @@ static void format_time(char *buf, size_t n, double seconds)
         snprintf(buf, n, "%d:%02d", s / 60, s % 60);
 }
 
-/* The fields of one bar line, each already text. */
+/* The fields of one bar line, each already text, of the same width all through a stage (the
+ * byte counts and the rate padded to their widest, "1023.9 MiB"), so that a stage keeps one
+ * layout and its redraws do not jitter. */
 struct bar_fields {
     const char *label;
     char pct[8], sizes[48], rate[32], when[32];
@@ -70,20 +72,20 @@ static void bar_fields(struct bar_fields *f, const struct dm_progress *p, double
     snprintf(f->pct, sizeof f->pct, "%3d%%", (int)(f->part * 100));
     dm_format_size(done, sizeof done, p->done);
     if (p->total)
-        snprintf(f->sizes, sizeof f->sizes, "%s / %s", done,
+        snprintf(f->sizes, sizeof f->sizes, "%10s / %s", done,
                  dm_format_size(total, sizeof total, p->total));
     else
-        snprintf(f->sizes, sizeof f->sizes, "%s", done);
-    snprintf(f->rate, sizeof f->rate, "%s/s",
+        snprintf(f->sizes, sizeof f->sizes, "%10s", done);
+    snprintf(f->rate, sizeof f->rate, "%10s/s",
              dm_format_size(rate, sizeof rate, (uint64_t)rate_of(p, t)));
     double eta = eta_of(p, t);
     if (final) {
         format_time(left, sizeof left, t - p->start);
-        snprintf(f->when, sizeof f->when, "in %s", left);
+        snprintf(f->when, sizeof f->when, "took %5s", left);
     } else {
         if (eta >= 0)
             format_time(left, sizeof left, eta);
-        snprintf(f->when, sizeof f->when, "%s left", left);
+        snprintf(f->when, sizeof f->when, "%5s left", left);
     }
 }
 
