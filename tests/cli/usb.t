@@ -492,7 +492,7 @@ absent "$S/full/f.img" "fsync EIO, a new image: the new file removed"
 cp "$M" "$S/full/g.img"
 fsync_eio "$S/full" "$DVD" "$S/full/g.img" --scheme gpt --yes
 is "$rc" 1 "fsync EIO under a GPT, an existing image: exit 1"
-like "$(printf '%s\n' "$err" | grep -v '^saved ' | head -1)" "^dartmk: $S/full/g.img: cannot write the partition table: Input/output error$" "fsync EIO, GPT: the error names the image"
+like "$(printf '%s\n' "$err" | grep -v '^saved \|^  restore it: ' | head -1)" "^dartmk: $S/full/g.img: cannot write the partition table: Input/output error$" "fsync EIO, GPT: the error names the image"
 
 # --- targets that are not a stick to write (issue 15) --------------------------------------------
 # An active swap file: refused from /proc/swaps before it is opened (the kernel would refuse
@@ -622,14 +622,14 @@ like "$err" "dartmk: $L: cannot write at byte 1000: Input/output error" "EIO: na
 like "$err" "dartmk: warning: $L: writing did not complete: it is unusable until it is written again" "EIO: says the stick is unusable"
 shim 3000000 EIO "$L" "$DVD" "$L" --force --yes
 is "$rc" 1 "EIO on the device while the FAT volume is written: exit 1"
-like "$(printf '%s\n' "$err" | grep -v '^saved ' | head -1)" "^dartmk: $L: .*Input/output error$" "EIO in the FAT volume: the error names the device"
+like "$(printf '%s\n' "$err" | grep -v '^saved \|^  restore it: ' | head -1)" "^dartmk: $L: .*Input/output error$" "EIO in the FAT volume: the error names the device"
 shim 1000000 EIO "$L" "$ISO" "$L" --mode dd --force --yes
 is "$rc" 1 "dd, EIO on the device: exit 1"
 like "$err" "dartmk: $L: cannot write at byte 1000000: Input/output error" "dd, EIO: names the device and the byte"
 # An fsync error (EIO) on the device while libfdisk writes the table: exit 1, the device named.
 fsync_eio "$L" "$DVD" "$L" --force --yes
 is "$rc" 1 "fsync EIO on the device under the table: exit 1"
-like "$(printf '%s\n' "$err" | grep -v '^saved ' | head -1)" "^dartmk: $L: cannot write the partition table: Input/output error$" "fsync EIO on the device: the error names the device"
+like "$(printf '%s\n' "$err" | grep -v '^saved \|^  restore it: ' | head -1)" "^dartmk: $L: cannot write the partition table: Input/output error$" "fsync EIO on the device: the error names the device"
 
 losetup -d "$L" "$R" "$B" "$M"
 LOOPS=()
