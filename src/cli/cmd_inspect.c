@@ -246,9 +246,9 @@ static void print_recovery(const struct dm_media *m, const struct dm_recovery_si
     put_name(r->largest);
     printf(" (%s)", dm_format_size(a, sizeof a, r->largest_size));
     if (r->left_files > 1)
-        printf(" and %llu other file%s, %s in all", (unsigned long long)r->left_files - 1,
-               r->left_files == 2 ? "" : "s", dm_format_size(c, sizeof c, r->left_bytes));
-    puts(": not Windows PE (--whole-media keeps them)");
+        printf(" and %llu more, %s in all", (unsigned long long)r->left_files - 1,
+               dm_format_size(c, sizeof c, r->left_bytes));
+    puts("\n              not Windows PE (--whole-media keeps them)");
 }
 
 static void print_text(const struct dm_media *m, const struct limit *l,
