@@ -55,27 +55,41 @@ static void format_time(char *buf, size_t n, double seconds)
 }
 
 /* The fields of one bar line, each already text, of the same width all through a stage (the
- * byte counts and the rate padded to their widest, "1023.9 MiB"), so that a stage keeps one
- * layout and its redraws do not jitter. */
+ * bytes done in the total's unit, the rate padded to its widest, "1023.9 MiB/s"), so that a
+ * stage keeps one layout and its redraws do not jitter. */
 struct bar_fields {
     const char *label;
-    char pct[8], sizes[48], rate[32], when[32];
+    char pct[8], sizes[80], rate[32], when[32];
     double part; /* 0..1: how much of the bar is filled */
 };
 
+/* "1.9 / 3.6 MiB": what is done in the total's unit, as wide as the total, so that the field
+ * keeps its width through the stage; "1.9 MiB" when the total is not known. */
+static void sizes(char *buf, size_t n, uint64_t done, uint64_t total)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    char d[24], t[24];
+    int u = 0;
+    double scale = 1.0;
+    while (total / scale >= 1024.0 && u < 4)
+        scale *= 1024.0, u++;
+    if (!total) {
+        snprintf(buf, n, "%10s", dm_format_size(d, sizeof d, done));
+        return;
+    }
+    snprintf(t, sizeof t, u ? "%.1f" : "%.0f", (double)total / scale);
+    snprintf(d, sizeof d, u ? "%.1f" : "%.0f", (double)done / scale);
+    snprintf(buf, n, "%*s / %s %s", (int)strlen(t), d, t, units[u]);
+}
+
 static void bar_fields(struct bar_fields *f, const struct dm_progress *p, double t, int final)
 {
-    char done[16], total[16], rate[16], left[16] = "--:--";
+    char rate[16], left[16] = "--:--";
     f->label = p->label;
     f->part = p->total ? (double)p->done / (double)p->total : 0.0;
     f->part = f->part > 1.0 ? 1.0 : f->part;
     snprintf(f->pct, sizeof f->pct, "%3d%%", (int)(f->part * 100));
-    dm_format_size(done, sizeof done, p->done);
-    if (p->total)
-        snprintf(f->sizes, sizeof f->sizes, "%10s / %s", done,
-                 dm_format_size(total, sizeof total, p->total));
-    else
-        snprintf(f->sizes, sizeof f->sizes, "%10s", done);
+    sizes(f->sizes, sizeof f->sizes, p->done, p->total);
     snprintf(f->rate, sizeof f->rate, "%10s/s",
              dm_format_size(rate, sizeof rate, (uint64_t)rate_of(p, t)));
     double eta = eta_of(p, t);
