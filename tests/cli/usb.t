@@ -22,7 +22,7 @@ for t in sfdisk fsck.fat blkid wipefs mcopy mdir minfo mshowfat jq losetup strac
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 339
+plan 341
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -168,6 +168,15 @@ is "$(size "$S/bootmgr.changed")/$(cmp -s "$DVD/bootmgr" "$S/bootmgr.changed"; e
 run "$DARTMK" verify "$S/bad.img"
 is "$rc" 1 "verify after one byte changed: exit 1"
 like "$out" "^different +bootmgr$" "verify names the changed file"
+
+# --- the bar drawn where stderr is no terminal (--progress=bar, COLUMNS=60): every draw fits 59
+# columns, every stage ends with a line of its own (under valgrind too: usb-memcheck.t) -----------
+COLUMNS=60 usb "$DVD" "$S/bar.img" --size 64M --progress=bar
+is "$rc" 0 "--progress=bar, COLUMNS=60: exit 0"
+draws=$(printf '%s\n' "$err" | tr '\r' '\n' | grep -a $'\x1b\\[K' | sed $'s/\x1b\\[K//')
+[ "$(printf '%s\n' "$draws" | grep -c 'writing the FAT volume')" -ge 1 ] &&
+    [ "$(printf '%s\n' "$draws" | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 59 ]
+ok $? "--progress=bar, COLUMNS=60: the bar drawn, no draw longer than 59 columns"
 
 # --- GPT, --label, --json ------------------------------------------------------------------------
 G=$S/gpt.img
