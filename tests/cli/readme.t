@@ -21,7 +21,7 @@ export DARTMK SAMPLES
 run "$CHECK"
 is "$rc" 0 "README.md: every checked example prints what the README shows"
 [ "$rc" = 0 ] || diag "$out"
-marked=$(grep -c '<!-- readme-examples: check' "$README")
+marked=$(grep -c '^ *<!-- readme-examples: check' "$README")
 is "$(printf '%s\n' "$out" | grep -c '^ok [0-9]* - README.md:')" "$marked" "all $marked checked examples were run"
 [ "$marked" -ge 10 ]
 ok $? "the README has checked examples on the sample media ($marked)"
@@ -55,7 +55,7 @@ run "$CHECK" --readme "$S/README.md"
 is "$rc" 0 "a masked hash and date, an illustration changed: the check passes"
 
 # An example without a marker fails the check, named by its line.
-line=$(grep -n '<!-- readme-examples: check -->' "$README" | head -1 | cut -d: -f1)
+line=$(grep -n '^<!-- readme-examples: check -->' "$README" | head -1 | cut -d: -f1)
 sed "${line}d" "$README" >"$S/README.md"
 run "$CHECK" --readme "$S/README.md"
 is "$rc" 1 "an unmarked dartmk example: exit 1"
