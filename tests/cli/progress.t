@@ -19,6 +19,8 @@ done
 plan 27
 scratch
 S=$SCRATCH ISO=$SAMPLES/install.iso
+# The shim is preloaded: under an ASan build (make asan) that needs verify_asan_link_order=0.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 
 # The bar's draws in a typescript, one per line as "LENGTH TEXT", from FROM (a marker line the
 # test printed; the start when empty) to UNTIL (the next marker, or the end). A draw that ends
