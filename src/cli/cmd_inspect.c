@@ -234,10 +234,9 @@ static void put_name(const char *s)
 static void print_recovery(const struct dm_media *m, const struct dm_recovery_size *r)
 {
     char a[32], b[32], c[32];
-    printf("Recovery      %llu files, %s; boot.wim holds image %d %s (%s%s)\n",
+    printf("Recovery      %llu files, %s; boot.wim: image %d alone (%s%s)\n",
            (unsigned long long)r->files, dm_format_size(a, sizeof a, r->bytes), m->image,
-           r->exported ? "alone, exported" : "alone, as it is", r->exported ? "about " : "",
-           dm_format_size(b, sizeof b, r->wim_bytes));
+           r->exported ? "exported, ~" : "as it is, ", dm_format_size(b, sizeof b, r->wim_bytes));
     if (!r->left_files) {
         puts("Left out      nothing");
         return;
