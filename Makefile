@@ -58,11 +58,16 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libdartmk.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libdartmk.a $(ALL_LDFLAGS) $(LIBS)
 
-tools: $(TOOL_BINS) $(BUILD)/tests/tools/failwrite.so
+tools: $(TOOL_BINS) $(BUILD)/tests/tools/failwrite.so $(BUILD)/tests/tools/slowwrite.so
 
 # LD_PRELOAD shim that makes writes under a folder fail with ENOSPC after a number of bytes
 # (tests of a full disk). Plain flags on purpose, even in sanitizer builds.
 $(BUILD)/tests/tools/failwrite.so: tests/tools/preload/failwrite.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+
+# LD_PRELOAD shim that slows writes under a folder (progress redrawn in tests/cli/progress.t).
+$(BUILD)/tests/tools/slowwrite.so: tests/tools/preload/slowwrite.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 

@@ -282,10 +282,9 @@ static void put_name(const char *s)
 static void print_recovery(const struct dm_media *m, const struct dm_recovery_size *r)
 {
     char a[32], b[32], c[32];
-    printf("Recovery      %llu files, %s; boot.wim holds image %d %s (%s%s)\n",
+    printf("Recovery      %llu files, %s; boot.wim: image %d alone (%s%s)\n",
            (unsigned long long)r->files, dm_format_size(a, sizeof a, r->bytes), m->image,
-           r->exported ? "alone, exported" : "alone, as it is", r->exported ? "about " : "",
-           dm_format_size(b, sizeof b, r->wim_bytes));
+           r->exported ? "exported, ~" : "as it is, ", dm_format_size(b, sizeof b, r->wim_bytes));
     if (!r->left_files) {
         puts("Left out      nothing");
         return;
@@ -294,9 +293,9 @@ static void print_recovery(const struct dm_media *m, const struct dm_recovery_si
     put_name(r->largest);
     printf(" (%s)", dm_format_size(a, sizeof a, r->largest_size));
     if (r->left_files > 1)
-        printf(" and %llu other file%s, %s in all", (unsigned long long)r->left_files - 1,
-               r->left_files == 2 ? "" : "s", dm_format_size(c, sizeof c, r->left_bytes));
-    puts(": not Windows PE (--whole-media keeps them)");
+        printf(" and %llu more, %s in all", (unsigned long long)r->left_files - 1,
+               dm_format_size(c, sizeof c, r->left_bytes));
+    puts("\n              not Windows PE (--whole-media keeps them)");
 }
 
 static void print_text(const struct dm_media *m, const struct limit *l,

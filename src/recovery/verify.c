@@ -200,7 +200,10 @@ int dm_verify_tree(struct dm_tree *t, struct dm_verify *v)
             json_object_get(v->dart);
         else
             v->dart = NULL;
-        dm_progress_begin(&progress, "verifying", listed_bytes(files));
+        /* The manifest was read too: with it, the total is the tree's, as the writer counted. */
+        v->bytes = dm_tree_find(t, DM_MANIFEST_NAME)->size;
+        dm_progress_begin(&progress, "verifying", v->bytes + listed_bytes(files));
+        dm_progress_update(&progress, v->bytes);
     }
     for (size_t i = 0; rc == 0 && i < json_object_array_length(files); i++)
         rc = check_file(t, json_object_array_get_idx(files, i), i, v, listed, &progress);
