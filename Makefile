@@ -164,12 +164,18 @@ include tests/fixtures/samples.mk
 deps:
 	./scripts/install-deps.sh
 
-# The whole suite: unit tests (cmocka, TAP), CLI tests and QEMU boot tests, under prove.
-TESTS ?= $(UNIT_BINS) $(wildcard tests/cli/*.t) $(wildcard tests/boot/*.t)
+# The whole suite: unit tests (cmocka, TAP), CLI tests and QEMU boot tests, under prove, two
+# files at a time (PROVE_JOBS; the tests share nothing: each has its own scratch folder, loop
+# devices are taken with losetup -f, servers run on free ports or in network namespaces). The
+# longest files (valgrind's) go first so that the two lanes end together.
+PROVE_JOBS ?= 2
+SLOW_TESTS := $(wildcard tests/cli/*memcheck.t) tests/cli/catalogue.t tests/cli/crash.t
+TESTS ?= $(SLOW_TESTS) $(UNIT_BINS) $(filter-out $(SLOW_TESTS),$(wildcard tests/cli/*.t)) \
+         $(wildcard tests/boot/*.t)
 check: deps
 	$(MAKE) all unit fixtures samples tools
 	CMOCKA_MESSAGE_OUTPUT=TAP DARTMK=$(CURDIR)/$(BIN) FIXTURES=$(CURDIR)/$(BUILD)/fixtures \
-	    TOOLS=$(CURDIR)/$(BUILD)/tests/tools prove --timer --exec 'tests/lib/exec' $(TESTS)
+	    TOOLS=$(CURDIR)/$(BUILD)/tests/tools prove -j$(PROVE_JOBS) --timer --exec 'tests/lib/exec' $(TESTS)
 
 # The crash campaigns, with many more trials than make check's: updates of a recovery partition
 # killed as by kill -9 at points of their writes (tests/cli/partition-update.t: STRESS_TRIALS,
