@@ -2,7 +2,7 @@
 PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
-PKGS     := libisofs-1 libburn-1 libudfread wimlib json-c libxml-2.0 inih libmspack libcrypto blkid fdisk efiboot efivar
+PKGS     := libisofs-1 libburn-1 libudfread wimlib json-c libxml-2.0 inih libmspack libcrypto blkid fdisk efiboot efivar libmsi-1.0
 # One query per package: wimlib's .pc names private dependencies (ntfs-3g, fuse) whose .pc files
 # Debian does not install, which would fail a combined query.
 PKG_CFLAGS := $(foreach p,$(PKGS),$(shell pkg-config --cflags $(p) 2>/dev/null))
@@ -58,11 +58,16 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libdartmk.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libdartmk.a $(ALL_LDFLAGS) $(LIBS)
 
-tools: $(TOOL_BINS) $(BUILD)/tests/tools/failwrite.so
+tools: $(TOOL_BINS) $(BUILD)/tests/tools/failwrite.so $(BUILD)/tests/tools/slowwrite.so
 
 # LD_PRELOAD shim that makes writes under a folder fail with ENOSPC after a number of bytes
 # (tests of a full disk). Plain flags on purpose, even in sanitizer builds.
 $(BUILD)/tests/tools/failwrite.so: tests/tools/preload/failwrite.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+
+# LD_PRELOAD shim that slows writes under a folder (progress redrawn in tests/cli/progress.t).
+$(BUILD)/tests/tools/slowwrite.so: tests/tools/preload/slowwrite.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
@@ -162,12 +167,18 @@ include tests/fixtures/samples.mk
 deps:
 	./scripts/install-deps.sh
 
-# The whole suite: unit tests (cmocka, TAP), CLI tests and QEMU boot tests, under prove.
-TESTS ?= $(UNIT_BINS) $(wildcard tests/cli/*.t) $(wildcard tests/boot/*.t)
+# The whole suite: unit tests (cmocka, TAP), CLI tests and QEMU boot tests, under prove, two
+# files at a time (PROVE_JOBS; the tests share nothing: each has its own scratch folder, loop
+# devices are taken with losetup -f, servers run on free ports or in network namespaces). The
+# longest files (valgrind's) go first so that the two lanes end together.
+PROVE_JOBS ?= 2
+SLOW_TESTS := $(wildcard tests/cli/*memcheck.t) tests/cli/catalogue.t tests/cli/crash.t
+TESTS ?= $(SLOW_TESTS) $(UNIT_BINS) $(filter-out $(SLOW_TESTS),$(wildcard tests/cli/*.t)) \
+         $(wildcard tests/boot/*.t)
 check: deps
 	$(MAKE) all unit fixtures samples tools
 	CMOCKA_MESSAGE_OUTPUT=TAP DARTMK=$(CURDIR)/$(BIN) FIXTURES=$(CURDIR)/$(BUILD)/fixtures \
-	    TOOLS=$(CURDIR)/$(BUILD)/tests/tools prove --timer --exec 'tests/lib/exec' $(TESTS)
+	    TOOLS=$(CURDIR)/$(BUILD)/tests/tools prove -j$(PROVE_JOBS) --timer --exec 'tests/lib/exec' $(TESTS)
 
 # The crash campaigns, with many more trials than make check's: updates of a recovery partition
 # killed as by kill -9 at points of their writes (tests/cli/partition-update.t: STRESS_TRIALS,

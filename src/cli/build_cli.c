@@ -21,6 +21,9 @@ enum {
     OPT_DRIVER,
     OPT_ADD_FILES,
     OPT_EXPIRE_DAYS,
+    OPT_DART_TOOLS,
+    OPT_DART_CONFIG,
+    OPT_DART_CONFIG_FROM,
     OPT_RECIPE,
     OPT_PRINT_RECIPE,
     OPT_REQUIRE_SIGNED,
@@ -66,6 +69,18 @@ const struct dm_opt dm_build_options[] = {
     DM_OPT_VALUE(OPT_EXPIRE_DAYS, "expire-days", "N",
                  "the image can be used for N days after the build (1-36500); then it shuts "
                  "down at start-up with a message"),
+    DM_OPT_GROUP("  DaRT's own tools (from a DaRT installation):"),
+    DM_OPT_VALUE(OPT_DART_TOOLS, "dart-tools", "FILE|DIR",
+                 "DaRT's tools: Toolsx64.cab / Toolsx86.cab, the DaRT installer (.msi) holding "
+                 "it, or a folder of them. Expanded into the image's root (DaRT 7's mount\\ "
+                 "folder stripped); the image must be Windows RE or Setup (it has "
+                 "sources\\recovery\\recenv.exe) of the tools' architecture. Start-up is "
+                 "DaRT's; --tool's are offered in System Recovery Options"),
+    DM_OPT_VALUE(OPT_DART_CONFIG, "dart-config", "FILE",
+                 "the wizard-made DartConfig.dat (DaRT 8/10: DartConfig8.dat), copied as it is "
+                 "to Windows\\System32\\DartConfig.dat"),
+    DM_OPT_VALUE(OPT_DART_CONFIG_FROM, "dart-config-from", "ISO|WIM",
+                 "take DartConfig.dat out of a DaRT image the wizard made"),
     DM_OPT_GROUP("  Recipe:"),
     DM_OPT_VALUE(OPT_RECIPE, "recipe", "FILE",
                  "read any of the above from an INI file (keys are the long option names; "
@@ -89,7 +104,7 @@ int dm_build_cli_option(struct dm_build_cli *c, int opt, const char *arg)
         return c->print = 1, 1;
     if (opt == OPT_REQUIRE_SIGNED)
         return c->require_signed = 1, 1;
-    if (opt < OPT_IMAGE_INDEX || opt > OPT_EXPIRE_DAYS)
+    if (opt < OPT_IMAGE_INDEX || opt > OPT_DART_CONFIG_FROM)
         return 0;
     /* Paths become absolute: the recipe that --print-recipe writes and the manifest records
      * must mean the same from any folder. */

@@ -75,12 +75,13 @@ static void print_text(const struct dm_job *j, const char *out)
     const struct dm_media *m = j->media;
     json_object *expires = NULL;
     json_object_object_get_ex(j->result, "expires", &expires);
-    dm_info("wrote the recovery tree to %s (image %d, %s; boot.wim %s%s%s)", out, m->image,
+    dm_info("wrote the recovery tree to %s (image %d, %s; boot.wim %s)", out, m->image,
             dm_arch_name(m->arch) ? dm_arch_name(m->arch) : "unknown architecture",
             j->plan.customise ? "customised"
             : j->rt->exported ? "holding it alone"
-                              : "copied as it is",
-            expires ? ", usable until " : "", expires ? json_object_get_string(expires) : "");
+                              : "copied as it is");
+    if (expires) /* a line of its own: the first one stays within 80 columns */
+        dm_info("  usable until %s", json_object_get_string(expires));
 }
 
 static int build(struct build_cli *c, struct dm_job *j)

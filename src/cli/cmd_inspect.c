@@ -4,6 +4,7 @@
 #include "image/expiry.h"
 #include "recovery/recovery.h"
 #include "source/authenticode.h"
+#include "source/dart.h"
 #include "source/media.h"
 #include "util/progress.h"
 #include "util/cleanup.h"
@@ -154,6 +155,7 @@ struct limit {
     char text[DM_EXPIRY_TEXT];
     int checked;   /* boot.wim's data checked against its checksums (not --quick) */
     int elsewhere; /* damage found, but not in the chosen image */
+    struct dm_dart_info dart;
 };
 
 static int read_limit(struct dm_media *m, struct limit *l)
@@ -185,6 +187,51 @@ static json_object *recovery_json(const struct dm_media *m, const struct dm_reco
     json_object_object_add(o, "boot_wim", w);
     json_object_object_add(o, "left_out", left);
     return o;
+}
+
+/* DaRT's own files in the chosen image (a DaRT image), and whether it can take them. */
+static json_object *dart_json(const struct dm_dart_info *d)
+{
+    json_object *o = json_object_new_object(), *files = json_object_new_array();
+    for (int f = 0; f < DM_DART_FILES; f++)
+        if (f != DM_DART_RECENV && (d->present & (1u << f)))
+            json_object_array_add(files, json_object_new_string(dm_dart_file_path(f)));
+    json_object_object_add(o, "image",
+                           json_object_new_boolean(d->present & (1u << DM_DART_TOOLS_WINDOW)));
+    json_object_object_add(o, "version", json_string_or_null(d->version[0] ? d->version : NULL));
+    json_object_object_add(o, "arch", json_string_or_null(dm_arch_name(d->arch)));
+    json_object_object_add(o, "files", files);
+    json_object_object_add(o, "config",
+                           json_object_new_boolean(d->present & (1u << DM_DART_CONFIG)));
+    json_object_object_add(o, "config_size", json_object_new_int64((int64_t)d->config_size));
+    json_object_object_add(o, "windows_re",
+                           json_object_new_boolean(d->present & (1u << DM_DART_RECENV)));
+    return o;
+}
+
+static void print_dart(const struct dm_media *m, const struct dm_dart_info *d)
+{
+    if (!(d->present & (1u << DM_DART_TOOLS_WINDOW))) {
+        if (d->present & (1u << DM_DART_RECENV))
+            printf("DaRT          no; --dart-tools can use image %d (Windows RE/Setup)\n",
+                   m->image);
+        else
+            printf("DaRT          no; image %d lacks recenv.exe: --dart-tools needs Windows "
+                   "RE/Setup\n",
+                   m->image);
+        return;
+    }
+    printf("DaRT          DaRT image %s, %s; ", d->version[0] ? d->version : "(no version)",
+           dm_arch_name(d->arch) ? dm_arch_name(d->arch) : "unknown architecture");
+    if (d->present & (1u << DM_DART_CONFIG))
+        printf("DartConfig.dat (%llu bytes)\n", (unsigned long long)d->config_size);
+    else
+        puts("no DartConfig.dat");
+    fputs("             ", stdout);
+    for (int f = 0; f < DM_DART_CONFIG; f++)
+        if (d->present & (1u << f))
+            printf(" %s", dm_dart_file_what(f));
+    putchar('\n');
 }
 
 /* A name from the media or the command line, its control characters and bytes that are not
@@ -358,6 +405,7 @@ static void print_json(const struct dm_media *m, const struct limit *l,
     json_object_object_add(o, "expires", l->expires ? json_object_new_string(l->text) : NULL);
     json_object_object_add(o, "expired", json_object_new_boolean(l->expired));
     json_object_object_add(o, "recovery", recovery_json(m, r));
+    json_object_object_add(o, "dart", dart_json(&l->dart));
     json_object_object_add(o, "secure_boot", secure_boot_json(L));
     dm_print_json(o);
 }
@@ -379,10 +427,9 @@ static void print_missing(const struct dm_media *m, int uefi)
 static void print_recovery(const struct dm_media *m, const struct dm_recovery_size *r)
 {
     char a[32], b[32], c[32];
-    printf("Recovery      %llu files, %s; boot.wim holds image %d %s (%s%s)\n",
+    printf("Recovery      %llu files, %s; boot.wim: image %d alone (%s%s)\n",
            (unsigned long long)r->files, dm_format_size(a, sizeof a, r->bytes), m->image,
-           r->exported ? "alone, exported" : "alone, as it is", r->exported ? "about " : "",
-           dm_format_size(b, sizeof b, r->wim_bytes));
+           r->exported ? "exported, ~" : "as it is, ", dm_format_size(b, sizeof b, r->wim_bytes));
     if (!r->left_files) {
         puts("Left out      nothing");
         return;
@@ -391,9 +438,9 @@ static void print_recovery(const struct dm_media *m, const struct dm_recovery_si
     put_name(r->largest);
     printf(" (%s)", dm_format_size(a, sizeof a, r->largest_size));
     if (r->left_files > 1)
-        printf(" and %llu other file%s, %s in all", (unsigned long long)r->left_files - 1,
-               r->left_files == 2 ? "" : "s", dm_format_size(c, sizeof c, r->left_bytes));
-    puts(": not Windows PE (--whole-media keeps them)");
+        printf(" and %llu more, %s in all", (unsigned long long)r->left_files - 1,
+               dm_format_size(c, sizeof c, r->left_bytes));
+    puts("\n              not Windows PE (--whole-media keeps them)");
 }
 
 static void print_text(const struct dm_media *m, const struct limit *l,
@@ -445,6 +492,7 @@ static void print_text(const struct dm_media *m, const struct limit *l,
         puts("Expires       never");
     else
         printf("Expires       %s (%s)\n", l->text, l->expired ? "expired" : "not yet");
+    print_dart(m, &l->dart);
     print_recovery(m, rs);
     print_secure_boot(L);
 }
@@ -512,6 +560,8 @@ int dm_cmd_inspect(const struct dm_cmd *cmd, int argc, char **argv)
     rc = o.quick ? 0 : check_wim(m, &l.elsewhere);
     if (rc == 0)
         rc = read_limit(m, &l);
+    if (rc == 0)
+        rc = dm_dart_probe(m->wim, m->image, &l.dart);
     if (rc == 0)
         rc = dm_recovery_measure(m, &r);
     struct loaders L = {0};

@@ -223,11 +223,12 @@ static void print_plan(FILE *f, const struct dm_target_partition *x, const struc
             dm_mib(x->claim.size));
     print_table(f, "before:", x->plan.before, x->plan.nbefore, 0);
     print_table(f, "after:", x->plan.after, x->plan.nafter, p->number);
-    fprintf(f,
-            "%s partition %zu: %.1f MiB at %.1f MiB, FAT32 (at least %.1f MiB) with the recovery "
-            "tree (%.1f MiB)\n",
+    /* What does not fit 80 columns goes on an indented line of its own. */
+    fprintf(f, "%s partition %zu: %.1f MiB at %.1f MiB, FAT32 (at least %.1f MiB)\n",
             dm_part_plan_action_name(x->plan.action), p->number, dm_mib(p->size), dm_mib(p->start),
-            dm_mib_up(x->popts.need), dm_mib_up(j->rt ? dm_tree_bytes(j->rt->tree) : 0));
+            dm_mib_up(x->popts.need));
+    fprintf(f, "  with the recovery tree (%.1f MiB)\n",
+            dm_mib_up(j->rt ? dm_tree_bytes(j->rt->tree) : 0));
     if (x->incomplete && x->dry_run)
         fprintf(f,
                 "partition %zu: the recovery partition holds an incomplete update: run dartmk "
@@ -246,20 +247,21 @@ static void print_plan(FILE *f, const struct dm_target_partition *x, const struc
                 x->plan.foreign);
     if (x->scheme == DM_SCHEME_MBR)
         fprintf(f, "BIOS boot: %s%s\n", bios_names[x->bios],
-                x->bios == DM_BIOS_MENU     ? " (syslinux MBR code; the recovery partition active; "
-                                              "its menu starts the installed system by default)"
+                x->bios == DM_BIOS_MENU ? " (syslinux MBR code; the recovery partition active)\n"
+                                          "  its menu starts the installed system by default"
                 : x->bios == DM_BIOS_ACTIVE ? " (syslinux MBR code; the recovery partition "
                                               "active)"
                                             : " (MBR code and active flags unchanged)");
     else if (x->efi.added)
-        fprintf(f, "UEFI: %s in the partition; firmware entry Boot%04X \"DaRT Recovery\" %s%s\n",
-                x->loader, x->efi.number, x->efi.path,
-                x->boot_once ? " (BootNext: the next start only)" : "");
+        fprintf(f,
+                "UEFI: %s in the partition\n  firmware entry Boot%04X \"DaRT Recovery\"%s\n  %s\n",
+                x->loader, x->efi.number, x->boot_once ? " (BootNext: the next start only)" : "",
+                x->efi.path);
     else
         fprintf(f,
-                "UEFI: %s in the partition; firmware entry \"DaRT Recovery\" %s not added: "
+                "UEFI: %s in the partition\n  firmware entry \"DaRT Recovery\" not added:\n  %s\n  "
                 "%s\n",
-                x->loader, x->efi.path, x->efi_why);
+                x->loader, x->efi_why, x->efi.path);
 }
 
 /* ---- one run ---- */

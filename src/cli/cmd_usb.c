@@ -143,20 +143,21 @@ static int usb_option(int opt, const char *arg, void *ctx)
 
 /* ---- the run ---- */
 
+/* The result in a line that fits 80 columns for a disk's name: the size is the total the
+ * writing and the read-back showed. */
 static void print_text(const struct dm_job *j, const struct dm_target_usb *u, int dd)
 {
-    const char *verified = j->verify ? "; every file read back and verified" : "";
     printf("%s  %s\n", u->r.sha, u->claim.path);
     if (dd)
         dm_info("wrote %s (%.1f MiB)%s", u->claim.path, dm_mib(u->r.bytes),
                 j->verify ? ", read back and verified" : "");
     else
-        dm_info("wrote %s: %s, FAT32 '%s', %.1f MiB of files; boots under %s%s", u->claim.path,
+        dm_info("wrote %s: %s, FAT32 '%s', %.1f MiB; boots %s%s", u->claim.path,
                 dm_scheme_name(u->plan.layout.scheme), u->label, dm_mib(u->r.bytes),
-                u->bios && u->uefi ? "BIOS and UEFI"
+                u->bios && u->uefi ? "BIOS+UEFI"
                 : u->bios          ? "BIOS"
                                    : "UEFI",
-                verified);
+                j->verify ? "; verified" : "");
 }
 
 /* --mode dd writes SOURCE as it is: what would change it is a usage error. */

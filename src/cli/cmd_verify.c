@@ -67,6 +67,32 @@ static void print_list(const char *what, json_object *a)
         printf("%-10s %s\n", what, json_object_get_string(json_object_array_get_idx(a, i)));
 }
 
+/* One of DaRT's files as the manifest records it: "Toolsx64.cab  sha256 ab12...". */
+static void print_dart_file(const char *what, json_object *f, const char *name_key)
+{
+    json_object *name = NULL, *sha = NULL;
+    if (!json_object_object_get_ex(f, name_key, &name) ||
+        !json_object_object_get_ex(f, "sha256", &sha))
+        return;
+    printf("%-10s ", what);
+    char *e = dm_escape_line(json_object_get_string(name));
+    fputs(e ? e : "?", stdout);
+    free(e);
+    printf("\n           sha256 %s\n", json_object_get_string(sha));
+}
+
+static void print_dart(json_object *dart)
+{
+    json_object *tools = NULL, *config = NULL;
+    if (!dart)
+        return;
+    if (json_object_object_get_ex(dart, "tools", &tools))
+        print_dart_file("dart-tools", tools, "cab");
+    if (json_object_object_get_ex(dart, "config", &config) && config)
+        print_dart_file("dart-conf", config,
+                        json_object_object_get_ex(config, "from", NULL) ? "from" : "file");
+}
+
 static int report(const char *target, const struct dm_verify *v, int json)
 {
     int ok = dm_verify_ok(v);
@@ -79,11 +105,14 @@ static int report(const char *target, const struct dm_verify *v, int json)
         json_object_object_add(o, "different", json_object_get(v->different));
         json_object_object_add(o, "extra", json_object_get(v->extra));
         json_object_object_add(o, "ok", json_object_new_boolean(ok));
+        if (v->dart)
+            json_object_object_add(o, "dart", json_object_get(v->dart));
         dm_print_json(o);
     } else {
         print_list("missing", v->missing);
         print_list("different", v->different);
         print_list("extra", v->extra);
+        print_dart(v->dart);
         printf("%s: %d of %d files verified%s\n", target, v->verified, v->files,
                ok ? ", nothing extra" : "");
     }

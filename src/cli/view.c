@@ -5,8 +5,10 @@
 
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define BAR_INTERVAL  0.2 /* seconds between bar redraws */
@@ -42,25 +44,114 @@ static double eta_of(const struct dm_progress *p, double t)
     return (double)(p->total - p->done) / rate;
 }
 
-char *dm_progress_format_bar(char *buf, size_t n, const struct dm_progress *p, double t)
+/* "M:SS" (or "H:MM:SS") of a number of seconds. */
+static void format_time(char *buf, size_t n, double seconds)
 {
-    char done[32], total[32], rate[32], eta[32] = "--:--";
-    int fill = p->total ? (int)((double)p->done * BAR_WIDTH / (double)p->total) : 0;
-    if (fill > BAR_WIDTH)
-        fill = BAR_WIDTH;
-    char bar[BAR_WIDTH + 1];
-    memset(bar, '#', (size_t)fill);
-    memset(bar + fill, '-', (size_t)(BAR_WIDTH - fill));
-    bar[BAR_WIDTH] = 0;
-    double left = eta_of(p, t);
-    if (left >= 0)
-        snprintf(eta, sizeof eta, "%d:%02d", (int)left / 60, (int)left % 60);
-    int pct = p->total ? (int)(p->done * 100 / p->total) : 0;
-    snprintf(buf, n, "%s [%s] %3d%% %s / %s  %s/s  %s left", p->label, bar, pct,
-             dm_format_size(done, sizeof done, p->done),
-             dm_format_size(total, sizeof total, p->total),
-             dm_format_size(rate, sizeof rate, (uint64_t)rate_of(p, t)), eta);
+    int s = (int)seconds;
+    if (s >= 3600)
+        snprintf(buf, n, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+    else
+        snprintf(buf, n, "%d:%02d", s / 60, s % 60);
+}
+
+/* The fields of one bar line, each already text, of the same width all through a stage (the
+ * bytes done in the total's unit, the rate padded to its widest, "1023.9 MiB/s"), so that a
+ * stage keeps one layout and its redraws do not jitter. */
+struct bar_fields {
+    const char *label;
+    char pct[8], sizes[80], rate[32], when[32];
+    double part; /* 0..1: how much of the bar is filled */
+};
+
+/* "1.9 / 3.6 MiB": what is done in the total's unit, as wide as the total, so that the field
+ * keeps its width through the stage; "1.9 MiB" when the total is not known. */
+static void sizes(char *buf, size_t n, uint64_t done, uint64_t total)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    char d[24], t[24];
+    int u = 0;
+    double scale = 1.0;
+    while (total / scale >= 1024.0 && u < 4)
+        scale *= 1024.0, u++;
+    if (!total) {
+        snprintf(buf, n, "%10s", dm_format_size(d, sizeof d, done));
+        return;
+    }
+    snprintf(t, sizeof t, u ? "%.1f" : "%.0f", (double)total / scale);
+    snprintf(d, sizeof d, u ? "%.1f" : "%.0f", (double)done / scale);
+    snprintf(buf, n, "%*s / %s %s", (int)strlen(t), d, t, units[u]);
+}
+
+static void bar_fields(struct bar_fields *f, const struct dm_progress *p, double t, int final)
+{
+    char rate[16], left[16] = "--:--";
+    f->label = p->label;
+    f->part = p->total ? (double)p->done / (double)p->total : 0.0;
+    f->part = f->part > 1.0 ? 1.0 : f->part;
+    snprintf(f->pct, sizeof f->pct, "%3d%%", (int)(f->part * 100));
+    sizes(f->sizes, sizeof f->sizes, p->done, p->total);
+    snprintf(f->rate, sizeof f->rate, "%10s/s",
+             dm_format_size(rate, sizeof rate, (uint64_t)rate_of(p, t)));
+    double eta = eta_of(p, t);
+    if (final) {
+        format_time(left, sizeof left, t - p->start);
+        snprintf(f->when, sizeof f->when, "took %5s", left);
+    } else {
+        if (eta >= 0)
+            format_time(left, sizeof left, eta);
+        snprintf(f->when, sizeof f->when, "%5s left", left);
+    }
+}
+
+/* The line with a bar of `bar` characters (none when 0) and the fields `level` keeps:
+ * 0 all, 1 without the rate, 2 without the time, 3 without the sizes. */
+static int compose(char *buf, size_t n, const struct bar_fields *f, int bar, int level)
+{
+    char b[BAR_WIDTH + 3] = "";
+    if (bar > 0) {
+        int fill = (int)(f->part * bar);
+        b[0] = '[';
+        memset(b + 1, '#', (size_t)fill);
+        memset(b + 1 + fill, '-', (size_t)(bar - fill));
+        b[bar + 1] = ']';
+        b[bar + 2] = '\0';
+    }
+    return snprintf(buf, n, "%s%s%s %s%s%s%s%s%s%s", f->label, bar > 0 ? " " : "", b, f->pct,
+                    level < 3 ? " " : "", level < 3 ? f->sizes : "", level < 1 ? "  " : "",
+                    level < 1 ? f->rate : "", level < 2 ? "  " : "", level < 2 ? f->when : "");
+}
+
+/* The line in at most `width` - 1 columns (the last column stays empty: a line that fills it
+ * wraps on some terminals), dropping the less important fields first: the rate, the time, then
+ * the bar shrinks to MIN_BAR and goes, then the sizes; last, the label is cut. */
+#define MIN_BAR 5
+static char *fit(char *buf, size_t n, const struct bar_fields *f, int width)
+{
+    int room = width > 1 ? width - 1 : 1;
+    for (int level = 0; level < 3; level++) {
+        if (compose(buf, n, f, BAR_WIDTH, level) <= room)
+            return buf;
+    }
+    int over = compose(buf, n, f, BAR_WIDTH, 2) - room;
+    if (BAR_WIDTH - over >= MIN_BAR)
+        return compose(buf, n, f, BAR_WIDTH - over, 2), buf;
+    for (int level = 2; level < 4; level++) {
+        if (compose(buf, n, f, 0, level) <= room)
+            return buf;
+    }
+    int keep = room - (int)strlen(f->pct) - 4; /* the label cut, "..." and a space */
+    snprintf(buf, n, "%.*s... %s", keep > 0 ? keep : 0, f->label, f->pct);
+    if ((size_t)room < n)
+        buf[room] = '\0';
     return buf;
+}
+
+char *dm_progress_format_bar(char *buf, size_t n, const struct dm_progress *p, double t, int width,
+                             int final)
+{
+    struct bar_fields f;
+    bar_fields(&f, p, t, final);
+    return fit(buf, n, &f, width);
 }
 
 char *dm_progress_format_json(char *buf, size_t n, const struct dm_progress *p, double t,
@@ -81,6 +172,14 @@ char *dm_progress_format_json(char *buf, size_t n, const struct dm_progress *p, 
     return buf;
 }
 
+/* Takes a bar off its line, so that a message is not written after it. */
+static void clear_bar(struct dm_view *v)
+{
+    if (v->bar_shown)
+        fputs("\r\033[K", v->out);
+    v->bar_shown = 0;
+}
+
 static void show_line(void *ctx, enum dm_level level, const char *text)
 {
     struct dm_view *v = ctx;
@@ -88,10 +187,31 @@ static void show_line(void *ctx, enum dm_level level, const char *text)
         return;
     if (level == DM_LEVEL_DEBUG && v->verbosity < DM_VERBOSE)
         return;
+    clear_bar(v);
     fprintf(v->out, "%s%s%s\n",
             level == DM_LEVEL_INFO ? "" : "dartmk: ", level == DM_LEVEL_WARNING ? "warning: " : "",
             text);
     fflush(v->out);
+}
+
+/* Set by SIGWINCH (all a handler may safely do); the next redraw reads the width again. */
+static volatile sig_atomic_t resized;
+
+static void on_resize(int sig)
+{
+    (void)sig;
+    resized = 1;
+}
+
+int dm_view_width(FILE *out)
+{
+    struct winsize ws;
+    if (out && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *columns = getenv("COLUMNS");
+    char *end = NULL;
+    long n = columns ? strtol(columns, &end, 10) : 0;
+    return end && end != columns && *end == '\0' && n > 0 && n < 10000 ? (int)n : 80;
 }
 
 static void show_progress(void *ctx, enum dm_progress_event ev, const struct dm_progress *p)
@@ -101,9 +221,11 @@ static void show_progress(void *ctx, enum dm_progress_event ev, const struct dm_
     char line[512];
     double t = p->last;
     if (v->mode == DM_PROGRESS_BAR) {
-        fprintf(v->out, "\r%s\033[K", dm_progress_format_bar(line, sizeof line, p, t));
-        if (ev == DM_PROGRESS_END)
-            fputc('\n', v->out);
+        if (resized)
+            resized = 0, v->width = dm_view_width(v->out);
+        dm_progress_format_bar(line, sizeof line, p, t, v->width, ev == DM_PROGRESS_END);
+        fprintf(v->out, "\r%s\033[K%s", line, ev == DM_PROGRESS_END ? "\n" : "");
+        v->bar_shown = ev != DM_PROGRESS_END;
     } else if (v->mode == DM_PROGRESS_JSON) {
         fprintf(v->out, "%s\n", dm_progress_format_json(line, sizeof line, p, t, names[ev]));
     }
@@ -116,6 +238,7 @@ static int ask(void *ctx, const char *question, char *answer, size_t n)
     struct dm_view *v = ctx;
     if (!v->in_is_tty)
         return -1;
+    clear_bar(v);
     fputs(question, v->out);
     fflush(v->out);
     if (!fgets(answer, (int)n, v->in))
@@ -156,6 +279,16 @@ static FILE *terminal(void)
     return copy ? copy : stderr;
 }
 
+/* The width now, and again after every SIGWINCH (SA_RESTART: no read or write is cut short). */
+static void watch_width(struct dm_view *v)
+{
+    struct sigaction sa = {.sa_handler = on_resize, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    v->width = dm_view_width(v->out);
+    resized = 0;
+    sigaction(SIGWINCH, &sa, NULL);
+}
+
 void dm_view_start(struct dm_view *v, enum dm_verbosity verbosity, enum dm_progress_mode mode,
                    FILE *out)
 {
@@ -166,6 +299,8 @@ void dm_view_start(struct dm_view *v, enum dm_verbosity verbosity, enum dm_progr
     v->events.progress = v->mode == DM_PROGRESS_NONE ? NULL : show_progress;
     v->events.progress_interval = v->mode == DM_PROGRESS_JSON ? JSON_INTERVAL : BAR_INTERVAL;
     v->events.ask = ask;
+    if (v->mode == DM_PROGRESS_BAR)
+        watch_width(v);
     v->events.debug = verbosity >= DM_VERBOSE;
     v->events.ctx = v;
     current = v;

@@ -26,6 +26,8 @@ struct dm_view {
     FILE *out;                  /* stderr, or a test's stream */
     FILE *in;                   /* where answers come from: stdin */
     int in_is_tty;              /* whether questions can be asked */
+    int width;                  /* the terminal's columns, for the bar (read again on SIGWINCH) */
+    int bar_shown;              /* a bar is on the current line (a message clears it first) */
 };
 
 /* Parses "auto", "none", "bar" or "json"; returns -1 on anything else. */
@@ -38,8 +40,14 @@ void dm_view_start(struct dm_view *v, enum dm_verbosity verbosity, enum dm_progr
  * any, one to set up). */
 struct dm_view *dm_view(void);
 
-/* The bar line (without "\r"), as shown at time `now`; returns buf. */
-char *dm_progress_format_bar(char *buf, size_t n, const struct dm_progress *p, double now);
+/* The columns of the terminal `out` is (TIOCGWINSZ), else $COLUMNS, else 80. */
+int dm_view_width(FILE *out);
+/* The bar line (without "\r") as shown at time `now`, in at most `width` - 1 columns: the rate
+ * goes first, then the time left, then the bar shrinks and goes, then the sizes, last the label
+ * is cut. The final line of a stage (`final`) says how long it took instead of what is left.
+ * Returns buf. */
+char *dm_progress_format_bar(char *buf, size_t n, const struct dm_progress *p, double now,
+                             int width, int final);
 /* The JSON line (without "\n"), as shown at time `now`; returns buf. */
 char *dm_progress_format_json(char *buf, size_t n, const struct dm_progress *p, double now,
                               const char *event);

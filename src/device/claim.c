@@ -260,6 +260,18 @@ static char *default_backup(const struct dm_claim *t, char **made)
     return file;
 }
 
+/* The part of `path` after "$HOME/", or NULL when it is not under it. */
+static const char *home_relative(const char *path)
+{
+    const char *home = getenv("HOME");
+    size_t n = home ? strlen(home) : 0;
+    while (n > 1 && home[n - 1] == '/')
+        n--;
+    if (n <= 1 || strncmp(path, home, n) != 0 || path[n] != '/')
+        return NULL;
+    return path + n + 1;
+}
+
 int dm_claim_save_table(const struct dm_claim *t, const char *file, char **saved_to)
 {
     int saved = 0;
@@ -271,10 +283,12 @@ int dm_claim_save_table(const struct dm_claim *t, const char *file, char **saved
                         "set): --backup-table FILE",
                         t->path);
     int rc = dm_layout_backup(t->fd, t->path, *saved_to, &saved);
-    if (rc == 0 && saved)
-        dm_info("saved the old partition table of %s to %s (restore: dartmk partition "
-                "--restore-table %s %s, or sfdisk %s < %s)",
-                t->path, *saved_to, *saved_to, t->path, t->path, *saved_to);
+    if (rc == 0 && saved) { /* two lines a person reads: 80 columns hold the default name */
+        const char *under_home = home_relative(*saved_to);
+        dm_info("saved the old table as %s%s", under_home ? "~/" : "",
+                under_home ? under_home : *saved_to);
+        dm_info("  restore it: dartmk partition --restore-table FILE %s", t->path);
+    }
     if (!saved && made) /* nothing saved: no folder left behind for it either */
         unmake(dirname(*saved_to), made);
     if (!saved)

@@ -81,6 +81,7 @@ struct dm_fat_info {
     uint32_t cluster_size;
     uint32_t clusters;      /* data clusters in the volume */
     uint32_t used_clusters; /* taken by the tree (root directory included on FAT32) */
+    uint64_t file_bytes;    /* the tree's files, as the writer's progress counts them */
     uint64_t data_offset;   /* byte offset of cluster 2 from the volume start */
     uint64_t fat_offset;    /* byte offset of the first FAT */
     uint64_t fat_bytes;     /* one FAT */

@@ -530,6 +530,7 @@ void dm_fat_plan_info(const struct dm_fat_plan *p, struct dm_fat_info *info)
         .cluster_size = geom_cluster_bytes(&p->geom),
         .clusters = p->geom.clusters,
         .used_clusters = p->used_clusters,
+        .file_bytes = p->data_bytes,
         .data_offset = (uint64_t)geom_data_start(&p->geom) * SECTOR,
         .fat_offset = (uint64_t)p->geom.reserved * SECTOR,
         .fat_bytes = (uint64_t)p->geom.fat_sectors * SECTOR,

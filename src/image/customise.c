@@ -33,6 +33,7 @@ struct image {
     const char **drivers;
     size_t ndrivers;
     char expires[DM_EXPIRY_TEXT];
+    const struct dm_dart_cab *dart; /* the tools cab for the image, with --dart-tools */
 };
 
 static char *own(struct image *im, char *s)
@@ -97,13 +98,34 @@ static int add_text(struct image *im, const char *name, const char *text, const 
 
 /* ---- the parts ---- */
 
+/* Where tools go: DaRT\Tools, or with DaRT's own tools the folder Windows RE's System
+ * Recovery Options offers them from (WinREConfig.xml's paths are relative to it). */
+static const char *tools_folder(const struct dm_image_plan *p)
+{
+    return p->dart ? "Sources/Recovery/Tools" : "DaRT/Tools";
+}
+
+/* DaRT's tools cab expanded at the root, first (dartmk's own files after it win), and the
+ * wizard's configuration where DaRT reads it. */
+static int add_dart(struct image *im, const struct dm_media *m, const struct dm_image_plan *p)
+{
+    if (!p->dart)
+        return 0;
+    im->dart = dm_dart_pick(p->dart, m->arch);
+    int rc = im->dart ? add(im, im->dart->root, "/")
+                      : dm_error(DM_FAIL, "--dart-tools: no tools cab for the image");
+    if (rc == 0 && p->dart->config)
+        rc = add(im, p->dart->config, "Windows/System32/DartConfig.dat");
+    return rc;
+}
+
 static int add_tools(struct image *im, const struct dm_image_plan *p)
 {
     if (p->ntools && !(im->tools = calloc(p->ntools, sizeof *im->tools)))
         return dm_error(DM_FAIL, "out of memory");
     for (size_t i = 0; i < p->ntools; i++) {
         const struct dm_tool *t = &p->tools[i];
-        char *folder = ownf(im, "DaRT/Tools/%s", t->name);
+        char *folder = ownf(im, "%s/%s", tools_folder(p), t->name);
         int rc = t->kind == DM_TOOL_EXE ? add(im, t->path, ownf(im, "%s/%s", folder, t->program))
                                         : add(im, t->path, folder);
         if (rc)
@@ -155,8 +177,9 @@ static const char *checker_name(enum dm_arch a)
 
 int dm_image_check_media(const struct dm_media *m, const struct dm_image_plan *p)
 {
-    if (!p->expire_days)
-        return 0;
+    int rc = dm_image_check_dart(m, p);
+    if (rc || !p->expire_days)
+        return rc;
     const char *name = checker_name(m->arch);
     if (!name)
         return dm_error(DM_FAIL,
@@ -192,6 +215,36 @@ static char *crlf(struct image *im, const char *text)
     return out;
 }
 
+/* dartmk's own start-up: startnet.cmd (checker, drivers, remote, menu) run by winpeshl.ini. */
+static int add_start(struct image *im, const struct dm_launcher *l)
+{
+    int rc = add_text(im, "startnet.cmd", own(im, dm_launcher_startnet(l)),
+                      "Windows/System32/startnet.cmd");
+    if (rc == 0)
+        rc = add_text(im, "winpeshl.ini", own(im, dm_launcher_winpeshl(l)),
+                      "Windows/System32/winpeshl.ini");
+    return rc;
+}
+
+/* DaRT's start-up after dartmk's steps, and dartmk's tools offered in System Recovery Options. */
+static int add_dart_start(struct image *im, struct dm_launcher *l, const struct dm_image_plan *p)
+{
+    l->dart_apps = (const char *const *)im->dart->launch.v;
+    l->ndart_apps = im->dart->launch.n;
+    int rc = add_text(im, "winpeshl.ini", own(im, dm_launcher_winpeshl_dart(l)),
+                      "Windows/System32/winpeshl.ini");
+    size_t offered = 0;
+    for (size_t i = 0; i < p->ntools; i++)
+        offered += !p->tools[i].helpdesk;
+    if (rc == 0 && offered)
+        rc = add_text(
+            im, "WinREConfig.xml",
+            own(im, dm_launcher_winre_config(l, (const char *const *)im->dart->recovery.v,
+                                             im->dart->recovery.n, "Sources\\Recovery\\Tools")),
+            "Sources/Recovery/Tools/WinREConfig.xml");
+    return rc;
+}
+
 static int add_generated(struct image *im, const struct dm_media *m, const struct dm_image_plan *p,
                          json_object *manifest)
 {
@@ -200,14 +253,15 @@ static int add_generated(struct image *im, const struct dm_media *m, const struc
                             .ndrivers = im->ndrivers,
                             .tools = im->tools,
                             .ntools = p->ntools,
-                            .remote = p->remote,
-                            .remote_port = p->remote_port};
+                            .remote = p->remote && !p->dart,
+                            .remote_port = p->remote_port,
+                            .dart_remote = p->remote && p->dart};
     int rc = 0;
     if (p->expire_days) {
         l.expiry_program = "DaRT\\dartexpire.exe", l.expires = im->expires;
         rc = add(im, own(im, dm_libdir_find(checker_name(m->arch))), "DaRT/dartexpire.exe");
     }
-    if (p->remote) {
+    if (p->remote && !p->dart) {
         l.remote_program = im->tools[p->remote_tool].program;
         if (p->remote_message && rc == 0) {
             l.remote_message = "DaRT\\RemoteMessage.txt";
@@ -218,11 +272,7 @@ static int add_generated(struct image *im, const struct dm_media *m, const struc
     if (p->debuggers)
         l.debuggers = strcmp(p->debuggers, "target") ? "DaRT\\Debuggers" : "target";
     if (rc == 0)
-        rc = add_text(im, "startnet.cmd", own(im, dm_launcher_startnet(&l)),
-                      "Windows/System32/startnet.cmd");
-    if (rc == 0)
-        rc = add_text(im, "winpeshl.ini", own(im, dm_launcher_winpeshl(&l)),
-                      "Windows/System32/winpeshl.ini");
+        rc = im->dart ? add_dart_start(im, &l, p) : add_start(im, &l);
     if (rc == 0)
         rc = add_text(im, "DartConfig.ini", own(im, dm_launcher_config(&l)), "DaRT/DartConfig.ini");
     if (rc == 0)
@@ -247,6 +297,8 @@ int dm_image_write(const struct dm_media *m, const struct dm_image_plan *p,
     if (p->expire_days)
         dm_expiry_format(dm_expiry_add_days(p->built, p->expire_days), im.expires);
     int rc = manifest ? dm_staging_make(&im.gen, "image") : dm_error(DM_FAIL, "out of memory");
+    if (rc == 0)
+        rc = add_dart(&im, m, p);
     if (rc == 0)
         rc = add_tools(&im, p);
     if (rc == 0)

@@ -33,6 +33,9 @@ struct dm_recipe {
     char *debugging_tools; /* DIR or "target" */
     char *expire_days;
     char *whole_media;           /* "yes"/"no" */
+    char *dart_tools;            /* DaRT's tools: a cab, an MSI or a folder */
+    char *dart_config;           /* the wizard's DartConfig.dat */
+    char *dart_config_from;      /* a DaRT image (ISO, WIM, folder) holding it */
     struct dm_strlist tools;     /* NAME=PATH[:helpdesk] */
     struct dm_strlist drivers;   /* FILE.inf or DIR */
     struct dm_strlist add_files; /* DIR[=DEST] */
@@ -73,6 +76,29 @@ struct dm_added {
     char *dest; /* image folder, '/'-separated, "" for the root */
 };
 
+/* One of DaRT's tools cabs, expanded into the staging folder. */
+struct dm_dart_cab {
+    char *name;                 /* for messages: the cab as given, or "SETUP.msi: Toolsx64.cab" */
+    char *root;                 /* host folder of its files, DaRT 7's top-level mount\ stripped */
+    char sha256[65];            /* of the cab file */
+    enum dm_arch arch;          /* of its programs (PE machine field) */
+    char version[24];           /* the tools window's file version, "" when it has none */
+    struct dm_strlist launch;   /* its winpeshl.ini's start-up entries */
+    struct dm_strlist recovery; /* its WinREConfig.xml's RelativeFilePath entries */
+};
+
+/* --dart-tools and --dart-config(-from), checked. */
+struct dm_dart {
+    char *given; /* --dart-tools as given */
+    struct dm_dart_cab *cabs;
+    size_t ncabs;
+    char *config;       /* a private copy of DartConfig.dat, or NULL */
+    char *config_given; /* the FILE, or the DaRT image it was taken from */
+    int config_from;    /* taken out of a DaRT image (--dart-config-from) */
+    char config_sha256[65];
+    uint64_t config_size;
+};
+
 /* A checked recipe. */
 struct dm_image_plan {
     int image_index; /* 0: the media's default */
@@ -90,6 +116,7 @@ struct dm_image_plan {
     size_t nfiles;
     int expire_days;           /* 0: no time limit */
     int whole_media;           /* keep every file of the media, not only Windows PE's */
+    struct dm_dart *dart;      /* DaRT's own tools, or NULL */
     int64_t built;             /* SOURCE_DATE_EPOCH or now */
     struct dm_staging staging; /* expanded cabinets; removed by dm_image_plan_free */
 };
@@ -104,6 +131,9 @@ void dm_image_plan_free(struct dm_image_plan *p);
  * dartmk-manifest.json). Returns 0 with *expires set, 1 when the image has none, or an exit code
  * after one line (a manifest that cannot be read). */
 int dm_media_expiry(struct dm_media *m, int64_t *expires);
+
+/* The DaRT tools cab for images of architecture a, or NULL (dart.c). */
+const struct dm_dart_cab *dm_dart_pick(const struct dm_dart *d, enum dm_arch a);
 
 /* The manifest's name, at the root of the recovery tree and in the image's DaRT folder. */
 #define DM_MANIFEST_NAME "dartmk-manifest.json"

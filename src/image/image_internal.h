@@ -20,4 +20,21 @@ int dm_image_plan_drivers(struct dm_image_plan *p, const struct dm_strlist *l);
  * (build/winpe or winpe in a build tree), else ../lib/dartmk from it. malloc'd, or NULL. */
 char *dm_libdir_find(const char *name);
 
+/* Appends a copy of value; 0, or -1 when out of memory (recipe.c). */
+int dm_strlist_add(struct dm_strlist *l, const char *value);
+void dm_strlist_free(struct dm_strlist *l);
+
+/* DaRT's tools cabs named by the File table of the installer at `path` (shown as `display`),
+ * taken out of its cabinets into the folder `stage`: their host paths in cabs, their names
+ * ("Toolsx64.cab") in names. Returns 0 or DM_FAIL after one line: not an MSI, no tools cab in
+ * it, its cabinet missing or corrupt (msi.c). */
+int dm_msi_tools_cabs(const char *path, const char *display, const char *stage,
+                      struct dm_strlist *cabs, struct dm_strlist *names);
+
+/* --dart-tools, --dart-config, --dart-config-from checked into p->dart (dart.c): DM_USAGE for
+ * options that cannot go together, DM_FAIL for files that are not DaRT's; after one line. */
+int dm_image_plan_dart(struct dm_image_plan *p, const struct dm_recipe *r);
+/* The chosen image can take DaRT's tools: a Windows RE/Setup image of their architecture. */
+int dm_image_check_dart(const struct dm_media *m, const struct dm_image_plan *p);
+void dm_image_dart_free(struct dm_dart *d);
 #endif

@@ -32,6 +32,10 @@ struct dm_launcher {
     const char *debuggers;      /* image path of the debugging tools, "target", or NULL */
     const struct dm_launch_tool *tools;
     size_t ntools;
+    /* DaRT's own tools (--dart-tools): its start-up entries, and its Remote Connection. */
+    const char *const *dart_apps; /* winpeshl.ini [LaunchApps] lines of DaRT's tools cab */
+    size_t ndart_apps;
+    int dart_remote; /* DaRT's documented unattended remote start instead of dart_apps */
 };
 
 /* Each returns a malloc'd NUL-terminated text (the caller frees it), or NULL when out of
@@ -48,5 +52,16 @@ struct dm_launcher {
 char *dm_launcher_startnet(const struct dm_launcher *l);
 char *dm_launcher_winpeshl(const struct dm_launcher *l);
 char *dm_launcher_config(const struct dm_launcher *l);
+
+/* With DaRT's tools: winpeshl.ini runs dartmk's steps first — the expiry checker (it shuts
+ * down by itself on any verdict but "valid"), drvload for each driver — then DaRT's start-up:
+ * dart_apps, or with dart_remote netstart.exe -network -remount, RemoteRecovery.exe -nomessage,
+ * WaitForConnection.exe and recenv.exe. NULL on bad input as above (a dart_apps line too). */
+char *dm_launcher_winpeshl_dart(const struct dm_launcher *l);
+/* sources\recovery\tools\WinREConfig.xml: the tools Windows RE's System Recovery Options
+ * offers — `keep` (DaRT's own entries) then each offered tool, its program relative to that
+ * folder. NULL when a name holds '<', '>' or '&' or as above. */
+char *dm_launcher_winre_config(const struct dm_launcher *l, const char *const *keep, size_t nkeep,
+                               const char *tools_folder);
 
 #endif

@@ -45,11 +45,37 @@ static json_object *remote_json(const struct dm_image_plan *p)
 {
     json_object *r = json_object_new_object();
     json_object_object_add(r, "enabled", json_object_new_boolean(p->remote));
-    if (p->remote) {
+    if (p->remote && p->dart) /* DaRT's own: its port is in DartConfig.dat */
+        json_object_object_add(r, "tool", json_object_new_string("DaRT Remote Connection"));
+    else if (p->remote) {
         json_object_object_add(r, "port", json_object_new_int(p->remote_port));
         json_object_object_add(r, "tool", json_object_new_string(p->tools[p->remote_tool].name));
     }
     return r;
+}
+
+/* DaRT's own files: the tools cab used and the wizard's configuration, with their SHA-256s. */
+static json_object *dart_json(const struct dm_media *m, const struct dm_image_plan *p)
+{
+    const struct dm_dart_cab *c = p->dart ? dm_dart_pick(p->dart, m->arch) : NULL;
+    if (!c)
+        return NULL;
+    json_object *d = json_object_new_object(), *t = json_object_new_object(), *cf = NULL;
+    json_object_object_add(t, "given", json_object_new_string(p->dart->given));
+    json_object_object_add(t, "cab", json_object_new_string(c->name));
+    json_object_object_add(t, "sha256", json_object_new_string(c->sha256));
+    json_object_object_add(t, "arch", str_or_null(dm_arch_name(c->arch)));
+    json_object_object_add(t, "version", str_or_null(c->version[0] ? c->version : NULL));
+    json_object_object_add(d, "tools", t);
+    if (p->dart->config) {
+        cf = json_object_new_object();
+        json_object_object_add(cf, p->dart->config_from ? "from" : "file",
+                               json_object_new_string(p->dart->config_given));
+        json_object_object_add(cf, "sha256", json_object_new_string(p->dart->config_sha256));
+        json_object_object_add(cf, "size", json_object_new_int64((int64_t)p->dart->config_size));
+    }
+    json_object_object_add(d, "config", cf);
+    return d;
 }
 
 json_object *dm_manifest_new(const struct dm_media *m, const struct dm_image_plan *p,
@@ -73,6 +99,8 @@ json_object *dm_manifest_new(const struct dm_media *m, const struct dm_image_pla
     json_object_object_add(j, "tools", tools_json(p));
     json_object_object_add(j, "remote", remote_json(p));
     json_object_object_add(j, "debugging_tools", str_or_null(p->debuggers));
+    if (p->dart)
+        json_object_object_add(j, "dart", dart_json(m, p));
     return j;
 }
 

@@ -291,6 +291,8 @@ static int plan_remote(struct dm_image_plan *p, const struct dm_recipe *r)
                         : r->remote_tool    ? "--remote-tool"
                                             : NULL;
     p->remote_tool = -1;
+    if (p->dart) /* DaRT's Remote Connection: its settings are in DartConfig.dat */
+        return rc;
     if (rc || !p->remote)
         return rc ? rc : needs ? dm_error(DM_USAGE, "%s needs --remote", needs) : 0;
     if (r->remote_port &&
@@ -421,6 +423,8 @@ int dm_image_plan(const struct dm_recipe *r, struct dm_image_plan *p)
     if (rc == 0)
         rc = plan_tools(p, &r->tools);
     if (rc == 0)
+        rc = dm_image_plan_dart(p, r);
+    if (rc == 0)
         rc = plan_remote(p, r);
     if (rc == 0)
         rc = plan_debuggers(p, r->debugging_tools);
@@ -430,8 +434,8 @@ int dm_image_plan(const struct dm_recipe *r, struct dm_image_plan *p)
         rc = plan_files(p, &r->add_files);
     if (rc == 0 && r->whole_media)
         rc = bool_value("whole-media", r->whole_media, &p->whole_media);
-    p->customise =
-        p->ntools || p->remote || p->debuggers || p->ndrivers || p->nfiles || p->expire_days;
+    p->customise = p->dart || p->ntools || p->remote || p->debuggers || p->ndrivers || p->nfiles ||
+                   p->expire_days;
     return rc;
 }
 
@@ -446,6 +450,7 @@ void dm_image_plan_free(struct dm_image_plan *p)
     }
     for (size_t i = 0; i < p->nfiles; i++)
         free(p->files[i].host), free(p->files[i].dest);
+    dm_image_dart_free(p->dart);
     dm_staging_remove(&p->staging);
     free(p->tools), free(p->drivers), free(p->files);
     free(p->remote_message), free(p->debuggers);

@@ -25,6 +25,9 @@ static const struct {
     {"debugging-tools", offsetof(struct dm_recipe, debugging_tools)},
     {"expire-days", offsetof(struct dm_recipe, expire_days)},
     {"whole-media", offsetof(struct dm_recipe, whole_media)},
+    {"dart-tools", offsetof(struct dm_recipe, dart_tools)},
+    {"dart-config", offsetof(struct dm_recipe, dart_config)},
+    {"dart-config-from", offsetof(struct dm_recipe, dart_config_from)},
 };
 
 static const struct {
@@ -43,7 +46,7 @@ enum { RECIPE_LINE_MAX = 198 };
 #define COUNT(a)            (sizeof(a) / sizeof((a)[0]))
 #define FIELD(r, off, type) ((type *)((char *)(r) + (off)))
 
-static int list_add(struct dm_strlist *l, const char *value)
+int dm_strlist_add(struct dm_strlist *l, const char *value)
 {
     char **v = realloc(l->v, (l->n + 1) * sizeof *v);
     if (!v)
@@ -55,7 +58,7 @@ static int list_add(struct dm_strlist *l, const char *value)
     return 0;
 }
 
-static void list_free(struct dm_strlist *l)
+void dm_strlist_free(struct dm_strlist *l)
 {
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i]);
@@ -75,7 +78,7 @@ int dm_recipe_set(struct dm_recipe *r, const char *key, const char *value)
     }
     for (size_t i = 0; i < COUNT(lists); i++)
         if (strcmp(key, lists[i].key) == 0)
-            return list_add(FIELD(r, lists[i].off, struct dm_strlist), value);
+            return dm_strlist_add(FIELD(r, lists[i].off, struct dm_strlist), value);
     return 1;
 }
 
@@ -98,7 +101,7 @@ static const char *path_part(const char *key, const char *value)
         const char *eq = strchr(value, '=');
         return eq ? eq + 1 : NULL;
     }
-    if (!strcmp(key, "driver") || !strcmp(key, "add-files"))
+    if (!strcmp(key, "driver") || !strcmp(key, "add-files") || !strncmp(key, "dart-", 5))
         return value;
     if (!strcmp(key, "debugging-tools"))
         return strcasecmp(value, "target") ? value : NULL;
@@ -300,9 +303,9 @@ void dm_recipe_merge(struct dm_recipe *r, const struct dm_recipe *over)
         const struct dm_strlist *src = FIELD(over, lists[i].off, const struct dm_strlist);
         if (!src->n)
             continue;
-        list_free(dst);
+        dm_strlist_free(dst);
         for (size_t k = 0; k < src->n; k++)
-            list_add(dst, src->v[k]);
+            dm_strlist_add(dst, src->v[k]);
     }
 }
 
@@ -371,7 +374,7 @@ void dm_recipe_free(struct dm_recipe *r)
         *v = NULL;
     }
     for (size_t i = 0; i < COUNT(lists); i++)
-        list_free(FIELD(r, lists[i].off, struct dm_strlist));
+        dm_strlist_free(FIELD(r, lists[i].off, struct dm_strlist));
 }
 
 json_object *dm_recipe_json(const struct dm_recipe *r)

@@ -441,11 +441,12 @@ static int add_split(struct dm_tree *t, struct dm_recovery *rt, const struct dm_
         dir = swm = NULL, rc = dm_error(DM_FAIL, "out of memory");
     if (rc == 0 && mkdir(dir, 0700) != 0)
         rc = dm_error_errno(DM_FAIL, errno, "%s", dir);
-    if (rc == 0)
-        dm_info("%s: %s, split into .swm parts of at most %s for FAT32 (about %s staged in %s)",
-                e->path, dm_format_size(sz, sizeof sz, e->size),
-                dm_format_size((char[32]){0}, 32, part), dm_format_size((char[32]){0}, 32, need),
-                rt->staging.path);
+    if (rc == 0) { /* two lines that fit 80 columns (a staging folder's name is long) */
+        dm_info("%s: %s, split into .swm parts of %s at most (FAT32)", e->path,
+                dm_format_size(sz, sizeof sz, e->size), dm_format_size((char[32]){0}, 32, part));
+        dm_info("  staged in %s (about %s)", rt->staging.path,
+                dm_format_size((char[32]){0}, 32, need));
+    }
     if (rc == 0)
         rc = dm_image_split(w, swm, part, &hosts, &n);
     dm_wim_close(w);

@@ -188,14 +188,22 @@ int dm_verify_tree(struct dm_tree *t, struct dm_verify *v)
     json_object *j = NULL, *files = NULL, *later = NULL;
     struct dm_progress progress;
     *v = (struct dm_verify){
-        json_object_new_array(), json_object_new_array(), json_object_new_array(), 0, 0, 0};
+        json_object_new_array(), json_object_new_array(), json_object_new_array(), 0, 0, 0, NULL};
     char *listed = calloc(t->count + 1, 1);
     int rc = listed && v->missing && v->different && v->extra ? read_manifest(t, &j)
                                                               : dm_error(DM_FAIL, "out of memory");
     if (rc == 0) {
         json_object_object_get_ex(j, "files", &files);
         json_object_object_get_ex(j, "installed_after", &later);
-        dm_progress_begin(&progress, "verifying", listed_bytes(files));
+        if (json_object_object_get_ex(j, "dart", &v->dart) &&
+            json_object_is_type(v->dart, json_type_object))
+            json_object_get(v->dart);
+        else
+            v->dart = NULL;
+        /* The manifest was read too: with it, the total is the tree's, as the writer counted. */
+        v->bytes = dm_tree_find(t, DM_MANIFEST_NAME)->size;
+        dm_progress_begin(&progress, "verifying", v->bytes + listed_bytes(files));
+        dm_progress_update(&progress, v->bytes);
     }
     for (size_t i = 0; rc == 0 && i < json_object_array_length(files); i++)
         rc = check_file(t, json_object_array_get_idx(files, i), i, v, listed, &progress);
@@ -219,5 +227,6 @@ int dm_verify_ok(const struct dm_verify *v)
 void dm_verify_free(struct dm_verify *v)
 {
     json_object_put(v->missing), json_object_put(v->different), json_object_put(v->extra);
+    json_object_put(v->dart);
     *v = (struct dm_verify){0};
 }

@@ -11,7 +11,9 @@
 struct dm_verify {
     json_object *missing, *different, *extra; /* arrays of paths */
     int files, verified;
-    uint64_t bytes; /* read back and hashed */
+    uint64_t bytes;    /* read back: the manifest, and the files it lists hashed */
+    json_object *dart; /* the manifest's record of DaRT's own files (tools cab, DartConfig.dat
+                        * and their SHA-256s), or NULL: shown, and checked through boot.wim */
 };
 
 /* Checks t (reading every listed file, with progress). Returns 0 with the findings in v (free

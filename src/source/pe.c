@@ -63,3 +63,81 @@ int dm_pe_machine(const void *buf, size_t n, uint16_t *machine)
     *machine = (uint16_t)(b[pe + 4] | b[pe + 5] << 8);
     return 0;
 }
+
+static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+/* The file offset of an RVA, through the section table; 0 when no section holds it. */
+static size_t rva_offset(const unsigned char *b, size_t n, size_t sections, unsigned count,
+                         uint32_t rva)
+{
+    for (unsigned i = 0; i < count; i++) {
+        const unsigned char *s = b + sections + (size_t)i * 40;
+        if (sections + (size_t)(i + 1) * 40 > n)
+            return 0;
+        uint32_t va = le32(s + 12), raw_size = le32(s + 16), raw = le32(s + 20);
+        if (rva >= va && rva - va < raw_size && (size_t)raw + (rva - va) < n)
+            return (size_t)raw + (rva - va);
+    }
+    return 0;
+}
+
+/* The first entry of a resource directory at `dir` (an offset into the resource section at
+ * `base`): for the type level, the entry whose ID is `id` (0: the first of any). Returns the
+ * entry's offset field, or 0. */
+static uint32_t rsrc_entry(const unsigned char *b, size_t n, size_t base, size_t dir, uint16_t id)
+{
+    if (base + dir + 16 > n)
+        return 0;
+    const unsigned char *d = b + base + dir;
+    unsigned entries = (unsigned)le16(d + 12) + le16(d + 14);
+    for (unsigned i = 0; i < entries && i < 4096; i++) {
+        size_t e = base + dir + 16 + (size_t)i * 8;
+        if (e + 8 > n)
+            return 0;
+        uint32_t name = le32(b + e);
+        if (id == 0 || (!(name & 0x80000000u) && name == id))
+            return le32(b + e + 4);
+    }
+    return 0;
+}
+
+int dm_pe_version(const void *buf, size_t n, uint16_t version[4])
+{
+    const unsigned char *b = buf;
+    uint16_t machine;
+    if (dm_pe_machine(buf, n, &machine) != 0)
+        return -1;
+    size_t pe = le32(b + 0x3c);
+    if (pe + 24 > n)
+        return -1;
+    unsigned count = le16(b + pe + 6), opt_size = le16(b + pe + 20);
+    size_t opt = pe + 24, sections = opt + opt_size;
+    uint16_t magic = opt + 2 <= n ? le16(b + opt) : 0;
+    size_t dirs = magic == 0x20b ? opt + 112 : magic == 0x10b ? opt + 96 : 0;
+    if (!dirs || dirs + 3 * 8 > n || dirs + 3 * 8 > sections)
+        return -1;
+    uint32_t rsrc_rva = le32(b + dirs + 2 * 8); /* data directory 2: resources */
+    size_t base = rsrc_rva ? rva_offset(b, n, sections, count, rsrc_rva) : 0;
+    if (!base)
+        return -1;
+    /* type RT_VERSION (16), then its first name, then its first language: a data entry */
+    uint32_t e = rsrc_entry(b, n, base, 0, 16);
+    for (int level = 0; level < 2 && (e & 0x80000000u); level++)
+        e = rsrc_entry(b, n, base, e & 0x7fffffffu, 0);
+    if (!e || (e & 0x80000000u) || base + e + 8 > n)
+        return -1;
+    uint32_t data_rva = le32(b + base + e), size = le32(b + base + e + 4);
+    size_t at = rva_offset(b, n, sections, count, data_rva);
+    if (!at || size > n - at)
+        return -1;
+    /* VS_VERSIONINFO: lengths, L"VS_VERSION_INFO", padding, then VS_FIXEDFILEINFO */
+    for (size_t i = at; i + 52 <= at + size; i += 4) {
+        if (le32(b + i) != 0xFEEF04BDu)
+            continue;
+        uint32_t ms = le32(b + i + 8), ls = le32(b + i + 12);
+        version[0] = (uint16_t)(ms >> 16), version[1] = (uint16_t)ms;
+        version[2] = (uint16_t)(ls >> 16), version[3] = (uint16_t)ls;
+        return 0;
+    }
+    return -1;
+}

@@ -18,6 +18,9 @@ enum dm_arch dm_arch_from_wim_xml(const char *value);
 enum dm_arch dm_arch_from_pe_machine(uint16_t machine);
 /* Reads the machine field of a PE image held in buf; returns 0, or -1 if it is not PE. */
 int dm_pe_machine(const void *buf, size_t n, uint16_t *machine);
+/* Reads the file version (VS_FIXEDFILEINFO of the RT_VERSION resource) of a PE image held in
+ * buf: 7.0.1234.0 as {7, 0, 1234, 0}; returns 0, or -1 when it has none. */
+int dm_pe_version(const void *buf, size_t n, uint16_t version[4]);
 
 struct dm_wim_image {
     int index;         /* 1-based */

@@ -140,7 +140,7 @@ int dm_usb_finish(const struct dm_usb *s, const struct dm_fat_plan *fat, uint64_
     if (rc == 0)
         rc = flush(s);
     dm_fat_plan_info(fat, &info);
-    r->bytes = (uint64_t)info.used_clusters * info.cluster_size;
+    r->bytes = info.file_bytes; /* the total the writing and the read-back show */
     snprintf(r->sha, sizeof r->sha, "%s", dm_recovery_manifest_sha(o->rt));
     r->files = listed_files(o->rt->tree);
     if (rc == 0 && o->verify)

@@ -274,7 +274,7 @@ part "$DVD" "$G" --dry-run
 like "$out" "^update: in place, the old image kept until the switch$" "gpt --dry-run (update): says the update is done in place"
 # The plan's figures, each for what it is: the partition, the smallest FAT32 volume (32.5 MiB and
 # more), the tree (the DVD sample's Windows PE files and syslinux's: under 4 MiB).
-like "$out" "^update partition 4: 450\.0 MiB at [0-9.]+ MiB, FAT32 \(at least 3[23]\.[0-9] MiB\) with the recovery tree \(3\.[0-9] MiB\)$" \
+like "$(printf '%s\n' "$out" | tr '\n' '|')" "\|update partition 4: 450\.0 MiB at [0-9.]+ MiB, FAT32 \(at least 3[23]\.[0-9] MiB\)\|  with the recovery tree \(3\.[0-9] MiB\)\|" \
     "gpt --dry-run: the partition's size, the FAT32 minimum and the tree's own size, each named"
 MK=$S/marked.img
 cp --sparse=always "$G" "$MK"

@@ -22,7 +22,7 @@ for t in sfdisk fsck.fat blkid wipefs mcopy mdir minfo mshowfat jq losetup strac
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 338
+plan 341
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -103,7 +103,7 @@ dump() { sfdisk --dump "$1" 2>/dev/null | grep -v '^device:' | sed -E 's/^[^ ]+ 
 M=$S/mbr.img
 usb "$DVD" "$M" --size 64M
 is "$rc" 0 "mbr: exit 0"
-like "$err" "^wrote $M: mbr, FAT32 'DART', [0-9.]+ MiB of files; boots under BIOS and UEFI; every file read back and verified$" "mbr: stderr: what was written, verified"
+like "$err" "^wrote $M: mbr, FAT32 'DART', [0-9.]+ MiB; boots BIOS\+UEFI; verified$" "mbr: stderr: what was written, verified"
 is "$(size "$M")" $((64 * MIB)) "mbr: --size 64M made a file of 64 MiB"
 is "$(tables)" 0 "mbr: a new file has no old table: nothing saved"
 
@@ -169,6 +169,15 @@ run "$DARTMK" verify "$S/bad.img"
 is "$rc" 1 "verify after one byte changed: exit 1"
 like "$out" "^different +bootmgr$" "verify names the changed file"
 
+# --- the bar drawn where stderr is no terminal (--progress=bar, COLUMNS=60): every draw fits 59
+# columns, every stage ends with a line of its own (under valgrind too: usb-memcheck.t) -----------
+COLUMNS=60 usb "$DVD" "$S/bar.img" --size 64M --progress=bar
+is "$rc" 0 "--progress=bar, COLUMNS=60: exit 0"
+draws=$(printf '%s\n' "$err" | tr '\r' '\n' | grep -a $'\x1b\\[K' | sed $'s/\x1b\\[K//')
+[ "$(printf '%s\n' "$draws" | grep -c 'writing the FAT volume')" -ge 1 ] &&
+    [ "$(printf '%s\n' "$draws" | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 59 ]
+ok $? "--progress=bar, COLUMNS=60: the bar drawn, no draw longer than 59 columns"
+
 # --- GPT, --label, --json ------------------------------------------------------------------------
 G=$S/gpt.img
 usb "$DVD" "$G" --size 64M --scheme gpt --label RESCUE --json
@@ -230,7 +239,7 @@ like "$(printf '%s\n' "$err" | grep '^{' | jq -r 'select(.event == "begin") | .t
 usb "$DVD" "$S/v.img" --size 64M --progress=json
 like "$(printf '%s\n' "$err" | grep '^{' | jq -r 'select(.event == "begin") | .task' | tr '\n' ',')" "^reading boot\.wim,exporting boot\.wim's image,writing the FAT volume,(checking boot\.wim,)?verifying,$" "by default: progress: boot.wim's image exported, writing (the check beside it), then verifying"
 usb "$DVD" "$S/nv2.img" --size 64M --no-verify
-like "$err" "; boots under BIOS and UEFI$" "--no-verify: the summary does not say verified"
+like "$err" "; boots BIOS\+UEFI$" "--no-verify: the summary does not say verified"
 run "$DARTMK" verify "$S/nv2.img"
 like "$out" "files verified" "--no-verify: the stick is still whole (dartmk verify reads it)"
 usb "$DVD" "$S/q.img" --size 64M -q
@@ -294,7 +303,8 @@ usb "$DVD" "$T" --yes --json
 saved=$(j .backup_table)
 is "$rc" 0 "a disk with a table, --yes: exit 0"
 like "$saved" "^$XDG_STATE_HOME/dartmk/tables/table\.img-[0-9]{8}T[0-9]{6}Z\.sfdisk$" "the old table saved in \$XDG_STATE_HOME/dartmk/tables/NAME-TIMESTAMP.sfdisk"
-like "$err" "^saved the old partition table of $T to $saved \(restore: dartmk partition --restore-table $saved $T, or sfdisk $T < $saved\)$" "stderr: where it was saved and how to restore it"
+like "$err" "^saved the old table as $saved$" "stderr: where the old table was saved"
+like "$err" "^  restore it: dartmk partition --restore-table FILE $T$" "stderr: how to restore it, on a line of its own"
 is "$(head -1 "$saved" 2>/dev/null)" "label: dos" "the backup is an sfdisk script"
 is "$(pt "$T" '.partitions | length')" 1 "the table was replaced"
 sfdisk -q "$T" <"$saved" >/dev/null 2>&1
@@ -491,7 +501,7 @@ absent "$S/full/f.img" "fsync EIO, a new image: the new file removed"
 cp "$M" "$S/full/g.img"
 fsync_eio "$S/full" "$DVD" "$S/full/g.img" --scheme gpt --yes
 is "$rc" 1 "fsync EIO under a GPT, an existing image: exit 1"
-like "$(printf '%s\n' "$err" | grep -v '^saved ' | head -1)" "^dartmk: $S/full/g.img: cannot write the partition table: Input/output error$" "fsync EIO, GPT: the error names the image"
+like "$(printf '%s\n' "$err" | grep -v '^saved \|^  restore it: ' | head -1)" "^dartmk: $S/full/g.img: cannot write the partition table: Input/output error$" "fsync EIO, GPT: the error names the image"
 
 # --- targets that are not a stick to write (issue 15) --------------------------------------------
 # An active swap file: refused from /proc/swaps before it is opened (the kernel would refuse
@@ -621,14 +631,14 @@ like "$err" "dartmk: $L: cannot write at byte 1000: Input/output error" "EIO: na
 like "$err" "dartmk: warning: $L: writing did not complete: it is unusable until it is written again" "EIO: says the stick is unusable"
 shim 3000000 EIO "$L" "$DVD" "$L" --force --yes
 is "$rc" 1 "EIO on the device while the FAT volume is written: exit 1"
-like "$(printf '%s\n' "$err" | grep -v '^saved ' | head -1)" "^dartmk: $L: .*Input/output error$" "EIO in the FAT volume: the error names the device"
+like "$(printf '%s\n' "$err" | grep -v '^saved \|^  restore it: ' | head -1)" "^dartmk: $L: .*Input/output error$" "EIO in the FAT volume: the error names the device"
 shim 1000000 EIO "$L" "$ISO" "$L" --mode dd --force --yes
 is "$rc" 1 "dd, EIO on the device: exit 1"
 like "$err" "dartmk: $L: cannot write at byte 1000000: Input/output error" "dd, EIO: names the device and the byte"
 # An fsync error (EIO) on the device while libfdisk writes the table: exit 1, the device named.
 fsync_eio "$L" "$DVD" "$L" --force --yes
 is "$rc" 1 "fsync EIO on the device under the table: exit 1"
-like "$(printf '%s\n' "$err" | grep -v '^saved ' | head -1)" "^dartmk: $L: cannot write the partition table: Input/output error$" "fsync EIO on the device: the error names the device"
+like "$(printf '%s\n' "$err" | grep -v '^saved \|^  restore it: ' | head -1)" "^dartmk: $L: cannot write the partition table: Input/output error$" "fsync EIO on the device: the error names the device"
 
 losetup -d "$L" "$R" "$B" "$M"
 LOOPS=()

@@ -52,7 +52,7 @@ def stage(log):
                         last = task
                     elif ev.get("event") == "end":
                         last = "after-" + task
-                elif line.startswith("saved the old partition table"):
+                elif line.startswith("saved the old table"):
                     last = "table-saved"
     except OSError:
         pass

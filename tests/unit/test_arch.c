@@ -8,6 +8,8 @@
 #include "cli/cli.h"
 #include "source/wim.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void test_arch_from_xml(void **state)
@@ -80,11 +82,87 @@ static void test_parse_int(void **state)
     assert_int_equal(dm_parse_int("- 2", -5, 10, &v), -1);
 }
 
+/* A fixture program (build/fixtures/dart: mingw-w64 with a VERSIONINFO resource), read whole. */
+static unsigned char *fixture(const char *name, size_t *n)
+{
+    const char *dir = getenv("FIXTURES");
+    char path[4096];
+    assert_non_null(dir); /* make check sets it; run by hand: FIXTURES=build/fixtures */
+    snprintf(path, sizeof path, "%s/dart/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char *b = malloc(1 << 20);
+    *n = fread(b, 1, 1 << 20, f);
+    fclose(f);
+    return b;
+}
+
+static void test_pe_version(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        uint16_t v[4];
+        uint16_t machine;
+    } cases[] = {{"7-amd64.exe", {7, 0, 1010, 0}, 0x8664},
+                 {"7-x86.exe", {7, 0, 1010, 0}, 0x14c},
+                 {"10-amd64.exe", {10, 0, 10586, 0}, 0x8664}};
+    for (size_t i = 0; i < 3; i++) {
+        size_t n;
+        unsigned char *b = fixture(cases[i].file, &n);
+        uint16_t v[4], m;
+        assert_int_equal(dm_pe_version(b, n, v), 0);
+        assert_memory_equal(v, cases[i].v, sizeof v);
+        assert_int_equal(dm_pe_machine(b, n, &m), 0);
+        assert_int_equal(m, cases[i].machine);
+        free(b);
+    }
+    unsigned char plain[512];
+    uint16_t v[4];
+    make_pe(plain, sizeof plain, 0x80, 0x8664); /* no optional header, no resources */
+    assert_int_equal(dm_pe_version(plain, sizeof plain, v), -1);
+}
+
+/* Every prefix of a real program, and random damage to it: never a read outside the buffer (the
+ * ASan build), and the version is either found whole or not at all. */
+static void test_pe_version_damaged(void **state)
+{
+    (void)state;
+    size_t n;
+    unsigned char *b = fixture("7-amd64.exe", &n);
+    uint16_t v[4];
+    for (size_t k = 0; k <= n; k += 7) {
+        unsigned char *c = malloc(k ? k : 1); /* exactly k bytes: ASan sees any overrun */
+        memcpy(c, b, k);
+        if (dm_pe_version(c, k, v) == 0)
+            assert_int_equal(v[0], 7);
+        free(c);
+    }
+    /* damage where the parser reads: the headers and section table, and the resource section
+     * around the VS_FIXEDFILEINFO signature */
+    const unsigned char sig[] = {0xBD, 0x04, 0xEF, 0xFE};
+    const unsigned char *at = memmem(b, n, sig, 4);
+    assert_non_null(at);
+    size_t rsrc = (size_t)(at - b) > 1024 ? (size_t)(at - b) - 1024 : 0;
+    srand(17);
+    for (int t = 0; t < 3000; t++) {
+        unsigned char *c = malloc(n);
+        memcpy(c, b, n);
+        for (int f = 0; f < 4; f++)
+            c[(size_t)rand() % 1024] = (unsigned char)rand();
+        for (int f = 0; f < 4; f++)
+            c[rsrc + (size_t)rand() % 1200 % (n - rsrc)] = (unsigned char)rand();
+        dm_pe_version(c, n, v);
+        free(c);
+    }
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arch_from_xml),
-        cmocka_unit_test(test_pe_machine),
+        cmocka_unit_test(test_arch_from_xml), cmocka_unit_test(test_pe_machine),
+        cmocka_unit_test(test_pe_version),    cmocka_unit_test(test_pe_version_damaged),
         cmocka_unit_test(test_parse_int),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -508,6 +508,93 @@ static void test_winpeshl(void **state)
     free(s);
 }
 
+/* --- With DaRT's own tools --------------------------------------------------------------- */
+
+static const char *const dart_apps[] = {"%windir%\\system32\\netstart.exe, -prompt",
+                                        "%SYSTEMDRIVE%\\sources\\recovery\\recenv.exe"};
+
+static struct dm_launcher dart(void)
+{
+    struct dm_launcher l = full();
+    l.remote = 0, l.remote_program = NULL, l.remote_message = NULL;
+    l.dart_apps = dart_apps, l.ndart_apps = 2;
+    return l;
+}
+
+static void test_winpeshl_dart(void **state)
+{
+    (void)state;
+    struct dm_launcher l = dart();
+    char *s = dm_launcher_winpeshl_dart(&l);
+    assert_non_null(s);
+    assert_crlf(s);
+    const char *apps = strstr(s, "[LaunchApps]\r\n");
+    assert_non_null(apps);
+    assert_string_equal(apps, "[LaunchApps]\r\n"
+                              "%SYSTEMDRIVE%\\DaRT\\dartexpire.exe, --wait 30 --shutdown\r\n"
+                              "%SYSTEMROOT%\\System32\\drvload.exe, "
+                              "\"%SYSTEMDRIVE%\\DaRT\\Drivers\\My Net\\net.inf\"\r\n"
+                              "%windir%\\system32\\netstart.exe, -prompt\r\n"
+                              "%SYSTEMDRIVE%\\sources\\recovery\\recenv.exe\r\n");
+    free(s);
+    l.dart_remote = 1; /* DaRT's documented unattended start replaces the cab's entries */
+    s = dm_launcher_winpeshl_dart(&l);
+    assert_non_null(strstr(s, "drvload.exe"));
+    assert_null(strstr(s, "-prompt"));
+    assert_true(strstr(s, "netstart.exe, -network -remount") <
+                strstr(s, "RemoteRecovery.exe -nomessage"));
+    assert_true(strstr(s, "-nomessage") < strstr(s, "WaitForConnection.exe"));
+    assert_true(strstr(s, "WaitForConnection.exe") < strstr(s, "recenv.exe"));
+    free(s);
+    l = dart();
+    l.expiry_program = NULL, l.ndrivers = 0;
+    s = dm_launcher_winpeshl_dart(&l);
+    assert_non_null(s);
+    assert_string_equal(strstr(s, "[LaunchApps]"),
+                        "[LaunchApps]\r\n"
+                        "%windir%\\system32\\netstart.exe, -prompt\r\n"
+                        "%SYSTEMDRIVE%\\sources\\recovery\\recenv.exe\r\n");
+    free(s);
+}
+
+static void test_winpeshl_dart_refusals(void **state)
+{
+    (void)state;
+    static const char *const broken[] = {"netstart.exe\r\nevil.exe"}, *const empty[] = {""};
+    struct dm_launcher l = dart();
+    l.dart_apps = broken, l.ndart_apps = 1;
+    assert_null(dm_launcher_winpeshl_dart(&l)); /* a line end would add a program */
+    l.dart_apps = empty;
+    assert_null(dm_launcher_winpeshl_dart(&l));
+    l.dart_apps = NULL;
+    assert_null(dm_launcher_winpeshl_dart(&l));
+}
+
+static void test_winre_config(void **state)
+{
+    (void)state;
+    static const struct dm_launch_tool tools[] = {
+        {"Disk Commander", "Sources\\Recovery\\Tools\\Disk Commander\\dc.exe", 0},
+        {"Wipe", "Sources\\Recovery\\Tools\\Wipe\\wipe.exe", 1},
+    };
+    static const char *const keep[] = {"MSDartTools.exe"};
+    struct dm_launcher l = dart();
+    l.tools = tools, l.ntools = 2;
+    char *s = dm_launcher_winre_config(&l, keep, 1, "Sources\\Recovery\\Tools");
+    assert_non_null(s);
+    assert_crlf(s);
+    assert_non_null(strstr(s, "<Recovery>\r\n  <RecoveryTools>\r\n"
+                              "    <RelativeFilePath>MSDartTools.exe</RelativeFilePath>\r\n"
+                              "    <RelativeFilePath>Disk Commander\\dc.exe</RelativeFilePath>\r\n"
+                              "  </RecoveryTools>\r\n</Recovery>\r\n"));
+    assert_null(strstr(s, "wipe")); /* a helpdesk tool is not offered */
+    free(s);
+    /* a program outside the folder, or markup in a name, refuses the whole text */
+    assert_null(dm_launcher_winre_config(&l, keep, 1, "DaRT\\Tools"));
+    static const char *const markup[] = {"a<b>.exe"};
+    assert_null(dm_launcher_winre_config(&l, markup, 1, "Sources\\Recovery\\Tools"));
+}
+
 /* --- DartConfig.ini ----------------------------------------------------------------------- */
 
 static void test_config_keys(void **state)
@@ -598,6 +685,9 @@ int main(void)
         cmocka_unit_test(test_refuses_quote_and_control),
         cmocka_unit_test(test_refuses_incomplete),
         cmocka_unit_test(test_winpeshl),
+        cmocka_unit_test(test_winpeshl_dart),
+        cmocka_unit_test(test_winpeshl_dart_refusals),
+        cmocka_unit_test(test_winre_config),
         cmocka_unit_test(test_config_keys),
         cmocka_unit_test(test_config_minimal),
     };

@@ -43,10 +43,10 @@ static void test_bar_line(void **state)
     (void)state;
     struct dm_progress p = {.label = "copy", .total = 100 << 20, .done = 50 << 20, .start = 0};
     char line[256];
-    dm_progress_format_bar(line, sizeof line, &p, 10.0);
+    dm_progress_format_bar(line, sizeof line, &p, 10.0, 200, 0);
     /* Half done in 10 s at 5 MiB/s: 10 s left. */
     assert_non_null(strstr(line, "copy [############------------]  50%"));
-    assert_non_null(strstr(line, "50.0 MiB / 100.0 MiB"));
+    assert_non_null(strstr(line, " 50.0 / 100.0 MiB"));
     assert_non_null(strstr(line, "5.0 MiB/s"));
     assert_non_null(strstr(line, "0:10 left"));
 }
@@ -56,8 +56,64 @@ static void test_bar_unknown_total(void **state)
     (void)state;
     struct dm_progress p = {.label = "scan", .total = 0, .done = 4096, .start = 0};
     char line[256];
-    dm_progress_format_bar(line, sizeof line, &p, 0.0);
+    dm_progress_format_bar(line, sizeof line, &p, 0.0, 200, 0);
     assert_non_null(strstr(line, "--:-- left"));
+}
+
+/* At every width from 200 down to 2 the line fits in width - 1 columns, and the fields go in
+ * their order: the rate, then the time left, then the bar, then the sizes. */
+static void test_bar_fits_every_width(void **state)
+{
+    (void)state;
+    struct dm_progress p = {
+        .label = "writing the FAT volume", .total = 400ull << 20, .done = 123ull << 20, .start = 0};
+    char line[512];
+    int had_rate = 1, had_eta = 1, had_bar = 1, had_sizes = 1;
+    for (int w = 200; w >= 2; w--) {
+        dm_progress_format_bar(line, sizeof line, &p, 7.0, w, 0);
+        assert_true((int)strlen(line) <= w - 1);
+        int rate = strstr(line, "/s") != NULL, eta = strstr(line, "left") != NULL;
+        int bar = strchr(line, '[') != NULL, sizes = strstr(line, " / ") != NULL;
+        assert_true(rate <= had_rate && eta <= had_eta && bar <= had_bar && sizes <= had_sizes);
+        assert_true(!rate || eta);  /* the rate goes first */
+        assert_true(!eta || bar);   /* then the time left */
+        assert_true(!bar || sizes); /* then the bar, then the sizes */
+        had_rate = rate, had_eta = eta, had_bar = bar, had_sizes = sizes;
+        if (w == 200)
+            assert_true(rate && eta && bar && sizes);
+        if (w == 90) /* all but the rate */
+            assert_string_equal(line, "writing the FAT volume [#######-----------------]  30% "
+                                      "123.0 / 400.0 MiB   0:15 left");
+        if (w == 80) /* 80 columns: the bar and the sizes */
+            assert_string_equal(line, "writing the FAT volume [#######-----------------]  30% "
+                                      "123.0 / 400.0 MiB");
+        if (w == 60) /* 60: the bar shrinks, the sizes stay */
+            assert_string_equal(line,
+                                "writing the FAT volume [###--------]  30% 123.0 / 400.0 MiB");
+    }
+}
+
+/* The last line of a stage says how long it took. */
+static void test_bar_final_line(void **state)
+{
+    (void)state;
+    struct dm_progress p = {.label = "verifying", .total = 1 << 20, .done = 1 << 20, .start = 0};
+    char line[256];
+    dm_progress_format_bar(line, sizeof line, &p, 75.0, 80, 1);
+    assert_non_null(strstr(line, "100% 1.0 / 1.0 MiB"));
+    assert_non_null(strstr(line, "took  1:15"));
+    assert_null(strstr(line, "left"));
+}
+
+static void test_width_from_columns(void **state)
+{
+    (void)state;
+    setenv("COLUMNS", "63", 1);
+    assert_int_equal(dm_view_width(NULL), 63);
+    setenv("COLUMNS", "63x", 1);
+    assert_int_equal(dm_view_width(NULL), 80);
+    unsetenv("COLUMNS");
+    assert_int_equal(dm_view_width(NULL), 80);
 }
 
 static void test_json_line(void **state)
@@ -135,6 +191,9 @@ int main(void)
         cmocka_unit_test(test_parse_mode),
         cmocka_unit_test(test_bar_line),
         cmocka_unit_test(test_bar_unknown_total),
+        cmocka_unit_test(test_bar_fits_every_width),
+        cmocka_unit_test(test_bar_final_line),
+        cmocka_unit_test(test_width_from_columns),
         cmocka_unit_test(test_json_line),
         cmocka_unit_test(test_json_mode_throttles),
         cmocka_unit_test(test_auto_mode_is_silent_in_pipes),
