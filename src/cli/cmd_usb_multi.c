@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* "Vendor Model" of a disk, "image file" for a file; malloc'd or NULL. */
 static char *model_of(const struct dm_target_usb *u)
@@ -17,6 +18,8 @@ static char *model_of(const struct dm_target_usb *u)
     char *s = NULL;
     if (!u->claim.is_device)
         return strdup("image file");
+    if (!d->vendor && !d->model && d->transport)
+        return asprintf(&s, "(%s)", d->transport) < 0 ? NULL : s;
     if (asprintf(&s, "%s%s%s", d->vendor ? d->vendor : "", d->vendor && d->model ? " " : "",
                  d->model ? d->model : (d->vendor ? "" : "-")) < 0)
         return NULL;
@@ -79,9 +82,11 @@ int dm_usb_multi_run(struct dm_job *j, char **targets, size_t n, const struct dm
     struct dm_target_each *each = calloc(n, sizeof *each);
     int rc = u && each ? 0 : dm_error(DM_FAIL, "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct stat st;
+        int disk = stat(targets[i], &st) == 0 && S_ISBLK(st.st_mode);
         u[i] = (struct dm_target_usb){.scheme = o->scheme,
                                       .label = o->label,
-                                      .size = o->size,
+                                      .size = disk ? 0 : o->size, /* for the image files */
                                       .claim = {.path = targets[i], .fd = -1, .guard = -1}};
         each[i].t = &u[i];
     }

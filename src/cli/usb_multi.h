@@ -9,7 +9,7 @@
 struct dm_usb_multi_opts {
     enum dm_scheme scheme;
     const char *label; /* as written */
-    uint64_t size;     /* --size: image files made or resized to it */
+    uint64_t size;     /* --size: the image files among the targets made or resized to it */
     int dd;            /* --mode dd */
 };
 
