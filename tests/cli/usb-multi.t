@@ -17,7 +17,7 @@ for t in jq losetup script mcopy sha256sum cmp; do
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 75
+plan 79
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -144,6 +144,14 @@ like "$out" "$S/c.img +image file +verified" "the number typed back: the sticks 
 run "$DARTMK" verify "$S/c.img"
 is "$rc" 0 "the number typed back: dartmk verify reads the stick back"
 is "$(tables)" $((ntables + 2)) "the number typed back: the old tables of the two that had one saved"
+
+# --- one progress line per stick, within the terminal's width ----------------------------------
+for cols in 60 80; do
+    bar=$(cd "$S" && script -qec "stty cols $cols; $(printf '%q ' "$DARTMK" usb "$DVD" a.img b.img --yes --progress=bar)" /dev/null |
+        sed 's/\x1b\[[0-9]*[AK]//g' | tr '\r' '\n' | grep -E '^(a|b)\.img ')
+    like "$bar" "^b\.img +100% writing " "$cols columns: a line per stick, its stage named"
+    is "$(printf '%s\n' "$bar" | awk -v w="$cols" 'length($0) > w' | wc -l)" 0 "$cols columns: no stick's line is wider"
+done
 
 # --- SIGINT mid-run: the images the run made are removed, as for one stick ----------------------
 BIG=$S/bigsrc
