@@ -150,13 +150,15 @@ $(FUZZ_RUN): fuzz-%: deps $(FUZZ_BUILD)/fuzz_%
 	    $(wildcard $(FUZZ_BUILD)/seeds-$*)
 
 # The FAT writer against the limit (cat + sync) and mkfs.fat + mcopy, `dartmk build` against
-# cp + wimupdate, `dartmk iso` against xorriso, `dartmk usb` against mkwinpeimg; BENCHMARKS.md.
+# cp + wimupdate, `dartmk iso` against xorriso, `dartmk usb` against mkwinpeimg and several sticks
+# in one run against one after another; BENCHMARKS.md.
 bench: deps
 	$(MAKE) all tools fixtures $(SAMPLE_GENDATA)
 	MKFAT=$(CURDIR)/$(BUILD)/tests/tools/mkfat scripts/bench
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-build
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-iso
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb
+	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb-multi
 
 include tests/fixtures/fixtures.mk
 include tests/fixtures/samples.mk
