@@ -24,6 +24,8 @@ writers_scratch
 DVD=$SAMPLES/dvd
 MIB=1048576
 export SOURCE_DATE_EPOCH=1700000000
+# With the shim preloaded under an ASan build (verify_asan_link_order=0, as failwrite.t says).
+ASAN=ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 
 j() { printf '%s' "$out" | jq -r "$1"; }
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
@@ -77,7 +79,7 @@ is "$(j '.source_image.index')" 2 "--json: the source image, once for the run"
 # --- a stick that fails while writing: dropped, the others go on -------------------------------
 mkdir -p "$S/full"
 head -c $((64 * MIB)) /dev/zero >"$S/full/there.img"
-run env LD_PRELOAD="$SHIM" FAILWRITE_PREFIX="$S/full" FAILWRITE_AFTER=2000000 \
+run env "$ASAN" LD_PRELOAD="$SHIM" FAILWRITE_PREFIX="$S/full" FAILWRITE_AFTER=2000000 \
     "$DARTMK" usb "$DVD" "$A" "$S/full/new.img" "$S/full/there.img" "$B" --size 64M --yes --progress=none </dev/null
 is "$rc" 1 "one stick full while writing: exit 1"
 is "$(printf '%s\n' "$out" | tail -n +2 | awk '{ print $1 "=" $4 }' | tr '\n' ' ')" \
@@ -94,7 +96,7 @@ ok $? "the image the run made and could not write is removed (as for one stick)"
 for t in "$A" "$B"; do
     is "$(vol "$t")" "$REF" "$(basename "$t"): written whole beside the failing ones"
 done
-run env LD_PRELOAD="$SHIM" FAILWRITE_PREFIX="$S/full" FAILWRITE_AFTER=2000000 \
+run env "$ASAN" LD_PRELOAD="$SHIM" FAILWRITE_PREFIX="$S/full" FAILWRITE_AFTER=2000000 \
     "$DARTMK" usb "$DVD" "$A" "$S/full/there.img" --json --yes --progress=none </dev/null
 is "$rc/$(j '[.targets[] | .result + "/" + (.exit | tostring)] | join(" ")')" "1/verified/0 failed/1" "--json: the failed stick's result and exit code"
 like "$(j '.targets[1].error')" "^$S/full/there.img: cannot write at byte" "--json: its error"
