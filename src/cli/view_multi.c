@@ -39,25 +39,24 @@ static int add(char *buf, size_t n, int width, const char *text)
     return 1;
 }
 
-char *dm_multi_line(char *buf, size_t n, const struct dm_multi_stick *s, double now, int width)
+char *dm_multi_line(char *buf, size_t n, const struct dm_multi_stick *s, int width)
 {
     char done[32], total[32], bytes[80], rate[48], bar[48], stage[32];
     int pct = s->total ? (int)(s->done * 100 / s->total) : 0;
-    double secs = now - s->start;
+    double secs = s->last - s->start; /* its own: a stage that ended keeps its rate */
     uint64_t per = secs > 0 ? (uint64_t)((double)s->done / secs) : 0;
-    int fill = pct * 20 / 100;
-    snprintf(bytes, sizeof bytes, "%s/%s", dm_format_size(done, sizeof done, s->done),
+    int fill = pct > 100 ? 20 : pct * 20 / 100;
+    snprintf(bytes, sizeof bytes, "%10s/%-10s", dm_format_size(done, sizeof done, s->done),
              dm_format_size(total, sizeof total, s->total));
-    dm_format_size(rate, sizeof rate, per);
-    strcat(rate, "/s");
+    snprintf(rate, sizeof rate, "%10s/s", dm_format_size(total, sizeof total, per));
     snprintf(bar, sizeof bar, "[%.*s%.*s]", fill, "####################", 20 - fill,
              "--------------------");
-    snprintf(stage, sizeof stage, "%.*s", (int)strcspn(s->stage, " "), s->stage);
+    snprintf(stage, sizeof stage, "%-9.*s", (int)strcspn(s->stage, " "), s->stage);
     /* The name and the percentage always; then, as the width allows, in this order. */
     const char *fields[] = {stage, bytes, rate, bar};
-    int keep = 4;
+    int keep = 4, w = s->name_width ? s->name_width : NAME_MAX_SHOWN;
     for (; keep >= 0; keep--) {
-        snprintf(buf, n, "%-*.*s %3d%%", NAME_MAX_SHOWN, NAME_MAX_SHOWN, s->name, pct);
+        snprintf(buf, n, "%-*.*s %3d%%", w, w, s->name, pct);
         int fits = 1;
         for (int i = 0; i < keep && fits; i++)
             fits = add(buf, n, width, fields[i]);
@@ -88,7 +87,7 @@ static void draw(struct dm_multi_view *mv, double now)
     if (mv->drawn)
         fprintf(f, "\033[%zuA", mv->drawn);
     for (size_t i = 0; i < mv->n; i++)
-        fprintf(f, "\r%s\033[K\n", dm_multi_line(line, sizeof line, &mv->s[i], now, mv->width - 1));
+        fprintf(f, "\r%s\033[K\n", dm_multi_line(line, sizeof line, &mv->s[i], mv->width - 1));
     mv->drawn = mv->n;
     mv->shown = now;
     fflush(f);
@@ -133,8 +132,14 @@ int dm_multi_view_start(struct dm_multi_view *mv, struct dm_view *v, char **path
     *mv = (struct dm_multi_view){.v = v, .n = n, .width = dm_multi_width(fileno(v->out))};
     if (!(mv->s = calloc(n, sizeof *mv->s)))
         return -1;
+    int w = 4;
+    for (size_t i = 0; i < n; i++) {
+        int len = (int)strlen(base_name(paths[i]));
+        w = len > w ? (len < NAME_MAX_SHOWN ? len : NAME_MAX_SHOWN) : w;
+    }
     for (size_t i = 0; i < n; i++)
-        mv->s[i] = (struct dm_multi_stick){.name = base_name(paths[i]), .stage = "waiting"};
+        mv->s[i] = (struct dm_multi_stick){
+            .name = base_name(paths[i]), .name_width = w, .stage = "waiting"};
     pthread_mutex_init(&mv->mu, NULL);
     mv->message = v->events.message;
     v->events.message = message;

@@ -12,6 +12,7 @@
 
 struct dm_multi_stick {
     const char *name; /* what the line is called: the disk's or the file's name */
+    int name_width;   /* columns the names take (the longest, at most 16): the lines align */
     const char *stage;
     uint64_t done, total;
     double start, last;
@@ -40,8 +41,9 @@ void dm_multi_view_progress(void *ctx, size_t i, enum dm_progress_event ev,
                             const struct dm_progress *p);
 
 /* One stick's progress line, at most `width` columns (less important fields dropped first:
- * the bar, the rate, the byte counts, the stage). Returns buf. */
-char *dm_multi_line(char *buf, size_t n, const struct dm_multi_stick *s, double now, int width);
+ * the bar, the rate, the byte counts, the stage); fields of fixed widths, so that a line keeps
+ * its shape as it is redrawn. Returns buf. */
+char *dm_multi_line(char *buf, size_t n, const struct dm_multi_stick *s, int width);
 
 /* The summary table: a row per target (disk, model, result, reason). */
 struct dm_multi_row {
