@@ -102,7 +102,7 @@ static void json_line(struct dm_multi_view *mv, size_t i, enum dm_progress_event
         json_tokener_parse(dm_progress_format_json(line, sizeof line, p, p->last, names[ev]));
     if (!o)
         return;
-    json_object_object_add(o, "target", json_object_new_string(mv->s[i].name));
+    json_object_object_add(o, "target", json_object_new_string(mv->s[i].path));
     fprintf(
         mv->v->out, "%s\n",
         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -139,7 +139,7 @@ int dm_multi_view_start(struct dm_multi_view *mv, struct dm_view *v, char **path
     }
     for (size_t i = 0; i < n; i++)
         mv->s[i] = (struct dm_multi_stick){
-            .name = base_name(paths[i]), .name_width = w, .stage = "waiting"};
+            .path = paths[i], .name = base_name(paths[i]), .name_width = w, .stage = "waiting"};
     pthread_mutex_init(&mv->mu, NULL);
     mv->message = v->events.message;
     v->events.message = message;

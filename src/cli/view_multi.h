@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 struct dm_multi_stick {
+    const char *path; /* the target as given (--progress=json's "target") */
     const char *name; /* what the line is called: the disk's or the file's name */
     int name_width;   /* columns the names take (the longest, at most 16): the lines align */
     const char *stage;
