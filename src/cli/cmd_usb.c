@@ -35,6 +35,12 @@ static const char usb_intro[] =
     "\n"
     "After writing, everything is flushed and read back (every file against the manifest;\n"
     "in dd mode the whole image) before success is reported.\n"
+    "\n"
+    "With several TARGETs, SOURCE is read once and every stick written at the same time: all\n"
+    "are judged and planned before any is written (one refused or too small stops the run),\n"
+    "one question asks for the number of disks to be typed back, a stick that fails drops\n"
+    "out while the others go on, and a table (disk, model, result, reason) ends the run;\n"
+    "exit 0 only when every stick succeeded. --json: {\"targets\": [...]}.\n"
     "\n";
 
 enum {
@@ -80,6 +86,7 @@ static const char usb_outro[] =
     "  dartmk devices\n"
     "  dartmk usb Win11_x64.iso /dev/sdb --tool 'Disk Commander=/opt/dart/diskcmd'\n"
     "  dartmk usb dart/ stick.img --size 2G --scheme gpt --yes\n"
+    "  dartmk usb Win11_x64.iso /dev/sdb /dev/sdc /dev/sdd\n"
     "  dartmk usb other-system.iso /dev/sdc --mode dd\n"
     "\n" EXIT_CODES;
 
