@@ -6,6 +6,7 @@
 #include "util/tee.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,7 @@ struct dm_tee {
     struct tee_file *f; /* in the order the writers open them */
     size_t nf, capf;
     int error, finished, debug;
+    size_t failed; /* the file the source failed on (SIZE_MAX: none) */
     pthread_t thread;
     struct dm_capture said; /* the reader thread's lines */
 };
@@ -117,6 +119,7 @@ static void *reader_main(void *arg)
         pthread_mutex_lock(&tee->mu);
         tee->f[k].end = tee->head, tee->f[k].ended = 1;
         tee->error = rc;
+        tee->failed = rc ? k : tee->failed;
         pthread_cond_broadcast(&tee->cv);
     }
     tee->finished = 1;
@@ -137,6 +140,7 @@ int dm_tee_start(struct dm_tree *t, size_t readers, size_t capacity, struct dm_t
         return dm_error(DM_FAIL, "out of memory");
     }
     tee->tree = t, tee->cap = capacity, tee->n = readers, tee->debug = e && e->debug;
+    tee->failed = SIZE_MAX;
     for (size_t i = 0; i < readers; i++)
         tee->r[i].active = 1;
     pthread_mutex_init(&tee->mu, NULL);
@@ -184,9 +188,11 @@ static ssize_t tee_read(struct dm_stream *st, void *buf, size_t n)
         pthread_cond_wait(&tee->cv, &tee->mu);
     }
     if (!r->active || r->pos >= limit) {
-        ssize_t end = r->active && tee->f[ts->k].ended && !tee->error ? 0 : -1;
+        /* The end of the file; or the source failed on this file, or stopped before it (the
+         * reader said why). */
+        ssize_t end = r->active && tee->f[ts->k].ended && ts->k != tee->failed ? 0 : -1;
         pthread_mutex_unlock(&tee->mu);
-        return end; /* the end of the file, or the source failed (the reader said why) */
+        return end;
     }
     size_t at = (size_t)(r->pos % tee->cap), m = tee->cap - at;
     uint64_t avail = limit - r->pos;
