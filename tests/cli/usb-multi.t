@@ -17,7 +17,7 @@ for t in jq losetup script mcopy sha256sum cmp; do
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 79
+plan 81
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -75,6 +75,11 @@ is "$(j '[.targets[] | .target + "=" + .result + "/" + (.exit | tostring)] | joi
 is "$(j '[.targets[] | .files == .files_verified and .files > 0] | all')" true "--json: every file of each verified"
 is "$(j '[.targets[].sha256] | unique | length')" 1 "--json: one manifest, the same on both"
 is "$(j '.source_image.index')" 2 "--json: the source image, once for the run"
+
+usb "$DVD" "$A" "$B" --yes --no-verify --progress=json
+is "$rc/$(printf '%s\n' "$out" | awk '{ print $4 }' | tail -n +2 | tr '\n' ' ')" "0/written written " "--no-verify: each stick written (not verified)"
+is "$(printf '%s\n' "$err" | grep '"event":"end"' | jq -r 'select(.target) | .target' | sort | tr '\n' ' ')" "$A $B " \
+    "--progress=json: each stick's progress lines name it (target)"
 
 # --- a stick that fails while writing: dropped, the others go on -------------------------------
 mkdir -p "$S/full"
