@@ -158,11 +158,12 @@ static int claim_all(struct dm_job *j, struct dm_target_many *m)
     const struct dm_claim **c = calloc(m->n, sizeof *c);
     if (!c)
         return dm_error(DM_FAIL, "out of memory");
+    int there = 0;
     for (size_t i = 0; i < m->n; i++)
-        c[i] = m->ops->claim_of(m->each[i].t);
-    /* Disks that are there are overwritten from the first byte: boot.wim's integrity check
-     * passes before the question. */
-    int rc = dm_job_checked(j);
+        c[i] = m->ops->claim_of(m->each[i].t), there |= c[i]->exists;
+    /* Disks and files that are there are overwritten from the first byte: boot.wim's integrity
+     * check passes before the question (files the run makes are written beside it). */
+    int rc = there ? dm_job_checked(j) : 0;
     if (rc == 0)
         rc = dm_claim_confirm_all(c, m->n, "erased", j->yes);
     free(c);
