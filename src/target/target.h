@@ -75,7 +75,7 @@ struct dm_target_many {
     void *ctx;
 };
 
-enum { DM_TARGET_BUFFER = 16 << 20 };
+enum { DM_TARGET_BUFFER = 8 << 20 };
 
 /* Runs job j into every target of m. Returns 0 when every target succeeded; otherwise the exit
  * code of the first failure (each[i].rc and why say which, and what). Once writing began,
