@@ -44,6 +44,7 @@ static void summary(const struct dm_job *j, struct dm_target_usb *u,
     }
     if (rows && models)
         dm_multi_table(stdout, rows, n);
+    fflush(stdout); /* before the line on stderr that follows it */
     for (size_t i = 0; models && i < n; i++)
         free(models[i]);
     free(models), free(rows);
