@@ -101,7 +101,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_CC      ?= clang
 FUZZ_TARGETS := fat fatread recipe manifest restore iso authenticode
-FUZZ_UTIL    := src/util/tree.c src/util/report.c src/util/progress.c src/util/utf8.c
+FUZZ_UTIL    := src/util/tree.c src/util/tee.c src/util/report.c src/util/progress.c src/util/utf8.c
 FUZZ_SRCS_fat      := $(addprefix src/fat/,fat_layout.c fat_names.c fat_plan.c fat_write.c)
 FUZZ_SRCS_fatread  := $(addprefix src/fat/,fat_read.c fat_tree.c fat_disk.c fat_names.c)
 FUZZ_SRCS_recipe   := src/image/recipe.c
@@ -153,13 +153,15 @@ $(FUZZ_RUN): fuzz-%: deps $(FUZZ_BUILD)/fuzz_%
 	    $(wildcard $(FUZZ_BUILD)/seeds-$*)
 
 # The FAT writer against the limit (cat + sync) and mkfs.fat + mcopy, `dartmk build` against
-# cp + wimupdate, `dartmk iso` against xorriso, `dartmk usb` against mkwinpeimg; BENCHMARKS.md.
+# cp + wimupdate, `dartmk iso` against xorriso, `dartmk usb` against mkwinpeimg and several sticks
+# in one run against one after another; BENCHMARKS.md.
 bench: deps
 	$(MAKE) all tools fixtures $(SAMPLE_GENDATA)
 	MKFAT=$(CURDIR)/$(BUILD)/tests/tools/mkfat scripts/bench
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-build
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-iso
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb
+	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb-multi
 
 include tests/fixtures/fixtures.mk
 include tests/fixtures/samples.mk

@@ -142,11 +142,13 @@ int dm_build_cli_parse(const struct dm_cmd *cmd, int argc, char **argv, dm_optio
         rc = dm_usage_error(cmd, "no %s given", src);
     else if (rc == 0 && !b->print && got < want)
         rc = dm_usage_error(cmd, "no %s given", target);
-    else if (rc == 0 && !b->print && got > want)
+    else if (rc == 0 && !b->print && got > want && !b->many_targets)
         rc = want == 1 ? dm_usage_error(cmd, "one %s at a time", src)
                        : dm_usage_error(cmd, "one %s and one %s at a time", src, target);
     *source = first < argc ? argv[first] : NULL;
     b->target = b->want_target && first + 1 < argc ? argv[first + 1] : NULL;
+    b->targets = b->target ? argv + first + 1 : NULL;
+    b->ntargets = b->target ? argc - first - 1 : 0;
     return rc ? rc : build_cli_recipe(b, r);
 }
 

@@ -29,7 +29,10 @@ struct dm_build_cli {
     int want_target;         /* set before parsing: the command takes SOURCE TARGET */
     const char *target_name; /* set before parsing: what TARGET is called (default "TARGET") */
     const char *source_name; /* and SOURCE (default "SOURCE") */
-    const char *target;      /* then: the TARGET operand */
+    int many_targets;        /* set before parsing: TARGET may be given more than once */
+    const char *target;      /* then: the TARGET operand (the first) */
+    char **targets;          /* and every TARGET operand (ntargets of them) */
+    int ntargets;
 };
 
 /* Takes option `opt` if it is a build option: returns 1 when taken, 0 when not. */

@@ -3,6 +3,7 @@
  * the safety argument: decide (sysfs, mounts, swaps), plan (does it fit), ask, open O_EXCL, save
  * the old table, write, flush, read back. */
 #include "cli/build_cli.h"
+#include "cli/usb_multi.h"
 #include "util/report.h"
 #include "target/usb.h"
 
@@ -12,6 +13,7 @@
 static const char usb_intro[] =
     "usage: dartmk usb SOURCE TARGET [--scheme mbr|gpt] [--label LABEL] [--size SIZE] [--yes]\n"
     "                  [--force] [--no-verify] [--backup-table FILE] [build options]\n"
+    "       dartmk usb SOURCE TARGET TARGET... [options as above but --backup-table]\n"
     "       dartmk usb IMAGE.iso TARGET --mode dd [--yes] [--force] [--no-verify]\n"
     "\n"
     "Writes a USB flash drive that boots the recovery image under BIOS and UEFI: a new\n"
@@ -33,6 +35,12 @@ static const char usb_intro[] =
     "\n"
     "After writing, everything is flushed and read back (every file against the manifest;\n"
     "in dd mode the whole image) before success is reported.\n"
+    "\n"
+    "With several TARGETs, SOURCE is read once and every stick written at the same time: all\n"
+    "are judged and planned before any is written (one refused or too small stops the run),\n"
+    "one question asks for the number of disks to be typed back, a stick that fails drops\n"
+    "out while the others go on, and a table (disk, model, result, reason) ends the run;\n"
+    "exit 0 only when every stick succeeded. --json: {\"targets\": [...]}.\n"
     "\n";
 
 enum {
@@ -78,6 +86,7 @@ static const char usb_outro[] =
     "  dartmk devices\n"
     "  dartmk usb Win11_x64.iso /dev/sdb --tool 'Disk Commander=/opt/dart/diskcmd'\n"
     "  dartmk usb dart/ stick.img --size 2G --scheme gpt --yes\n"
+    "  dartmk usb Win11_x64.iso /dev/sdb /dev/sdc /dev/sdd\n"
     "  dartmk usb other-system.iso /dev/sdc --mode dd\n"
     "\n" EXIT_CODES;
 
@@ -186,9 +195,16 @@ static int run(const struct usb_cli *c, struct dm_job *j, const char *label)
                               .claim = {.path = c->b.target, .fd = -1, .guard = -1}};
     j->force = c->force, j->yes = c->yes, j->verify = !c->no_verify;
     int rc = c->dd ? check_dd(c, j) : 0;
-    if (rc == 0)
+    if (rc == 0 && c->b.ntargets > 1 && c->backup)
+        rc = dm_usage_error(c->cmd, "--backup-table names one file: with several disks each "
+                                    "table is saved in the state folder");
+    if (rc == 0 && c->b.ntargets > 1) {
+        struct dm_usb_multi_opts o = {
+            .scheme = c->scheme, .label = label, .size = c->size, .dd = c->dd};
+        rc = dm_usb_multi_run(j, c->b.targets, (size_t)c->b.ntargets, &o);
+    } else if (rc == 0)
         rc = dm_build_cli_run(j, c->dd ? &dm_target_usb_dd_ops : &dm_target_usb_ops, &u);
-    if (rc == 0 && !j->print_recipe && !j->json)
+    if (rc == 0 && c->b.ntargets <= 1 && !j->print_recipe && !j->json)
         print_text(j, &u, c->dd);
     dm_target_usb_free(&u);
     return rc;
@@ -196,7 +212,7 @@ static int run(const struct usb_cli *c, struct dm_job *j, const char *label)
 
 int dm_cmd_usb(const struct dm_cmd *cmd, int argc, char **argv)
 {
-    struct usb_cli c = {.cmd = cmd, .b = {.want_target = 1}};
+    struct usb_cli c = {.cmd = cmd, .b = {.want_target = 1, .many_targets = 1}};
     struct dm_common common = {0};
     struct dm_recipe r = {0};
     struct dm_job job = {0};

@@ -120,6 +120,59 @@ int dm_claim_probe(const char *path, const struct dm_claim_rules *r, struct dm_c
     return probe_file(t, r, &st);
 }
 
+void dm_claim_describe(FILE *f, const struct dm_claim *t)
+{
+    if (t->is_device)
+        dm_disk_describe(f, &t->disk);
+    else
+        fprintf(f, "%s: an image file of %.1f MiB\n", t->path, dm_mib(t->size));
+}
+
+int dm_claim_same(const struct dm_claim *a, const struct dm_claim *b)
+{
+    if (a->is_device && b->is_device)
+        return a->disk.major == b->disk.major && a->disk.minor == b->disk.minor;
+    if (a->is_device != b->is_device) /* a loop device and the file behind it */
+        return a->is_device ? same_file(a->disk.backing_file, b->path)
+                            : same_file(b->disk.backing_file, a->path);
+    return same_file(a->path, b->path) || strcmp(a->path, b->path) == 0;
+}
+
+int dm_claim_confirm_all(const struct dm_claim *const *t, size_t n, const char *what, int yes)
+{
+    size_t asked = 0;
+    for (size_t i = 0; i < n; i++)
+        asked += t[i]->exists;
+    if (yes || asked == 0)
+        return 0;
+    char *question = NULL, line[64];
+    size_t len = 0;
+    FILE *f = open_memstream(&question, &len);
+    if (!f)
+        return dm_error(DM_FAIL, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (t[i]->exists)
+            dm_claim_describe(f, t[i]);
+    fprintf(f,
+            "Everything on the %zu disks above will be %s. Type how many disks that is to go on: ",
+            asked, what);
+    fclose(f);
+    int got = dm_ask(question, line, sizeof line);
+    free(question);
+    if (got < 0)
+        return dm_error(DM_REFUSED,
+                        "%zu disks would be %s; there is no terminal to ask on: --yes confirms",
+                        asked, what);
+    char *end = NULL;
+    unsigned long typed = strtoul(line, &end, 10);
+    if (end != line && *end == '\0' && typed == asked)
+        return 0;
+    return dm_error(DM_REFUSED,
+                    "'%s' is not the number of disks (%zu): not confirmed; nothing "
+                    "was written",
+                    line, asked);
+}
+
 int dm_claim_confirm(const struct dm_claim *t, const struct dm_claim_rules *r, int yes)
 {
     if (yes || !t->exists)
@@ -130,10 +183,7 @@ int dm_claim_confirm(const struct dm_claim *t, const struct dm_claim_rules *r, i
     FILE *f = open_memstream(&question, &len);
     if (!f)
         return dm_error(DM_FAIL, "out of memory");
-    if (t->is_device)
-        dm_disk_describe(f, &t->disk);
-    else
-        fprintf(f, "%s: an image file of %.1f MiB\n", t->path, dm_mib(t->size));
+    dm_claim_describe(f, t);
     fprintf(f, "%s %s will be %s. Type '%s' to go on: ", r->fixed_ok ? "The disk" : "Everything on",
             t->path, r->what, name);
     fclose(f);

@@ -8,7 +8,9 @@
 
 #include "device/disk.h"
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct dm_claim {
     const char *path;
@@ -32,6 +34,13 @@ int dm_claim_probe(const char *path, const struct dm_claim_rules *r, struct dm_c
 /* With a terminal, shows the disk and has its name typed back; without one, `yes` must be set.
  * A target the run creates needs nothing. */
 int dm_claim_confirm(const struct dm_claim *t, const struct dm_claim_rules *r, int yes);
+/* What confirming shows of it: the disk (model, size, what is on it) or the image file. */
+void dm_claim_describe(FILE *f, const struct dm_claim *t);
+/* Several targets asked about at once: every one that exists described, and their number typed
+ * back (`what` they will be: "erased"); with `yes` or none existing, nothing is asked. */
+int dm_claim_confirm_all(const struct dm_claim *const *t, size_t n, const char *what, int yes);
+/* Whether two probed targets are the same disk or the same file. */
+int dm_claim_same(const struct dm_claim *a, const struct dm_claim *b);
 /* Opens it for writing (creating a new image file). */
 int dm_claim_open(struct dm_claim *t);
 /* An image file gets the size asked for (after its table was saved). */

@@ -1,5 +1,6 @@
 /* target.c — the one driver of every target (see target.h). */
 #include "target/target.h"
+#include "target/target_internal.h"
 #include "util/report.h"
 
 #include <errno.h>
@@ -22,6 +23,8 @@ static int run(struct dm_job *j, const struct dm_target_ops *ops, void *t)
     if (rc == 0 && !ops->as_is)
         rc = dm_job_recovery(j);
     if (rc == 0)
+        rc = call(ops->fit, j, t);
+    if (rc == 0)
         rc = call(ops->plan, j, t);
     if (rc == 0)
         rc = call(ops->write, j, t);
@@ -34,7 +37,7 @@ static int run(struct dm_job *j, const struct dm_target_ops *ops, void *t)
 
 /* Every target's result says which image of the source's boot.wim the tree's boot.wim holds, and
  * which WIMs were split into .swm parts. */
-static void add_source_image(struct dm_job *j)
+void dm_target_add_source_image(struct dm_job *j)
 {
     const struct dm_media *m = j->media;
     if (!m || !j->result || !json_object_is_type(j->result, json_type_object))
@@ -71,7 +74,7 @@ static int check_and_run(struct dm_job *j, const struct dm_target_ops *ops, void
     if (rc == 0 && !j->print_recipe && ops->result)
         j->result = ops->result(j, t);
     if (rc == 0 && !j->print_recipe)
-        add_source_image(j);
+        dm_target_add_source_image(j);
     return rc;
 }
 

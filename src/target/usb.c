@@ -316,11 +316,17 @@ static int claim(struct dm_job *j, struct dm_target_usb *u, const char *source)
     return rc ? rc : dm_claim_resize(&u->claim);
 }
 
-static int usb_plan(struct dm_job *j, void *t)
+static int usb_fit(struct dm_job *j, void *t)
 {
     struct dm_target_usb *u = t;
-    int rc = stick_layout_plan(j->rt, u->scheme, u->claim.size, u->label, u->claim.path, &u->plan);
-    return rc ? rc : claim(j, u, NULL);
+    return stick_layout_plan(j->rt, u->scheme, u->claim.size, u->label, u->claim.path, &u->plan);
+}
+
+static int usb_plan(struct dm_job *j, void *t) { return claim(j, t, NULL); }
+
+static const struct dm_claim *usb_claim_of(const void *t)
+{
+    return &((const struct dm_target_usb *)t)->claim;
 }
 
 static int usb_write(struct dm_job *j, void *t)
@@ -392,12 +398,14 @@ const struct dm_target_ops dm_target_usb_ops = {
     .name = "usb",
     .check = usb_check,
     .tree = usb_tree,
+    .fit = usb_fit,
     .plan = usb_plan,
     .write = usb_write,
     .verify = usb_verify,
     .finish = usb_finish,
     .abort = usb_abort,
     .result = usb_result,
+    .claim_of = usb_claim_of,
 };
 
 /* dd: SOURCE is an image file, copied as it is; judged with the disk before anything. */
@@ -438,6 +446,7 @@ const struct dm_target_ops dm_target_usb_dd_ops = {
     .finish = usb_finish,
     .abort = usb_abort,
     .result = usb_result,
+    .claim_of = usb_claim_of,
 };
 
 void dm_target_usb_free(struct dm_target_usb *u)

@@ -2,6 +2,7 @@
 #include "util/tree.h"
 
 #include "util/report.h"
+#include "util/tee.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -141,7 +142,8 @@ int dm_tree_open(struct dm_tree *t, const struct dm_entry *e, struct dm_stream *
 {
     if (e->kind != DM_ENTRY_FILE)
         return dm_error(DM_FAIL, "%s: is a directory, not a file", e->path);
-    return t->ops->open(t, e, out);
+    int rc = 0;
+    return dm_tee_open(t, e, out, &rc) ? rc : t->ops->open(t, e, out);
 }
 
 const char *dm_tree_host_path(struct dm_tree *t, const struct dm_entry *e)

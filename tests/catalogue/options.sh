@@ -154,7 +154,9 @@ burn-folder | - | burn "$D" --drive stdio:out.iso | 1 | not an ISO 9660 image \(
 burn-stdio-new-in-dev | - | burn "$I" --drive stdio:/dev/dartmk-no-such | 3 | stdio:/dev/dartmk-no-such: no such device \(no file is made in /dev\)
 # --- usb -------------------------------------------------------------------------------------
 usb-no-target | - | usb "$I" | 2 | ^dartmk usb: no TARGET given
-usb-extra-operand | stick | usb "$I" stick.img stick.img --yes | 2 | one SOURCE and one TARGET at a time
+usb-target-twice | stick | usb "$I" stick.img stick.img --yes | 2 | ^dartmk: stick\.img: named twice \(as stick\.img too\)$
+usb-target-twice-path | stick | usb "$I" stick.img ./stick.img --yes | 2 | ^dartmk: \./stick\.img: named twice \(as stick\.img too\)$
+usb-targets-backup-table | stick | usb "$I" stick.img b.img --size 64M --yes --backup-table t.sfdisk | 2 | --backup-table names one file: with several disks each table is saved in the state folder
 usb-empty-target | - | usb "$I" '' --yes | 2 | an empty argument \(''\)
 usb-scheme-missing | stick | usb "$I" stick.img --yes --scheme | 2 | option '--scheme' needs a value
 usb-scheme-upper | stick | usb "$I" stick.img --yes --scheme GPT | 2 | --scheme 'GPT': mbr or gpt

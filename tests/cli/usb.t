@@ -22,7 +22,7 @@ for t in sfdisk fsck.fat blkid wipefs mcopy mdir minfo mshowfat jq losetup strac
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 341
+plan 345
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -639,6 +639,15 @@ like "$err" "dartmk: $L: cannot write at byte 1000000: Input/output error" "dd, 
 fsync_eio "$L" "$DVD" "$L" --force --yes
 is "$rc" 1 "fsync EIO on the device under the table: exit 1"
 like "$(printf '%s\n' "$err" | grep -v '^saved \|^  restore it: ' | head -1)" "^dartmk: $L: cannot write the partition table: Input/output error$" "fsync EIO on the device: the error names the device"
+
+# Several sticks in one run (usb-multi.t judges them; here for usb-memcheck.t's valgrind): the
+# loop device and a new image verified, then one of two made to fail while the other goes on.
+usb "$DVD" "$L" "$S/multi.img" --size 64M --force --yes
+is "$rc" 0 "two sticks in one run: exit 0"
+like "$out" "$S/multi.img +image file +verified +-" "two sticks: the summary says verified"
+run env "$ASAN" LD_PRELOAD="$SHIM" FAILWRITE_PREFIX="$S/full" FAILWRITE_AFTER=2000000 "$DARTMK" usb "$DVD" "$L" "$S/full/multi.img" --size 64M --force --yes </dev/null
+is "$rc" 1 "two sticks, one full while writing: exit 1"
+like "$out" "$L +\(loop\) +verified" "two sticks, one full: the other is verified"
 
 losetup -d "$L" "$R" "$B" "$M"
 LOOPS=()
