@@ -51,27 +51,6 @@ part() { run "$DARTMK" partition "$@" </dev/null; }
 pt() { sfdisk --json "$1" 2>/dev/null | jq -r ".partitiontable | $2"; }
 # dump IMG: sfdisk --dump without the lines that name the device.
 dump() { sfdisk --dump "$1" 2>/dev/null | grep -v '^device:' | sed -E 's/^[^ ]+ : /: /'; }
-# sum IMG: a fingerprint of every byte of a sparse image, fast: its size and each data extent
-# (SEEK_DATA/SEEK_HOLE) with its bytes. Any write changes it (even zeros written into a hole).
-sum() {
-    python3 -c '
-import hashlib, os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-size, pos, h = os.fstat(fd).st_size, 0, hashlib.sha256()
-h.update(b"%d;" % size)
-while pos < size:
-    try:
-        pos = os.lseek(fd, pos, os.SEEK_DATA)
-    except OSError:
-        break
-    end = os.lseek(fd, pos, os.SEEK_HOLE)
-    h.update(b"%d+%d;" % (pos, end - pos))
-    while pos < end:
-        b = os.pread(fd, min(end - pos, 1 << 22), pos)
-        h.update(b)
-        pos += len(b)
-print(h.hexdigest())' "$1"
-}
 untouched() { is "$(sum "$1")" "$2" "$3"; } # IMG SUM DESCRIPTION
 absent() { if [ -e "$1" ]; then fail "$2"; else pass "$2"; fi; }
 same_tree() { # A B DESCRIPTION [DIFF-OPTIONS...]

@@ -215,27 +215,8 @@ refused "pxe, unsigned" pxe "$U" -o "$S/r-pxe"
 refused "iso, tampered" iso "$T" -o "$S/t.iso"
 truncate -s 4G "$S/disk.img"
 printf 'label: gpt\nsize=2G, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n' | sfdisk -q "$S/disk.img"
-# sum IMG: every data extent of a sparse image and its bytes (SEEK_DATA/SEEK_HOLE): any write
-# changes it, and the 4 GiB of holes cost nothing.
-sum() {
-    python3 -c '
-import hashlib, os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-size, pos, h = os.fstat(fd).st_size, 0, hashlib.sha256()
-h.update(b"%d;" % size)
-while pos < size:
-    try:
-        pos = os.lseek(fd, pos, os.SEEK_DATA)
-    except OSError:
-        break
-    end = os.lseek(fd, pos, os.SEEK_HOLE)
-    h.update(b"%d+%d;" % (pos, end - pos))
-    while pos < end:
-        b = os.pread(fd, min(end - pos, 1 << 22), pos)
-        h.update(b)
-        pos += len(b)
-print(h.hexdigest())' "$1"
-}
+# shellcheck source=tests/lib/disks.sh
+. "$TOP/tests/lib/disks.sh" # sum IMG: every byte of a sparse image, fast
 disk_sum=$(sum "$S/disk.img")
 refused "partition, unsigned" partition "$U" "$S/disk.img" --yes
 is "$(sum "$S/disk.img")" "$disk_sum" "partition, unsigned: the disk image is byte for byte as it was"

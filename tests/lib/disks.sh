@@ -246,3 +246,25 @@ parts_same() {
         awk -v size=$(( $(stat -c %s "$a") / 512 )) 'BEGIN { p = 0 } { if ($1 > p) print p ":" $1 - p; p = $1 + $2 } END { if (size > p) print p ":" size - p }')
     disk_same_except "$a" "$b" "${ranges[@]}"
 }
+
+# sum IMG: a fingerprint of every byte of a sparse image, fast: its size and each data extent
+# (SEEK_DATA/SEEK_HOLE) with its bytes. Any write changes it (even zeros written into a hole).
+sum() {
+    python3 -c '
+import hashlib, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+size, pos, h = os.fstat(fd).st_size, 0, hashlib.sha256()
+h.update(b"%d;" % size)
+while pos < size:
+    try:
+        pos = os.lseek(fd, pos, os.SEEK_DATA)
+    except OSError:
+        break
+    end = os.lseek(fd, pos, os.SEEK_HOLE)
+    h.update(b"%d+%d;" % (pos, end - pos))
+    while pos < end:
+        b = os.pread(fd, min(end - pos, 1 << 22), pos)
+        h.update(b)
+        pos += len(b)
+print(h.hexdigest())' "$1"
+}
