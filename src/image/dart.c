@@ -22,16 +22,10 @@
 
 enum { PE_HEAD = 4096, TEXT_MAX = 64 << 10, CONFIG_MAX = 16 << 20, PROGRAM_MAX = 64 << 20 };
 
-static int ends_with(const char *s, const char *suffix)
+int dm_dart_tools_cab_name(const char *name)
 {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcasecmp(s + n - k, suffix) == 0;
-}
-
-/* "Toolsx64.cab", "Tools.cab": DaRT's tools cabs by name (the MSI's File table, a folder). */
-static int tools_cab_name(const char *name)
-{
-    return strlen(name) >= 9 && strncasecmp(name, "tools", 5) == 0 && ends_with(name, ".cab");
+    return strlen(name) >= 9 && strncasecmp(name, "tools", 5) == 0 &&
+           dm_name_ends_with(name, ".cab");
 }
 
 /* A host path under root matching the '/'-separated rel ignoring case (the cab was made on
@@ -137,7 +131,8 @@ static int walk_program(const char *path, const struct stat *st, int flag, struc
 {
     (void)ftw;
     if (flag != FTW_F || !S_ISREG(st->st_mode) ||
-        !(ends_with(path, ".exe") || ends_with(path, ".dll") || ends_with(path, ".sys")))
+        !(dm_name_ends_with(path, ".exe") || dm_name_ends_with(path, ".dll") ||
+          dm_name_ends_with(path, ".sys")))
         return 0;
     unsigned char head[PE_HEAD];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -375,11 +370,11 @@ static int dir_sources(struct dm_image_plan *p, const char *dir, struct dm_strli
     char *msi = NULL, *path;
     int rc = d ? 0 : dm_error_errno(DM_FAIL, errno, "--dart-tools %s", dir), msis = 0;
     while (rc == 0 && (e = readdir(d))) {
-        if (!tools_cab_name(e->d_name) && !ends_with(e->d_name, ".msi"))
+        if (!dm_dart_tools_cab_name(e->d_name) && !dm_name_ends_with(e->d_name, ".msi"))
             continue;
         if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
             rc = dm_error(DM_FAIL, "out of memory");
-        else if (tools_cab_name(e->d_name))
+        else if (dm_dart_tools_cab_name(e->d_name))
             rc = add_source(cabs, names, path, path);
         else if (!msis++)
             msi = strdup(path);

@@ -24,6 +24,9 @@ char *dm_libdir_find(const char *name);
 int dm_strlist_add(struct dm_strlist *l, const char *value);
 void dm_strlist_free(struct dm_strlist *l);
 
+/* "Toolsx64.cab", "Tools.cab", "toolsx86.CAB": DaRT's tools cabs by name, in a folder or in an
+ * installer's File table (dart.c). */
+int dm_dart_tools_cab_name(const char *name);
 /* DaRT's tools cabs named by the File table of the installer at `path` (shown as `display`),
  * taken out of its cabinets into the folder `stage`: their host paths in cabs, their names
  * ("Toolsx64.cab") in names. Returns 0 or DM_FAIL after one line: not an MSI, no tools cab in

@@ -50,13 +50,6 @@ static int msi_query(struct msi *x, const char *sql, LibmsiRecord *bind, LibmsiQ
     return msi_fail(x, err, "cannot read the installer's tables");
 }
 
-/* "Toolsx64.cab", "Tools.cab", "toolsx86.CAB": DaRT's tools cabs, by their long name. */
-static int is_tools_cab(const char *name)
-{
-    size_t n = strlen(name);
-    return n >= 9 && strncasecmp(name, "tools", 5) == 0 && strcasecmp(name + n - 4, ".cab") == 0;
-}
-
 /* The long name of a FileName value ("SHORT~1.CAB|Long name.cab" or just one name). */
 static const char *long_name(const char *v)
 {
@@ -193,7 +186,7 @@ static int tools_cabs(struct msi *x, struct dm_strlist *cabs, struct dm_strlist 
         gchar *key = libmsi_record_get_string(r, 1), *file = libmsi_record_get_string(r, 2);
         int seq = libmsi_record_get_int(r, 3);
         char *path = NULL;
-        if (key && file && is_tools_cab(long_name(file))) {
+        if (key && file && dm_dart_tools_cab_name(long_name(file))) {
             rc = take_file(x, key, long_name(file), seq, &path);
             if (rc == 0 && (dm_strlist_add(cabs, path) || dm_strlist_add(names, long_name(file))))
                 rc = dm_error(DM_FAIL, "out of memory");

@@ -106,12 +106,6 @@ static int check_tool_name(const char *name, const char *spec)
     return 0;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcasecmp(s + n - k, suffix) == 0;
-}
-
 /* The program a tool folder starts: NAME.exe, else its only .exe. helpdesk tools need none. */
 static int find_program(struct dm_tool *t, const char *dir, const char *shown)
 {
@@ -124,7 +118,7 @@ static int find_program(struct dm_tool *t, const char *dir, const char *shown)
     if (asprintf(&want, "%s.exe", t->name) < 0)
         want = NULL;
     while ((e = readdir(d))) {
-        if (!ends_with(e->d_name, ".exe"))
+        if (!dm_name_ends_with(e->d_name, ".exe"))
             continue;
         count++;
         if (want && !named && strcasecmp(e->d_name, want) == 0)
@@ -176,11 +170,11 @@ static int tool_kind(struct dm_tool *t, const char *spec)
     int cab = dm_cab_is_cab(t->path);
     if (cab < 0)
         return DM_FAIL;
-    if (cab || ends_with(t->path, ".cab")) {
+    if (cab || dm_name_ends_with(t->path, ".cab")) {
         t->kind = DM_TOOL_CAB;
         return 0;
     }
-    if (S_ISREG(st.st_mode) && ends_with(t->path, ".exe")) {
+    if (S_ISREG(st.st_mode) && dm_name_ends_with(t->path, ".exe")) {
         const char *base = strrchr(t->path, '/');
         t->kind = DM_TOOL_EXE;
         t->program = strdup(base ? base + 1 : t->path);
@@ -200,7 +194,7 @@ static int plan_tool(struct dm_image_plan *p, const char *spec, size_t i)
     t->path = strdup(eq + 1);
     if (!t->name || !t->path)
         return dm_error(DM_FAIL, "out of memory");
-    if (ends_with(t->path, ":helpdesk") && strlen(t->path) > 9) {
+    if (dm_name_ends_with(t->path, ":helpdesk") && strlen(t->path) > 9) {
         t->helpdesk = 1;
         t->path[strlen(t->path) - 9] = '\0';
     }

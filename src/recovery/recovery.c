@@ -330,12 +330,6 @@ static int is_root(const char *path, size_t len, const char *name)
     return strlen(name) == len && strncasecmp(path, name, len) == 0;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcasecmp(s + n - k, suffix) == 0;
-}
-
 /* A root folder holding .mui files and nothing else (the boot managers' languages). */
 static int mui_folder(const struct dm_tree *t, const char *dir, size_t len)
 {
@@ -344,7 +338,7 @@ static int mui_folder(const struct dm_tree *t, const char *dir, size_t len)
         const struct dm_entry *e = &t->entries[i];
         if (strncasecmp(e->path, dir, len) != 0 || e->path[len] != '/')
             continue;
-        if (e->kind != DM_ENTRY_FILE || !ends_with(e->path, ".mui"))
+        if (e->kind != DM_ENTRY_FILE || !dm_name_ends_with(e->path, ".mui"))
             return 0;
         files++;
     }
@@ -385,7 +379,7 @@ static int split_wanted(const struct dm_recovery *rt, const struct dm_entry *e, 
 {
     uint64_t part;
     return (rt->opts->flags & DM_RECOVERY_FAT32) && e->kind == DM_ENTRY_FILE &&
-           (ends_with(e->path, ".wim") || ends_with(e->path, ".esd")) &&
+           (dm_name_ends_with(e->path, ".wim") || dm_name_ends_with(e->path, ".esd")) &&
            e->size >= split_size(&part) && !(wim && strcasecmp(e->path, wim) == 0);
 }
 

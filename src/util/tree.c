@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct dm_tree *dm_tree_new(const struct dm_tree_ops *ops, void *priv, const char *origin)
 {
@@ -60,6 +61,12 @@ static int path_cmp(const char *a, const char *b, int fold)
 }
 
 int dm_path_casecmp(const char *a, const char *b) { return path_cmp(a, b, 1); }
+
+int dm_name_ends_with(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), k = strlen(suffix);
+    return n >= k && strcasecmp(name + n - k, suffix) == 0;
+}
 
 int dm_tree_name_ok(const char *name)
 {

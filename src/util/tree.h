@@ -97,5 +97,7 @@ int dm_tree_name_ok(const char *name);
 
 /* Compares two paths the way the lookup does (ASCII case folded, '/' sorting first). */
 int dm_path_casecmp(const char *a, const char *b);
+/* Does name end with suffix, ASCII case folded as Windows names are ("Tool.EXE", ".exe")? */
+int dm_name_ends_with(const char *name, const char *suffix);
 
 #endif
