@@ -19,7 +19,7 @@ LIBS     := $(PKG_LIBS)
 # Library part of the program (everything but main.c), shared by the binary and the unit tests.
 # The stages, bottom to top (docs/architecture.md): each may include only the ones before it.
 STAGES   := src/util src/fat src/source src/image src/recovery partition src/device boot src/target
-LIB_SRCS := $(foreach d,$(STAGES),$(wildcard $(d)/*.c)) $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
+LIB_SRCS := $(foreach d,$(STAGES),$(wildcard $(d)/*.c)) $(filter-out src/cli/main.c src/cli/tables_main.c,$(wildcard src/cli/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/cli/main.o
 
@@ -31,13 +31,33 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 .SECONDEXPANSION:
-.PHONY: all check demo asan install deps unit tools fixtures fuzz fuzz-build bench clean stress
+.PHONY: all check demo asan install deps unit tools fixtures fuzz fuzz-build bench clean stress docs \
+        package package-check
 # `make` builds ./dartmk; a build in another directory (make asan) keeps its binary there.
 BIN := $(if $(filter build,$(BUILD)),dartmk,$(BUILD)/dartmk)
 all: $(BIN)
 
 $(BIN): $(MAIN_OBJ) $(BUILD)/libdartmk.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+# The man pages and the bash completion, generated from the command and option tables (the ones
+# --help is made from: dartmk-tables prints them as JSON) and the README's section of each command
+# (scripts/gen-docs): build/man/dartmk.1, build/man/dartmk-CMD.1, build/completion/dartmk.
+# A command added to dm_commands[] or an option added to a table needs no change here.
+TABLES_BIN := $(BUILD)/dartmk-tables
+DOCS_STAMP := $(BUILD)/man/.generated
+$(TABLES_BIN): $(BUILD)/src/cli/tables_main.o $(BUILD)/libdartmk.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+$(DOCS_STAMP): $(TABLES_BIN) README.md scripts/gen-docs
+	@mkdir -p $(BUILD)/man $(BUILD)/completion
+	$(TABLES_BIN) > $(BUILD)/tables.json
+	scripts/gen-docs --tables $(BUILD)/tables.json --readme README.md \
+	    --man $(BUILD)/man --completion $(BUILD)/completion/dartmk
+	@touch $@
+
+docs: $(DOCS_STAMP)
+all install: $(DOCS_STAMP)
 
 $(BUILD)/libdartmk.a: $(LIB_OBJS)
 	@rm -f $@
@@ -220,6 +240,10 @@ install: $(BIN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/dartmk
 	install -d $(DESTDIR)$(PREFIX)/lib/dartmk
 	install -m 644 $(WINPE_BINS) $(DESTDIR)$(PREFIX)/lib/dartmk/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 $(BUILD)/completion/dartmk $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dartmk
 
 clean:
 	rm -rf build build-asan build-fuzz dartmk

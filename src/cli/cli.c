@@ -72,7 +72,9 @@ static int is_end(const struct dm_opt *o) { return o->kind == DM_KIND_OPTION && 
 static int takes_value(const struct dm_opt *o) { return o->arg || o->choices; }
 
 /* Codes below 0x80 that are letters or digits are short options too. */
-static int is_short(int code) { return code > 0 && code < 0x80 && isalnum(code); }
+int dm_opt_is_short(int code) { return code > 0 && code < 0x80 && isalnum(code); }
+
+static int is_short(int code) { return dm_opt_is_short(code); }
 
 static void each_in(const struct dm_opt *t, void (*fn)(const struct dm_opt *, void *), void *ctx)
 {
@@ -239,26 +241,44 @@ static void print_summary(FILE *f, const struct dm_opt *t)
     fputc('\n', f);
 }
 
-static void print_table(FILE *f, const struct dm_opt *t)
+/* The walk --help and the generated documentation share (cli.h: dm_opt_walk). */
+static void walk_table(const struct dm_opt *t, const struct dm_opt_visitor *v, void *ctx)
 {
     for (; !is_end(t); t++) {
         if (t->kind == DM_KIND_GROUP)
-            fprintf(f, "%s\n", t->help);
+            v->group(t->help, ctx);
+        else if (t->kind == DM_KIND_TABLE && (t->flags & DM_OPT_SUMMARY) && v->summary)
+            v->summary(t, ctx);
         else if (t->kind == DM_KIND_TABLE && (t->flags & DM_OPT_SUMMARY))
-            print_summary(f, t);
+            v->group(t->help, ctx), walk_table(t->table, v, ctx);
         else if (t->kind == DM_KIND_TABLE)
-            print_table(f, t->table);
+            walk_table(t->table, v, ctx);
         else if (t->kind == DM_KIND_HELP_FOR && dm_opt_find(NULL, t->code))
-            print_option(f, dm_opt_find(NULL, t->code), t->help);
+            v->option(dm_opt_find(NULL, t->code), t->help, ctx);
         else if (t->help) /* an option without help is placed by DM_KIND_HELP_FOR */
-            print_option(f, t, t->help);
+            v->option(t, t->help, ctx);
     }
 }
 
+void dm_opt_walk(const struct dm_opt *opts, const struct dm_opt_visitor *v, void *ctx)
+{
+    walk_table(opts, v, ctx);
+    walk_table(common_options, v, ctx);
+}
+
+static void help_group(const char *text, void *ctx) { fprintf(ctx, "%s\n", text); }
+
+static void help_option(const struct dm_opt *o, const char *help, void *ctx)
+{
+    print_option(ctx, o, help);
+}
+
+static void help_summary(const struct dm_opt *t, void *ctx) { print_summary(ctx, t); }
+
 void dm_print_options(const struct dm_opt *opts, FILE *f)
 {
-    print_table(f, opts);
-    print_table(f, common_options);
+    static const struct dm_opt_visitor help = {help_group, help_option, help_summary};
+    dm_opt_walk(opts, &help, f);
 }
 
 void dm_print_help(const struct dm_cmd *cmd, FILE *f)

@@ -97,6 +97,19 @@ void dm_opt_each(const struct dm_opt *opts, void (*fn)(const struct dm_opt *o, v
 const struct dm_opt *dm_opt_find(const struct dm_opt *opts, int code);
 /* The options part of --help, from opts' whole set; every line fits in 80 columns. */
 void dm_print_options(const struct dm_opt *opts, FILE *f);
+/* The options of a command's --help in their order: what its table places (headings, options
+ * with the help to show, tables taken in), then the common options. A table taken in as a
+ * summary goes to .summary, or, when that is NULL, is walked in full after its heading (man
+ * pages). An option reaches .option only where --help shows it. */
+struct dm_opt_visitor {
+    void (*group)(const char *text, void *ctx);
+    void (*option)(const struct dm_opt *o, const char *help, void *ctx);
+    void (*summary)(const struct dm_opt *table, void *ctx);
+};
+void dm_opt_walk(const struct dm_opt *opts, const struct dm_opt_visitor *v, void *ctx);
+/* Is the option's code also its short option (-y)? */
+int dm_opt_is_short(int code);
+
 /* `dartmk CMD --help`: the intro, the options, the outro. */
 void dm_print_help(const struct dm_cmd *cmd, FILE *f);
 
@@ -119,6 +132,9 @@ int dm_usage_error(const struct dm_cmd *cmd, const char *fmt, ...)
 /* --json: prints the command's one JSON object on stdout (pretty, "/" unescaped) and frees it. */
 struct json_object;
 void dm_print_json(struct json_object *o);
+
+/* What dartmk is, in one line (dartmk --help, dartmk(1)). */
+#define DM_ABOUT "Makes Windows PE (DaRT) recovery media from Linux and deploys it."
 
 #define EXIT_CODES "Exit codes: 0 done, 1 failed, 2 usage error, 3 refused for safety.\n"
 

@@ -8,8 +8,7 @@
 static void usage(FILE *f)
 {
     fputs("usage: dartmk <command> [options]\n"
-          "\n"
-          "Makes Windows PE (DaRT) recovery media from Linux and deploys it.\n"
+          "\n" DM_ABOUT "\n"
           "\n"
           "Commands:\n",
           f);
