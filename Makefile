@@ -11,7 +11,7 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DDARTMK_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) \
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DDARTMK_VERSION='"$(VERSION)"' $(WARN) $(CPPFLAGS) $(CFLAGS) \
               $(PKG_CFLAGS) -I. -Isrc -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) -pthread
 LIBS     := $(PKG_LIBS)
