@@ -25,7 +25,7 @@ scratch
 is "$(cmp -s "$SCRATCH/tables.json" "$TABLES" && echo same)" same \
     "build/tables.json is what dartmk-tables prints now"
 COMMANDS=$(jq -r '.commands[].name' "$TABLES")
-is "$(echo $COMMANDS)" "$("$DARTMK" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p' | xargs)" \
+is "$(echo $COMMANDS)" "$("$DARTMK" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p' | paste -sd' ' -)" \
     "the tables hold the commands of dartmk --help"
 is "$(jq -r .version "$TABLES")" "$("$DARTMK" --version | cut -d' ' -f2)" "the tables' version is dartmk's"
 
@@ -52,7 +52,7 @@ done
 is "$missing" "" "every option of every command is in its --help"
 
 # Man pages: one per command, and dartmk(1); each renders without a warning, from man and groff.
-is "$(cd "$MAN" && ls | xargs)" "$(for c in $COMMANDS; do echo "dartmk-$c.1"; done | sort | xargs) dartmk.1" \
+is "$(cd "$MAN" && ls | paste -sd' ' -)" "$(for c in $COMMANDS; do echo "dartmk-$c.1"; done | sort | paste -sd' ' -) dartmk.1" \
     "build/man holds dartmk.1 and one page per command"
 warned=
 for page in "$MAN"/*.1; do
@@ -99,11 +99,11 @@ like "$(MANWIDTH=80 man -l "$MAN/dartmk.1" 2>/dev/null | sed -n '/^COMMANDS/,/^O
     "^$(echo $COMMANDS | wc -w)\$" "dartmk(1) lists every command"
 
 # Completion, driven as bash drives it.
-complete_words() { # complete_words PROG WORD...: COMPREPLY for the last word, one per line
+complete_words() { # complete_words PROG WORD...: COMPREPLY for the last word, one per line (%q)
     bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _dartmk
-        printf "%s\n" "${COMPREPLY[@]}"' completion "$COMPLETION" "$@"
+        ((${#COMPREPLY[@]} == 0)) || printf "%q\n" "${COMPREPLY[@]}"' completion "$COMPLETION" "$@"
 }
-is "$(complete_words dartmk '' | xargs)" "$(echo $COMMANDS) --help --version" "completion: the commands"
+is "$(complete_words dartmk '' | paste -sd' ' -)" "$(echo $COMMANDS) --help --version" "completion: the commands"
 missing=
 for c in $COMMANDS; do
     offered=$(complete_words dartmk "$c" --)
@@ -115,22 +115,22 @@ is "$missing" "" "completion offers every option of every command"
 wrong=
 for c in $COMMANDS; do
     while read -r o values; do
-        got=$(complete_words dartmk "$c" "--$o" '' | xargs)
+        got=$(complete_words dartmk "$c" "--$o" '' | paste -sd' ' -)
         [ "$got" = "$values" ] || wrong="$wrong $c:--$o($got)"
     done < <(choices "$c")
 done
 is "$wrong" "" "completion offers the values of every option that has a list"
-is "$(complete_words dartmk usb --progress=j | xargs)" json "completion: --progress=j (one word) gives json"
-is "$(complete_words dartmk usb --progress = b | xargs)" bar "completion: --progress = b (split at =) gives bar"
+is "$(complete_words dartmk usb --progress=j | paste -sd' ' -)" json "completion: --progress=j (one word) gives json"
+is "$(complete_words dartmk usb --progress = b | paste -sd' ' -)" bar "completion: --progress = b (split at =) gives bar"
 
 # Files and folders, by the value's name: -o DIR of build (folders), -o FILE.iso of iso (files),
 # and SOURCE; nothing for a name that is not a path (--label LABEL).
 mkdir -p "$SCRATCH/cwd/dir.d" && touch "$SCRATCH/cwd/file.iso"
 cd "$SCRATCH/cwd" || exit 1
-is "$(complete_words dartmk build src -o '' | xargs)" "dir.d" "completion: build -o DIR offers folders only"
-is "$(complete_words dartmk iso src -o '' | sort | xargs)" "dir.d file.iso" \
+is "$(complete_words dartmk build src -o '' | paste -sd' ' -)" "dir.d" "completion: build -o DIR offers folders only"
+is "$(complete_words dartmk iso src -o '' | sort | paste -sd' ' -)" "dir.d file.iso" \
     "completion: iso -o FILE.iso offers files"
-is "$(complete_words dartmk inspect f | xargs)/$(complete_words dartmk usb src --label '' | xargs)" \
+is "$(complete_words dartmk inspect f | paste -sd' ' -)/$(complete_words dartmk usb src --label '' | paste -sd' ' -)" \
     "file.iso/" "completion: inspect SOURCE offers files; --label LABEL nothing"
 
 # Disks: a loop device over a sparse file is in `dartmk devices --all --json`; partition's DISK
@@ -140,13 +140,13 @@ truncate -s 2G "$SCRATCH/disk.img"
 LOOP=$(losetup -f --show "$SCRATCH/disk.img") || missing_prerequisite "a loop device"
 trap 'losetup -d "$LOOP"; rm -rf "$SCRATCH"' EXIT
 "$DARTMK" devices --all --json >"$SCRATCH/devices.json"
-expected=$(jq -r '.disks[] | select(.system | not) | .path' "$SCRATCH/devices.json" | sort | xargs)
+expected=$(jq -r '.disks[] | select(.system | not) | .path' "$SCRATCH/devices.json" | sort | paste -sd' ' -)
 like "$expected" "(^| )$LOOP( |$)" "devices --all --json lists the loop device $LOOP"
 ln -s "$DARTMK" "$SCRATCH/dartmk"
-got=$(complete_words "$SCRATCH/dartmk" partition src '' | grep -Fxf <(jq -r '.disks[].path' "$SCRATCH/devices.json") | sort | xargs)
+got=$(complete_words "$SCRATCH/dartmk" partition src '' | grep -Fxf <(jq -r '.disks[].path' "$SCRATCH/devices.json") | sort | paste -sd' ' -)
 is "$got" "$expected" "completion: partition DISK offers the disks of devices --json but the system disk"
 printf '#!/bin/sh\ncat %s\n' "$SCRATCH/devices.json" >"$SCRATCH/stand-in" && chmod +x "$SCRATCH/stand-in"
-got=$(complete_words "$SCRATCH/stand-in" usb src.iso '' | grep '^/dev/' | sort | xargs)
+got=$(complete_words "$SCRATCH/stand-in" usb src.iso '' | grep '^/dev/' | sort | paste -sd' ' -)
 is "$got" "$expected" "completion: usb TARGET offers what devices --json lists (a stand-in's list)"
 
 # A command gen-docs has never seen (as another issue would add to dm_commands[]): its page and
@@ -161,7 +161,7 @@ COMPLETION=$SCRATCH/more-completion
 page=$(MANWIDTH=80 man -l "$SCRATCH/frob-man/dartmk-frob.1" 2>&1)
 found=$(for w in 'dartmk-frob - frob things' 'Frobs.' '--knob a|b' 'the knob' 'dartmk frob x /dev/sdz'; do
     printf '%s\n' "$page" | grep -qF -- "$w" && echo "$w"; done | wc -l)
-is "$found/$(complete_words dartmk frob --knob '' | xargs)/$(complete_words "$SCRATCH/stand-in" frob src '' | grep -cx "$LOOP")" \
+is "$found/$(complete_words dartmk frob --knob '' | paste -sd' ' -)/$(complete_words "$SCRATCH/stand-in" frob src '' | grep -cx "$LOOP")" \
     "5/a b/1" "a new command gets its man page and its completion with no change to gen-docs"
 
 done_testing
