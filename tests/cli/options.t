@@ -44,12 +44,12 @@ like "$count" '^[0-9]{3,}$' "the tables declare the options ($count accepted in 
 # summary), as a whole word (--remote is not found in --remote-tool).
 missing=
 for c in $COMMANDS; do
-    help=$("$DARTMK" "$c" --help)
+    help=$("$DARTMK" "$c" --help) || missing="$missing $c:--help(exit $?)"
     for o in $(accepted "$c"); do
         printf '%s\n' "$help" | grep -Eq -- "(^|[[ ,|])--$o([] =,|]|$)" || missing="$missing $c:--$o"
     done
 done
-is "$missing" "" "every option of every command is in its --help"
+is "$missing" "" "every option of every command is in its --help (which exits 0)"
 
 # Man pages: one per command, and dartmk(1); each renders without a warning, from man and groff.
 is "$(cd "$MAN" && ls | paste -sd' ' -)" "$(for c in $COMMANDS; do echo "dartmk-$c.1"; done | sort | paste -sd' ' -) dartmk.1" \
@@ -139,10 +139,10 @@ is "$(complete_words dartmk inspect f | paste -sd' ' -)/$(complete_words dartmk 
 truncate -s 2G "$SCRATCH/disk.img"
 LOOP=$(losetup -f --show "$SCRATCH/disk.img") || missing_prerequisite "a loop device"
 trap 'losetup -d "$LOOP"; rm -rf "$SCRATCH"' EXIT
-"$DARTMK" devices --all --json >"$SCRATCH/devices.json"
+"$DARTMK" devices --all --json >"$SCRATCH/devices.json" || diag "devices --all --json: exit $?"
 expected=$(jq -r '.disks[] | select(.system | not) | .path' "$SCRATCH/devices.json" | sort | paste -sd' ' -)
 like "$expected" "(^| )$LOOP( |$)" "devices --all --json lists the loop device $LOOP"
-ln -s "$DARTMK" "$SCRATCH/dartmk"
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$DARTMK" >"$SCRATCH/dartmk" && chmod +x "$SCRATCH/dartmk"
 got=$(complete_words "$SCRATCH/dartmk" partition src '' | grep -Fxf <(jq -r '.disks[].path' "$SCRATCH/devices.json") | sort | paste -sd' ' -)
 is "$got" "$expected" "completion: partition DISK offers the disks of devices --json but the system disk"
 printf '#!/bin/sh\ncat %s\n' "$SCRATCH/devices.json" >"$SCRATCH/stand-in" && chmod +x "$SCRATCH/stand-in"
