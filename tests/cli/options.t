@@ -25,14 +25,13 @@ scratch
 is "$(cmp -s "$SCRATCH/tables.json" "$TABLES" && echo same)" same \
     "build/tables.json is what dartmk-tables prints now"
 COMMANDS=$(jq -r '.commands[].name' "$TABLES")
-is "$(echo $COMMANDS)" "$("$DARTMK" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p' | paste -sd' ' -)" \
+is "$(echo "$COMMANDS" | paste -sd' ' -)" "$("$DARTMK" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p' | paste -sd' ' -)" \
     "the tables hold the commands of dartmk --help"
 is "$(jq -r .version "$TABLES")" "$("$DARTMK" --version | cut -d' ' -f2)" "the tables' version is dartmk's"
 
-# accepted CMD: every long option the parser takes; listed CMD: the options of the man page's and
-# the completion's list (--help's order, build options in full); choices CMD: "name a b c".
+# accepted CMD: every long option the parser takes; choices CMD: "name a b c" for each option
+# whose values are a fixed list.
 accepted() { jq -r --arg c "$1" '.commands[] | select(.name == $c) | .accepts[]' "$TABLES"; }
-listed() { jq -r --arg c "$1" '.commands[] | select(.name == $c) | .options[] | .name // empty' "$TABLES"; }
 choices() {
     jq -r --arg c "$1" '.commands[] | select(.name == $c) | .options[] |
         select(.choices != null) | "\(.name) \(.choices | join(" "))"' "$TABLES"
@@ -145,9 +144,11 @@ like "$expected" "(^| )$LOOP( |$)" "devices --all --json lists the loop device $
 printf '#!/bin/sh\nexec "%s" "$@"\n' "$DARTMK" >"$SCRATCH/dartmk" && chmod +x "$SCRATCH/dartmk"
 got=$(complete_words "$SCRATCH/dartmk" partition src '' | grep -Fxf <(jq -r '.disks[].path' "$SCRATCH/devices.json") | sort | paste -sd' ' -)
 is "$got" "$expected" "completion: partition DISK offers the disks of devices --json but the system disk"
-printf '#!/bin/sh\ncat %s\n' "$SCRATCH/devices.json" >"$SCRATCH/stand-in" && chmod +x "$SCRATCH/stand-in"
+printf '#!/bin/sh\necho "$*" >%s\ncat %s\n' "$SCRATCH/asked" "$SCRATCH/devices.json" >"$SCRATCH/stand-in"
+chmod +x "$SCRATCH/stand-in"
 got=$(complete_words "$SCRATCH/stand-in" usb src.iso '' | grep '^/dev/' | sort | paste -sd' ' -)
-is "$got" "$expected" "completion: usb TARGET offers what devices --json lists (a stand-in's list)"
+is "$got ($(cat "$SCRATCH/asked"))" "$expected (devices --json)" \
+    "completion: usb TARGET offers what devices --json (removable disks) lists (a stand-in's list)"
 
 # A command gen-docs has never seen (as another issue would add to dm_commands[]): its page and
 # its completion come from the tables alone.
