@@ -1,6 +1,7 @@
 /* Unit tests: every command's option table — each option is in its --help and taken by the
  * parser (long and short), no name or code is declared twice, the options part of --help fits
- * in 80 columns and names every choice. */
+ * in 80 columns and names every choice; the walk the man pages take (dm_opt_walk in full) meets
+ * every option once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,6 +196,62 @@ static void test_build_options_summarised(void **state)
     }
 }
 
+/* dm_opt_walk without a summary callback (the man pages): every option --help shows, the
+ * summarised build options in full after their heading, each once; with one, the summary. */
+struct walked {
+    struct set options;
+    int groups, summaries;
+};
+
+static void walk_group(const char *text, void *ctx)
+{
+    assert_non_null(text);
+    ((struct walked *)ctx)->groups++;
+}
+
+static void walk_option(const struct dm_opt *o, const char *help, void *ctx)
+{
+    assert_non_null(help);
+    collect(o, &((struct walked *)ctx)->options);
+}
+
+static void walk_summary(const struct dm_opt *t, void *ctx)
+{
+    assert_non_null(t->table);
+    ((struct walked *)ctx)->summaries++;
+}
+
+static void test_walk_in_full(void **state)
+{
+    (void)state;
+    static const struct dm_opt_visitor full = {walk_group, walk_option, NULL};
+    static const struct dm_opt_visitor summarised = {walk_group, walk_option, walk_summary};
+    int summarising = 0;
+    for (int i = 0; i < dm_command_count; i++) {
+        const struct dm_cmd *cmd = &dm_commands[i];
+        struct walked w = {.groups = 0}, s = {.groups = 0};
+        struct set all = whole_set(cmd);
+        dm_opt_walk(cmd->help->options, &full, &w);
+        dm_opt_walk(cmd->help->options, &summarised, &s);
+        assert_int_equal(w.summaries, 0);
+        /* Every option the parser takes is walked once (--help places each one somewhere). */
+        assert_int_equal(w.options.n, all.n);
+        for (size_t k = 0; k < all.n; k++) {
+            size_t seen = 0;
+            for (size_t j = 0; j < w.options.n; j++)
+                seen += w.options.o[j] == all.o[k];
+            assert_int_equal(seen, 1);
+        }
+        /* Summarised: the build options are a summary, not options and headings. */
+        if (s.summaries)
+            assert_true(w.options.n > s.options.n && w.groups > s.groups);
+        else
+            assert_true(w.options.n == s.options.n && w.groups == s.groups);
+        summarising += s.summaries > 0;
+    }
+    assert_true(summarising > 0); /* usb, iso, partition, pxe */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_options_fit_80_columns),
         cmocka_unit_test(test_choices_in_help),
         cmocka_unit_test(test_build_options_summarised),
+        cmocka_unit_test(test_walk_in_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
