@@ -24,7 +24,10 @@ mkdir -p "$SRC" "$ROOT" "$TMPDIR" "$HOME"
 tar -C "$TOP" --exclude=./build --exclude=./build-asan --exclude=./build-fuzz --exclude=./demo \
     --exclude=./dartmk --exclude=./.git -cf - . | tar -C "$SRC" -xf -
 start=$(date +%s)
-(cd "$SRC" && dpkg-buildpackage -b -us -uc) >"$SCRATCH/build.log" 2>&1
+# Nothing of the make that runs this test (its flags, variables given on its command line) may
+# reach the package's own make.
+(cd "$SRC" && env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL dpkg-buildpackage -b -us -uc) \
+    >"$SCRATCH/build.log" 2>&1
 rc=$?
 is "$rc" 0 "dpkg-buildpackage -b -us -uc builds ($(($(date +%s) - start)) s)"
 [ "$rc" = 0 ] || tail -20 "$SCRATCH/build.log" | sed 's/^/# /' >&2
