@@ -196,7 +196,7 @@ deps:
 PROVE_JOBS ?= 2
 SLOW_TESTS := $(wildcard tests/cli/*memcheck.t) tests/cli/catalogue.t tests/cli/crash.t
 TESTS ?= $(SLOW_TESTS) $(UNIT_BINS) $(filter-out $(SLOW_TESTS),$(wildcard tests/cli/*.t)) \
-         $(wildcard tests/boot/*.t) $(wildcard tests/package/*.t)
+         $(wildcard tests/package/*.t) $(wildcard tests/boot/*.t)
 check: deps
 	$(MAKE) all unit fixtures samples tools
 	CMOCKA_MESSAGE_OUTPUT=TAP DARTMK=$(CURDIR)/$(BIN) FIXTURES=$(CURDIR)/$(BUILD)/fixtures \
