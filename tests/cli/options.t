@@ -102,7 +102,8 @@ complete_words() { # complete_words PROG WORD...: COMPREPLY for the last word, o
     bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _dartmk
         ((${#COMPREPLY[@]} == 0)) || printf "%q\n" "${COMPREPLY[@]}"' completion "$COMPLETION" "$@"
 }
-is "$(complete_words dartmk '' | paste -sd' ' -)" "$(echo $COMMANDS) --help --version" "completion: the commands"
+is "$(complete_words dartmk '' | paste -sd' ' -)/$(complete_words dartmk help p | paste -sd' ' -)" \
+    "$(echo "$COMMANDS" | paste -sd' ' -) --help --version/partition pxe" "completion: the commands (and after help)"
 missing=
 for c in $COMMANDS; do
     offered=$(complete_words dartmk "$c" --)
