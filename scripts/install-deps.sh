@@ -5,6 +5,7 @@ set -eu
 
 PKGS="
 build-essential pkg-config
+debhelper dpkg-dev fakeroot lintian groff man-db
 libisofs-dev libburn-dev libudfread-dev libwim-dev libfdisk-dev libblkid-dev
 libxml2-dev libinih-dev libjson-c-dev libefiboot-dev libefivar-dev libmspack-dev libcmocka-dev
 nasm gnu-efi mingw-w64
@@ -13,7 +14,7 @@ syslinux syslinux-common syslinux-utils pxelinux isolinux
 dosfstools mtools xorriso p7zip-full genisoimage wimtools udftools
 libssl-dev gcab wine64 python3
 libmsi-dev libglib2.0-dev msitools wixl
-perl jq debhelper lintian dpkg-dev fakeroot groff man-db tftpd-hpa tftp-hpa dnsmasq-base util-linux fdisk valgrind strace
+perl jq tftpd-hpa tftp-hpa dnsmasq-base util-linux fdisk valgrind strace
 clang clang-format libclang-rt-dev time
 openssl sbsigntool osslsigncode pesign shim-signed grub-efi-amd64-signed
 "
