@@ -13,7 +13,7 @@ SAMPLES=${SAMPLES:-$(dirname "$FIXTURES")/samples}
 for t in dpkg-buildpackage dh lintian man jq; do
     command -v $t >/dev/null || missing_prerequisite "$t (scripts/install-deps.sh)"
 done
-plan 15
+plan 16
 scratch
 VERSION=$(cat "$TOP/VERSION")
 SRC=$SCRATCH/dartmk-$VERSION ROOT=$SCRATCH/root
@@ -46,6 +46,15 @@ for f in /usr/bin/dartmk /usr/lib/dartmk/dartexpire-amd64.exe /usr/lib/dartmk/da
     printf '%s\n' "$contents" | grep -qx -- "$f" || missing="$missing $f"
 done
 is "$missing" "" "the package holds the program, the helpers, a man page per command, completion, README, examples"
+# Build-Depends: the -dev package of every library the Makefile asks pkg-config for (a library
+# added there must be added to debian/control too).
+builddeps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$TOP/debian/control")
+missing=
+for p in $(sed -n 's/^PKGS *:= *//p' "$TOP/Makefile"); do
+    dev=$(dpkg -S "$(pkg-config --path "$p")" 2>/dev/null | cut -d: -f1)
+    printf '%s\n' "$builddeps" | grep -qE "(^|[ ,])${dev:-?$p}(,|$| )" || missing="$missing $p(${dev:-no package})"
+done
+is "$missing" "" "Build-Depends names the package of every pkg-config library of the Makefile"
 depends=$(dpkg-deb -f "$DEB" Depends 2>/dev/null)
 like "$depends" 'libwim15.*syslinux, syslinux-common' "Depends: the shared libraries (shlibs) and syslinux"
 
