@@ -2,7 +2,7 @@
 PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
-PKGS     := libisofs-1 libburn-1 libudfread wimlib json-c libxml-2.0 inih libmspack libcrypto blkid fdisk efiboot efivar libmsi-1.0
+PKGS     := libisofs-1 libburn-1 libudfread wimlib json-c libxml-2.0 inih libmspack libcrypto blkid fdisk efiboot efivar libmsi-1.0 libnewt
 # One query per package: wimlib's .pc names private dependencies (ntfs-3g, fuse) whose .pc files
 # Debian does not install, which would fail a combined query.
 PKG_CFLAGS := $(foreach p,$(PKGS),$(shell pkg-config --cflags $(p) 2>/dev/null))

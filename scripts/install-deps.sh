@@ -14,6 +14,7 @@ syslinux syslinux-common syslinux-utils pxelinux isolinux
 dosfstools mtools xorriso p7zip-full genisoimage wimtools udftools
 libssl-dev gcab wine64 python3
 libmsi-dev libglib2.0-dev msitools wixl
+libnewt-dev tmux
 perl jq tftpd-hpa tftp-hpa dnsmasq-base util-linux fdisk valgrind strace
 clang clang-format libclang-rt-dev time
 openssl sbsigntool osslsigncode pesign shim-signed grub-efi-amd64-signed

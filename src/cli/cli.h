@@ -161,5 +161,7 @@ int dm_cmd_usb(const struct dm_cmd *cmd, int argc, char **argv);
 extern const struct dm_help dm_usb_help;
 int dm_cmd_verify(const struct dm_cmd *cmd, int argc, char **argv);
 extern const struct dm_help dm_verify_help;
+int dm_cmd_wizard(const struct dm_cmd *cmd, int argc, char **argv);
+extern const struct dm_help dm_wizard_help;
 
 #endif

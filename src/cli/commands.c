@@ -16,5 +16,7 @@ const struct dm_cmd dm_commands[] = {
     {"devices", "list removable disks (and optical recorders) you can write to", &dm_devices_help,
      dm_cmd_devices},
     {"verify", "check written media against its manifest", &dm_verify_help, dm_cmd_verify},
+    {"wizard", "the DaRT Recovery Image Wizard's pages in a terminal, then the run",
+     &dm_wizard_help, dm_cmd_wizard},
 };
 const int dm_command_count = sizeof dm_commands / sizeof dm_commands[0];
