@@ -119,7 +119,8 @@ int dm_cmd_wizard(const struct dm_cmd *cmd, int argc, char **argv)
                    .pxe_dir = strdup("pxe"),
                    .stick_size = strdup("1G"),
                    .recipe = strdup("dartmk-recipe.ini"),
-                   .image = -1};
+                   .image = -1,
+                   .disk_choice = -1};
     enum wz_action act = walk(&w);
     wz_ui_end();
     if (act == WZ_CANCEL)

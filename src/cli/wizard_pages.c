@@ -416,7 +416,7 @@ static enum wz_action pick_page(struct wz *w, struct wz_page *p, const char *fla
     struct wz_list lines = {0};
     list_devices(w, flag, &lines);
     wz_list_add(&lines, other);
-    if (w->disk_choice >= lines.n)
+    if (w->disk_choice < 0 || w->disk_choice >= lines.n)
         w->disk_choice = lines.n - 1;
     p->choices = (const char *const *)lines.v;
     p->nchoices = lines.n;
@@ -441,7 +441,7 @@ static int check_command(struct wz *w, const char *extra)
 static int check_iso(struct wz *w)
 {
     if (w->dest == WZ_DISC) {
-        if (w->disk_choice < w->disks.n)
+        if (!w->drive && w->disk_choice < w->disks.n)
             set(&w->drive, w->disks.v[w->disk_choice]);
         if (!w->drive)
             return show_error(w, "dartmk wizard: no recorder chosen or drive given"), 1;
@@ -451,7 +451,8 @@ static int check_iso(struct wz *w)
 
 static int chosen_target(struct wz *w, char *typed, const char *what)
 {
-    w->target = w->disk_choice < w->disks.n ? w->disks.v[w->disk_choice] : typed;
+    /* A path typed wins over the list, whose own choice starts on "(below)". */
+    w->target = typed ? typed : w->disk_choice < w->disks.n ? w->disks.v[w->disk_choice] : NULL;
     if (!w->target) {
         char line[80];
         snprintf(line, sizeof line, "dartmk wizard: no %s chosen or given", what);
@@ -487,7 +488,8 @@ static int check_partition(struct wz *w)
 
 static enum wz_action page_target(struct wz *w, int forward)
 {
-    (void)forward;
+    if (forward) /* a list of other disks than last time: nothing chosen in it yet */
+        w->disk_choice = -1;
     struct wz_field iso[] = {{"ISO file:", &w->iso, NULL}},
                     usb[] = {{"Image file:", &w->stick, NULL},
                              {"Size of a new file:", &w->stick_size, NULL}},
@@ -503,16 +505,17 @@ static enum wz_action page_target(struct wz *w, int forward)
                              .nfields = 2,
                              .text = "Optical recorders (dartmk devices --optical). The ISO is "
                                      "made first, then burned and read back. A drive typed "
-                                     "below is used when 'Another drive' is chosen; stdio:PATH "
-                                     "is libburn's pseudo drive (writes the disc to a file)."};
+                                     "below wins over the list; stdio:PATH is libburn's pseudo "
+                                     "drive (writes the disc to a file)."};
         return pick_page(w, &p, "--optical", "Another drive (below)", check_iso);
     case WZ_USB:
         p = (struct wz_page){.title = "USB stick",
                              .fields = usb,
                              .nfields = 2,
                              .text = "Removable disks (dartmk devices); the system disk and "
-                                     "disks in use are not offered. Everything on the stick is "
-                                     "erased: the run asks you to type its name first."};
+                                     "disks in use are not offered; a path typed below wins over "
+                                     "the list. Everything on the stick is erased: the run asks "
+                                     "you to type its name first."};
         return pick_page(w, &p, NULL, "An image file (below)", check_usb);
     case WZ_PARTITION:
         p = (struct wz_page){.title = "Recovery partition",
@@ -520,7 +523,8 @@ static enum wz_action page_target(struct wz *w, int forward)
                              .nfields = 1,
                              .text = "The disk that gets a hidden recovery partition (dartmk "
                                      "devices --all); the system disk and disks in use are not "
-                                     "offered. The next page shows the plan."};
+                                     "offered; a path typed below wins over the list. The next "
+                                     "page shows the plan."};
         return pick_page(w, &p, "--all", "A disk image (below)", check_partition);
     case WZ_PXE:
         p = (struct wz_page){.title = "PXE tree",

@@ -115,10 +115,11 @@ static void draw_choices(struct wz_page *p, struct drawn *d, int *y, int w, int 
 }
 
 /* The content rows between the page's text and the error line, shared out: entries one row
- * each, an edited list at least 3, a list to pick from as many as it has, the facts the rest. */
+ * each, an edited list at least 3, a list to pick from as many as it has, the facts the rest;
+ * the error's two lines and the buttons below. */
 static void draw_body(struct wz_page *p, struct drawn *d, int y, int w, int h)
 {
-    int avail = h - 3 - y - (p->nfields ? p->nfields + 1 : 0);
+    int avail = h - 4 - y - (p->nfields ? p->nfields + 1 : 0);
     int item_rows = p->items ? clamp(avail - 2 - (p->info ? 4 : 0), 3, 6) : 0;
     avail -= p->items ? item_rows + 2 : 0;
     int choice_rows = p->nchoices ? clamp(p->nchoices, 1, p->info ? avail / 2 : avail - 1) : 0;
@@ -149,12 +150,11 @@ static void draw(struct wz_page *p, struct drawn *d)
         th++;
     }
     draw_body(p, d, th, w, h);
-    if (p->error) {
-        char line[200];
-        snprintf(line, sizeof line, "%.*s", w, p->error);
-        newtComponent l = newtLabel(0, h - 3, line);
-        newtLabelSetColors(l, NEWT_COLORSET_TITLE);
-        newtFormAddComponent(d->form, l);
+    if (p->error) { /* two lines: a long path and its reason still show whole */
+        int eh;
+        newtComponent t = text_box(p->error, h - 4, w, 2, 0, &eh);
+        newtTextboxSetColors(t, NEWT_COLORSET_TITLE, NEWT_COLORSET_TITLE);
+        newtFormAddComponent(d->form, t);
     }
     const char *next = p->next ? p->next : "Next";
     d->back = newtCompactButton(w - 31, h - 1, "Back");
@@ -191,8 +191,8 @@ static void harvest(struct wz_page *p, struct drawn *d)
 /* Add or Remove on an edited list; returns 1 when the page is to be drawn again. */
 static int edit_items(struct wz_page *p, struct drawn *d, newtComponent co)
 {
-    if (co == d->item_entry || co == d->add) {
-        const char *v = newtEntryGetValue(d->item_entry);
+    const char *v = newtEntryGetValue(d->item_entry);
+    if ((co == d->item_entry && v && *v) || co == d->add) { /* Enter on an empty one: Next */
         if (v && *v)
             wz_list_add(p->items, v);
         return 1;
