@@ -217,8 +217,12 @@ enum wz_action wz_page_run(struct wz_page *p)
         newtFormDestroy(d.form);
         newtPopWindow();
         if (es.reason == NEWT_EXIT_HOTKEY && es.u.key == NEWT_KEY_RESIZE) {
-            newtCls(); /* the root at its new size */
-            newtRedrawHelpLine();
+            /* newt takes the new size but keeps S-Lang's screen at the old one (its
+             * SLsmg_reinit_smg is commented out): start the screen again at the new size. */
+            wz_ui_end();
+            newtInit();
+            newtCls();
+            newtPushHelpLine(help_line);
             continue;
         }
         if (again)

@@ -8,8 +8,11 @@
 #   tm_keys NAME KEY...                  tmux send-keys (key names: Enter, Escape, F2, Tab...)
 #   tm_type NAME TEXT                    TEXT typed as it is (send-keys -l)
 #   tm_screen NAME                       the screen as text (capture-pane -p)
-#   tm_wait NAME REGEX [SECS]            until the screen matches REGEX (grep -E; default 30 s);
+#   tm_wait NAME REGEX [SECS]            until the screen matches REGEX (grep -E; default 10 s);
 #                                        on a timeout shows the screen as '#' lines, returns 1
+#   tm_text NAME                         the screen's text: box lines taken out, the lines
+#                                        joined with single spaces (wrapped text reads whole)
+#   tm_wait_text NAME REGEX [SECS]       tm_wait on tm_text
 #   tm_exit NAME DIR [SECS]              waits for CMD to end; prints its exit code ("" on timeout)
 #   tm_stop                              ends the tmux server (call at exit)
 TM_SOCKET=dartmk-test-$$
@@ -28,10 +31,18 @@ tm_keys() { local n=$1; shift; tm send-keys -t "$n" "$@"; }
 tm_type() { tm send-keys -t "$1" -l "$2"; }
 tm_screen() { tm capture-pane -p -t "$1"; }
 
+tm_text() { tm_screen "$1" | sed 's/[│┌┐└┘─┤├↑↓▮▒]//g' | tr -s ' \n' '  '; }
+
 tm_wait() { # NAME REGEX [SECS]
-    local i n=$((${3:-30} * 10))
+    _tm_poll tm_screen "$@"
+}
+tm_wait_text() { _tm_poll tm_text "$@"; }
+
+_tm_poll() { # FN NAME REGEX [SECS]
+    local fn=$1 i n=$((${4:-10} * 10))
+    shift
     for ((i = 0; i < n; i++)); do
-        tm_screen "$1" | grep -Eq -- "$2" && return 0
+        $fn "$1" | grep -Eq -- "$2" && return 0
         sleep 0.1
     done
     diag "timed out waiting for /$2/ on the screen:"
