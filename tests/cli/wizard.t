@@ -160,13 +160,13 @@ is "$(jq -r '.recipe["add-files"][0]' "$S/pxe/pxe/dartmk-manifest.json")" "$S/ex
 
 # --- a resize in the middle of the run: the command's progress redrawn to the new width ----------
 mkdir -p "$S/slow"
-tm_start slow 80 24 "$S/slow" env SLOWWRITE_PREFIX="$S/slow" SLOWWRITE_USEC=200000 LD_PRELOAD="$SLOW" \
+tm_start slow 80 24 "$S/slow" env SLOWWRITE_PREFIX="$S/slow" SLOWWRITE_USEC=150000 LD_PRELOAD="$SLOW" \
     "$DARTMK" wizard
 wz_defaults slow "$DVD"
 wz_dest slow 0
 wz_at slow "ISO file" && tm_keys slow Enter
 wz_at slow "Summary" && tm_keys slow Enter
-tm_wait slow "writing the ISO \[#* *\]" 30
+tm_wait slow "writing the ISO \[[#-]+\] +[0-9]+%" 30
 ok $? "mid-run: the iso command's progress bar at 80 columns"
 tm resize-window -t slow -x 60 -y 24
 # tmux reflows the old 80-column bar into two rows; the command's view, told by SIGWINCH, draws
@@ -177,7 +177,7 @@ for _ in $(seq 100); do
     printf '%s\n' "$two" | tail -1 | grep -Eq "^$bar" && break
     sleep 0.1
 done
-like "$(printf '%s\n' "$two" | tr '\n' '|')" "^writing the ISO \[[^|]*\|$bar[^|]{0,12}\|$" \
+like "$(printf '%s\n' "$two" | tr '\n' '~')" "^writing the ISO \[[^~]*~$bar[^~]{0,12}~$" \
     "mid-run resize to 60 columns: the bar drawn again whole within 60 (below the old one's reflow)"
 is "$(tm_exit slow "$S/slow" 90)" 0 "mid-run resize: the run still ends well"
 
@@ -206,28 +206,36 @@ ok $? "disc: libburn's stdio: drive holds the ISO's bytes"
 disk_gpt_windows "$S/disk.img" >/dev/null || missing_prerequisite "disk_gpt_windows"
 before=$(sha256sum <"$S/disk.img")
 PAGES=("${WZ_PAGES[@]}" "Recovery partition" "Recovery partition: the plan" "Summary")
+# esc K: the wizard walked to page K (a partition on disk.img), then Esc; "CODE LINE" into
+# $S/escK.out. The twelve walks run at the same time (each its own tmux session).
+esc() {
+    local k=$1 d=$S/esc$1 n=esc$1 i line=no
+    mkdir -p "$d"
+    tm_start "$n" 80 24 "$d" "$DARTMK" wizard
+    wz_at "$n" "Source media"
+    if [ "$k" -gt 0 ]; then
+        wz_entry "$n" "$DVD"
+        tm_keys "$n" Enter
+    fi
+    for ((i = 1; i < k && i < 8; i++)); do wz_at "$n" "${PAGES[$i]}" && tm_keys "$n" Enter; done
+    [ "$k" -gt 8 ] && wz_at "$n" "Where it goes" && wz_dest "$n" 3
+    if [ "$k" -gt 9 ]; then
+        wz_at "$n" "Recovery partition" && wz_entry "$n" "$S/disk.img" && tm_keys "$n" Enter
+    fi
+    [ "$k" -gt 10 ] && wz_at "$n" "Recovery partition: the plan" && tm_keys "$n" Enter
+    wz_at "$n" "${PAGES[$k]}"
+    tm_keys "$n" Escape
+    code=$(tm_exit "$n" "$d" 10)
+    tm_wait "$n" "dartmk wizard: cancelled; nothing was written" 2 && line=yes
+    echo "$code $line" >"$S/esc$k.out"
+}
+for ((k = 0; k < ${#PAGES[@]}; k++)); do esc "$k" 2>"$S/esc$k.diag" & done
+wait
 esc_ok=0
 for ((k = 0; k < ${#PAGES[@]}; k++)); do
-    d=$S/esc$k
-    mkdir -p "$d"
-    tm_start "esc$k" 80 24 "$d" "$DARTMK" wizard
-    wz_at "esc$k" "Source media"
-    if [ "$k" -gt 0 ]; then
-        wz_entry "esc$k" "$DVD"
-        tm_keys "esc$k" Enter
-    fi
-    for ((i = 1; i < k && i < 8; i++)); do wz_at "esc$k" "${PAGES[$i]}" && tm_keys "esc$k" Enter; done
-    [ "$k" -gt 8 ] && wz_at "esc$k" "Where it goes" && wz_dest "esc$k" 3
-    if [ "$k" -gt 9 ]; then
-        wz_at "esc$k" "Recovery partition" && wz_entry "esc$k" "$S/disk.img" && tm_keys "esc$k" Enter
-    fi
-    [ "$k" -gt 10 ] && wz_at "esc$k" "Recovery partition: the plan" && tm_keys "esc$k" Enter
-    wz_at "esc$k" "${PAGES[$k]}"
-    tm_keys "esc$k" Escape
-    code=$(tm_exit "esc$k" "$d" 10)
-    tm_wait "esc$k" "dartmk wizard: cancelled; nothing was written" 2 >/dev/null 2>&1 || code="$code (no line)"
-    is "$code" 3 "Esc on '${PAGES[$k]}': exit 3, 'cancelled; nothing was written'"
-    [ "$(ls -A "$d")" = "esc$k.rc" ] || { esc_ok=1; diag "esc$k: $(ls -A "$d")"; }
+    sed 's/^#/# esc'"$k"':/' "$S/esc$k.diag" >&2
+    is "$(cat "$S/esc$k.out")" "3 yes" "Esc on '${PAGES[$k]}': exit 3, 'cancelled; nothing was written'"
+    [ "$(ls -A "$S/esc$k")" = "esc$k.rc" ] || { esc_ok=1; diag "esc$k: $(ls -A "$S/esc$k")"; }
 done
 [ "$(sha256sum <"$S/disk.img")" = "$before" ] || esc_ok=1
 ok $esc_ok "Esc on every page: no file in the folder (no recipe, no ISO), the disk image unchanged"

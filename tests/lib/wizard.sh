@@ -14,7 +14,7 @@ WZ_PAGES=("Source media" "Windows PE image" "Tools" "Remote connection" "Debuggi
 
 # newt discards keys typed before a window opens (newtOpenWindow flushes the input): a page is
 # given a moment to settle once its title shows, or the next keys could be lost.
-wz_at() { tm_wait "$1" "┤ $2 ├" "${3:-10}" && sleep 0.3; }
+wz_at() { tm_wait "$1" "┤ $2 ├" "${3:-10}" && sleep 0.25; }
 
 wz_entry() { tm_keys "$1" C-u; tm_type "$1" "$2"; }
 
