@@ -544,8 +544,8 @@ static enum wz_action page_plan(struct wz *w, int forward)
         return forward ? WZ_NEXT : WZ_BACK;
     struct wz_page p = {.title = "Recovery partition: the plan",
                         .text = "`dartmk partition --dry-run` says what would change (nothing "
-                                "is written yet). The run asks you to type the disk's name "
-                                "before it writes.",
+                                "is written yet; Shift-Tab and the arrows scroll it). The run "
+                                "asks you to type the disk's name before it writes.",
                         .info = w->plan && *w->plan ? w->plan : "(no plan)"};
     return run_checked(w, &p, NULL);
 }

@@ -43,7 +43,7 @@ void wz_ui_end(void)
 
 /* What the drawn page is made of, to read the values back. */
 struct drawn {
-    newtComponent form, next, back, cancel, add, remove, item_entry, items, choices;
+    newtComponent form, next, back, cancel, add, remove, item_entry, items, choices, info;
     newtComponent entries[16];
     char checks[16];
 };
@@ -126,8 +126,8 @@ static void draw_body(struct wz_page *p, struct drawn *d, int y, int w, int h)
     avail -= p->nchoices ? choice_rows + 1 : 0;
     if (p->info && avail >= 2) {
         int ih;
-        newtComponent t = text_box(p->info, y, w, avail - 1, 0, &ih);
-        newtFormAddComponent(d->form, t);
+        d->info = text_box(p->info, y, w, avail - 1, 0, &ih);
+        newtFormAddComponent(d->form, d->info);
         y += ih + 1;
     }
     if (p->items)

@@ -13,6 +13,8 @@
 #   tm_text NAME                         the screen's text: box lines taken out, the lines
 #                                        joined with single spaces (wrapped text reads whole)
 #   tm_wait_text NAME REGEX [SECS]       tm_wait on tm_text
+#   tm_wait_joined NAME REGEX [SECS]     tm_wait on the screen with the lines the terminal wrapped
+#                                        joined again (a command's long question)
 #   tm_exit NAME DIR [SECS]              waits for CMD to end; prints its exit code ("" on timeout)
 #   tm_stop                              ends the tmux server (call at exit)
 TM_SOCKET=dartmk-test-$$
@@ -37,6 +39,8 @@ tm_wait() { # NAME REGEX [SECS]
     _tm_poll tm_screen "$@"
 }
 tm_wait_text() { _tm_poll tm_text "$@"; }
+tm_joined() { tm capture-pane -p -J -t "$1"; }
+tm_wait_joined() { _tm_poll tm_joined "$@"; }
 
 _tm_poll() { # FN NAME REGEX [SECS]
     local fn=$1 i n=$((${4:-10} * 10))
