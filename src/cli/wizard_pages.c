@@ -379,6 +379,7 @@ static void list_devices(struct wz *w, const char *flag, struct wz_list *lines)
     struct wz_list a = {0};
     char *out, *err;
     wz_list_free(&w->disks);
+    w->target = NULL; /* it may have been one of them: chosen again on this page */
     wz_list_add(&a, "devices");
     wz_list_add(&a, "--json");
     if (flag)
