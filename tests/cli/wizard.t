@@ -28,6 +28,11 @@ scratch
 trap 'tm_stop; rm -rf "$SCRATCH"' EXIT
 S=$SCRATCH
 export TMPDIR=$S/tmp XDG_STATE_HOME=$S/state HOME=$S/home LANG=C.UTF-8
+# Under ASan, newt's own allocations are not dartmk's leaks (tests/lib/lsan-newt.supp).
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP/tests/lib/lsan-newt.supp"
+# The slow-write shim is preloaded: under an ASan build (make asan) that needs
+# verify_asan_link_order=0 (the tmux server, started below, passes it on to every session).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 mkdir -p "$TMPDIR" "$HOME"
 DVD=$SAMPLES/dvd.iso
 
