@@ -355,13 +355,27 @@ static enum wz_action page_dest(struct wz *w, int forward)
 /* What `devices --json` (or --optical) offers: the paths into `paths`, one line each into
  * `lines`. A disk that holds the system, is mounted, used as swap, held or read-only is not
  * offered (devices marks them; the command would refuse them). */
+/* One disk as the page lists it: path, model (or the file behind a loop device), size, bus,
+ * and what is on it (the table, each partition's file system and label). */
 static void disk_line(struct json_object *d, struct wz_list *lines)
 {
     struct json_object *parts = jget(d, "partitions");
-    const char *model = jstr(d, "model"), *bus = jstr(d, "transport"), *table = jstr(d, "table");
-    wz_list_addf(lines, "%-12s %-20.20s %8.1f GiB  %-5s %s, %d partition(s)", jstr(d, "path"),
-                 model ? model : "", jint(d, "size") / 1073741824.0, bus ? bus : "",
-                 table ? table : "no table", parts ? (int)json_object_array_length(parts) : 0);
+    const char *model = jstr(d, "model") ? jstr(d, "model") : jstr(d, "backing_file");
+    const char *bus = jstr(d, "transport"), *table = jstr(d, "table");
+    char *on = NULL;
+    size_t len;
+    FILE *f = open_memstream(&on, &len);
+    fprintf(f, "%s", table ? table : jstr(d, "fstype") ? jstr(d, "fstype") : "empty");
+    for (size_t i = 0; parts && i < json_object_array_length(parts); i++) {
+        struct json_object *p = json_object_array_get_idx(parts, i);
+        const char *fs = jstr(p, "fstype"), *label = jstr(p, "label");
+        fprintf(f, "%s%s%s%s", i ? ", " : ": ", fs ? fs : "-", label ? " " : "",
+                label ? label : "");
+    }
+    fclose(f);
+    wz_list_addf(lines, "%-11s %-18.18s %7.1f GiB %-6s %s", jstr(d, "path"), model ? model : "",
+                 jint(d, "size") / 1073741824.0, bus ? bus : "", on);
+    free(on);
 }
 
 static int disk_offered(struct json_object *d)

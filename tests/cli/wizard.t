@@ -23,7 +23,7 @@ TOOLS=${TOOLS:-$TOP/build/tests/tools}
 SLOW=$TOOLS/slowwrite.so
 [ -f "$SAMPLES/dvd.iso" ] || make -C "$TOP" -s samples >/dev/null
 [ -f "$SLOW" ] || make -C "$TOP" -s "${SLOW#"$TOP"/}" >&2
-plan 46
+plan 48
 scratch
 trap 'tm_stop; rm -rf "$SCRATCH"' EXIT
 S=$SCRATCH
@@ -206,6 +206,30 @@ tm_keys disc Enter
 is "$(tm_exit disc "$S/disc" 60)" 0 "disc: iso then burn, exit 0"
 cmp -s "$S/disc/disc.iso" "$S/disc/burned.iso"
 ok $? "disc: libburn's stdio: drive holds the ISO's bytes"
+
+# --- the disks offered: what devices --all lists, never the system disk --------------------------
+truncate -s 1G "$S/offered.img"
+printf 'label: gpt\n,64M,U\n' | sfdisk -q "$S/offered.img" >/dev/null
+LOOP=$(losetup -f --show "$S/offered.img")
+trap 'tm_stop; [ -n "$LOOP" ] && losetup -d "$LOOP"; rm -rf "$SCRATCH"' EXIT
+mkdir -p "$S/disks"
+tm_start disks 120 40 "$S/disks" "$DARTMK" wizard
+wz_defaults disks "$DVD"
+wz_dest disks 3
+wz_at disks "Recovery partition"
+like "$(tm_screen disks)" "│$LOOP +${S:0:18} +1.0 GiB loop +gpt: -" \
+    "partition page: a loop device listed as devices --all sees it (path, its file, size, bus, table)"
+system=$("$DARTMK" devices --all --json | jq -r '.disks[] | select(.system) | .path')
+offered=$(tm_screen disks | grep -oE '│/dev/[a-z0-9]+' | tr -d '│')
+if [ -n "$system" ] && ! printf '%s\n' "$offered" | grep -qxF "$system"; then
+    pass "partition page: the system disk ($system) is not offered"
+else
+    fail "partition page: the system disk ($system) is not offered"
+    diag "offered: $offered"
+fi
+tm_keys disks Escape
+tm_exit disks "$S/disks" 10 >/dev/null
+losetup -d "$LOOP" && LOOP=
 
 # --- Esc on every page: nothing written ------------------------------------------------------------
 disk_gpt_windows "$S/disk.img" >/dev/null || missing_prerequisite "disk_gpt_windows"
