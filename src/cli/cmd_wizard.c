@@ -29,6 +29,7 @@ static const char wizard_intro[] =
     "Keys: Tab and Shift-Tab move between fields, Enter goes on (in a list entry: Add), F2\n"
     "goes back, F12 goes on, Esc leaves with nothing written (exit 3, as a question answered\n"
     "no). A resize redraws the page; below 80x24 the wizard refuses to start (exit 1).\n"
+    "-q, -v and --progress are passed on to the command Run starts.\n"
     "\n";
 
 static const struct dm_opt wizard_options[] = {
@@ -56,6 +57,7 @@ static void wz_free(struct wz *w)
     wz_list_free(&w->files);
     wz_list_free(&w->disks);
     wz_list_free(&w->recorders);
+    wz_list_free(&w->common);
     json_object_put(w->facts);
 }
 
@@ -121,6 +123,8 @@ int dm_cmd_wizard(const struct dm_cmd *cmd, int argc, char **argv)
                    .recipe = strdup("dartmk-recipe.ini"),
                    .image = -1,
                    .disk_choice = -1};
+    for (int i = 1; i < argc; i++) /* only common options are left: -q, -v, --progress */
+        wz_list_add(&w.common, argv[i]);
     enum wz_action act = walk(&w);
     wz_ui_end();
     if (act == WZ_CANCEL)

@@ -76,10 +76,11 @@ struct wz {
     char *iso, *stick, *stick_size, *disk_image, *pxe_dir, *drive;
     struct wz_list disks, recorders; /* what the destination page offered */
     int disk_choice, recorder_choice;
-    char *target; /* the stick or disk chosen */
-    char *plan;   /* `partition ... --dry-run` */
-    char *recipe; /* where the summary page saves the recipe */
-    char *error;  /* the line a check gave, shown on the page */
+    char *target;          /* the stick or disk chosen */
+    char *plan;            /* `partition ... --dry-run` */
+    char *recipe;          /* where the summary page saves the recipe */
+    char *error;           /* the line a check gave, shown on the page */
+    struct wz_list common; /* the wizard's own -q, -v, --progress: passed on to the run */
 };
 
 /* The build options the answers make, as `build`, `iso`, `usb`, `partition`, `pxe` take them. */

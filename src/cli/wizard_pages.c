@@ -115,6 +115,8 @@ void wz_command(const struct wz *w, struct wz_list *a, struct wz_list *second)
     if (w->dest == WZ_USB && w->target == w->stick)
         add_opt(a, "--size", w->stick_size);
     wz_build_args(w, a);
+    for (int i = 0; i < w->common.n; i++)
+        wz_list_add(a, w->common.v[i]);
     if (w->dest == WZ_DISC) {
         wz_list_add(second, "burn");
         wz_list_add(second, w->iso ? w->iso : "");
