@@ -70,6 +70,6 @@ is "$(sfdisk --json "$S/disk.img" | jq -r '.partitiontable.partitions[3].type')"
     "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC" "partition: the disk has the Windows RE partition"
 boots "partition: OVMF boots the wizard's recovery partition (\\EFI\\BOOT\\BOOTX64.EFI)" \
     --firmware uefi --disk "$S/disk.img" --expect "DARTMK-STUB: efi"
-is "$(cat "$S/part/dartmk-recipe.ini" | grep -c '^\[build\]')" 1 "partition: the recipe saved beside"
+is "$(grep -c '^\[build\]' "$S/part/dartmk-recipe.ini")" 1 "partition: the recipe saved beside"
 
 done_testing

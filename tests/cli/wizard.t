@@ -182,7 +182,7 @@ for _ in $(seq 100); do
     printf '%s\n' "$two" | tail -1 | grep -Eq "^$bar" && break
     sleep 0.1
 done
-like "$(printf '%s\n' "$two" | tr '\n' '~')" "^writing the ISO \[[^~]*~$bar[^~]{0,12}~$" \
+like "$(printf '%s\n' "$two" | tr '\n' '~')" "^writing the ISO \[[^~]*~${bar}[^~]{0,12}~$" \
     "mid-run resize to 60 columns: the bar drawn again whole within 60 (below the old one's reflow)"
 is "$(tm_exit slow "$S/slow" 90)" 0 "mid-run resize: the run still ends well"
 
