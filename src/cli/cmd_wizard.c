@@ -33,6 +33,9 @@ static const char wizard_intro[] =
     "\n";
 
 static const struct dm_opt wizard_options[] = {
+    DM_OPT_GROUP("Options:"),
+    DM_OPT_JSON_HELP("refused (usage error): the wizard is for a person at a terminal; the "
+                     "commands it runs take --json"),
     DM_OPT_END,
 };
 

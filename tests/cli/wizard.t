@@ -23,7 +23,7 @@ TOOLS=${TOOLS:-$TOP/build/tests/tools}
 SLOW=$TOOLS/slowwrite.so
 [ -f "$SAMPLES/dvd.iso" ] || make -C "$TOP" -s samples >/dev/null
 [ -f "$SLOW" ] || make -C "$TOP" -s "${SLOW#"$TOP"/}" >&2
-plan 48
+plan 49
 scratch
 trap 'tm_stop; rm -rf "$SCRATCH"' EXIT
 S=$SCRATCH
@@ -41,6 +41,9 @@ run "$DARTMK" wizard --help
 like "$rc:$(printf '%s' "$out" | tr '\n' ' ')" "^0:.*Esc leaves with nothing written" "--help: exit 0, the keys and Esc's exit code"
 run "$DARTMK" wizard "$DVD"
 is "$rc:$(printf '%s\n' "$err" | wc -l)" "2:1" "an operand: usage error (2), one line"
+run "$DARTMK" wizard --json
+is "$rc:$err" "2:dartmk wizard: --json: the wizard is for a person at a terminal; the commands it runs take --json (see 'dartmk wizard --help')" \
+    "--json: usage error (2), one line"
 run "$DARTMK" wizard </dev/null
 is "$rc" 1 "no terminal: exit 1"
 is "$err" "dartmk wizard: needs a terminal (the commands work without one)" "no terminal: one line that says so"
