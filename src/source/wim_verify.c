@@ -21,7 +21,7 @@
 #include <wimlib.h>
 
 #define MAX_WORKERS 4
-#define WINDOW (1u << 20) /* bytes read at a time */
+#define WINDOW      (1u << 20) /* bytes read at a time */
 
 struct blob {
     uint64_t offset, csize, usize;
