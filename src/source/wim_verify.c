@@ -21,7 +21,7 @@
 #include <wimlib.h>
 
 #define MAX_WORKERS 4
-#define WINDOW      (1u << 20) /* bytes read at a time */
+#define WINDOW      (1u << 20) /* bytes read at a time; a chunk at least */
 
 struct blob {
     uint64_t offset, csize, usize;
@@ -51,7 +51,7 @@ struct worker {
     EVP_MD_CTX *sha1;
     uint8_t *buf, *out, *table;
     uint64_t buf_off;
-    size_t buf_len, table_cap;
+    size_t buf_cap, buf_len, table_cap;
 };
 
 static int list_blob(const struct wimlib_resource_entry *r, void *arg)
@@ -81,13 +81,13 @@ static int by_offset(const void *a, const void *b)
     return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
-/* `n` bytes of the file at `off` (at most WINDOW), through the buffer; `end` bounds how far
+/* `n` bytes of the file at `off` (at most buf_cap), through the buffer; `end` bounds how far
  * ahead it reads. NULL if the file has fewer. */
 static const uint8_t *get(struct worker *w, uint64_t off, size_t n, uint64_t end)
 {
     if (off >= w->buf_off && off + n <= w->buf_off + w->buf_len)
         return w->buf + (off - w->buf_off);
-    size_t want = end - off < WINDOW ? (size_t)(end - off) : WINDOW;
+    size_t want = end - off < w->buf_cap ? (size_t)(end - off) : w->buf_cap;
     size_t got = 0;
     while (got < want) {
         ssize_t r = pread(w->p->fd, w->buf + got, want - got, (off_t)(off + got));
@@ -211,8 +211,8 @@ static void *work(void *arg)
 
 static int worker_init(struct worker *w, struct pool *p)
 {
-    *w = (struct worker){.p = p};
-    w->buf = malloc(WINDOW);
+    *w = (struct worker){.p = p, .buf_cap = p->chunk_size > WINDOW ? p->chunk_size : WINDOW};
+    w->buf = malloc(w->buf_cap);
     w->out = malloc(p->chunk_size ? p->chunk_size : 1);
     w->sha1 = EVP_MD_CTX_new();
     if (!w->buf || !w->out || !w->sha1)

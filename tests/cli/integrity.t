@@ -9,7 +9,7 @@
 . "$TOP/tests/lib/disks.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -d "$SAMPLES/dvd" ] || make -C "$TOP" -s samples >/dev/null
-plan 50
+plan 52
 writers_scratch
 j() { printf '%s' "$out" | jq -r "$1"; }
 damage() { # WIM: four bytes of its first resource overwritten
@@ -125,6 +125,22 @@ for c in LZX XPRESS none LZMS solid; do
     like "$rc/$(printf '%s\n' "$err" | grep -c .)/$err" "^1/1/dartmk: .*cap-$c\.wim: damaged: " \
         "$c: a byte changed in its biggest resource is found: exit 1, one line"
 done
+# Chunks larger than the check's 1 MiB read buffer (LZX allows 2 MiB), one stored as it is.
+mkdir -p "$S/capture2m"
+python3 - "$S/capture2m/big.bin" <<'PY'
+import hashlib, sys
+text = b''.join(b'line %07d of a compressible file\n' % i for i in range(70000))[:2 << 20]
+noise = b''.join(hashlib.sha256(b'%d' % i).digest() for i in range(65536))
+open(sys.argv[1], 'wb').write(text + noise + text)
+PY
+w=$S/cap-2m.wim
+wimcapture "$S/capture2m" "$w" "cap" --compress=LZX --chunk-size=2M >/dev/null
+run "$DARTMK" inspect "$w" -q
+is "$rc" 0 "LZX, 2 MiB chunks: a sound WIM passes the check"
+hit "$w" "$(spot "$w" biggest)"
+run "$DARTMK" inspect "$w"
+like "$rc/$(printf '%s\n' "$err" | grep -c .)/$err" "^1/1/dartmk: .*cap-2m\.wim: damaged: " \
+    "LZX, 2 MiB chunks: a byte changed is found: exit 1, one line"
 for where in last metadata; do
     w=$S/cap-$where.wim
     wimcapture "$S/capture" "$w" "cap" --compress=LZX >/dev/null
