@@ -61,6 +61,8 @@ static int list_blob(const struct wimlib_resource_entry *r, void *arg)
         return p->unusual = 1;
     if (r->is_free)
         return 0;
+    if (r->is_compressed && (p->ctype == WIMLIB_COMPRESSION_TYPE_NONE || !p->chunk_size))
+        return p->unusual = 1; /* not a plain WIM either: wimlib says what is wrong */
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 256;
         struct blob *b = realloc(p->blobs, cap * sizeof *b);
@@ -176,7 +178,7 @@ static int check_one(struct worker *w, const struct blob *b)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    if (EVP_DigestInit_ex(w->sha1, EVP_sha1(), NULL) != 1)
+    if (EVP_DigestInit_ex(w->sha1, NULL, NULL) != 1) /* SHA-1, set up by worker_init */
         return WIMLIB_ERR_NOMEM;
     int err = b->compressed ? hash_chunks(w, b) : hash_raw(w, b->offset, b->usize);
     if (err || atomic_load(&w->p->stop) || atomic_load(&w->p->failed))
@@ -215,7 +217,8 @@ static int worker_init(struct worker *w, struct pool *p)
     w->buf = malloc(w->buf_cap);
     w->out = malloc(p->chunk_size ? p->chunk_size : 1);
     w->sha1 = EVP_MD_CTX_new();
-    if (!w->buf || !w->out || !w->sha1)
+    /* here, before the threads: libcrypto sets itself up on first use */
+    if (!w->buf || !w->out || !w->sha1 || EVP_DigestInit_ex(w->sha1, EVP_sha1(), NULL) != 1)
         return WIMLIB_ERR_NOMEM;
     if (p->ctype != WIMLIB_COMPRESSION_TYPE_NONE &&
         wimlib_create_decompressor(p->ctype, p->chunk_size, &w->d) != 0)
