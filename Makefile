@@ -174,14 +174,16 @@ $(FUZZ_RUN): fuzz-%: deps $(FUZZ_BUILD)/fuzz_%
 
 # The FAT writer against the limit (cat + sync) and mkfs.fat + mcopy, `dartmk build` against
 # cp + wimupdate, `dartmk iso` against xorriso, `dartmk usb` against mkwinpeimg and several sticks
-# in one run against one after another; BENCHMARKS.md.
+# in one run against one after another, peak memory against the payload and the file count;
+# 7 rounds of alternating methods, cold and warm cache; BENCHMARKS.md.
 bench: deps
 	$(MAKE) all tools fixtures $(SAMPLE_GENDATA)
-	MKFAT=$(CURDIR)/$(BUILD)/tests/tools/mkfat scripts/bench
-	DARTMK=$(CURDIR)/$(BIN) scripts/bench-build
-	DARTMK=$(CURDIR)/$(BIN) scripts/bench-iso
-	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb
+	MKFAT=$(CURDIR)/$(BUILD)/tests/tools/mkfat scripts/bench --runs 7
+	DARTMK=$(CURDIR)/$(BIN) scripts/bench-build --runs 7
+	DARTMK=$(CURDIR)/$(BIN) scripts/bench-iso --runs 7
+	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb --runs 7
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb-multi
+	DARTMK=$(CURDIR)/$(BIN) scripts/bench-memory
 
 include tests/fixtures/fixtures.mk
 include tests/fixtures/samples.mk

@@ -1,5 +1,6 @@
 /* wim.c — WIM files through wimlib. */
 #include "source/wim.h"
+#include "source/wim_verify.h"
 
 #include "util/cleanup.h"
 #include "util/progress.h"
@@ -549,17 +550,37 @@ int dm_wim_check_blobs(struct dm_wim *w) { return check_blobs(w); }
 
 int dm_wim_verify(struct dm_wim *w) { return dm_wim_verify_watched(w, NULL); }
 
-int dm_wim_verify_watched(struct dm_wim *w, struct dm_wim_watch *watch)
+/* wimlib's own check, on one thread: for the WIMs dm_wim_verify_parallel does not read. */
+static int verify_wimlib(struct dm_wim *w, struct dm_wim_watch *watch)
 {
-    int rc = check_blobs(w);
-    if (rc)
-        return rc;
     struct verify_ctx v = {.watch = watch};
     wimlib_register_progress_function(w->wim, on_verify, &v);
     int err = wimlib_verify_wim(w->wim, 0);
     wimlib_register_progress_function(w->wim, NULL, NULL);
     if (v.begun)
         dm_progress_end(&v.p);
+    return err;
+}
+
+/* The WIM's file, for reading beside wimlib: a descriptor of its own. */
+static int read_fd(const struct dm_wim *w)
+{
+    if (w->host)
+        return open(w->host, O_RDONLY | O_CLOEXEC);
+    return w->staged_fd >= 0 ? fcntl(w->staged_fd, F_DUPFD_CLOEXEC, 0) : -1;
+}
+
+int dm_wim_verify_watched(struct dm_wim *w, struct dm_wim_watch *watch)
+{
+    int rc = check_blobs(w);
+    if (rc)
+        return rc;
+    int fd = read_fd(w);
+    int err = fd >= 0 ? dm_wim_verify_parallel(w->wim, fd, watch) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (err < 0)
+        err = verify_wimlib(w, watch);
     if (err == 0)
         return 0;
     return dm_error(DM_FAIL, "%s: damaged: %s (its data does not match its own checksums)",

@@ -9,7 +9,7 @@
 . "$TOP/tests/lib/disks.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -d "$SAMPLES/dvd" ] || make -C "$TOP" -s samples >/dev/null
-plan 38
+plan 52
 writers_scratch
 j() { printf '%s' "$out" | jq -r "$1"; }
 damage() { # WIM: four bytes of its first resource overwritten
@@ -76,4 +76,77 @@ is "$rc" 0 "the ISO verifies"
 run "$DARTMK" inspect "$M" --image-index 1
 is "$rc/$(printf '%s\n' "$err" | grep -c .)" "1/1" "--image-index 1 (the damaged image): exit 1, one line"
 is "$(ls -A "$TMPDIR" | wc -l)" 0 "nothing left in TMPDIR"
+# The check reads every resource itself, on every core (wim_verify.c), and leaves split, pipable
+# and solid WIMs to wimlib: each compression, a resource of many chunks, some stored as they are
+# (incompressible) inside a compressed resource; damage in the middle of the largest resource,
+# in the last byte of the last one, and in an image's metadata is found.
+mkdir -p "$S/capture/sub"
+python3 - "$S/capture" <<'PY'
+import hashlib, sys
+d = sys.argv[1]
+def noise(n, seed):
+    out, i = bytearray(), 0
+    while len(out) < n:
+        out += hashlib.sha256(b'%s%d' % (seed, i)).digest(); i += 1
+    return bytes(out[:n])
+text = b''.join(b'line %06d of a compressible file\n' % i for i in range(9000))
+mixed = b''.join(text[i * 32768:(i + 1) * 32768] + noise(32768, b'm%d' % i) for i in range(5))
+for name, data in (('text.txt', text), ('noise.bin', noise(100000, b'n')), ('sub/mixed.bin', mixed),
+                   ('small.txt', b'small\n'), ('sub/empty', b'')):
+    open('%s/%s' % (d, name), 'wb').write(data)
+PY
+spot() { # WIM WHICH: an offset in the biggest data resource (middle), the last one (its last byte) or the metadata
+    python3 - "$1" "$2" <<'PY'
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+def reshdr(o):  # size (7 bytes), flags, offset, original size
+    return int.from_bytes(b[o:o + 7], 'little'), b[o + 7], struct.unpack_from('<Q', b, o + 8)[0], struct.unpack_from('<Q', b, o + 16)[0]
+size, _, off, _ = reshdr(0x30)
+blobs = [reshdr(off + i) for i in range(0, size, 50)]
+if sys.argv[2] == 'biggest':
+    s, f, o, u = max((x for x in blobs if not x[1] & 2), key=lambda x: x[3]); print(o + s // 2)
+elif sys.argv[2] == 'last':
+    s, f, o, u = max((x for x in blobs if not x[1] & 2), key=lambda x: x[2]); print(o + s - 1)
+else:
+    s, f, o, u = [x for x in blobs if x[1] & 2][0]; print(o + s // 2)
+PY
+}
+hit() { # WIM OFFSET: the byte there inverted
+    python3 -c 'import sys; f = open(sys.argv[1], "r+b"); o = int(sys.argv[2]); f.seek(o); c = f.read(1)[0]; f.seek(o); f.write(bytes([c ^ 255]))' "$1" "$2"
+}
+for c in LZX XPRESS none LZMS solid; do
+    w=$S/cap-$c.wim
+    if [ $c = solid ]; then opt=(--solid); else opt=(--compress="$c"); fi
+    wimcapture "$S/capture" "$w" "cap" "${opt[@]}" >/dev/null
+    run "$DARTMK" inspect "$w" -q
+    is "$rc" 0 "$c: a sound WIM passes the check"
+    hit "$w" "$(spot "$w" biggest)"
+    run "$DARTMK" inspect "$w"
+    like "$rc/$(printf '%s\n' "$err" | grep -c .)/$err" "^1/1/dartmk: .*cap-$c\.wim: damaged: " \
+        "$c: a byte changed in its biggest resource is found: exit 1, one line"
+done
+# Chunks larger than the check's 1 MiB read buffer (LZX allows 2 MiB), one stored as it is.
+mkdir -p "$S/capture2m"
+python3 - "$S/capture2m/big.bin" <<'PY'
+import hashlib, sys
+text = b''.join(b'line %07d of a compressible file\n' % i for i in range(70000))[:2 << 20]
+noise = b''.join(hashlib.sha256(b'%d' % i).digest() for i in range(65536))
+open(sys.argv[1], 'wb').write(text + noise + text)
+PY
+w=$S/cap-2m.wim
+wimcapture "$S/capture2m" "$w" "cap" --compress=LZX --chunk-size=2M >/dev/null
+run "$DARTMK" inspect "$w" -q
+is "$rc" 0 "LZX, 2 MiB chunks: a sound WIM passes the check"
+hit "$w" "$(spot "$w" biggest)"
+run "$DARTMK" inspect "$w"
+like "$rc/$(printf '%s\n' "$err" | grep -c .)/$err" "^1/1/dartmk: .*cap-2m\.wim: damaged: " \
+    "LZX, 2 MiB chunks: a byte changed is found: exit 1, one line"
+for where in last metadata; do
+    w=$S/cap-$where.wim
+    wimcapture "$S/capture" "$w" "cap" --compress=LZX >/dev/null
+    hit "$w" "$(spot "$w" "$where")"
+    run "$DARTMK" inspect "$w"
+    like "$rc/$(printf '%s\n' "$err" | grep -c .)/$err" "^1/1/dartmk: .*cap-$where\.wim: (damaged|cannot read the image)" \
+        "LZX: a byte changed in the $where resource is found: exit 1, one line"
+done
 done_testing

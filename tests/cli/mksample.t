@@ -19,7 +19,7 @@ for s in dvd adk adk-noarch dvd.iso adk.iso udf.iso boot.wim install install.iso
     fi
 done
 
-plan 105
+plan 108
 scratch
 
 # wim_xml WIM: the XML document as UTF-8.
@@ -264,6 +264,14 @@ is "$rc:$([ -e "$SCRATCH/bad" ]; echo $?)" "2:1" "--install-size without --layou
 run "$MKSAMPLE" --layout install --format dir --install-size 4.6T -o "$SCRATCH/bad"
 is "$rc:$([ -e "$SCRATCH/bad" ]; echo $?)" "2:1" "bad --install-size: exit 2, nothing written"
 like "$err" "bad install.wim size '4.6T'" "bad --install-size: the message names it"
+run "$MKSAMPLE" --layout adk --format wim --files 30 -o "$SCRATCH/bad"
+is "$rc:$([ -e "$SCRATCH/bad" ]; echo $?)" "2:1" "--files without --size: exit 2, nothing written"
+run "$MKSAMPLE" --layout adk --format wim --size 8M --files 0 -o "$SCRATCH/bad"
+like "$rc:$err" "^2:.*bad file count '0'" "--files 0: exit 2, the message names it"
+"$MKSAMPLE" --layout adk --format wim --size 8M --files 1500 -o "$SCRATCH/files.wim" 2>/dev/null
+n=$(wiminfo "$SCRATCH/files.wim" 1 | sed -n 's/^File Count: *//p')
+is "$([ "${n:-0}" -ge 1500 ] && [ "$n" -lt 1800 ] && echo yes)" yes \
+    "--files 1500: 1500 generated files and the skeleton's ($n; 1317 without --files)"
 run "$MKSAMPLE" --layout install --format dir --label X -o "$SCRATCH/bad"
 is "$rc" 2 "--label with --format dir: exit 2"
 
