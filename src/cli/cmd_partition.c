@@ -236,6 +236,10 @@ static void print_plan(FILE *f, const struct dm_target_partition *x, const struc
                 p->number);
     else if (x->incomplete)
         fprintf(f, "partition %zu held an incomplete update: this run completed it\n", p->number);
+    fprintf(f, "change: %s (fingerprint %.12s", dm_part_change_name(x->change), x->fingerprint);
+    if (*x->fingerprint_before && x->change != DM_CHANGE_NONE)
+        fprintf(f, "; the partition holds %.12s", x->fingerprint_before);
+    fprintf(f, ")\n");
     if (x->update == DM_UPDATE_IN_PLACE)
         fprintf(f, "update: in place, the old image kept until the switch\n");
     else if (x->update == DM_UPDATE_REWRITE)
@@ -280,9 +284,14 @@ static int run(struct part_cli *c, struct dm_job *j)
     j->yes = c->yes, j->verify = !c->no_verify;
     int rc = dm_build_cli_run(j, &dm_target_partition_ops, &x);
     int text = rc == 0 && !j->print_recipe && !j->json;
-    if (text && (c->dry_run || dm_view()->verbosity != DM_QUIET))
+    int none = x.change == DM_CHANGE_NONE && !c->dry_run;
+    if (text && none)
+        printf("nothing to change: %s's recovery partition already holds these inputs "
+               "(fingerprint %.12s…)\n",
+               x.claim.path, x.fingerprint);
+    else if (text && (c->dry_run || dm_view()->verbosity != DM_QUIET))
         print_plan(c->dry_run ? stdout : stderr, &x, j);
-    if (text && !c->dry_run)
+    if (text && !c->dry_run && !none)
         printf("%s  %s\n", x.res.sha, x.claim.path);
     dm_target_partition_free(&x);
     return rc;

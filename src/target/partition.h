@@ -25,6 +25,18 @@ enum dm_bios_boot { DM_BIOS_MENU, DM_BIOS_ACTIVE, DM_BIOS_NONE };
  * At every instant the old image is intact or the boot sector carries the mark. */
 enum dm_part_update { DM_UPDATE_NONE, DM_UPDATE_IN_PLACE, DM_UPDATE_REWRITE };
 
+/* What a run changes (the plan's "change"): a new partition, new contents in the one dartmk
+ * made, dartmk's made anew elsewhere (--replace), or nothing — the partition's manifest records
+ * the fingerprint of these very inputs (image.h: dm_fingerprint). */
+enum dm_part_change { DM_CHANGE_CREATE, DM_CHANGE_UPDATE, DM_CHANGE_MOVE, DM_CHANGE_NONE };
+const char *dm_part_change_name(enum dm_part_change c);
+
+/* The record dartmk keeps on the disk, in the recovery partition's volume beside the manifest:
+ * how the disk booted before dartmk first provisioned it (the MBR's boot code, base64, and the
+ * active partition), for `partition --remove`. An update carries the first record over. */
+#define DM_PART_RECORD "dartmk-record.json"
+enum { DM_PART_RECORD_MAX = 1024 };
+
 struct dm_target_partition {
     /* Options. */
     struct dm_part_plan_opts popts; /* size, at, name, replace, force (need, disk: the run's) */
@@ -51,6 +63,10 @@ struct dm_target_partition {
     int marked;        /* the run may have left the mark (abort says so) */
     uint32_t *old_fat; /* in place: the old volume's FAT */
     char note[200];    /* the mark's note: what it is, and the installed system's partition */
+    char record[DM_PART_RECORD_MAX]; /* DM_PART_RECORD's text */
+    char inputs[256];                /* the target's options in the fingerprint (JSON) */
+    char fingerprint[65], fingerprint_before[65]; /* "" when unknown */
+    enum dm_part_change change;
 };
 
 /* "in-place", "rewrite", or NULL. */
