@@ -79,4 +79,23 @@ void dm_target_partition_free(struct dm_target_partition *x);
  * whether the saved sectors went back byte for byte. 0 or an exit code after one line. */
 int dm_target_partition_restore(const char *disk, const char *file, int yes, int *exact);
 
+/* ---- the partition's life after provisioning (lifecycle.c) ---- */
+
+/* --status DISK: what is there, read only (the disk opened read-only; mounted disks are fine):
+ * the object `partition --status --json` prints (README). gpt_name: the name that marks
+ * dartmk's on GPT; verify: read the volume back against its manifest. 0 or an exit code after
+ * one line (a disk that cannot be read or has no partition table). */
+int dm_target_partition_status(const char *disk, const char *gpt_name, int verify,
+                               json_object **out);
+
+struct dm_part_remove {
+    const char *disk, *gpt_name, *backup;
+    int force, yes, dry_run;
+};
+/* --remove DISK: dartmk's recovery partition deleted (a Windows RE partition dartmk did not
+ * make only with force), the MBR code and active flag put back from the record on the disk,
+ * the UEFI entry deleted; same safety as provisioning (judged, asked, O_EXCL, the table saved
+ * first and put back if writing fails). *out: the object `--remove --json` prints. */
+int dm_target_partition_remove(const struct dm_part_remove *o, json_object **out);
+
 #endif
