@@ -423,6 +423,9 @@ static void print_remove(json_object *o)
                strcmp(code, "restored") == 0 ? (dry ? "would be restored" : "restored")
                                              : "left as it is (no record of the old one)",
                jstr(o, "active") ? jstr(o, "active") : "none");
+    if (jstr(o, "mbr_code_from"))
+        printf("  (no record on the disk: taken from the table saved in %s)\n",
+               jstr(o, "mbr_code_from"));
     if (e && strcmp(jstr(e, "action"), "report") == 0)
         printf("UEFI entry %s: no UEFI variables here (a disk image, or a machine without "
                "UEFI): delete it on its machine\n",

@@ -221,8 +221,9 @@ int dm_target_partition_status(const char *disk, const char *gpt_name, int verif
 struct before {
     uint8_t code[DM_MBR_CODE];
     int have_code;
-    size_t active; /* 0: none */
-    int record;    /* the record was there */
+    size_t active;    /* 0: none */
+    int record;       /* the record was there */
+    char *from_table; /* else: the saved table (on this host) it was taken from, or NULL */
 };
 
 static void read_record(const char *disk, const struct dm_part *p, struct before *b)
@@ -242,6 +243,42 @@ static void read_record(const char *disk, const struct dm_part *p, struct before
         b->active = (size_t)json_object_get_int(a);
     json_object_put(r);
     free(text);
+}
+
+/* Without a record (a partition made before dartmk kept one, or taken over with --force): the
+ * oldest table saved on this host of a disk with this disk signature, from before the recovery
+ * partition was there. */
+static void from_saved_table(const struct dm_claim *c, const struct dm_part *p, struct before *b)
+{
+    uint8_t now[512], old[512];
+    char **files = NULL;
+    size_t n = dm_claim_saved_tables(c, &files);
+    int fd = open(c->path, O_RDONLY | O_CLOEXEC);
+    int ok = fd >= 0 && pread(fd, now, sizeof now, 0) == (ssize_t)sizeof now;
+    if (fd >= 0)
+        close(fd);
+    for (size_t i = 0; i < n; i++) {
+        struct dm_capture quiet;
+        dm_capture_begin(&quiet);
+        int got = ok && !b->from_table && dm_layout_saved_sector0(files[i], old) == 0;
+        dm_capture_end(&quiet);
+        dm_capture_free(&quiet);
+        int before =
+            got && old[510] == 0x55 && old[511] == 0xAA && !memcmp(old + 440, now + 440, 4);
+        for (int k = 0; before && k < 4; k++) /* the recovery partition not in it yet */
+            before = !(old[446 + 16 * k + 4] == DM_WINRE_MBR &&
+                       (old[454 + 16 * k] | old[455 + 16 * k] << 8 | old[456 + 16 * k] << 16 |
+                        (uint32_t)old[457 + 16 * k] << 24) == p->start / 512);
+        for (int k = 0; before && k < 4; k++)
+            if (old[446 + 16 * k] == 0x80)
+                b->active = (size_t)k + 1;
+        if (before) {
+            memcpy(b->code, old, DM_MBR_CODE), b->have_code = 1;
+            b->from_table = files[i], files[i] = NULL;
+        }
+        free(files[i]);
+    }
+    free(files);
 }
 
 struct removal {
@@ -275,6 +312,8 @@ static int remove_plan(struct removal *r)
                         "alone (--force removes it)",
                         r->o->disk, r->f.part.number);
     read_record(r->o->disk, &r->f.part, &r->b);
+    if (r->f.scheme == DM_SCHEME_MBR && !r->b.have_code)
+        from_saved_table(&r->claim, &r->f.part, &r->b);
     if (r->f.scheme != DM_SCHEME_GPT)
         return 0;
     char sha[DM_SHA256_HEX];
@@ -347,6 +386,8 @@ static json_object *remove_json(const struct removal *r)
                                                                    : "left"));
     json_object_object_add(o, "active",
                            mbr && r->b.active ? json_object_new_int((int)r->b.active) : NULL);
+    json_object_object_add(o, "record", json_object_new_boolean(r->b.record));
+    json_object_object_add(o, "mbr_code_from", str_or_null(r->b.from_table));
     if (!mbr) {
         char name[16];
         int act = r->efi_known && r->claim.is_device;
@@ -374,6 +415,7 @@ int dm_target_partition_remove(const struct dm_part_remove *o, json_object **out
     if (rc == 0)
         *out = remove_json(&r);
     dm_efi_entry_free(&r.efi);
+    free(r.b.from_table);
     dm_claim_free(&r.claim);
     free(r.saved);
     return rc;
