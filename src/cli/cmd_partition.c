@@ -244,6 +244,21 @@ static void print_table(FILE *f, const char *title, const struct dm_part *p, siz
                 p[i].active ? " (active)" : "", p[i].number == mark ? "  <- recovery" : "");
 }
 
+/* GPT: the loader in the partition and the firmware entry, added or why not. */
+static void print_uefi(FILE *f, const struct dm_target_partition *x)
+{
+    if (x->efi.added)
+        fprintf(f,
+                "UEFI: %s in the partition\n  firmware entry Boot%04X \"DaRT Recovery\"%s\n  %s\n",
+                x->loader, x->efi.number, x->boot_once ? " (BootNext: the next start only)" : "",
+                x->efi.path);
+    else
+        fprintf(f,
+                "UEFI: %s in the partition\n  firmware entry \"DaRT Recovery\" not added:\n  %s\n  "
+                "%s\n",
+                x->loader, x->efi_why, x->efi.path);
+}
+
 static void print_plan(FILE *f, const struct dm_target_partition *x, const struct dm_job *j)
 {
     const struct dm_part *p = &x->plan.part;
@@ -284,16 +299,8 @@ static void print_plan(FILE *f, const struct dm_target_partition *x, const struc
                 : x->bios == DM_BIOS_ACTIVE ? " (syslinux MBR code; the recovery partition "
                                               "active)"
                                             : " (MBR code and active flags unchanged)");
-    else if (x->efi.added)
-        fprintf(f,
-                "UEFI: %s in the partition\n  firmware entry Boot%04X \"DaRT Recovery\"%s\n  %s\n",
-                x->loader, x->efi.number, x->boot_once ? " (BootNext: the next start only)" : "",
-                x->efi.path);
     else
-        fprintf(f,
-                "UEFI: %s in the partition\n  firmware entry \"DaRT Recovery\" not added:\n  %s\n  "
-                "%s\n",
-                x->loader, x->efi_why, x->efi.path);
+        print_uefi(f, x);
 }
 
 /* ---- one run ---- */
@@ -317,6 +324,8 @@ static int run(struct part_cli *c, struct dm_job *j)
         printf("nothing to change: %s's recovery partition already holds these inputs "
                "(fingerprint %.12s…)\n",
                x.claim.path, x.fingerprint);
+    if (text && none && x.scheme == DM_SCHEME_GPT && dm_view()->verbosity != DM_QUIET)
+        print_uefi(stderr, &x);
     else if (text && (c->dry_run || dm_view()->verbosity != DM_QUIET))
         print_plan(c->dry_run ? stdout : stderr, &x, j);
     if (text && !c->dry_run && !none)

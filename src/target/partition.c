@@ -154,11 +154,12 @@ static int part_tree(struct dm_job *j, void *t)
         rc = dm_usb_tree_opts(j, &boot, x->sf);
     if (rc == 0) { /* the record beside the manifest; the options that shape the contents */
         j->extra[j->ropts.nextra++] = (struct dm_recovery_file){DM_PART_RECORD, NULL, x->record};
+        int menu = target_partition_bios(x) == DM_BIOS_MENU; /* the menu's settings count */
         snprintf(x->inputs, sizeof x->inputs,
                  "{\"label\":\"%s\",\"bios_boot\":\"%s\",\"menu_timeout\":%u,"
                  "\"os_partition\":%u}",
                  x->label ? x->label : "DART", bios_boot_names[target_partition_bios(x)],
-                 x->timeout, os);
+                 menu ? x->timeout : 0, menu ? os : 0);
         j->ropts.target_inputs = x->inputs;
     }
     return rc;
@@ -304,8 +305,12 @@ static int efi_entry(struct dm_target_partition *x)
                                          "firmware boot entries"
                  : x->dry_run          ? "--dry-run"
                                        : NULL;
-    if (rc == 0 && !x->efi_why)
-        rc = dm_efi_entry_add(&x->efi, x->boot_once);
+    int have =
+        rc == 0 && !x->efi_why && x->change == DM_CHANGE_NONE ? dm_efi_entry_find(&x->efi) : -1;
+    if (have >= 0) /* nothing to change: the entry is there already */
+        x->efi.added = 1, x->efi.number = (unsigned)have;
+    else if (rc == 0 && !x->efi_why)
+        rc = dm_efi_entry_add(&x->efi, x->boot_once), x->efi_changed = rc == 0;
     return rc;
 }
 
@@ -394,8 +399,8 @@ static int part_write(struct dm_job *j, void *t)
     struct dm_target_partition *x = t;
     if (x->dry_run)
         return x->scheme == DM_SCHEME_GPT ? efi_entry(x) : 0;
-    if (x->change == DM_CHANGE_NONE)
-        return 0;
+    if (x->change == DM_CHANGE_NONE) /* the firmware entry still added when it is missing */
+        return x->scheme == DM_SCHEME_GPT ? efi_entry(x) : 0;
     struct dm_usb s = stick(x);
     struct dm_usb_finish_opts fo = {.rt = j->rt, .verify = j->verify, .boot_once = x->boot_once};
     x->stage = STAGE_CONTENTS;
@@ -527,7 +532,8 @@ static json_object *part_result(struct dm_job *j, void *t)
     json_object_object_add(o, "sha256", wrote ? json_object_new_string(x->res.sha) : NULL);
     json_object_object_add(o, "files", json_object_new_int(x->res.files));
     json_object_object_add(o, "verified", json_object_new_boolean(wrote && j->verify));
-    json_object_object_add(o, "changed", json_object_new_boolean(x->change != DM_CHANGE_NONE));
+    json_object_object_add(o, "changed",
+                           json_object_new_boolean(x->change != DM_CHANGE_NONE || x->efi_changed));
     json_object_object_add(o, "change", json_object_new_string(dm_part_change_name(x->change)));
     json_object_object_add(o, "fingerprint", json_object_new_string(x->fingerprint));
     json_object_object_add(o, "fingerprint_before",

@@ -67,6 +67,7 @@ struct dm_target_partition {
     char inputs[256];                /* the target's options in the fingerprint (JSON) */
     char fingerprint[65], fingerprint_before[65]; /* "" when unknown */
     enum dm_part_change change;
+    int efi_changed; /* the firmware entry was added (a change even when the partition is not) */
 };
 
 /* "in-place", "rewrite", or NULL. */
