@@ -422,9 +422,14 @@ static void print_status(json_object *o)
     } else {
         printf("  no dartmk manifest\n");
     }
-    printf("  BIOS boot: %s; UEFI entry: %s; verify: %s; record: %s\n", jstr(r, "bios_boot"),
-           jstr(r, "efi_entry") ? (strcmp(jstr(r, "efi_entry"), "true") ? "absent" : "present")
-                                : "unknown (no UEFI variables here)",
+    const char *efi = jstr(r, "efi_entry");
+    if (strcmp(jstr(o, "scheme"), "gpt") == 0)
+        printf("  UEFI entry: %s\n", !efi                       ? "unknown (no UEFI variables here)"
+                                     : strcmp(efi, "true") == 0 ? "present"
+                                                                : "absent");
+    else
+        printf("  BIOS boot: %s\n", jstr(r, "bios_boot"));
+    printf("  verify: %s; record: %s\n",
            jstr(r, "verified") ? (strcmp(jstr(r, "verified"), "true") ? "FAILED" : "passed")
                                : "not run",
            strcmp(jstr(o, "record"), "true") == 0 ? "yes" : "no");
