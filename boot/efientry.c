@@ -72,23 +72,40 @@ int dm_efi_available(void) { return efi_variables_supported(); }
 
 /* ---- the firmware's variables ---- */
 
+/* One walk over the firmware's variables (a directory listing, not 65536 look-ups): the Boot####
+ * numbers in use (bits of used, when not NULL) and the one holding e's very bytes (-1: none). */
+static int walk_boot_entries(const struct dm_efi_entry *e, uint8_t used[0x10000 / 8])
+{
+    efi_guid_t *guid = NULL; /* both NULL: the walk starts at the first variable */
+    char *name = NULL;
+    unsigned n;
+    int found = -1, end;
+    while ((efi_get_next_variable_name(&guid, &name)) > 0) {
+        if (efi_guid_cmp(guid, &efi_guid_global) != 0 || sscanf(name, "Boot%4X%n", &n, &end) != 1 ||
+            end != 8 || name[end])
+            continue; /* the walk goes on to its end: libefivar's iterator restarts then */
+        if (used)
+            used[n / 8] |= (uint8_t)(1u << (n % 8));
+        uint8_t *data = NULL;
+        size_t size = 0;
+        uint32_t attrs;
+        if (found < 0 && efi_get_variable(EFI_GLOBAL_GUID, name, &data, &size, &attrs) >= 0 &&
+            size == e->option_size && !memcmp(data, e->option, size))
+            found = (int)n;
+        free(data);
+    }
+    return found;
+}
+
 /* The Boot#### holding these very bytes, else the lowest free number; -1 when all are used. */
 static int pick_number(const struct dm_efi_entry *e)
 {
-    char name[16];
-    for (int pass = 0; pass < 2; pass++)
-        for (int n = 0; n <= 0xFFFF; n++) {
-            uint8_t *data = NULL;
-            size_t size = 0;
-            uint32_t attrs;
-            snprintf(name, sizeof name, "Boot%04X", n);
-            int found = efi_get_variable(EFI_GLOBAL_GUID, name, &data, &size, &attrs) >= 0;
-            int same = found && size == e->option_size && !memcmp(data, e->option, size);
-            free(data);
-            if ((pass == 0 && same) || (pass == 1 && !found))
-                return n;
-        }
-    return -1;
+    uint8_t used[0x10000 / 8] = {0};
+    int same = walk_boot_entries(e, used);
+    for (int n = 0; same < 0 && n <= 0xFFFF; n++)
+        if (!(used[n / 8] & (1u << (n % 8))))
+            return n;
+    return same;
 }
 
 /* BootOrder with `number` at its end (unless it is in it already). */
@@ -128,5 +145,37 @@ int dm_efi_entry_add(struct dm_efi_entry *e, int boot_once)
         (boot_once && efi_set_variable(EFI_GLOBAL_GUID, "BootNext", next, 2, var_attrs, 0644) < 0))
         return dm_error_errno(DM_FAIL, errno, "cannot write the firmware boot entry %s", name);
     e->added = 1, e->number = (unsigned)n;
+    return 0;
+}
+
+/* ---- finding and deleting an entry ---- */
+
+int dm_efi_entry_find(const struct dm_efi_entry *e) { return walk_boot_entries(e, NULL); }
+
+/* Variable `var` (a list of 16-bit numbers) without `number`; removed when it becomes empty. */
+static int drop_number(const char *var, unsigned number)
+{
+    uint8_t *data = NULL;
+    size_t size = 0, out = 0;
+    uint32_t attrs;
+    if (efi_get_variable(EFI_GLOBAL_GUID, var, &data, &size, &attrs) < 0)
+        return 0; /* not there: nothing names the entry */
+    for (size_t i = 0; i + 1 < size; i += 2)
+        if ((unsigned)(data[i] | data[i + 1] << 8) != number)
+            data[out++] = data[i], data[out++] = data[i + 1];
+    int rc = out == size ? 0
+             : out       ? efi_set_variable(EFI_GLOBAL_GUID, var, data, out, attrs, 0644)
+                         : efi_del_variable(EFI_GLOBAL_GUID, var);
+    free(data);
+    return rc;
+}
+
+int dm_efi_entry_delete(unsigned number)
+{
+    char name[16];
+    snprintf(name, sizeof name, "Boot%04X", number);
+    if (drop_number("BootOrder", number) < 0 || drop_number("BootNext", number) < 0 ||
+        efi_del_variable(EFI_GLOBAL_GUID, name) < 0)
+        return dm_error_errno(DM_FAIL, errno, "cannot delete the firmware boot entry %s", name);
     return 0;
 }

@@ -5,6 +5,7 @@
 #include "partition/layout.h"
 #include "util/report.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -275,18 +276,73 @@ static void unmake(char *dir, const char *top)
         *slash = '\0';
 }
 
+/* $XDG_STATE_HOME/dartmk/tables, else ~/.local/state/dartmk/tables (malloc'd), or NULL. */
+static char *tables_dir(void)
+{
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    char *dir = NULL;
+    if (state && *state   ? asprintf(&dir, "%s/dartmk/tables", state) < 0
+        : !home || !*home ? (dir = NULL, 1)
+                          : asprintf(&dir, "%s/.local/state/dartmk/tables", home) < 0)
+        return NULL;
+    return dir;
+}
+
+struct saved {
+    char *path;
+    struct timespec at;
+};
+
+static int oldest_first(const void *a, const void *b)
+{
+    const struct saved *x = a, *y = b;
+    if (x->at.tv_sec != y->at.tv_sec)
+        return x->at.tv_sec < y->at.tv_sec ? -1 : 1;
+    if (x->at.tv_nsec != y->at.tv_nsec)
+        return x->at.tv_nsec < y->at.tv_nsec ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
+size_t dm_claim_saved_tables(char ***files)
+{
+    char *dir = tables_dir();
+    struct saved *v = NULL;
+    size_t n = 0;
+    DIR *d = dir ? opendir(dir) : NULL;
+    struct dirent *e;
+    struct stat st;
+    while (d && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        struct saved *more = len > 7 && strcmp(e->d_name + len - 7, ".sfdisk") == 0
+                                 ? realloc(v, (n + 1) * sizeof *v)
+                                 : NULL;
+        v = more ? more : v;
+        if (more && asprintf(&v[n].path, "%s/%s", dir, e->d_name) >= 0 && stat(v[n].path, &st) == 0)
+            v[n++].at = st.st_mtim;
+        else if (more)
+            free(v[n].path);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    if (n)
+        qsort(v, n, sizeof *v, oldest_first);
+    *files = n ? malloc(n * sizeof **files) : NULL;
+    for (size_t i = 0; i < n; i++)
+        (*files)[i] = v[i].path;
+    free(v);
+    return *files ? n : 0;
+}
+
 /* A new file in the state folder, named after the disk and the time; *made: the first folder
  * it had to make (NULL when they were all there), for unmake. */
 static char *default_backup(const struct dm_claim *t, char **made)
 {
-    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     const char *name = t->is_device ? t->disk.name : base_name(t->path);
-    char stamp[32], *dir = NULL, *file = NULL;
+    char stamp[32], *dir = tables_dir(), *file = NULL;
     time_t now = time(NULL);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
-    if (state && *state   ? asprintf(&dir, "%s/dartmk/tables", state) < 0
-        : !home || !*home ? (dir = NULL, 1)
-                          : asprintf(&dir, "%s/.local/state/dartmk/tables", home) < 0)
+    if (!dir)
         return NULL;
     *made = NULL;
     for (char *s = dir + 1;; s++) /* mkdir -p */
