@@ -130,3 +130,54 @@ int dm_efi_entry_add(struct dm_efi_entry *e, int boot_once)
     e->added = 1, e->number = (unsigned)n;
     return 0;
 }
+
+/* ---- finding and deleting an entry ---- */
+
+int dm_efi_entry_find(const struct dm_efi_entry *e)
+{
+    efi_guid_t *guid;
+    char *name;
+    unsigned n;
+    int found = -1, end;
+    while ((efi_get_next_variable_name(&guid, &name)) > 0) {
+        if (found >= 0 || efi_guid_cmp(guid, &efi_guid_global) != 0 ||
+            sscanf(name, "Boot%4X%n", &n, &end) != 1 || end != 8 || name[end])
+            continue; /* the walk goes on to its end: libefivar's iterator restarts then */
+        uint8_t *data = NULL;
+        size_t size = 0;
+        uint32_t attrs;
+        if (efi_get_variable(EFI_GLOBAL_GUID, name, &data, &size, &attrs) >= 0 &&
+            size == e->option_size && !memcmp(data, e->option, size))
+            found = (int)n;
+        free(data);
+    }
+    return found;
+}
+
+/* Variable `var` (a list of 16-bit numbers) without `number`; removed when it becomes empty. */
+static int drop_number(const char *var, unsigned number)
+{
+    uint8_t *data = NULL;
+    size_t size = 0, out = 0;
+    uint32_t attrs;
+    if (efi_get_variable(EFI_GLOBAL_GUID, var, &data, &size, &attrs) < 0)
+        return 0; /* not there: nothing names the entry */
+    for (size_t i = 0; i + 1 < size; i += 2)
+        if ((unsigned)(data[i] | data[i + 1] << 8) != number)
+            data[out++] = data[i], data[out++] = data[i + 1];
+    int rc = out == size ? 0
+             : out       ? efi_set_variable(EFI_GLOBAL_GUID, var, data, out, attrs, 0644)
+                         : efi_del_variable(EFI_GLOBAL_GUID, var);
+    free(data);
+    return rc;
+}
+
+int dm_efi_entry_delete(unsigned number)
+{
+    char name[16];
+    snprintf(name, sizeof name, "Boot%04X", number);
+    if (drop_number("BootOrder", number) < 0 || drop_number("BootNext", number) < 0 ||
+        efi_del_variable(EFI_GLOBAL_GUID, name) < 0)
+        return dm_error_errno(DM_FAIL, errno, "cannot delete the firmware boot entry %s", name);
+    return 0;
+}

@@ -27,5 +27,10 @@ int dm_efi_available(void);
 /* Writes the entry (see above); boot_once also sets BootNext. 0 or DM_FAIL after one line. */
 int dm_efi_entry_add(struct dm_efi_entry *e, int boot_once);
 void dm_efi_entry_free(struct dm_efi_entry *e);
+/* The Boot#### whose load option is exactly e's (its number), or -1 when there is none. */
+int dm_efi_entry_find(const struct dm_efi_entry *e);
+/* Deletes Boot#### `number` and takes it out of BootOrder and BootNext. 0 or DM_FAIL after one
+ * line. */
+int dm_efi_entry_delete(unsigned number);
 
 #endif

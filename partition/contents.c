@@ -20,7 +20,7 @@ char *dm_part_read_file(const char *disk, const struct dm_part *p, const char *p
     dm_capture_begin(&quiet);
     if (dm_fatread_open(disk, p->start, p->size, &t) == 0) {
         const struct dm_entry *e = dm_tree_find(t, path);
-        text = e && e->size < 65536 ? calloc(1, e->size + 1) : NULL;
+        text = e && e->size < (1u << 20) ? calloc(1, e->size + 1) : NULL;
         if (text && dm_tree_read_head(t, e, text, e->size) != (ssize_t)e->size)
             free(text), text = NULL;
     }

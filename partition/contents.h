@@ -5,7 +5,7 @@
 
 #include "partition/ptable.h"
 
-/* File `path` of the FAT volume in partition p of `disk` (at most 64 KiB), malloc'd and
+/* File `path` of the FAT volume in partition p of `disk` (at most 1 MiB), malloc'd and
  * NUL-terminated; NULL when there is none. */
 char *dm_part_read_file(const char *disk, const struct dm_part *p, const char *path);
 /* Does p hold a volume dartmk marked while it updates it (fat/fat.h: the incomplete-update

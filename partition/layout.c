@@ -656,3 +656,17 @@ int dm_layout_restore(int fd, const char *name, const char *file, uint64_t disk_
     fclose(f);
     return rc;
 }
+
+int dm_layout_saved_sector0(const char *file, uint8_t out[512])
+{
+    struct raw r = {0};
+    FILE *f = fopen(file, "r");
+    int rc = f ? raw_read(f, file, &r) : dm_error_errno(DM_FAIL, errno, "%s", file), found = 0;
+    for (int i = 0; rc == 0 && i < r.n && !found; i++)
+        if (r.area[i].off == 0 && r.area[i].size >= 512)
+            memcpy(out, r.area[i].bytes, 512), found = 1;
+    if (f)
+        fclose(f);
+    raw_free(&r);
+    return rc ? rc : found ? 0 : 1;
+}

@@ -15,6 +15,8 @@ static const char partition_intro[] =
     "usage: dartmk partition SOURCE DISK [--size SIZE] [--at end|SECTOR] [--name NAME]\n"
     "                        [--bios-boot menu|active|none] [--menu-timeout SECS] [--boot-once]\n"
     "                        [--dry-run] [--replace] [--force] [--yes] [build options]\n"
+    "       dartmk partition --status DISK [--name NAME] [--no-verify] [--json]\n"
+    "       dartmk partition --remove DISK [--dry-run] [--force] [--yes] [--json]\n"
     "       dartmk partition --restore-table FILE DISK [--yes]\n"
     "\n"
     "Adds a hidden, bootable DaRT recovery partition to a disk that already holds a system\n"
@@ -44,6 +46,13 @@ static const char partition_intro[] =
     "default ~/.local/state/dartmk/tables) and put back, byte for byte, if writing fails, or\n"
     "later with --restore-table. A Windows RE partition dartmk did not make is left alone (a new\n"
     "one is added) unless --force; --replace makes dartmk's anew instead of updating it.\n"
+    "\n"
+    "Idempotent: the manifest in the partition records the fingerprint of the inputs (the source\n"
+    "boot.wim's SHA-256, the options, the SHA-256s of tools, drivers and files, dartmk's\n"
+    "version); a run with the same inputs writes nothing and says so (--json: changed false,\n"
+    "change none). --status reads the disk only (mounted disks too). --remove deletes dartmk's\n"
+    "recovery partition and puts back the MBR boot code and active partition recorded in it\n"
+    "(dartmk-record.json) when it was provisioned, and deletes its UEFI boot entry.\n"
     "\n";
 
 enum {
@@ -62,6 +71,8 @@ enum {
     OPT_NO_VERIFY,
     OPT_BACKUP,
     OPT_RESTORE,
+    OPT_STATUS,
+    OPT_REMOVE,
 };
 
 enum bios_boot { BIOS_MENU, BIOS_ACTIVE, BIOS_NONE };
@@ -91,6 +102,10 @@ static const struct dm_opt partition_options[] = {
     DM_OPT_VALUE(OPT_BACKUP, "backup-table", "FILE", "where to save the old partition table"),
     DM_OPT_VALUE(OPT_RESTORE, "restore-table", "FILE",
                  "put a saved table back on DISK (nothing else is written)"),
+    DM_OPT_FLAG(OPT_STATUS, "status",
+                "say what recovery partition DISK holds (reads only; DISK the one operand)"),
+    DM_OPT_FLAG(OPT_REMOVE, "remove",
+                "delete dartmk's recovery partition of DISK, put its boot code back"),
     DM_OPT_FLAG('y', "yes", "do not ask"),
     DM_OPT_JSON_HELP("print one JSON object: disk, scheme, dry_run, action, partition, update, "
                      "incomplete, before, after, bios_boot, backup_table, efi_entry, sha256, "
@@ -104,6 +119,8 @@ static const char partition_outro[] =
     "Examples:\n"
     "  dartmk partition Win11_x64.iso golden.img --dry-run\n"
     "  dartmk partition dart/ /dev/sda --yes --bios-boot menu --menu-timeout 3\n"
+    "  dartmk partition --status /dev/sda --json\n"
+    "  dartmk partition --remove golden.img --dry-run\n"
     "  dartmk partition --restore-table ~/.local/state/dartmk/tables/sda-20261124T090000Z.sfdisk "
     "/dev/sda\n"
     "\n" EXIT_CODES;
@@ -120,6 +137,9 @@ struct part_cli {
     int efi_entry; /* -1: on when DISK is this UEFI machine's own */
     int boot_once, dry_run, no_verify, yes;
     int other; /* the first option given that is not --restore-table or --yes (0: none) */
+    int mode;  /* OPT_STATUS, OPT_REMOVE, or 0 */
+    int seen[64];
+    size_t nseen;
 };
 
 /* ---- the command line ---- */
@@ -161,6 +181,8 @@ static int part_option(int opt, const char *arg, void *ctx)
     long v;
     if (!c->other && opt != OPT_RESTORE && opt != 'y')
         c->other = opt;
+    if (c->nseen < sizeof c->seen / sizeof *c->seen)
+        c->seen[c->nseen++] = opt;
     switch (opt) {
     case OPT_SIZE:
         return set_size(c, arg);
@@ -198,6 +220,12 @@ static int part_option(int opt, const char *arg, void *ctx)
     case OPT_RESTORE: /* DISK is then the one operand */
         c->b.want_target = 0, c->b.source_name = "DISK";
         return c->restore = arg, 0;
+    case OPT_STATUS:
+    case OPT_REMOVE: /* DISK is then the one operand */
+        if (c->mode && c->mode != opt)
+            return dm_usage_error(c->cmd, "--status and --remove: one or the other");
+        c->b.want_target = 0, c->b.source_name = "DISK";
+        return c->mode = opt, 0;
     case 'y':
         return c->yes = 1, 0;
     default:
@@ -236,6 +264,10 @@ static void print_plan(FILE *f, const struct dm_target_partition *x, const struc
                 p->number);
     else if (x->incomplete)
         fprintf(f, "partition %zu held an incomplete update: this run completed it\n", p->number);
+    fprintf(f, "change: %s (fingerprint %.12s", dm_part_change_name(x->change), x->fingerprint);
+    if (*x->fingerprint_before && x->change != DM_CHANGE_NONE)
+        fprintf(f, "; the partition holds %.12s", x->fingerprint_before);
+    fprintf(f, ")\n");
     if (x->update == DM_UPDATE_IN_PLACE)
         fprintf(f, "update: in place, the old image kept until the switch\n");
     else if (x->update == DM_UPDATE_REWRITE)
@@ -280,9 +312,14 @@ static int run(struct part_cli *c, struct dm_job *j)
     j->yes = c->yes, j->verify = !c->no_verify;
     int rc = dm_build_cli_run(j, &dm_target_partition_ops, &x);
     int text = rc == 0 && !j->print_recipe && !j->json;
-    if (text && (c->dry_run || dm_view()->verbosity != DM_QUIET))
+    int none = x.change == DM_CHANGE_NONE && !c->dry_run;
+    if (text && none)
+        printf("nothing to change: %s's recovery partition already holds these inputs "
+               "(fingerprint %.12s…)\n",
+               x.claim.path, x.fingerprint);
+    else if (text && (c->dry_run || dm_view()->verbosity != DM_QUIET))
         print_plan(c->dry_run ? stdout : stderr, &x, j);
-    if (text && !c->dry_run)
+    if (text && !c->dry_run && !none)
         printf("%s  %s\n", x.res.sha, x.claim.path);
     dm_target_partition_free(&x);
     return rc;
@@ -296,6 +333,129 @@ static int restore(struct part_cli *c, const char *disk)
     if (rc == 0)
         dm_info("%s: the partition table saved in %s is back (%s)", disk, c->restore,
                 exact ? "the saved sectors, byte for byte" : "rebuilt from the sfdisk script");
+    return rc;
+}
+
+/* ---- --status DISK, --remove DISK ---- */
+
+/* The options each mode takes; any other is a usage error (it would be silently ignored). */
+static int mode_options(struct part_cli *c, int json)
+{
+    static const int status[] = {OPT_STATUS, OPT_NAME, OPT_NO_VERIFY, 0};
+    static const int remove[] = {OPT_REMOVE, OPT_NAME, OPT_DRY_RUN, OPT_FORCE, OPT_BACKUP, 'y', 0};
+    const int *ok = c->mode == OPT_STATUS ? status : remove;
+    for (size_t i = 0; i < c->nseen; i++) {
+        size_t k = 0;
+        while (ok[k] && ok[k] != c->seen[i])
+            k++;
+        if (!ok[k] && c->seen[i] != OPT_RESTORE)
+            return dm_usage_error(c->cmd, "--%s does not go with --%s",
+                                  dm_opt_find(c->cmd->help->options, c->seen[i])->name,
+                                  c->mode == OPT_STATUS ? "status" : "remove");
+    }
+    if (c->restore)
+        return dm_usage_error(c->cmd, "--restore-table does not go with --%s",
+                              c->mode == OPT_STATUS ? "status" : "remove");
+    (void)json;
+    return 0;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL;
+}
+
+static int64_t jint(json_object *o, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) && v ? json_object_get_int64(v) : -1;
+}
+
+static void print_status(json_object *o)
+{
+    json_object *r = NULL, *m = NULL;
+    json_object_object_get_ex(o, "recovery", &r);
+    printf("%s: %s, %.1f MiB\n", jstr(o, "disk"), jstr(o, "scheme"),
+           dm_mib((uint64_t)jint(o, "size")));
+    if (!r) {
+        printf("no recovery partition\n");
+        return;
+    }
+    printf("recovery partition %d (made by %s): %.1f MiB at %.1f MiB", (int)jint(r, "number"),
+           jstr(r, "made_by"), dm_mib((uint64_t)jint(r, "size")),
+           dm_mib((uint64_t)jint(r, "start")));
+    if (jint(r, "free") >= 0)
+        printf(", %.1f MiB free", dm_mib((uint64_t)jint(r, "free")));
+    printf("\n");
+    if (json_object_object_get_ex(r, "manifest", &m) && m) {
+        printf("  built %s by dartmk %s from %s\n", jstr(m, "built"), jstr(m, "version"),
+               jstr(m, "source"));
+        printf("  manifest sha256 %s\n", jstr(m, "sha256"));
+        if (jstr(m, "fingerprint"))
+            printf("  fingerprint %s\n", jstr(m, "fingerprint"));
+        if (jstr(m, "expires"))
+            printf("  expires %s%s\n", jstr(m, "expires"),
+                   strcmp(jstr(m, "expired"), "true") == 0 ? " (expired)" : "");
+    } else {
+        printf("  no dartmk manifest\n");
+    }
+    printf("  BIOS boot: %s; UEFI entry: %s; verify: %s; record: %s\n", jstr(r, "bios_boot"),
+           jstr(r, "efi_entry") ? (strcmp(jstr(r, "efi_entry"), "true") ? "absent" : "present")
+                                : "unknown (no UEFI variables here)",
+           jstr(r, "verified") ? (strcmp(jstr(r, "verified"), "true") ? "FAILED" : "passed")
+                               : "not run",
+           strcmp(jstr(o, "record"), "true") == 0 ? "yes" : "no");
+}
+
+static void print_remove(json_object *o)
+{
+    json_object *rm = NULL, *e = NULL;
+    int dry = strcmp(jstr(o, "dry_run"), "true") == 0;
+    json_object_object_get_ex(o, "removed", &rm);
+    json_object_object_get_ex(o, "efi_entry", &e);
+    printf("%s: %s partition %d (%.1f MiB at %.1f MiB)\n", jstr(o, "disk"),
+           dry ? "would remove" : "removed", (int)jint(rm, "number"),
+           dm_mib((uint64_t)jint(rm, "size")), dm_mib((uint64_t)jint(rm, "start")));
+    const char *code = jstr(o, "mbr_code");
+    if (strcmp(code, "none") != 0)
+        printf("MBR boot code: %s; active partition: %s\n",
+               strcmp(code, "restored") == 0 ? (dry ? "would be restored" : "restored")
+                                             : "left as it is (no record of the old one)",
+               jstr(o, "active") ? jstr(o, "active") : "none");
+    if (jstr(o, "mbr_code_from"))
+        printf("  (no record on the disk: taken from the table saved in %s)\n",
+               jstr(o, "mbr_code_from"));
+    if (e && strcmp(jstr(e, "action"), "report") == 0)
+        printf("UEFI entry %s: no UEFI variables here (a disk image, or a machine without "
+               "UEFI): delete it on its machine\n",
+               jstr(e, "device_path"));
+    else if (e && strcmp(jstr(e, "action"), "delete") == 0)
+        printf("UEFI entry %s %s\n", jstr(e, "entry"), dry ? "would be deleted" : "deleted");
+    else if (e)
+        printf("UEFI entry: none to delete\n");
+}
+
+static int lifecycle(struct part_cli *c, const char *disk, int json)
+{
+    json_object *o = NULL;
+    struct dm_part_remove r = {.disk = disk,
+                               .gpt_name = c->plan.name,
+                               .backup = c->backup,
+                               .force = c->plan.force,
+                               .yes = c->yes,
+                               .dry_run = c->dry_run};
+    int rc = c->mode == OPT_STATUS
+                 ? dm_target_partition_status(disk, c->plan.name, !c->no_verify, &o)
+                 : dm_target_partition_remove(&r, &o);
+    if (rc == 0 && json)
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+    else if (rc == 0 && c->mode == OPT_STATUS)
+        print_status(o);
+    else if (rc == 0)
+        print_remove(o);
+    json_object_put(o);
     return rc;
 }
 
@@ -313,7 +473,9 @@ int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
     int rc = dm_build_cli_parse(cmd, argc, argv, part_option, &c, &c.b, &common, &r, &source);
     /* --restore-table writes the saved table and nothing else: an option about a recovery
      * partition (--dry-run among them) would be silently ignored. */
-    if (rc == 0 && c.restore && (c.other || common.json))
+    if (rc == 0 && c.mode)
+        rc = mode_options(&c, common.json);
+    if (rc == 0 && !c.mode && c.restore && (c.other || common.json))
         rc =
             dm_usage_error(cmd, "--restore-table puts a saved table back: --%s does not go with it",
                            c.other ? dm_opt_find(cmd->help->options, c.other)->name : "json");
@@ -321,7 +483,9 @@ int dm_cmd_partition(const struct dm_cmd *cmd, int argc, char **argv)
         rc = dm_usage_error(cmd, "--label '%s': %s", c.label, why);
     struct dm_job job = {0};
     dm_build_cli_job(&c.b, &r, source, &common, &job);
-    if (rc == 0 && c.restore)
+    if (rc == 0 && c.mode)
+        rc = lifecycle(&c, source, common.json);
+    else if (rc == 0 && c.restore)
         rc = restore(&c, source);
     else if (rc == 0)
         rc = run(&c, &job);

@@ -5,6 +5,7 @@
 #include "partition/layout.h"
 #include "util/report.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -275,18 +276,58 @@ static void unmake(char *dir, const char *top)
         *slash = '\0';
 }
 
+/* $XDG_STATE_HOME/dartmk/tables, else ~/.local/state/dartmk/tables (malloc'd), or NULL. */
+static char *tables_dir(void)
+{
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    char *dir = NULL;
+    if (state && *state   ? asprintf(&dir, "%s/dartmk/tables", state) < 0
+        : !home || !*home ? (dir = NULL, 1)
+                          : asprintf(&dir, "%s/.local/state/dartmk/tables", home) < 0)
+        return NULL;
+    return dir;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t dm_claim_saved_tables(const struct dm_claim *t, char ***files)
+{
+    const char *name = t->is_device ? t->disk.name : base_name(t->path);
+    char *dir = tables_dir(), **v = NULL;
+    size_t n = 0, len = strlen(name);
+    DIR *d = dir ? opendir(dir) : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        char **more = strncmp(e->d_name, name, len) == 0 && e->d_name[len] == '-'
+                          ? realloc(v, (n + 1) * sizeof *v)
+                          : NULL;
+        if (more && asprintf(&more[n], "%s/%s", dir, e->d_name) >= 0)
+            v = more, n++;
+        else if (more)
+            v = more;
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    /* The names end in the time they were saved: sorted, the oldest first. */
+    if (n)
+        qsort(v, n, sizeof *v, by_name);
+    *files = v;
+    return n;
+}
+
 /* A new file in the state folder, named after the disk and the time; *made: the first folder
  * it had to make (NULL when they were all there), for unmake. */
 static char *default_backup(const struct dm_claim *t, char **made)
 {
-    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     const char *name = t->is_device ? t->disk.name : base_name(t->path);
-    char stamp[32], *dir = NULL, *file = NULL;
+    char stamp[32], *dir = tables_dir(), *file = NULL;
     time_t now = time(NULL);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
-    if (state && *state   ? asprintf(&dir, "%s/dartmk/tables", state) < 0
-        : !home || !*home ? (dir = NULL, 1)
-                          : asprintf(&dir, "%s/.local/state/dartmk/tables", home) < 0)
+    if (!dir)
         return NULL;
     *made = NULL;
     for (char *s = dir + 1;; s++) /* mkdir -p */

@@ -172,4 +172,16 @@ json_object *dm_manifest_new(const struct dm_media *m, const struct dm_image_pla
 const char *dm_manifest_text(json_object *j);
 /* The recipe as a JSON object: scalar keys as strings, lists as arrays (recipe.c). */
 json_object *dm_recipe_json(const struct dm_recipe *r);
+
+/* The fingerprint of a build's inputs (fingerprint.c): the inputs as one JSON object (dartmk's
+ * version, the image chosen, the recipe, the SHA-256s of the tools, drivers, added folders,
+ * debugging tools, DaRT's cab and configuration; `target`: a JSON text of the target's own
+ * options that shape the contents, or NULL), everything but the source boot.wim's checksum.
+ * 0, or DM_FAIL after one line (a host file that cannot be read). */
+int dm_fingerprint_inputs(const struct dm_media *m, const struct dm_image_plan *p,
+                          const struct dm_recipe *r, const char *target, json_object **out);
+/* The fingerprint: SHA-256 of {"boot_wim_sha256":SHA,"inputs":INPUTS} printed without spaces. */
+void dm_fingerprint(json_object *inputs, const char *boot_wim_sha, char hex[65]);
+/* SHA-256 of a host file's bytes, or of a folder (its sorted names, kinds and files' bytes). */
+int dm_fingerprint_path(const char *path, char hex[65]);
 #endif

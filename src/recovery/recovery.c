@@ -742,6 +742,55 @@ static void source_wim_sha(const struct dm_recovery *rt, json_object *j, const c
     json_object_object_add(src, "boot_wim_sha256", json_object_new_string(zeros ? zeros : it->sha));
 }
 
+/* The source boot.wim's checksum: taken before the tree was made (exported, or asked for by
+ * dm_recovery_fingerprint), or as the target read the media's boot.wim as it is. */
+static const char *source_sha(const struct dm_recovery *rt)
+{
+    const char *path = rt->media->files[DM_ROLE_BOOT_WIM].path;
+    const struct dm_entry *wim = path && !*rt->source_sha ? dm_tree_find(rt->tree, path) : NULL;
+    const struct item *it = wim ? wim->priv : NULL;
+    return *rt->source_sha ? rt->source_sha : it && it->kind == ITEM_MEDIA ? it->sha : NULL;
+}
+
+/* The inputs' fingerprint in the manifest (placeholder `zeros` while sizing). */
+static void fingerprint(const struct dm_recovery *rt, json_object *j, const char *zeros)
+{
+    char hex[DM_SHA256_HEX];
+    const char *sha = zeros ? NULL : source_sha(rt);
+    if (!rt->inputs)
+        return;
+    if (sha)
+        dm_fingerprint(rt->inputs, sha, hex);
+    json_object_object_add(j, "fingerprint", json_object_new_string(sha ? hex : zeros));
+}
+
+int dm_recovery_fingerprint(struct dm_recovery *rt, char hex[DM_SHA256_HEX])
+{
+    struct dm_media *m = rt->media;
+    const struct dm_entry *e = dm_tree_find(m->tree, m->files[DM_ROLE_BOOT_WIM].path);
+    if (!rt->inputs || !e)
+        return dm_error(DM_FAIL, "the recovery tree has no fingerprint");
+    if (!*rt->source_sha) {
+        struct dm_sha256 *h = dm_sha256_new();
+        struct dm_stream *s = NULL;
+        struct dm_progress progress;
+        uint64_t got = 0;
+        int rc = h ? dm_tree_open(m->tree, e, &s) : dm_error(DM_FAIL, "out of memory");
+        dm_progress_begin(&progress, "reading boot.wim", e->size);
+        if (rc == 0)
+            rc = dm_copy_stream(s, -1, e->path, h, &progress, 0, &got);
+        dm_progress_end(&progress);
+        int crc = s ? dm_stream_close(s) : 0;
+        if ((rc = rc ? rc : crc) == 0)
+            dm_sha256_final(h, rt->source_sha), h = NULL;
+        dm_sha256_free(h);
+        if (rc)
+            return rc;
+    }
+    dm_fingerprint(rt->inputs, rt->source_sha, hex);
+    return 0;
+}
+
 /* The manifest's text; with `final` 0, placeholder checksums of the same length (its size). */
 static char *manifest_text(const struct dm_recovery *rt, int final)
 {
@@ -759,6 +808,7 @@ static char *manifest_text(const struct dm_recovery *rt, int final)
         for (size_t i = 0; i < rt->opts->ninstalled; i++)
             json_object_array_add(later, json_object_new_string(rt->opts->installed_after[i]));
         source_wim_sha(rt, j, final ? NULL : zeros);
+        fingerprint(rt, j, final ? NULL : zeros);
         json_object_object_add(j, "files", files), files = NULL;
         json_object_object_add(j, "installed_after", later), later = NULL;
         if (asprintf(&text, "%s\n", dm_manifest_text(j)) < 0)
@@ -877,6 +927,9 @@ static int add_all(struct dm_recovery *rt, const struct dm_job *j)
         rc = add_staged(t, rt, DM_MANIFEST_NAME, DM_MANIFEST_NAME, p->built);
     if (rc == 0 && manifest && (rc = manifest_base(rt, j, sha)) == 0)
         rc = add_manifest(t, p->built);
+    if (rc == 0 && manifest)
+        rc = dm_fingerprint_inputs(m, p, &j->recipe, o->target_inputs, &rt->inputs);
+    memcpy(rt->source_sha, sha, sizeof rt->source_sha);
     if (rc == 0 && m->layout == DM_MEDIA_WIM)
         rc = add_wim_boot_files(t, m, added, p->built);
     if (rc == 0 && (o->flags & DM_RECOVERY_EL_TORITO))
@@ -921,6 +974,7 @@ void dm_recovery_free(struct dm_recovery *rt)
     dm_tree_free(rt->tree);
     dm_staging_remove(&rt->staging);
     json_object_put(rt->manifest);
+    json_object_put(rt->inputs);
     hasher_free(rt->hasher);
     free(rt->etfsboot);
     free(rt->efisys);

@@ -42,6 +42,9 @@ struct dm_recovery_opts {
      * checksum: `dartmk verify` checks they are there). */
     const char *const *installed_after;
     size_t ninstalled;
+    /* With DM_RECOVERY_MANIFEST: the target's own options that shape the contents, as a JSON
+     * text, part of the inputs' fingerprint (image.h: dm_fingerprint_inputs); or NULL. */
+    const char *target_inputs;
 };
 
 struct dm_recovery {
@@ -62,6 +65,8 @@ struct dm_recovery {
     const struct dm_recovery_opts *opts;
     struct dm_wim_check *check; /* boot.wim's integrity check, running beside the writing */
     int checked, check_rc;      /* its verdict, once waited for */
+    struct json_object *inputs; /* DM_RECOVERY_MANIFEST: the inputs of the fingerprint */
+    char source_sha[65];        /* the source boot.wim's SHA-256, once known ("" before) */
 };
 
 struct dm_job;
@@ -73,6 +78,10 @@ int dm_recovery_open(const struct dm_job *j, struct dm_recovery **out);
 /* The SHA-256 of the manifest as the target read it ("" before that), the fingerprint of the
  * whole tree. */
 const char *dm_recovery_manifest_sha(const struct dm_recovery *rt);
+/* The fingerprint of the tree's inputs (image.h: dm_fingerprint), the one its manifest records
+ * (DM_RECOVERY_MANIFEST): the source boot.wim is read for its checksum now unless it was read
+ * already. 0, or DM_FAIL after one line. */
+int dm_recovery_fingerprint(struct dm_recovery *rt, char hex[65]);
 /* The verdict of the integrity check of the tree's boot.wim (started by dm_recovery_open, in a
  * thread beside the writing), waited for the first time: a target asks before its commit point
  * (the rename, the table write, the first byte over what was there). 0, or DM_FAIL after one

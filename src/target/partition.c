@@ -6,6 +6,7 @@
 #include "util/report.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,48 @@ static void close_table(int fd, struct dm_ptable *pt)
         close(fd);
 }
 
+const char *dm_part_change_name(enum dm_part_change c)
+{
+    static const char *const names[] = {"create", "update", "move", "none"};
+    return names[c];
+}
+
+/* The record of how the disk booted before dartmk: carried over from dartmk's partition when it
+ * has one; else the MBR code and active partition now — unless dartmk's partition is there
+ * already (made before records were kept: its MBR code is syslinux's, not the disk's own), then
+ * only the installed system's partition. */
+static void make_record(struct dm_target_partition *x, int fd, struct dm_ptable *pt, unsigned os)
+{
+    struct dm_part parts[DM_PART_MAX];
+    size_t active = 0, ours = dm_part_plan_ours(pt, &x->popts, &active);
+    size_t n = dm_ptable_list(pt, parts, DM_PART_MAX);
+    for (size_t i = 0; i < n; i++) {
+        char *old = parts[i].number == ours && !x->popts.replace
+                        ? dm_part_read_file(x->claim.path, &parts[i], DM_PART_RECORD)
+                        : NULL;
+        if (old && strlen(old) < sizeof x->record) {
+            snprintf(x->record, sizeof x->record, "%s", old);
+            free(old);
+            return;
+        }
+        free(old);
+    }
+    unsigned char code[DM_MBR_CODE], b64[DM_MBR_CODE * 2] = "";
+    int mbr = x->scheme == DM_SCHEME_MBR;
+    if (mbr && !ours && pread(fd, code, sizeof code, 0) == (ssize_t)sizeof code)
+        EVP_EncodeBlock(b64, code, (int)sizeof code);
+    size_t before = ours ? os : active;
+    json_object *r = json_object_new_object();
+    json_object_object_add(r, "generator", json_object_new_string("dartmk " DARTMK_VERSION));
+    json_object_object_add(r, "scheme", json_object_new_string(dm_scheme_name(x->scheme)));
+    json_object_object_add(r, "mbr_code", *b64 ? json_object_new_string((char *)b64) : NULL);
+    json_object_object_add(r, "active", mbr && before ? json_object_new_int((int)before) : NULL);
+    snprintf(x->record, sizeof x->record, "%s\n",
+             json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(r);
+}
+
 /* The recovery tree's syslinux configuration depends on the disk: its installed system. */
 static int part_tree(struct dm_job *j, void *t)
 {
@@ -93,6 +136,7 @@ static int part_tree(struct dm_job *j, void *t)
     if (rc == 0) {
         x->scheme = dm_ptable_scheme(pt);
         os = os_partition(x->claim.path, pt, &x->popts);
+        make_record(x, fd, pt, os);
     }
     close_table(fd, pt);
     x->loader =
@@ -106,7 +150,18 @@ static int part_tree(struct dm_job *j, void *t)
     struct dm_syslinux_boot boot = {.menu = target_partition_bios(x) == DM_BIOS_MENU,
                                     .os_partition = os,
                                     .timeout = x->timeout};
-    return rc ? rc : dm_usb_tree_opts(j, &boot, x->sf);
+    if (rc == 0)
+        rc = dm_usb_tree_opts(j, &boot, x->sf);
+    if (rc == 0) { /* the record beside the manifest; the options that shape the contents */
+        j->extra[j->ropts.nextra++] = (struct dm_recovery_file){DM_PART_RECORD, NULL, x->record};
+        snprintf(x->inputs, sizeof x->inputs,
+                 "{\"label\":\"%s\",\"bios_boot\":\"%s\",\"menu_timeout\":%u,"
+                 "\"os_partition\":%u}",
+                 x->label ? x->label : "DART", bios_boot_names[target_partition_bios(x)],
+                 x->timeout, os);
+        j->ropts.target_inputs = x->inputs;
+    }
+    return rc;
 }
 
 /* ---- the plan: where the partition goes, its volume, then the go-ahead ---- */
@@ -171,6 +226,34 @@ static void plan_update(struct dm_target_partition *x)
     free(e);
 }
 
+/* The fingerprint recorded in the manifest of the partition dartmk made ("" when none). */
+static void fingerprint_before(struct dm_target_partition *x)
+{
+    char *text = dm_part_read_file(x->claim.path, &x->plan.part, DM_MANIFEST_NAME);
+    json_object *m = text ? json_tokener_parse(text) : NULL, *f = NULL;
+    const char *v =
+        json_object_object_get_ex(m, "fingerprint", &f) ? json_object_get_string(f) : NULL;
+    snprintf(x->fingerprint_before, sizeof x->fingerprint_before, "%s",
+             v && strlen(v) == 64 ? v : "");
+    json_object_put(m);
+    free(text);
+}
+
+/* What the run changes: nothing when dartmk's partition, complete, records these inputs. */
+static int plan_change(struct dm_job *j, struct dm_target_partition *x)
+{
+    int rc = dm_recovery_fingerprint(j->rt, x->fingerprint);
+    x->change = x->plan.action == DM_PART_CREATE    ? DM_CHANGE_CREATE
+                : x->plan.action == DM_PART_REPLACE ? DM_CHANGE_MOVE
+                                                    : DM_CHANGE_UPDATE;
+    if (rc || x->change != DM_CHANGE_UPDATE)
+        return rc;
+    fingerprint_before(x);
+    if (!x->incomplete && !x->boot_once && strcmp(x->fingerprint, x->fingerprint_before) == 0)
+        x->change = DM_CHANGE_NONE;
+    return 0;
+}
+
 static int part_plan(struct dm_job *j, void *t)
 {
     struct dm_target_partition *x = t;
@@ -191,7 +274,9 @@ static int part_plan(struct dm_job *j, void *t)
     if (rc == 0 && x->incomplete && !x->dry_run)
         dm_warn("%s: partition %zu holds an incomplete update: this run completes it",
                 x->claim.path, x->plan.part.number);
-    if (rc || x->dry_run)
+    if (rc == 0)
+        rc = plan_change(j, x);
+    if (rc || x->dry_run || x->change == DM_CHANGE_NONE)
         return rc;
     if ((rc = dm_job_checked(j)) != 0) /* boot.wim sound before the disk is touched */
         return rc;
@@ -309,6 +394,8 @@ static int part_write(struct dm_job *j, void *t)
     struct dm_target_partition *x = t;
     if (x->dry_run)
         return x->scheme == DM_SCHEME_GPT ? efi_entry(x) : 0;
+    if (x->change == DM_CHANGE_NONE)
+        return 0;
     struct dm_usb s = stick(x);
     struct dm_usb_finish_opts fo = {.rt = j->rt, .verify = j->verify, .boot_once = x->boot_once};
     x->stage = STAGE_CONTENTS;
@@ -332,7 +419,7 @@ static int part_finish(struct dm_job *j, void *t)
     struct dm_target_partition *x = t;
     struct dm_usb s = stick(x);
     (void)j;
-    if (!x->dry_run)
+    if (!x->dry_run && x->change != DM_CHANGE_NONE)
         dm_usb_reread(&s);
     return dm_claim_close(&x->claim, 0);
 }
@@ -436,9 +523,16 @@ static json_object *part_result(struct dm_job *j, void *t)
                            json_object_new_string(bios_boot_names[target_partition_bios(x)]));
     json_object_object_add(o, "backup_table", saved ? json_object_new_string(saved) : NULL);
     json_object_object_add(o, "efi_entry", efi_json(x));
-    json_object_object_add(o, "sha256", x->dry_run ? NULL : json_object_new_string(x->res.sha));
+    int wrote = !x->dry_run && x->change != DM_CHANGE_NONE;
+    json_object_object_add(o, "sha256", wrote ? json_object_new_string(x->res.sha) : NULL);
     json_object_object_add(o, "files", json_object_new_int(x->res.files));
-    json_object_object_add(o, "verified", json_object_new_boolean(!x->dry_run && j->verify));
+    json_object_object_add(o, "verified", json_object_new_boolean(wrote && j->verify));
+    json_object_object_add(o, "changed", json_object_new_boolean(x->change != DM_CHANGE_NONE));
+    json_object_object_add(o, "change", json_object_new_string(dm_part_change_name(x->change)));
+    json_object_object_add(o, "fingerprint", json_object_new_string(x->fingerprint));
+    json_object_object_add(o, "fingerprint_before",
+                           *x->fingerprint_before ? json_object_new_string(x->fingerprint_before)
+                                                  : NULL);
     return o;
 }
 

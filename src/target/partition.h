@@ -25,6 +25,18 @@ enum dm_bios_boot { DM_BIOS_MENU, DM_BIOS_ACTIVE, DM_BIOS_NONE };
  * At every instant the old image is intact or the boot sector carries the mark. */
 enum dm_part_update { DM_UPDATE_NONE, DM_UPDATE_IN_PLACE, DM_UPDATE_REWRITE };
 
+/* What a run changes (the plan's "change"): a new partition, new contents in the one dartmk
+ * made, dartmk's made anew elsewhere (--replace), or nothing — the partition's manifest records
+ * the fingerprint of these very inputs (image.h: dm_fingerprint). */
+enum dm_part_change { DM_CHANGE_CREATE, DM_CHANGE_UPDATE, DM_CHANGE_MOVE, DM_CHANGE_NONE };
+const char *dm_part_change_name(enum dm_part_change c);
+
+/* The record dartmk keeps on the disk, in the recovery partition's volume beside the manifest:
+ * how the disk booted before dartmk first provisioned it (the MBR's boot code, base64, and the
+ * active partition), for `partition --remove`. An update carries the first record over. */
+#define DM_PART_RECORD "dartmk-record.json"
+enum { DM_PART_RECORD_MAX = 1024 };
+
 struct dm_target_partition {
     /* Options. */
     struct dm_part_plan_opts popts; /* size, at, name, replace, force (need, disk: the run's) */
@@ -51,6 +63,10 @@ struct dm_target_partition {
     int marked;        /* the run may have left the mark (abort says so) */
     uint32_t *old_fat; /* in place: the old volume's FAT */
     char note[200];    /* the mark's note: what it is, and the installed system's partition */
+    char record[DM_PART_RECORD_MAX]; /* DM_PART_RECORD's text */
+    char inputs[256];                /* the target's options in the fingerprint (JSON) */
+    char fingerprint[65], fingerprint_before[65]; /* "" when unknown */
+    enum dm_part_change change;
 };
 
 /* "in-place", "rewrite", or NULL. */
@@ -62,5 +78,24 @@ void dm_target_partition_free(struct dm_target_partition *x);
 /* --restore-table FILE DISK: the saved table put back (asked first, unless yes); *exact says
  * whether the saved sectors went back byte for byte. 0 or an exit code after one line. */
 int dm_target_partition_restore(const char *disk, const char *file, int yes, int *exact);
+
+/* ---- the partition's life after provisioning (lifecycle.c) ---- */
+
+/* --status DISK: what is there, read only (the disk opened read-only; mounted disks are fine):
+ * the object `partition --status --json` prints (README). gpt_name: the name that marks
+ * dartmk's on GPT; verify: read the volume back against its manifest. 0 or an exit code after
+ * one line (a disk that cannot be read or has no partition table). */
+int dm_target_partition_status(const char *disk, const char *gpt_name, int verify,
+                               json_object **out);
+
+struct dm_part_remove {
+    const char *disk, *gpt_name, *backup;
+    int force, yes, dry_run;
+};
+/* --remove DISK: dartmk's recovery partition deleted (a Windows RE partition dartmk did not
+ * make only with force), the MBR code and active flag put back from the record on the disk,
+ * the UEFI entry deleted; same safety as provisioning (judged, asked, O_EXCL, the table saved
+ * first and put back if writing fails). *out: the object `--remove --json` prints. */
+int dm_target_partition_remove(const struct dm_part_remove *o, json_object **out);
 
 #endif

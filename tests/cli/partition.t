@@ -41,7 +41,7 @@ ASAN=ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 GPT_FREE=2336768 GPT_LAST=4194270 # disk_gpt_windows: free from the end of Windows to last-lba
 MBR_FREE=2304000 MBR_END=4194303  # disk_mbr_windows: free from the end of Windows to the end
 MIN=921600                        # 450 MiB: the smallest recovery partition (the samples are tiny)
-JSON_KEYS=action,after,backup_table,before,bios_boot,disk,dry_run,efi_entry,files,incomplete,partition,scheme,sha256,source_image,update,verified,whole_media
+JSON_KEYS=action,after,backup_table,before,bios_boot,change,changed,disk,dry_run,efi_entry,files,fingerprint,fingerprint_before,incomplete,partition,scheme,sha256,source_image,update,verified,whole_media
 
 j() { printf '%s' "$out" | jq -r "$1" 2>/dev/null; }
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
