@@ -50,7 +50,8 @@ options:
   source:
     description:
       - The Windows or DaRT media (ISO, folder, boot.wim, C(/dev/sr0)). Required with
-        C(state=present).
+        C(state=present). With C(state=absent) it and the build options are not used, so one
+        task can serve both states.
     type: path
   size:
     description:
@@ -63,7 +64,9 @@ options:
     type: str
   name:
     description:
-      - The GPT partition name (default C(DaRT Recovery)). C(--name).
+      - The GPT partition name (default C(DaRT Recovery)). C(--name). With a name of its own,
+        give it to every task on the disk. C(--status) and C(--remove) recognise dartmk's
+        partition by it.
     type: str
   label:
     description:
@@ -82,7 +85,8 @@ options:
     type: int
   boot_once:
     description:
-      - The next start only goes to recovery. C(--boot-once).
+      - The next start only goes to recovery. C(--boot-once). dartmk counts it as a change on
+        every run, so a task with it is never idempotent.
     type: bool
     default: false
   efi_entry:
@@ -366,6 +370,11 @@ def present(module, dartmk):
     return result
 
 
+def named(p):
+    """--name for --status and --remove: the GPT name that marks dartmk's partition."""
+    return ['--name', p['name']] if p.get('name') is not None else []
+
+
 def removable(module, status):
     """Whether state=absent has a partition to remove; warns about one it must leave alone."""
     recovery = status.get('recovery')
@@ -382,7 +391,8 @@ def absent(module, dartmk, status):
     p = module.params
     if not removable(module, status):
         return dict(changed=False, plan=dict(changed=False, disk=p['disk'], dry_run=True))
-    command = ['partition', '--remove', p['disk']] + (['--force'] if p['force'] else [])
+    command = ['partition', '--remove', p['disk']] + named(p)
+    command += ['--force'] if p['force'] else []
     if p.get('backup_table') is not None:
         command += ['--backup-table', p['backup_table']]
     plan = dartmk.run(command + ['--dry-run'])
@@ -420,7 +430,7 @@ def main():
         supports_check_mode=True,
     )
     dartmk = Dartmk(module)
-    status_args = ['partition', '--status', module.params['disk']]
+    status_args = ['partition', '--status', module.params['disk']] + named(module.params)
     if module.params['state'] == 'present':
         result = present(module, dartmk)
     else:
