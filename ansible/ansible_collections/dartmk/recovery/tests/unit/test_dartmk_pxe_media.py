@@ -202,7 +202,7 @@ def test_a_device_is_refused(run, dartmk, src):
     (dict(format='iso', size='1G'), 'size and scheme'),
     (dict(format='iso', scheme='gpt'), 'size and scheme'),
     (dict(format='usb', no_boot=True), 'no_boot'),
-])
+], ids=['iso-size', 'iso-scheme', 'usb-no_boot'])
 def test_options_of_the_other_format_are_refused(run, dartmk, src, tmp_path, args, word):
     how, r = run(dartmk_media, dict(args, source=src, dest=str(tmp_path / 'x.iso')))
     assert how == 'fail' and r['msg'].startswith(word) and dartmk.commands == []
