@@ -154,7 +154,8 @@ $(FUZZ_RUN): fuzz-%: deps $(FUZZ_BUILD)/fuzz_%
 
 # The FAT writer against the limit (cat + sync) and mkfs.fat + mcopy, `dartmk build` against
 # cp + wimupdate, `dartmk iso` against xorriso, `dartmk usb` against mkwinpeimg and several sticks
-# in one run against one after another; BENCHMARKS.md.
+# in one run against one after another, a fleet of disk images given a recovery partition by one
+# Ansible play against dartmk on each in turn; BENCHMARKS.md.
 bench: deps
 	$(MAKE) all tools fixtures $(SAMPLE_GENDATA)
 	MKFAT=$(CURDIR)/$(BUILD)/tests/tools/mkfat scripts/bench
@@ -162,6 +163,7 @@ bench: deps
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-iso
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb-multi
+	DARTMK=$(CURDIR)/$(BIN) FIXTURES=$(CURDIR)/$(BUILD)/fixtures scripts/bench-ansible-fleet
 
 include tests/fixtures/fixtures.mk
 include tests/fixtures/samples.mk
