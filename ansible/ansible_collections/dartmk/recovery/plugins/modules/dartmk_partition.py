@@ -350,10 +350,12 @@ def target_args(p):
 
 
 def plan_diff(plan):
-    """The plan before/after: the partition table and the fingerprint of the inputs."""
+    """The plan before/after: the partition table and the fingerprint of the inputs (and, after,
+    what dartmk would do: create, update, move or none)."""
     return dict(
         before=dict(partitions=plan.get('before'), fingerprint=plan.get('fingerprint_before')),
-        after=dict(partitions=plan.get('after'), fingerprint=plan.get('fingerprint')),
+        after=dict(partitions=plan.get('after'), fingerprint=plan.get('fingerprint'),
+                   change=plan.get('change')),
     )
 
 

@@ -86,7 +86,8 @@ def test_diff_is_the_plan_before_and_after(run, dartmk):
     dartmk.on(is_dry, out=plan(change='update', before='e' * 64))
     how, r = run(module, dict(source=SRC, disk=DISK), check=True, diff=True)
     assert r['diff']['before'] == dict(partitions=TABLE, fingerprint='e' * 64)
-    assert r['diff']['after'] == dict(partitions=TABLE + [NEW], fingerprint='f' * 64)
+    assert r['diff']['after'] == dict(partitions=TABLE + [NEW], fingerprint='f' * 64,
+                                      change='update')
 
 
 def test_a_plan_without_changed_is_a_change(run, dartmk):
