@@ -23,8 +23,8 @@ for t in ansible-playbook ansible-doc jq sfdisk python3 "$PY"; do
     command -v "$t" >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 "$PY" -c 'import pytest, ansible' 2>/dev/null || missing_prerequisite "$PY has pytest and ansible (python3-pytest, ansible-core)"
-UNIT=51 # the pytest tests in $COLL/tests/unit
-plan $((UNIT + 1 + 3 + 33 + 4 + 12 + 8 + 3))
+UNIT=52 # the pytest tests in $COLL/tests/unit
+plan $((UNIT + 1 + 3 + 32 + 4 + 12 + 8 + 3))
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -101,7 +101,6 @@ untouched "$G" "$sum1" "partition, --check --diff: the image byte for byte as it
 play
 is "$rc/$(r .changed)/$(r .plan.change)" '0/true/"update"' "partition, an input changed: changed (update)"
 like "$(r .status.recovery.manifest.expires)" '^"20[0-9]{2}-' "partition, an input changed: the manifest has the expiry"
-is "$(part_hashes "$G" 1 2 3)" "$parts0" "partition, update: partitions 1-3 byte for byte as they were"
 sum2=$(sum "$G")
 task dartmk_partition "source: $S/none.iso" "disk: $G"
 play
@@ -200,7 +199,7 @@ run "$DARTMK" verify "$P"
 is "$rc" 0 "pxe, after the update: dartmk verify passes"
 
 # --- the example fleet playbook on two disk images -----------------------------------------
-disk_gpt_windows "$S/m1.img" && disk_gpt_windows "$S/m2.img" || missing_prerequisite "disk_gpt_windows failed"
+{ disk_gpt_windows "$S/m1.img" && disk_gpt_windows "$S/m2.img"; } || missing_prerequisite "disk_gpt_windows failed"
 printf '[fleet]\nm1 recovery_disk=%s\nm2 recovery_disk=%s\n[fleet:vars]\nansible_connection=local\ndartmk_program=%s\nrecovery_source=%s\n' \
     "$S/m1.img" "$S/m2.img" "$DARTMK" "$ISO" >"$S/fleet.ini"
 fleet() { ANSIBLE_STDOUT_CALLBACK=json run ansible-playbook -i "$S/fleet.ini" "$COLL/playbooks/fleet.yml" "$@"; }

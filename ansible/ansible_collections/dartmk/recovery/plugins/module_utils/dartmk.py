@@ -269,12 +269,10 @@ def stamp_diff(old, new):
     return dict(before=shown(old), after=shown(new))
 
 
-def remove_stamp(output):
-    """The stamp goes before the output is written: a run that fails part-way leaves none."""
-    try:
-        os.unlink(stamp_path(output))
-    except OSError:
-        pass
+def mark_writing(output):
+    """Before the output is written its stamp claims nothing (no fingerprint): a run that fails
+    part-way leaves an output the next run makes again, and still knows to be its own."""
+    write_stamp(output, dict(fingerprint=None, writing=True))
 
 
 def verified(dartmk, target):
@@ -298,7 +296,10 @@ def stamped_output(module, dartmk, stamp, identity, write):
                   diff=stamp_diff(old, stamp), stamp=stamp_path(output))
     if current or module.check_mode:
         return result
-    remove_stamp(output)
+    try:
+        mark_writing(output)
+    except (OSError, IOError) as e:
+        module.fail_json(msg='%s: %s' % (stamp_path(output), e.strerror))
     result['result'], stamp['output'] = write()
     write_stamp(output, stamp)
     return result

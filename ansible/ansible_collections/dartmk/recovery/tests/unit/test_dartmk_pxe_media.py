@@ -122,7 +122,8 @@ def test_pxe_force_for_a_folder_dartmk_did_not_write(run, dartmk, src, tmp_path)
     assert runs[0][-2:] == ['--force', '--json']
 
 
-def test_pxe_failure_is_one_line_and_drops_the_stamp(run, dartmk, src, tmp_path):
+def test_pxe_failure_is_one_line_and_leaves_a_stamp_that_claims_nothing(run, dartmk, src,
+                                                                         tmp_path):
     dest = str(tmp_path / 'dart')
     fake_pxe(dartmk, dest)
     run(dartmk_pxe, dict(source=src, dest=dest))
@@ -131,7 +132,11 @@ def test_pxe_failure_is_one_line_and_drops_the_stamp(run, dartmk, src, tmp_path)
     dartmk.recipe = '[build]\nexpire-days = 3\n'
     how, r = run(dartmk_pxe, dict(source=src, dest=dest, expire_days=3))
     assert how == 'fail' and r['msg'] == line
-    assert not os.path.exists(dest + '.dartmk-inputs.json')
+    assert json.load(open(dest + '.dartmk-inputs.json')) == dict(fingerprint=None, writing=True)
+    dartmk.recipe = '[build]\n'
+    fake_pxe(dartmk, dest)
+    how, r = run(dartmk_pxe, dict(source=src, dest=dest))
+    assert how == 'exit' and r['changed'] is True
 
 
 def fake_image(dartmk, sha='1' * 64):
@@ -213,3 +218,19 @@ def test_image_failure_is_one_line(run, dartmk, src, tmp_path):
     dartmk.on(is_image, rc=1, out='', err=line)
     how, r = run(dartmk_media, dict(source=src, dest=str(tmp_path / 'x.img')))
     assert how == 'fail' and r['msg'] == line and r['rc'] == 1
+
+
+def test_a_stick_image_left_by_a_failed_run_is_made_again_without_force(run, dartmk, src,
+                                                                        tmp_path):
+    dest = tmp_path / 'stick.img'
+    runs = fake_image(dartmk)
+    args = dict(source=src, dest=str(dest), format='usb', size='1G')
+    run(dartmk_media, args)
+    dartmk.on(is_image, rc=1, out='', err='dartmk: stick.img: Input/output error',
+              effect=lambda a: dest.write_bytes(b'half'))
+    dartmk.recipe = '[build]\nexpire-days = 3\n'
+    how, r = run(dartmk_media, args)
+    assert how == 'fail' and dest.read_bytes() == b'half'
+    dartmk.answers.pop(0)
+    how, r = run(dartmk_media, args)
+    assert how == 'exit' and r['changed'] is True and len(runs) == 2
