@@ -97,7 +97,7 @@ options:
   replace:
     description:
       - Make dartmk's recovery partition anew (new place and size) instead of updating it.
-        C(--replace).
+        C(--replace). dartmk counts it as a change on every run.
     type: bool
     default: false
   force:
@@ -108,7 +108,8 @@ options:
     default: false
   verify:
     description:
-      - Read the files back after writing (C(false) is C(--no-verify)).
+      - Read the files back after writing, and check them against the manifest in the status
+        (C(false) is C(--no-verify) for both; the status's C(verified) is then null).
     type: bool
     default: true
   backup_table:
@@ -433,6 +434,7 @@ def main():
     )
     dartmk = Dartmk(module)
     status_args = ['partition', '--status', module.params['disk']] + named(module.params)
+    status_args += [] if module.params['verify'] else ['--no-verify']
     if module.params['state'] == 'present':
         result = present(module, dartmk)
     else:

@@ -119,6 +119,8 @@ def test_every_option_reaches_the_command_line(run, dartmk):
         '--add-files', '/f/extra=extra', '--add-files', '/f/root', '--dry-run', '--json']
     assert dartmk.commands[1][:-2] == dartmk.commands[0][:-2]
     assert dartmk.commands[1][-2:] == ['--yes', '--json']
+    assert dartmk.commands[2] == ['partition', '--status', DISK, '--name', 'Recovery',
+                                  '--no-verify', '--json']
 
 
 def test_efi_entry_true_and_unset(run, dartmk):
