@@ -657,7 +657,7 @@ int dm_layout_restore(int fd, const char *name, const char *file, uint64_t disk_
     return rc;
 }
 
-int dm_layout_saved_sector0(const char *file, uint8_t out[512])
+int dm_layout_saved_sector0(const char *file, uint8_t out[512], uint64_t *disk_size)
 {
     struct raw r = {0};
     FILE *f = fopen(file, "r");
@@ -665,6 +665,7 @@ int dm_layout_saved_sector0(const char *file, uint8_t out[512])
     for (int i = 0; rc == 0 && i < r.n && !found; i++)
         if (r.area[i].off == 0 && r.area[i].size >= 512)
             memcpy(out, r.area[i].bytes, 512), found = 1;
+    *disk_size = r.disk_size;
     if (f)
         fclose(f);
     raw_free(&r);

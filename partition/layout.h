@@ -57,8 +57,8 @@ int dm_layout_restore_check(const char *file, const char *name, uint64_t disk_si
  * (*exact = 1), else the script through libfdisk (*exact = 0). Returns 0 or an exit code after
  * one line. */
 int dm_layout_restore(int fd, const char *name, const char *file, uint64_t disk_size, int *exact);
-/* The disk's first sector as a table saved by dm_layout_backup holds it: 0, 1 when the file has
- * no saved sectors, or DM_FAIL after one line. */
-int dm_layout_saved_sector0(const char *file, uint8_t out[512]);
+/* The disk's first sector as a table saved by dm_layout_backup holds it, and the size of the
+ * disk it was saved from: 0, 1 when the file has no saved sectors, or DM_FAIL after one line. */
+int dm_layout_saved_sector0(const char *file, uint8_t out[512], uint64_t *disk_size);
 
 #endif

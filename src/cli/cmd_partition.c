@@ -244,6 +244,29 @@ static void print_table(FILE *f, const char *title, const struct dm_part *p, siz
                 p[i].active ? " (active)" : "", p[i].number == mark ? "  <- recovery" : "");
 }
 
+/* "9b4c…e1f0": a SHA-256 as people compare them. */
+static const char *short_sha(const char *hex, char out[16])
+{
+    size_t n = strlen(hex);
+    snprintf(out, 16, "%.4s…%s", hex, n >= 4 ? hex + n - 4 : "");
+    return out;
+}
+
+/* GPT: the loader in the partition and the firmware entry, added or why not. */
+static void print_uefi(FILE *f, const struct dm_target_partition *x)
+{
+    if (x->efi.added)
+        fprintf(f,
+                "UEFI: %s in the partition\n  firmware entry Boot%04X \"DaRT Recovery\"%s\n  %s\n",
+                x->loader, x->efi.number, x->boot_once ? " (BootNext: the next start only)" : "",
+                x->efi.path);
+    else
+        fprintf(f,
+                "UEFI: %s in the partition\n  firmware entry \"DaRT Recovery\" not added:\n  %s\n  "
+                "%s\n",
+                x->loader, x->efi_why, x->efi.path);
+}
+
 static void print_plan(FILE *f, const struct dm_target_partition *x, const struct dm_job *j)
 {
     const struct dm_part *p = &x->plan.part;
@@ -264,13 +287,17 @@ static void print_plan(FILE *f, const struct dm_target_partition *x, const struc
                 p->number);
     else if (x->incomplete)
         fprintf(f, "partition %zu held an incomplete update: this run completed it\n", p->number);
-    fprintf(f, "change: %s (fingerprint %.12s", dm_part_change_name(x->change), x->fingerprint);
+    char a[16], b[16];
+    fprintf(f, "change: %s (fingerprint %s", dm_part_change_name(x->change),
+            short_sha(x->fingerprint, a));
     if (*x->fingerprint_before && x->change != DM_CHANGE_NONE)
-        fprintf(f, "; the partition holds %.12s", x->fingerprint_before);
+        fprintf(f, "; the partition holds %s", short_sha(x->fingerprint_before, b));
     fprintf(f, ")\n");
-    if (x->update == DM_UPDATE_IN_PLACE)
+    /* With nothing to change, how an update would be written does not matter. */
+    int writes = x->change != DM_CHANGE_NONE;
+    if (writes && x->update == DM_UPDATE_IN_PLACE)
         fprintf(f, "update: in place, the old image kept until the switch\n");
-    else if (x->update == DM_UPDATE_REWRITE)
+    else if (writes && x->update == DM_UPDATE_REWRITE)
         fprintf(f, "update: rewrite, the partition marked incomplete while it is written\n");
     if (x->plan.foreign)
         fprintf(f,
@@ -284,16 +311,8 @@ static void print_plan(FILE *f, const struct dm_target_partition *x, const struc
                 : x->bios == DM_BIOS_ACTIVE ? " (syslinux MBR code; the recovery partition "
                                               "active)"
                                             : " (MBR code and active flags unchanged)");
-    else if (x->efi.added)
-        fprintf(f,
-                "UEFI: %s in the partition\n  firmware entry Boot%04X \"DaRT Recovery\"%s\n  %s\n",
-                x->loader, x->efi.number, x->boot_once ? " (BootNext: the next start only)" : "",
-                x->efi.path);
     else
-        fprintf(f,
-                "UEFI: %s in the partition\n  firmware entry \"DaRT Recovery\" not added:\n  %s\n  "
-                "%s\n",
-                x->loader, x->efi_why, x->efi.path);
+        print_uefi(f, x);
 }
 
 /* ---- one run ---- */
@@ -313,11 +332,14 @@ static int run(struct part_cli *c, struct dm_job *j)
     int rc = dm_build_cli_run(j, &dm_target_partition_ops, &x);
     int text = rc == 0 && !j->print_recipe && !j->json;
     int none = x.change == DM_CHANGE_NONE && !c->dry_run;
+    char fp[16];
     if (text && none)
         printf("nothing to change: %s's recovery partition already holds these inputs "
-               "(fingerprint %.12s…)\n",
-               x.claim.path, x.fingerprint);
-    else if (text && (c->dry_run || dm_view()->verbosity != DM_QUIET))
+               "(fingerprint %s)\n",
+               x.claim.path, short_sha(x.fingerprint, fp));
+    if (text && none && x.scheme == DM_SCHEME_GPT && dm_view()->verbosity != DM_QUIET)
+        print_uefi(stderr, &x);
+    else if (text && !none && (c->dry_run || dm_view()->verbosity != DM_QUIET))
         print_plan(c->dry_run ? stdout : stderr, &x, j);
     if (text && !c->dry_run && !none)
         printf("%s  %s\n", x.res.sha, x.claim.path);
@@ -400,9 +422,14 @@ static void print_status(json_object *o)
     } else {
         printf("  no dartmk manifest\n");
     }
-    printf("  BIOS boot: %s; UEFI entry: %s; verify: %s; record: %s\n", jstr(r, "bios_boot"),
-           jstr(r, "efi_entry") ? (strcmp(jstr(r, "efi_entry"), "true") ? "absent" : "present")
-                                : "unknown (no UEFI variables here)",
+    const char *efi = jstr(r, "efi_entry");
+    if (strcmp(jstr(o, "scheme"), "gpt") == 0)
+        printf("  UEFI entry: %s\n", !efi                       ? "unknown (no UEFI variables here)"
+                                     : strcmp(efi, "true") == 0 ? "present"
+                                                                : "absent");
+    else
+        printf("  BIOS boot: %s\n", jstr(r, "bios_boot"));
+    printf("  verify: %s; record: %s\n",
            jstr(r, "verified") ? (strcmp(jstr(r, "verified"), "true") ? "FAILED" : "passed")
                                : "not run",
            strcmp(jstr(o, "record"), "true") == 0 ? "yes" : "no");

@@ -288,35 +288,50 @@ static char *tables_dir(void)
     return dir;
 }
 
-static int by_name(const void *a, const void *b)
+struct saved {
+    char *path;
+    struct timespec at;
+};
+
+static int oldest_first(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const struct saved *x = a, *y = b;
+    if (x->at.tv_sec != y->at.tv_sec)
+        return x->at.tv_sec < y->at.tv_sec ? -1 : 1;
+    if (x->at.tv_nsec != y->at.tv_nsec)
+        return x->at.tv_nsec < y->at.tv_nsec ? -1 : 1;
+    return strcmp(x->path, y->path);
 }
 
-size_t dm_claim_saved_tables(const struct dm_claim *t, char ***files)
+size_t dm_claim_saved_tables(char ***files)
 {
-    const char *name = t->is_device ? t->disk.name : base_name(t->path);
-    char *dir = tables_dir(), **v = NULL;
-    size_t n = 0, len = strlen(name);
+    char *dir = tables_dir();
+    struct saved *v = NULL;
+    size_t n = 0;
     DIR *d = dir ? opendir(dir) : NULL;
     struct dirent *e;
+    struct stat st;
     while (d && (e = readdir(d)) != NULL) {
-        char **more = strncmp(e->d_name, name, len) == 0 && e->d_name[len] == '-'
-                          ? realloc(v, (n + 1) * sizeof *v)
-                          : NULL;
-        if (more && asprintf(&more[n], "%s/%s", dir, e->d_name) >= 0)
-            v = more, n++;
+        size_t len = strlen(e->d_name);
+        struct saved *more = len > 7 && strcmp(e->d_name + len - 7, ".sfdisk") == 0
+                                 ? realloc(v, (n + 1) * sizeof *v)
+                                 : NULL;
+        v = more ? more : v;
+        if (more && asprintf(&v[n].path, "%s/%s", dir, e->d_name) >= 0 && stat(v[n].path, &st) == 0)
+            v[n++].at = st.st_mtim;
         else if (more)
-            v = more;
+            free(v[n].path);
     }
     if (d)
         closedir(d);
     free(dir);
-    /* The names end in the time they were saved: sorted, the oldest first. */
     if (n)
-        qsort(v, n, sizeof *v, by_name);
-    *files = v;
-    return n;
+        qsort(v, n, sizeof *v, oldest_first);
+    *files = n ? malloc(n * sizeof **files) : NULL;
+    for (size_t i = 0; i < n; i++)
+        (*files)[i] = v[i].path;
+    free(v);
+    return *files ? n : 0;
 }
 
 /* A new file in the state folder, named after the disk and the time; *made: the first folder

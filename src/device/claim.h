@@ -49,9 +49,9 @@ int dm_claim_resize(const struct dm_claim *t);
  * $XDG_STATE_HOME/dartmk/tables (~/.local/state/...) when NULL; *saved_to is the path, or NULL
  * when the target has no table. Says where. */
 int dm_claim_save_table(const struct dm_claim *t, const char *file, char **saved_to);
-/* The tables saved of this disk (by its name) in the state folder, the oldest first: *files
- * malloc'd paths (free each and the array); their number. */
-size_t dm_claim_saved_tables(const struct dm_claim *t, char ***files);
+/* The tables saved in the state folder (of any disk), the oldest first: *files malloc'd paths
+ * (free each and the array); their number. */
+size_t dm_claim_saved_tables(char ***files);
 /* Closes it; a file the run created is removed when rc != 0. Returns rc or a close error. */
 int dm_claim_close(struct dm_claim *t, int rc);
 void dm_claim_free(struct dm_claim *t);

@@ -245,42 +245,6 @@ static void read_record(const char *disk, const struct dm_part *p, struct before
     free(text);
 }
 
-/* Without a record (a partition made before dartmk kept one, or taken over with --force): the
- * oldest table saved on this host of a disk with this disk signature, from before the recovery
- * partition was there. */
-static void from_saved_table(const struct dm_claim *c, const struct dm_part *p, struct before *b)
-{
-    uint8_t now[512], old[512];
-    char **files = NULL;
-    size_t n = dm_claim_saved_tables(c, &files);
-    int fd = open(c->path, O_RDONLY | O_CLOEXEC);
-    int ok = fd >= 0 && pread(fd, now, sizeof now, 0) == (ssize_t)sizeof now;
-    if (fd >= 0)
-        close(fd);
-    for (size_t i = 0; i < n; i++) {
-        struct dm_capture quiet;
-        dm_capture_begin(&quiet);
-        int got = ok && !b->from_table && dm_layout_saved_sector0(files[i], old) == 0;
-        dm_capture_end(&quiet);
-        dm_capture_free(&quiet);
-        int before =
-            got && old[510] == 0x55 && old[511] == 0xAA && !memcmp(old + 440, now + 440, 4);
-        for (int k = 0; before && k < 4; k++) /* the recovery partition not in it yet */
-            before = !(old[446 + 16 * k + 4] == DM_WINRE_MBR &&
-                       (old[454 + 16 * k] | old[455 + 16 * k] << 8 | old[456 + 16 * k] << 16 |
-                        (uint32_t)old[457 + 16 * k] << 24) == p->start / 512);
-        for (int k = 0; before && k < 4; k++)
-            if (old[446 + 16 * k] == 0x80)
-                b->active = (size_t)k + 1;
-        if (before) {
-            memcpy(b->code, old, DM_MBR_CODE), b->have_code = 1;
-            b->from_table = files[i], files[i] = NULL;
-        }
-        free(files[i]);
-    }
-    free(files);
-}
-
 struct removal {
     const struct dm_part_remove *o;
     struct dm_claim claim;
@@ -312,8 +276,12 @@ static int remove_plan(struct removal *r)
                         "alone (--force removes it)",
                         r->o->disk, r->f.part.number);
     read_record(r->o->disk, &r->f.part, &r->b);
-    if (r->f.scheme == DM_SCHEME_MBR && !r->b.have_code)
-        from_saved_table(&r->claim, &r->f.part, &r->b);
+    if (r->f.scheme == DM_SCHEME_MBR && !r->b.have_code) { /* the table saved on this host */
+        size_t active = 0;
+        if (dm_part_boot_before(r->o->disk, r->f.size, r->f.part.start, r->b.code, &active,
+                                &r->b.from_table))
+            r->b.have_code = 1, r->b.active = active;
+    }
     if (r->f.scheme != DM_SCHEME_GPT)
         return 0;
     char sha[DM_SHA256_HEX];

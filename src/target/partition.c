@@ -2,6 +2,7 @@
 #include "target/partition.h"
 #include "fat/fat_read.h"
 #include "partition/contents.h"
+#include "partition/layout.h"
 #include "util/copy.h"
 #include "util/report.h"
 
@@ -90,15 +91,73 @@ const char *dm_part_change_name(enum dm_part_change c)
     return names[c];
 }
 
+int dm_part_boot_before(const char *disk, uint64_t disk_size, uint64_t start,
+                        uint8_t code[DM_MBR_CODE], size_t *active, char **from)
+{
+    uint8_t now[512], old[512];
+    uint64_t size = 0;
+    char **files = NULL;
+    size_t n = dm_claim_saved_tables(&files);
+    int fd = open(disk, O_RDONLY | O_CLOEXEC), found = 0;
+    int ok = fd >= 0 && pread(fd, now, sizeof now, 0) == (ssize_t)sizeof now;
+    if (fd >= 0)
+        close(fd);
+    for (size_t i = 0; i < n; i++) {
+        struct dm_capture quiet; /* a table that cannot be read is not this disk's */
+        dm_capture_begin(&quiet);
+        int got = ok && !found && dm_layout_saved_sector0(files[i], old, &size) == 0;
+        dm_capture_end(&quiet);
+        dm_capture_free(&quiet);
+        int before = got && size == disk_size && old[510] == 0x55 && old[511] == 0xAA &&
+                     !memcmp(old + 440, now + 440, 4);
+        for (int k = 0; before && k < 4; k++) { /* the recovery partition not in it yet */
+            const uint8_t *e = old + 446 + 16 * k;
+            uint32_t lba = e[8] | e[9] << 8 | e[10] << 16 | (uint32_t)e[11] << 24;
+            before = !(e[4] == DM_WINRE_MBR && lba == start / 512);
+        }
+        if (before) {
+            *active = 0;
+            for (int k = 0; k < 4; k++)
+                *active = old[446 + 16 * k] == 0x80 ? (size_t)k + 1 : *active;
+            memcpy(code, old, DM_MBR_CODE), found = 1;
+            *from = files[i], files[i] = NULL;
+        }
+        free(files[i]);
+    }
+    free(files);
+    return found;
+}
+
+/* DM_PART_RECORD's text: the MBR code (or none) and the active partition (0: none). */
+static void record_text(struct dm_target_partition *x, const uint8_t *code, size_t active)
+{
+    unsigned char b64[DM_MBR_CODE * 2] = "";
+    int mbr = x->scheme == DM_SCHEME_MBR;
+    if (code)
+        EVP_EncodeBlock(b64, code, DM_MBR_CODE);
+    json_object *r = json_object_new_object();
+    json_object_object_add(r, "generator", json_object_new_string("dartmk " DARTMK_VERSION));
+    json_object_object_add(r, "scheme", json_object_new_string(dm_scheme_name(x->scheme)));
+    json_object_object_add(r, "mbr_code", *b64 ? json_object_new_string((char *)b64) : NULL);
+    json_object_object_add(r, "active", mbr && active ? json_object_new_int((int)active) : NULL);
+    snprintf(x->record, sizeof x->record, "%s\n",
+             json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(r);
+}
+
 /* The record of how the disk booted before dartmk: carried over from dartmk's partition when it
- * has one; else the MBR code and active partition now — unless dartmk's partition is there
- * already (made before records were kept: its MBR code is syslinux's, not the disk's own), then
- * only the installed system's partition. */
+ * has one; else, on a disk without dartmk's partition, the MBR code and active partition now;
+ * else (its record unreadable: an update cut short; or made before records were kept) the table
+ * saved on this host from before it (dm_part_boot_before), or only the installed system's
+ * partition — the MBR code now is syslinux's, not the disk's own. */
 static void make_record(struct dm_target_partition *x, int fd, struct dm_ptable *pt, unsigned os)
 {
     struct dm_part parts[DM_PART_MAX];
     size_t active = 0, ours = dm_part_plan_ours(pt, &x->popts, &active);
     size_t n = dm_ptable_list(pt, parts, DM_PART_MAX);
+    uint8_t code[DM_MBR_CODE];
+    char *from = NULL;
     for (size_t i = 0; i < n; i++) {
         char *old = parts[i].number == ours && !x->popts.replace
                         ? dm_part_read_file(x->claim.path, &parts[i], DM_PART_RECORD)
@@ -110,20 +169,15 @@ static void make_record(struct dm_target_partition *x, int fd, struct dm_ptable 
         }
         free(old);
     }
-    unsigned char code[DM_MBR_CODE], b64[DM_MBR_CODE * 2] = "";
-    int mbr = x->scheme == DM_SCHEME_MBR;
-    if (mbr && !ours && pread(fd, code, sizeof code, 0) == (ssize_t)sizeof code)
-        EVP_EncodeBlock(b64, code, (int)sizeof code);
-    size_t before = ours ? os : active;
-    json_object *r = json_object_new_object();
-    json_object_object_add(r, "generator", json_object_new_string("dartmk " DARTMK_VERSION));
-    json_object_object_add(r, "scheme", json_object_new_string(dm_scheme_name(x->scheme)));
-    json_object_object_add(r, "mbr_code", *b64 ? json_object_new_string((char *)b64) : NULL);
-    json_object_object_add(r, "active", mbr && before ? json_object_new_int((int)before) : NULL);
-    snprintf(x->record, sizeof x->record, "%s\n",
-             json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
-                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(r);
+    int mbr = x->scheme == DM_SCHEME_MBR, have = 0;
+    if (mbr && !ours)
+        have = pread(fd, code, sizeof code, 0) == (ssize_t)sizeof code;
+    for (size_t i = 0; mbr && ours && i < n; i++)
+        if (parts[i].number == ours)
+            have = dm_part_boot_before(x->claim.path, dm_ptable_disk_size(pt), parts[i].start, code,
+                                       &active, &from);
+    free(from);
+    record_text(x, have ? code : NULL, have || !ours ? active : os);
 }
 
 /* The recovery tree's syslinux configuration depends on the disk: its installed system. */
@@ -154,11 +208,12 @@ static int part_tree(struct dm_job *j, void *t)
         rc = dm_usb_tree_opts(j, &boot, x->sf);
     if (rc == 0) { /* the record beside the manifest; the options that shape the contents */
         j->extra[j->ropts.nextra++] = (struct dm_recovery_file){DM_PART_RECORD, NULL, x->record};
+        int menu = target_partition_bios(x) == DM_BIOS_MENU; /* the menu's settings count */
         snprintf(x->inputs, sizeof x->inputs,
                  "{\"label\":\"%s\",\"bios_boot\":\"%s\",\"menu_timeout\":%u,"
                  "\"os_partition\":%u}",
                  x->label ? x->label : "DART", bios_boot_names[target_partition_bios(x)],
-                 x->timeout, os);
+                 menu ? x->timeout : 0, menu ? os : 0);
         j->ropts.target_inputs = x->inputs;
     }
     return rc;
@@ -304,8 +359,12 @@ static int efi_entry(struct dm_target_partition *x)
                                          "firmware boot entries"
                  : x->dry_run          ? "--dry-run"
                                        : NULL;
-    if (rc == 0 && !x->efi_why)
-        rc = dm_efi_entry_add(&x->efi, x->boot_once);
+    int have =
+        rc == 0 && !x->efi_why && x->change == DM_CHANGE_NONE ? dm_efi_entry_find(&x->efi) : -1;
+    if (have >= 0) /* nothing to change: the entry is there already */
+        x->efi.added = 1, x->efi.number = (unsigned)have;
+    else if (rc == 0 && !x->efi_why)
+        rc = dm_efi_entry_add(&x->efi, x->boot_once), x->efi_changed = rc == 0;
     return rc;
 }
 
@@ -394,8 +453,8 @@ static int part_write(struct dm_job *j, void *t)
     struct dm_target_partition *x = t;
     if (x->dry_run)
         return x->scheme == DM_SCHEME_GPT ? efi_entry(x) : 0;
-    if (x->change == DM_CHANGE_NONE)
-        return 0;
+    if (x->change == DM_CHANGE_NONE) /* the firmware entry still added when it is missing */
+        return x->scheme == DM_SCHEME_GPT ? efi_entry(x) : 0;
     struct dm_usb s = stick(x);
     struct dm_usb_finish_opts fo = {.rt = j->rt, .verify = j->verify, .boot_once = x->boot_once};
     x->stage = STAGE_CONTENTS;
@@ -527,7 +586,8 @@ static json_object *part_result(struct dm_job *j, void *t)
     json_object_object_add(o, "sha256", wrote ? json_object_new_string(x->res.sha) : NULL);
     json_object_object_add(o, "files", json_object_new_int(x->res.files));
     json_object_object_add(o, "verified", json_object_new_boolean(wrote && j->verify));
-    json_object_object_add(o, "changed", json_object_new_boolean(x->change != DM_CHANGE_NONE));
+    json_object_object_add(o, "changed",
+                           json_object_new_boolean(x->change != DM_CHANGE_NONE || x->efi_changed));
     json_object_object_add(o, "change", json_object_new_string(dm_part_change_name(x->change)));
     json_object_object_add(o, "fingerprint", json_object_new_string(x->fingerprint));
     json_object_object_add(o, "fingerprint_before",

@@ -36,6 +36,12 @@ const char *dm_part_change_name(enum dm_part_change c);
  * active partition), for `partition --remove`. An update carries the first record over. */
 #define DM_PART_RECORD "dartmk-record.json"
 enum { DM_PART_RECORD_MAX = 1024 };
+/* Without a record: how an MBR disk booted before dartmk's recovery partition starting at byte
+ * `start` was added, from the oldest table saved on this host (the state folder) of a disk of
+ * this size and disk signature without that partition: its MBR code and active partition (0:
+ * none); *from the saved table's path (malloc'd). 1 when found, else 0. */
+int dm_part_boot_before(const char *disk, uint64_t disk_size, uint64_t start,
+                        uint8_t code[DM_MBR_CODE], size_t *active, char **from);
 
 struct dm_target_partition {
     /* Options. */
@@ -67,6 +73,7 @@ struct dm_target_partition {
     char inputs[256];                /* the target's options in the fingerprint (JSON) */
     char fingerprint[65], fingerprint_before[65]; /* "" when unknown */
     enum dm_part_change change;
+    int efi_changed; /* the firmware entry was added (a change even when the partition is not) */
 };
 
 /* "in-place", "rewrite", or NULL. */

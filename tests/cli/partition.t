@@ -30,7 +30,7 @@ for t in sfdisk fsck.fat blkid mcopy mdir minfo jq losetup strace script python3
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 450
+plan 451
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -212,7 +212,7 @@ cmp -s "$SYSLINUX/modules/bios/chain.c32" "$X/syslinux/chain.c32"
 ok $? "gpt: syslinux/chain.c32 is syslinux's, byte for byte"
 mcopy -n -i "$G@@$((start * 512))" ::/EFI/BOOT/BOOTX64.EFI "$S/gpt.efi" 2>/dev/null && cmp -s "$DVD/efi/boot/bootx64.efi" "$S/gpt.efi"
 ok $? "gpt: /EFI/BOOT/BOOTX64.EFI is the media's loader"
-rm -rf "$X/syslinux" "$X/dartmk-manifest.json"
+rm -rf "$X/syslinux" "$X/dartmk-manifest.json" "$X/dartmk-record.json"
 cp -a "$DVD" "$S/dvd-pe" && winpe_only "$S/dvd-pe" # issue 14: the Windows PE files only
 same_tree "$S/dvd-pe" "$X" "gpt: mtools: every Windows PE file of the DVD sample, byte for byte, nothing else but syslinux/ and the manifest" -x boot.wim
 is "$(one_image "$X/sources/boot.wim")" "1 1 $(image_name "$DVD/sources/boot.wim" 2)" "gpt: boot.wim holds the DVD's image 2 alone, bootable"
@@ -222,10 +222,14 @@ run "$DARTMK" verify "$G" --partition "$N"
 is "$rc" 0 "gpt: dartmk verify --partition $N: exit 0"
 [ "$rc" = 0 ] || printf '%s\n' "$out" "$err" | head -5 | sed 's/^/#   /' >&2
 
-# --- idempotent: a second run updates the partition in place --------------------------------------
+# --- idempotent: a second run with the same inputs changes nothing; with another label it
+# updates the partition in place --------------------------------------------------------------------
 g_after=$(dump "$G")
+g_sum=$(sum "$G")
 part "$DVD" "$G" --yes --json
-is "$rc/$(j .action)" "0/update" "gpt, again: exit 0, action update"
+is "$rc/$(j '[.action, .change, .changed] | join(" ")')/$(sum "$G")" "0/update none false/$g_sum" "gpt, again with the same inputs: change none, the image byte for byte"
+part "$DVD" "$G" --yes --json --label DARTUP
+is "$rc/$(j .action)" "0/update" "gpt, again (another --label): exit 0, action update"
 is "$(winre "$G")" "$N" "gpt, again: still one Windows RE partition, the same number"
 is "$(j '[.partition.number, .partition.start, .partition.size] | map(tostring) | join(" ")')" "$N $((start * 512)) $((size * 512))" \
     "gpt, again --json: the same number, start and size"
@@ -235,7 +239,7 @@ ok $? "gpt, again: partitions 1-3 the same, byte for byte"
 like "$(j .backup_table)" "^$XDG_STATE_HOME/dartmk/tables/gpt\.img-[0-9]{8}T[0-9]{6}Z(-[0-9]+)?\.sfdisk$" "gpt, again: the table saved in \$XDG_STATE_HOME/dartmk/tables/NAME-TIMESTAMP.sfdisk"
 part "$ADK" "$G" --yes --json
 is "$rc/$(j .action)/$(winre "$G")" "0/update/$N" "gpt, a third run from another source (adk): update, still one partition"
-extract "$G" "$N" "$X" && rm -rf "$X/syslinux" "$X/dartmk-manifest.json"
+extract "$G" "$N" "$X" && rm -rf "$X/syslinux" "$X/dartmk-manifest.json" "$X/dartmk-record.json"
 same_tree "$ADK" "$X" "gpt, third run: the partition now holds the ADK tree, nothing left of the DVD's"
 run "$DARTMK" verify "$G" --partition "$N"
 is "$rc" 0 "gpt, third run: dartmk verify --partition $N: exit 0"
@@ -448,7 +452,7 @@ ok $? "mbr menu: an entry is called 'DaRT Recovery'"
 is "$(grep -ciE '^[[:space:]]*LABEL[[:space:]]' "$CFG")" 2 "mbr menu: two entries (the installed system, DaRT Recovery)"
 like "$(grep -iE '^[[:space:]]*(MENU[[:space:]]+)?TIMEOUT' "$CFG")" '[[:space:]]50$' "mbr menu: TIMEOUT 50 (5 seconds, syslinux counts tenths)"
 is "$(adv "$S/mbr.ldlinux")" "empty" "mbr: no boot-once set (syslinux's ADV in ldlinux.sys is valid and empty)"
-rm -rf "$X/syslinux" "$X/dartmk-manifest.json"
+rm -rf "$X/syslinux" "$X/dartmk-manifest.json" "$X/dartmk-record.json"
 same_tree "$S/dvd-pe" "$X" "mbr: mtools: every Windows PE file of the DVD sample" -x boot.wim
 run "$DARTMK" verify "$M" --partition "$MN"
 is "$rc" 0 "mbr: dartmk verify --partition $MN: exit 0"
