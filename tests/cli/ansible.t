@@ -7,9 +7,10 @@
 #   nothing (image checksum), the first run is changed, the second is ok and runs nothing that
 #   writes, --diff shows the plan, a changed input is an update, dartmk's failure reaches the
 #   task as its one line, state: absent removes (the other partitions byte for byte as before;
-#   on a BIOS disk the MBR code is back) and a second absent is ok. dartmk_media (ISO, stick
-#   image) and dartmk_pxe: first run changed, second not, check mode writes nothing, a changed
-#   input is a change, the outputs pass dartmk verify. The example fleet playbook on two images.
+#   on a BIOS disk the MBR code is back) and a second absent is ok; the same on a loop device.
+#   dartmk_media (ISO, stick image) and dartmk_pxe: first run changed, second not, check mode
+#   writes nothing, a changed input is a change, the outputs pass dartmk verify. The example
+#   fleet playbook on two images.
 # shellcheck source=tests/lib/tap.sh disable=SC2154  # run() sets rc, out, err
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/lib/disks.sh
@@ -19,12 +20,12 @@ PY=${PYTHON:-/usr/bin/python3}
 COLL=$TOP/ansible/ansible_collections/dartmk/recovery
 [ -f "$SAMPLES/install.iso" ] || make -C "$TOP" -s samples >/dev/null || missing_prerequisite "no samples (make samples)"
 [ -f "$FIXTURES/os.vbr" ] || make -C "$TOP" -s fixtures >/dev/null || missing_prerequisite "no fixtures (make fixtures)"
-for t in ansible-playbook ansible-doc jq sfdisk python3 "$PY"; do
+for t in ansible-playbook ansible-doc jq sfdisk losetup python3 "$PY"; do
     command -v "$t" >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 "$PY" -c 'import pytest, ansible' 2>/dev/null || missing_prerequisite "$PY has pytest and ansible (python3-pytest, ansible-core)"
 UNIT=52 # the pytest tests in $COLL/tests/unit
-plan $((UNIT + 1 + 3 + 32 + 4 + 12 + 8 + 3))
+plan $((UNIT + 1 + 3 + 32 + 4 + 3 + 12 + 8 + 3))
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -145,6 +146,19 @@ is "$rc/$(r .changed)/$(r .result.mbr_code)" '0/true/"restored"' "MBR, absent: c
 is "$(mbr_code "$M")" "$code0" "MBR, absent: the first 440 bytes as they were"
 is "$(sfdisk --json "$M" | jq -c '[.partitiontable.partitions[] | .bootable // false]')" '[true,false]' \
     "MBR, absent: partition 1 active again"
+
+# --- dartmk_partition on a loop device (a whole disk: a block device, as on a real machine) ------
+LI=$S/loop.img
+disk_gpt_windows "$LI" || missing_prerequisite "disk_gpt_windows failed"
+L=$(losetup -f --show "$LI") && LOOPS+=("$L")
+task dartmk_partition "source: $ISO" "disk: $L"
+play
+is "$rc/$(r .changed)/$(r .status.recovery.made_by)" '0/true/"dartmk"' "loop device $L: changed, dartmk's recovery partition"
+play
+is "$rc/$(r .changed)/$(writes)" "0/false/0" "loop device, second run: ok, not changed, nothing written"
+task dartmk_partition "disk: $L" "state: absent"
+play
+is "$rc/$(r .changed)/$(r .status.recovery)" "0/true/null" "loop device, absent: changed, no recovery partition"
 
 # --- dartmk_media --------------------------------------------------------------------------
 O=$S/dart.iso
