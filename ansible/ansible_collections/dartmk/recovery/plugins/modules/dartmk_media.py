@@ -80,7 +80,7 @@ options:
     default: false
   dartmk:
     description:
-      - The dartmk program to run (a name looked up in C(PATH), or a path).
+      - The dartmk program to run (a name looked up in C(PATH), or an absolute path).
     type: path
     default: dartmk
   recipe:

@@ -119,7 +119,7 @@ options:
     type: path
   dartmk:
     description:
-      - The dartmk program to run (a name looked up in C(PATH), or a path).
+      - The dartmk program to run (a name looked up in C(PATH), or an absolute path).
     type: path
     default: dartmk
   recipe:
