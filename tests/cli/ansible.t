@@ -24,7 +24,7 @@ for t in ansible-playbook ansible-doc jq sfdisk losetup python3 "$PY"; do
     command -v "$t" >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 "$PY" -c 'import pytest, ansible' 2>/dev/null || missing_prerequisite "$PY has pytest and ansible (python3-pytest, ansible-core)"
-UNIT=52 # the pytest tests in $COLL/tests/unit
+UNIT=53 # the pytest tests in $COLL/tests/unit
 plan $((UNIT + 1 + 3 + 32 + 4 + 3 + 12 + 8 + 3))
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"

@@ -269,9 +269,9 @@ RETURN = r'''
 status:
   description:
     - C(dartmk partition --status DISK --json) after the task (in check mode, as the disk is).
-      It holds the disk (C(disk), C(scheme), C(size)), C(recovery) (null, or the partition's C(number),
-      C(start), C(size), C(free), C(made_by), C(type), C(name), C(manifest), C(bios_boot),
-      C(efi_entry) and C(verified)), and C(record).
+      It holds the disk (C(disk), C(scheme), C(size)), C(recovery) and C(record). C(recovery) is
+      null, or the partition's C(number), C(start), C(size), C(free), C(made_by), C(type),
+      C(name), C(manifest), C(bios_boot), C(efi_entry) and C(verified).
   returned: always
   type: dict
   sample:

@@ -234,3 +234,20 @@ def test_a_stick_image_left_by_a_failed_run_is_made_again_without_force(run, dar
     dartmk.answers.pop(0)
     how, r = run(dartmk_media, args)
     assert how == 'exit' and r['changed'] is True and len(runs) == 2
+
+
+def test_pxe_loaders_and_tftp_root_reach_the_command_and_the_stamp(run, dartmk, src, tmp_path):
+    dest = str(tmp_path / 'dart')
+    loader = tmp_path / 'pxeboot.n12'
+    loader.write_bytes(b'loader 1')
+    runs = fake_pxe(dartmk, dest)
+    args = dict(source=src, dest=dest, tftp_root='/dart', pxe_loaders=[str(loader)])
+    how, r = run(dartmk_pxe, args)
+    assert runs == [['pxe', src, '-o', dest, '--tftp-root', '/dart', '--pxe-loader', str(loader),
+                     '--json']]
+    loader.write_bytes(b'loader 2')
+    how, r = run(dartmk_pxe, args, check=True, diff=True)
+    assert r['changed'] is True and len(runs) == 1
+    before, after = (r['diff'][k]['options']['pxe_loaders'][0]['sha256']
+                     for k in ('before', 'after'))
+    assert before != after
