@@ -7,7 +7,8 @@
 #   nothing (image checksum), the first run is changed, the second is ok and runs nothing that
 #   writes, --diff shows the plan, a changed input is an update, dartmk's failure reaches the
 #   task as its one line, state: absent removes (the other partitions byte for byte as before;
-#   on a BIOS disk the MBR code is back) and a second absent is ok; the same on a loop device.
+#   on a BIOS disk the MBR code is back), a second absent is ok, and a Windows RE partition
+#   dartmk did not make is left alone with a warning; the same on a loop device.
 #   dartmk_media (ISO, stick image) and dartmk_pxe: first run changed, second not, check mode
 #   writes nothing, a changed input is a change, the outputs pass dartmk verify. The example
 #   fleet playbook on two images.
@@ -25,7 +26,7 @@ for t in ansible-playbook ansible-doc jq sfdisk losetup python3 "$PY"; do
 done
 "$PY" -c 'import pytest, ansible' 2>/dev/null || missing_prerequisite "$PY has pytest and ansible (python3-pytest, ansible-core)"
 UNIT=53 # the pytest tests in $COLL/tests/unit
-plan $((UNIT + 1 + 3 + 32 + 4 + 3 + 12 + 8 + 3))
+plan $((UNIT + 1 + 3 + 32 + 3 + 4 + 3 + 12 + 8 + 3))
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -132,6 +133,17 @@ play
 msg=$(r .msg)
 run "$DARTMK" partition --status "$S/none.img"
 is "$msg" "\"$err\"" "absent, a missing disk: the task fails with dartmk's one line"
+
+# --- a Windows RE partition dartmk did not make: absent leaves it, and says so -----------------
+F=$S/foreign.img
+disk_gpt_windows "$F" || missing_prerequisite "disk_gpt_windows failed"
+echo "size=600MiB, type=$GPT_WINRE, name=\"Recovery\"" | sfdisk -q --append "$F" >/dev/null 2>&1
+sumf=$(sum "$F")
+task dartmk_partition "disk: $F" "state: absent"
+play
+is "$rc/$(r .changed)/$(r .status.recovery.made_by)" '0/false/"other"' "absent, Windows' own RE partition: ok, not changed"
+like "$(printf '%s' "$err" | tr '\n' ' ')" "WARNING.*partition 4 is a Windows RE partition dartmk did not make: left alone" "absent, Windows' own RE partition: the warning says so"
+untouched "$F" "$sumf" "absent, Windows' own RE partition: the image byte for byte as it was"
 
 # --- dartmk_partition on a BIOS (MBR) disk: the boot code goes and comes back -----------------
 M=$S/mbr.img
