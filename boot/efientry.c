@@ -135,8 +135,8 @@ int dm_efi_entry_add(struct dm_efi_entry *e, int boot_once)
 
 int dm_efi_entry_find(const struct dm_efi_entry *e)
 {
-    efi_guid_t *guid;
-    char *name;
+    efi_guid_t *guid = NULL; /* both NULL: the walk starts at the first variable */
+    char *name = NULL;
     unsigned n;
     int found = -1, end;
     while ((efi_get_next_variable_name(&guid, &name)) > 0) {

@@ -30,7 +30,7 @@ SAMPLES=${SAMPLES:-$(dirname "$FIXTURES")/samples}
 [ -d "$SAMPLES/dvd" ] || make -C "$TOP" -s samples >/dev/null
 [ -f "$FIXTURES/os.vbr" ] || make -C "$TOP" -s fixtures >/dev/null
 [ -f "$FIXTURES/os.vbr" ] || missing_prerequisite "no $FIXTURES/os.vbr (make fixtures)"
-plan 35
+plan 40
 scratch
 export TMPDIR=$SCRATCH/tmp XDG_STATE_HOME=$SCRATCH/state HOME=$SCRATCH/home
 mkdir -p "$TMPDIR" "$HOME"
@@ -92,6 +92,17 @@ cp --sparse=always "$S/pristine-mbr.img" "$S/none.img"
 provision "--bios-boot none" "$S/none.img" --bios-boot none
 boots "--bios-boot none: the machine starts the installed system as before" --firmware bios --disk "$S/none.img" --expect "$OS"
 
+# --remove (issue 21) of the menu disk: the MBR code and the active flag back from the record in
+# the partition; the installed system starts through the disk's own boot code again (the
+# recovery partition, and its menu, are gone from the table).
+R=$S/removed.img
+cp --sparse=always "$M" "$R"
+run "$DARTMK" partition --remove "$R" --yes -q </dev/null
+is "$rc/$(sfdisk --json "$R" | jq '[.partitiontable.partitions[] | select(.bootable == true)] | length')" "0/1" "--remove (a copy of the menu disk): exit 0, one active partition"
+cmp -s <(dd if="$R" bs=440 count=1 status=none) <(dd if="$S/pristine-mbr.img" bs=440 count=1 status=none)
+ok $? "--remove: the fixture's own MBR code (mbr_f.bin) is back"
+boots "--remove: SeaBIOS -> the disk's own MBR code -> the active partition -> the installed system" --firmware bios --disk "$R" --expect "$OS"
+
 # --boot-once: two boots of one writable image.
 cp --sparse=always "$S/pristine-mbr.img" "$S/once.img"
 provision "--boot-once" "$S/once.img" --boot-once --menu-timeout 1
@@ -118,6 +129,11 @@ mdel -i "$S/noefi.img@@$o" ::/EFI/BOOT/BOOTX64.EFI 2>/dev/null
 ok $? "control: BOOTX64.EFI deleted from the recovery partition of a copy (mdel)"
 run boot_qemu --firmware uefi --disk "$S/noefi.img" --expect "Shell>" --log "$S/uefi1.log"
 is "$rc/$(grep -acF "$EFI" "$S/uefi1.log")" "0/0" "control: without it, the UEFI shell and no marker (the marker came from the recovery partition)"
+cp --sparse=always "$G" "$S/gpt-removed.img"
+run "$DARTMK" partition --remove "$S/gpt-removed.img" --yes -q </dev/null
+is "$rc" 0 "gpt --remove (a copy): exit 0"
+run boot_qemu --firmware uefi --disk "$S/gpt-removed.img" --expect "Shell>" --log "$S/uefi2.log"
+is "$rc/$(grep -acF "$EFI" "$S/uefi2.log")" "0/0" "gpt --remove: OVMF finds nothing to boot again (the UEFI shell, no marker), as before dartmk"
 
 # --- an update killed as by kill -9 (issue 15; tests/cli/partition-update.t runs many more) -------
 # tests/tools/preload/failwrite.c kills dartmk at a byte of its writes to the disk. Near the end of

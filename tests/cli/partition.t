@@ -30,7 +30,7 @@ for t in sfdisk fsck.fat blkid mcopy mdir minfo jq losetup strace script python3
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 451
+plan 459
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -860,5 +860,34 @@ if [ -n "$sysdisk" ] && [ -b "$sysdisk" ]; then
 else
     for _ in $(seq 8); do pass "the system disk # SKIP / is not on a block device here"; done
 fi
+
+
+# --- the partition's life: --status and --remove (tests/cli/partition-lifecycle.t has the rest;
+# here so that partition-memcheck.t runs them under valgrind) ---------------------------------------
+fresh life mbr
+part "$DVD" "$S/life.img" --yes -q
+part --status "$S/life.img" --json
+is "$rc/$(j '[.recovery.made_by, .recovery.bios_boot, .recovery.verified, .record] | join(" ")')" "0/dartmk menu true true" "--status --json: dartmk's, menu, verified, the record there"
+part --status "$S/life.img"
+like "$out" "recovery partition 3 \(made by dartmk\)" "--status, text: the partition, dartmk's"
+part --remove "$S/life.img" --dry-run --json
+is "$rc/$(j '[.mbr_code, .active] | join(" ")')" "0/restored 1" "--remove --dry-run --json: the MBR code restored, partition 1 active"
+part --remove "$S/life.img" --yes
+is "$rc/$(winre "$S/life.img")/$(pt "$S/life.img" '.partitions[0].bootable')" "0//true" "--remove: no Windows RE partition left, partition 1 active"
+fresh life2 gpt
+part "$DVD" "$S/life2.img" --yes -q
+part --remove "$S/life2.img" --yes --json
+is "$rc/$(j '[.mbr_code, .efi_entry.action] | join(" ")')/$(winre "$S/life2.img")" "0/none report/" "--remove on GPT: removed, the UEFI entry reported"
+# The UEFI entry through libefivar, against a stand-in for efivarfs (EFIVARFS_PATH: a folder).
+fresh life3 gpt
+L3=$(losetup -f --show "$S/life3.img") && LOOPS+=("$L3")
+mkdir -p "$S/efivars"
+EFIVARFS_PATH=$S/efivars/ run "$DARTMK" partition "$DVD" "$L3" --yes --json --efi-entry </dev/null
+is "$rc/$(j .efi_entry.number)" "0/0" "a loop device, --efi-entry against the stand-in: Boot0000 added"
+EFIVARFS_PATH=$S/efivars/ run "$DARTMK" partition --status "$L3" --json
+is "$rc/$(j .recovery.efi_entry)" "0/true" "--status: the entry is there"
+EFIVARFS_PATH=$S/efivars/ run "$DARTMK" partition --remove "$L3" --yes --json </dev/null
+is "$rc/$(j '[.efi_entry.action, .efi_entry.entry] | join(" ")')/$(ls "$S/efivars" | grep -c '^Boot')" "0/delete Boot0000/0" "--remove: Boot0000 deleted from the stand-in"
+losetup -d "$L3"
 
 done_testing
