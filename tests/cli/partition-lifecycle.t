@@ -253,8 +253,8 @@ rm -rf "$XDG_STATE_HOME/dartmk/tables"
 SLOWWRITE_PREFIX=$K SLOWWRITE_USEC=1500000 LD_PRELOAD=$SLOW "$DARTMK" partition --remove "$K" --yes </dev/null >/dev/null 2>"$S/kill.err" &
 pid=$!
 PIDS+=("$pid")
-for _ in $(seq 100); do [ -n "$(ls "$XDG_STATE_HOME/dartmk/tables" 2>/dev/null)" ] && break; sleep 0.05; done
-sleep 2
+# Killed once the first of its slowed GPT writes has landed (the next one waits 1.5 s).
+for _ in $(seq 600); do [ "$(sum "$K")" != "$ksum" ] && break; sleep 0.1; done
 kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 saved=$(ls "$XDG_STATE_HOME"/dartmk/tables/* 2>/dev/null | head -1)
