@@ -174,8 +174,9 @@ $(FUZZ_RUN): fuzz-%: deps $(FUZZ_BUILD)/fuzz_%
 
 # The FAT writer against the limit (cat + sync) and mkfs.fat + mcopy, `dartmk build` against
 # cp + wimupdate, `dartmk iso` against xorriso, `dartmk usb` against mkwinpeimg and several sticks
-# in one run against one after another, peak memory against the payload and the file count;
-# 7 rounds of alternating methods, cold and warm cache; BENCHMARKS.md.
+# in one run against one after another, peak memory against the payload and the file count, a
+# fleet of disk images given a recovery partition by one Ansible play against dartmk on each in
+# turn; 7 rounds of alternating methods, cold and warm cache; BENCHMARKS.md.
 bench: deps
 	$(MAKE) all tools fixtures $(SAMPLE_GENDATA)
 	MKFAT=$(CURDIR)/$(BUILD)/tests/tools/mkfat scripts/bench --runs 7
@@ -184,6 +185,7 @@ bench: deps
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb --runs 7
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb-multi
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-memory
+	DARTMK=$(CURDIR)/$(BIN) FIXTURES=$(CURDIR)/$(BUILD)/fixtures scripts/bench-ansible-fleet
 
 include tests/fixtures/fixtures.mk
 include tests/fixtures/samples.mk

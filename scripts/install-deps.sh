@@ -18,6 +18,7 @@ libnewt-dev tmux
 perl jq tftpd-hpa tftp-hpa dnsmasq-base util-linux fdisk valgrind strace
 clang clang-format libclang-rt-dev time
 openssl sbsigntool osslsigncode pesign shim-signed grub-efi-amd64-signed
+ansible-core python3-pytest
 "
 
 missing=""
