@@ -448,6 +448,7 @@ static void print_remove(json_object *o)
     if (strcmp(code, "none") != 0)
         printf("MBR boot code: %s; active partition: %s\n",
                strcmp(code, "restored") == 0 ? (dry ? "would be restored" : "restored")
+               : strcmp(code, "kept") == 0   ? "left as it is (written since by another program)"
                                              : "left as it is (no record of the old one)",
                jstr(o, "active") ? jstr(o, "active") : "none");
     if (jstr(o, "mbr_code_from"))

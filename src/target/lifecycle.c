@@ -2,6 +2,7 @@
  * (--status, read only) and taking it away (--remove: the table entry deleted, the MBR code and
  * active flag put back from the record dartmk keeps in the partition, the UEFI entry deleted). */
 #include "target/partition.h"
+#include "boot/syslinux.h"
 #include "fat/fat_read.h"
 #include "image/expiry.h"
 #include "partition/contents.h"
@@ -223,6 +224,7 @@ struct before {
     int have_code;
     size_t active;    /* 0: none */
     int record;       /* the record was there */
+    int kept;         /* the MBR code was changed since by something else: left as it is */
     char *from_table; /* else: the saved table (on this host) it was taken from, or NULL */
 };
 
@@ -243,6 +245,21 @@ static void read_record(const char *disk, const struct dm_part *p, struct before
         b->active = (size_t)json_object_get_int(a);
     json_object_put(r);
     free(text);
+}
+
+/* The old MBR code goes back only over syslinux's, the code dartmk wrote: code written since by
+ * something else (a Windows repair, another boot manager) is newer than the record and stays. */
+static void keep_newer_code(const char *disk, struct before *b)
+{
+    uint8_t now[DM_MBR_CODE], ours[DM_MBR_CODE];
+    int fd = open(disk, O_RDONLY | O_CLOEXEC);
+    int read_ok = fd >= 0 && pread(fd, now, sizeof now, 0) == (ssize_t)sizeof now;
+    if (fd >= 0)
+        close(fd);
+    if (!b->have_code || (read_ok && memcmp(now, b->code, sizeof now) == 0))
+        return;
+    if (!read_ok || dm_syslinux_mbr(0, ours) != 0 || memcmp(now, ours, sizeof now) != 0)
+        b->have_code = 0, b->kept = 1;
 }
 
 struct removal {
@@ -282,6 +299,8 @@ static int remove_plan(struct removal *r)
                                 &r->b.from_table))
             r->b.have_code = 1, r->b.active = active;
     }
+    if (r->f.scheme == DM_SCHEME_MBR)
+        keep_newer_code(r->o->disk, &r->b);
     if (r->f.scheme != DM_SCHEME_GPT)
         return 0;
     char sha[DM_SHA256_HEX];
@@ -351,6 +370,7 @@ static json_object *remove_json(const struct removal *r)
     json_object_object_add(o, "mbr_code",
                            json_object_new_string(!mbr             ? "none"
                                                   : r->b.have_code ? "restored"
+                                                  : r->b.kept      ? "kept"
                                                                    : "left"));
     json_object_object_add(o, "active",
                            mbr && r->b.active ? json_object_new_int((int)r->b.active) : NULL);

@@ -25,7 +25,7 @@ for t in sfdisk mcopy mdel mkfs.ext4 jq losetup python3 sha256sum cmp; do
     command -v $t >/dev/null || missing_prerequisite "$t is installed (scripts/install-deps.sh)"
 done
 [ -f "$SLOW" ] || make -C "$TOP" -s "${SLOW#"$TOP"/}" >&2
-plan 98
+plan 101
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -158,6 +158,20 @@ part --remove "$S/norec.img" --yes --json
 is "$rc/$(j '[.record, .mbr_code, .active] | join(" ")')" "0/false restored 1" "no record: the code and active flag still restored"
 like "$(j .mbr_code_from)" "/dartmk/tables/[^/]+\.sfdisk$" "no record: taken from a table saved on this host"
 is "$(code_of "$S/norec.img")/$(active_of "$S/norec.img")" "$code0/1" "no record: the disk's own MBR code, partition 1 active"
+
+# The MBR code written since by another program (a repair, another boot manager) stays.
+cp --sparse=always "$S/mbr-pristine.img" "$S/newer.img"
+part "$DVD" "$S/newer.img" --yes -q
+printf 'another boot manager %.0s' $(seq 20) | head -c 440 | dd of="$S/newer.img" conv=notrunc status=none
+newer=$(code_of "$S/newer.img")
+part --remove "$S/newer.img" --yes --json
+is "$rc/$(j '[.mbr_code, .active] | join(" ")')" "0/kept 1" "code written since: mbr_code kept, partition 1 active"
+is "$(code_of "$S/newer.img")" "$newer" "code written since: left byte for byte, not the record's"
+cp --sparse=always "$S/mbr-pristine.img" "$S/newer.img"
+part "$DVD" "$S/newer.img" --yes -q
+printf 'another boot manager %.0s' $(seq 20) | head -c 440 | dd of="$S/newer.img" conv=notrunc status=none
+part --remove "$S/newer.img" --yes
+like "$out" "MBR boot code: left as it is \(written since by another program\); active partition: 1" "code written since, text: says it stays and why"
 
 # --- a 64 GiB GPT disk: every other partition byte for byte -------------------------------------
 G=$S/gpt64.img
