@@ -1,7 +1,8 @@
 #!/bin/bash
 # The Ansible collection dartmk.recovery (ansible/ansible_collections/dartmk/recovery):
 # - its pytest unit tests (a fake dartmk answers the modules), one TAP line each;
-# - ansible-doc renders every module from the modules folder alone (-M, no collection path);
+# - ansible-doc renders every module by its collection name, its own options and the build
+#   options of the doc fragment (plugins/doc_fragments/build_options.py) it extends;
 # - ansible-playbook against localhost (connection local) with the real dartmk, the sample
 #   media and sparse disk images (tests/lib/disks.sh). dartmk_partition: check mode writes
 #   nothing (image checksum), the first run is changed, the second is ok and runs nothing that
@@ -44,11 +45,20 @@ while read -r result name; do
 done < <(printf '%s\n' "$out" | sed -nE 's/^.*tests\/unit\/(.*::.*) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)( .*)?$/\2 \1/p')
 
 # --- ansible-doc ---------------------------------------------------------------------------
-for m in dartmk_partition dartmk_pxe dartmk_media; do
-    run env -u ANSIBLE_COLLECTIONS_PATH ansible-doc -M "$COLL/plugins/modules" "$m"
-    like "$rc:$(printf '%s\n' "$out" | grep -cE "^> ${m^^} |^- expire_days|^- tools|^EXAMPLES|^RETURN VALUES")" \
-        '^0:5$' "ansible-doc -M renders $m (options, the build options, examples, return values)"
-done
+# MODULE OWN-OPTION: the module's own option and the fragment's (dartmk, tools, expire_days) are
+# rendered, with the examples and return values; the test names what is missing.
+while read -r m own; do
+    run ansible-doc "dartmk.recovery.$m" </dev/null
+    missing=
+    for want in "> DARTMK\.RECOVERY\.${m^^} " "- $own\$" '- dartmk$' '- tools$' '- expire_days$' EXAMPLES 'RETURN VALUES'; do
+        grep -qE "^$want" <<<"$out" || missing+=" [$want]"
+    done
+    is "$rc:$missing" 0: "ansible-doc dartmk.recovery.$m renders $own, the fragment's build options, examples, return values"
+done <<'MODULES'
+dartmk_partition bios_boot
+dartmk_pxe menu
+dartmk_media format
+MODULES
 
 # --- one task against localhost ------------------------------------------------------------
 # task MODULE [OPTION: VALUE]...: the playbook $S/play.yml with that one task.

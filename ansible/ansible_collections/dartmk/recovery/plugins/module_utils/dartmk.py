@@ -16,8 +16,8 @@ import json
 import os
 import stat
 
-# The build options, as the modules' argument_spec (the documentation is the build_options
-# fragment in plugins/doc_fragments/dartmk.py).
+# The build options, as the modules' argument_spec (their documentation, and that of `dartmk`,
+# is the doc fragment plugins/doc_fragments/build_options.py).
 BUILD_OPTIONS = dict(
     recipe=dict(type='path'),
     image_index=dict(type='int'),

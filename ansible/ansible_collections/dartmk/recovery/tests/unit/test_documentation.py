@@ -1,7 +1,9 @@
 # Each module's DOCUMENTATION is Ansible's YAML and says exactly what its argument_spec takes
-# (names, types, defaults, choices, required, suboptions): the build options are documented in
-# every module (ansible-doc -M must render them without the collection installed), and this
-# keeps the copies true. EXAMPLES and RETURN parse, and the examples use documented options.
+# (names, types, defaults, choices, required, suboptions). The options every module shares (the
+# dartmk program and the build options) are documented once, in the doc fragment
+# plugins/doc_fragments/build_options.py, which each module extends: its options are merged
+# into the module's as ansible-doc does, each option documented in one place only. EXAMPLES and
+# RETURN parse, and the examples use documented options.
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,10 +14,24 @@ import pytest
 import yaml
 
 from ansible.module_utils import basic
+from ansible_collections.dartmk.recovery.plugins.doc_fragments import build_options
 from ansible_collections.dartmk.recovery.plugins.modules import (
     dartmk_media, dartmk_partition, dartmk_pxe)
 
 MODULES = [dartmk_partition, dartmk_pxe, dartmk_media]
+FRAGMENTS = {'dartmk.recovery.build_options': build_options.ModuleDocFragment}
+
+
+def documentation(module):
+    """The module's DOCUMENTATION with its fragments' options merged in; an option both the
+    module and a fragment document is an error (it would be documented twice)."""
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    for name in doc.get('extends_documentation_fragment') or []:
+        fragment = yaml.safe_load(FRAGMENTS[name].DOCUMENTATION)
+        twice = set(doc['options']) & set(fragment['options'])
+        assert not twice, '%s: documented by the module and by %s' % (sorted(twice), name)
+        doc['options'].update(fragment['options'])
+    return doc
 
 
 def spec_of(module, monkeypatch):
@@ -51,7 +67,7 @@ def same(doc, spec, where):
 
 @pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.split('.')[-1])
 def test_documentation_is_the_argument_spec(module, monkeypatch):
-    doc = yaml.safe_load(module.DOCUMENTATION)
+    doc = documentation(module)
     name = module.__name__.split('.')[-1]
     assert doc['module'] == name
     same(doc['options'], spec_of(module, monkeypatch), name)
@@ -59,7 +75,7 @@ def test_documentation_is_the_argument_spec(module, monkeypatch):
 
 @pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.split('.')[-1])
 def test_examples_and_return_parse(module):
-    doc = yaml.safe_load(module.DOCUMENTATION)
+    doc = documentation(module)
     name = 'dartmk.recovery.' + doc['module']
     examples = yaml.safe_load(module.EXAMPLES)
     assert examples
