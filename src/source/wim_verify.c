@@ -193,7 +193,7 @@ static void fail(struct pool *p, int err)
     atomic_compare_exchange_strong(&p->failed, &none, err);
 }
 
-static void *work(void *arg)
+static void *verify_worker(void *arg)
 {
     struct worker *w = arg;
     struct pool *p = w->p;
@@ -302,10 +302,10 @@ static int run(struct pool *p, struct dm_wim_watch *watch)
     if (n == 0)
         return WIMLIB_ERR_NOMEM;
     atomic_init(&p->running, n);
-    while (started < n && pthread_create(&t[started], NULL, work, &w[started]) == 0)
+    while (started < n && pthread_create(&t[started], NULL, verify_worker, &w[started]) == 0)
         started++;
     for (int i = started; i < n; i++) /* threads that could not start: their share here */
-        work(&w[i]);
+        verify_worker(&w[i]);
     follow(p, watch, t, started);
     for (int i = 0; i < n; i++)
         worker_free(&w[i]);

@@ -60,7 +60,7 @@ run "$DARTMK" partition "$INST" "$S/disk.img" --yes --json
 is "$rc" 0 "partition: exit 0 on a 2 GiB disk with 1 GiB free"
 start=$(sfdisk --json "$S/disk.img" | jq -r '.partitiontable.partitions[3].start')
 rm -rf "$S/x" && mkdir -p "$S/x" && mcopy -s -n -m -i "$S/disk.img@@$((start * 512))" ::/ "$S/x/" 2>/dev/null
-is "$(tree_files "$S/x")" "$WANT" "partition: exactly the allow-listed files (mtools)"
+is "$(tree_files "$S/x" | grep -vx 'dartmk-record.json')" "$WANT" "partition: exactly the allow-listed files (mtools), besides the record of how the disk booted"
 is "$(one_image "$S/x/sources/boot.wim")" "1 1 $SETUP" "partition: boot.wim holds the source's image 2 alone, bootable"
 is "$(j .source_image.index)" 2 "partition --json: source_image.index"
 
