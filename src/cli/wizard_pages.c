@@ -101,17 +101,28 @@ void wz_build_args(const struct wz *w, struct wz_list *a)
     add_opt(a, "--dart-config", w->dart_config);
 }
 
+/* A name typed as an operand (SOURCE, TARGET, FILE.iso): one that starts with '-' would be read
+ * as an option (a target typed as "--yes" would skip the command's question), so it is given as
+ * the shell would need it, "./-name". */
+static void add_operand(struct wz_list *a, const char *name)
+{
+    if (name && name[0] == '-')
+        wz_list_addf(a, "./%s", name);
+    else
+        wz_list_add(a, name ? name : "");
+}
+
 void wz_command(const struct wz *w, struct wz_list *a, struct wz_list *second)
 {
     static const char *const names[] = {"iso", "iso", "usb", "partition", "pxe"};
     wz_list_add(a, names[w->dest]);
-    wz_list_add(a, w->source);
+    add_operand(a, w->source);
     if (w->dest == WZ_ISO || w->dest == WZ_DISC)
         add_opt(a, "-o", w->iso);
     else if (w->dest == WZ_PXE)
         add_opt(a, "-o", w->pxe_dir);
     else
-        wz_list_add(a, w->target ? w->target : "");
+        add_operand(a, w->target);
     if (w->dest == WZ_USB && w->target == w->stick)
         add_opt(a, "--size", w->stick_size);
     wz_build_args(w, a);
@@ -119,7 +130,7 @@ void wz_command(const struct wz *w, struct wz_list *a, struct wz_list *second)
         wz_list_add(a, w->common.v[i]);
     if (w->dest == WZ_DISC) {
         wz_list_add(second, "burn");
-        wz_list_add(second, w->iso ? w->iso : "");
+        add_operand(second, w->iso);
         add_opt(second, "--drive", w->drive);
     }
 }
@@ -130,7 +141,7 @@ static int check_build(struct wz *w)
 {
     struct wz_list a = {0};
     wz_list_add(&a, "build");
-    wz_list_add(&a, w->source);
+    add_operand(&a, w->source);
     wz_build_args(w, &a);
     wz_list_add(&a, "--print-recipe");
     int rc = wz_check(w, &a);
@@ -160,7 +171,7 @@ static int check_source(struct wz *w)
     char *out, *err;
     wz_list_add(&a, "inspect");
     wz_list_add(&a, "--json");
-    wz_list_add(&a, w->source);
+    add_operand(&a, w->source);
     int rc = wz_capture(&a, &out, &err);
     wz_list_free(&a);
     struct json_object *facts = rc ? NULL : json_tokener_parse(out);
@@ -576,7 +587,7 @@ static int save_recipe(struct wz *w)
     struct wz_list a = {0};
     char *out, *err, *tmp;
     wz_list_add(&a, "build");
-    wz_list_add(&a, w->source);
+    add_operand(&a, w->source);
     wz_build_args(w, &a);
     wz_list_add(&a, "--print-recipe");
     int rc = wz_capture(&a, &out, &err);

@@ -23,7 +23,7 @@ TOOLS=${TOOLS:-$TOP/build/tests/tools}
 SLOW=$TOOLS/slowwrite.so
 [ -f "$SAMPLES/dvd.iso" ] || make -C "$TOP" -s samples >/dev/null
 [ -f "$SLOW" ] || make -C "$TOP" -s "${SLOW#"$TOP"/}" >&2
-plan 49
+plan 51
 scratch
 trap 'tm_stop; rm -rf "$SCRATCH"' EXIT
 S=$SCRATCH
@@ -209,6 +209,22 @@ tm_keys disc Enter
 is "$(tm_exit disc "$S/disc" 60)" 0 "disc: iso then burn, exit 0"
 cmp -s "$S/disc/disc.iso" "$S/disc/burned.iso"
 ok $? "disc: libburn's stdio: drive holds the ISO's bytes"
+
+# --- a name typed like an option stays a name: a stick image called "--yes" -----------------------
+mkdir -p "$S/dash"
+tm_start dash 80 24 "$S/dash" "$DARTMK" wizard
+wz_defaults dash "$DVD"
+wz_dest dash 2
+wz_at dash "USB stick"
+wz_entry dash "--yes"
+tm_keys dash Tab
+wz_entry dash 64M
+tm_keys dash Enter
+wz_at dash "Summary"
+like "$(tm_text dash)" "dartmk usb $DVD \./--yes --size 64M" "a target typed as --yes: given as ./--yes, not as the option"
+tm_keys dash Enter
+rc=$(tm_exit dash "$S/dash" 60)
+is "$rc/$(stat -c %s "$S/dash/--yes" 2>/dev/null)" "0/67108864" "a target typed as --yes: the stick image ./--yes made (64 MiB)"
 
 # --- the disks offered: what devices --all lists, never the system disk --------------------------
 truncate -s 1G "$S/offered.img"

@@ -30,7 +30,7 @@ tm_start() { # NAME COLS ROWS DIR CMD...
 }
 
 tm_keys() { local n=$1; shift; tm send-keys -t "$n" "$@"; }
-tm_type() { tm send-keys -t "$1" -l "$2"; }
+tm_type() { tm send-keys -t "$1" -l -- "$2"; }
 tm_screen() { tm capture-pane -p -t "$1"; }
 
 tm_text() { tm_screen "$1" | sed 's/[│┌┐└┘─┤├↑↓▮▒]//g' | tr -s ' \n' '  '; }
