@@ -264,7 +264,8 @@ part "$DVD" "$K" --yes -q
 cp --sparse=always "$K" "$S/kill-before.img"
 ksum=$(sum "$K")
 rm -rf "$XDG_STATE_HOME/dartmk/tables"
-SLOWWRITE_PREFIX=$K SLOWWRITE_USEC=1500000 LD_PRELOAD=$SLOW "$DARTMK" partition --remove "$K" --yes </dev/null >/dev/null 2>"$S/kill.err" &
+# (verify_asan_link_order=0: under make asan the shim is preloaded before the ASan runtime.)
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" SLOWWRITE_PREFIX=$K SLOWWRITE_USEC=1500000 LD_PRELOAD=$SLOW "$DARTMK" partition --remove "$K" --yes </dev/null >/dev/null 2>"$S/kill.err" &
 pid=$!
 PIDS+=("$pid")
 # Killed once the first of its slowed GPT writes has landed (the next one waits 1.5 s).
