@@ -82,12 +82,9 @@ static int hash_file(const char *path, char hex[DM_SHA256_HEX])
 {
     struct dm_sha256 *h = dm_sha256_new();
     int fd = h ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    unsigned char buf[64 << 10];
-    ssize_t r = fd < 0 ? -1 : 1;
-    while (r > 0)
-        if ((r = read(fd, buf, sizeof buf)) > 0)
-            dm_sha256_update(h, buf, (size_t)r);
-    int rc = r < 0 ? dm_error_errno(DM_FAIL, errno, "%s: cannot read", path) : 0;
+    int rc = fd < 0 || dm_sha256_update_fd(h, fd) != 0
+                 ? dm_error_errno(DM_FAIL, errno, "%s: cannot read", path)
+                 : 0;
     if (h)
         dm_sha256_final(h, hex);
     if (fd >= 0)

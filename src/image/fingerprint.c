@@ -18,17 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int hash_fd(int fd, struct dm_sha256 *h)
-{
-    enum { BUF = 1 << 16 };
-    char *buf = malloc(BUF);
-    ssize_t n = buf ? 0 : -1;
-    while (buf && (n = read(fd, buf, BUF)) > 0)
-        dm_sha256_update(h, buf, (size_t)n);
-    free(buf);
-    return n < 0 ? -1 : 0;
-}
-
 static int skip_dot(const struct dirent *d)
 {
     return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
@@ -45,7 +34,7 @@ static int hash_path(const char *path, const char *rel, struct dm_sha256 *h)
     if (!S_ISDIR(st.st_mode)) {
         int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
         dm_sha256_update(h, "f", 1);
-        if (fd < 0 || hash_fd(fd, h) != 0)
+        if (fd < 0 || dm_sha256_update_fd(h, fd) != 0)
             rc = dm_error_errno(DM_FAIL, errno, "%s: cannot read", path);
         if (fd >= 0)
             close(fd);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <unistd.h>
 
 struct dm_sha256 *dm_sha256_new(void)
 {
@@ -19,6 +20,15 @@ struct dm_sha256 *dm_sha256_new(void)
 void dm_sha256_update(struct dm_sha256 *h, const void *p, size_t n)
 {
     EVP_DigestUpdate((EVP_MD_CTX *)h, p, n);
+}
+
+int dm_sha256_update_fd(struct dm_sha256 *h, int fd)
+{
+    unsigned char buf[64 << 10];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        dm_sha256_update(h, buf, (size_t)n);
+    return n < 0 ? -1 : 0;
 }
 
 void dm_sha256_final(struct dm_sha256 *h, char hex[DM_SHA256_HEX])

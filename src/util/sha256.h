@@ -11,6 +11,8 @@ struct dm_sha256;
 /* NULL when out of memory. */
 struct dm_sha256 *dm_sha256_new(void);
 void dm_sha256_update(struct dm_sha256 *h, const void *p, size_t n);
+/* Reads fd to its end into h. 0, or -1 with errno set (a read failed). */
+int dm_sha256_update_fd(struct dm_sha256 *h, int fd);
 /* Finishes into hex (lower case) and frees h. */
 void dm_sha256_final(struct dm_sha256 *h, char hex[DM_SHA256_HEX]);
 /* Frees h without a result (on failure paths); NULL is fine. */
