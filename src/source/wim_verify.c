@@ -6,9 +6,11 @@
  * take whole resources in turn: each reads its resource's chunk table and chunks with pread
  * through a buffer of its own, expands every chunk with a wimlib decompressor of its own and
  * hashes the bytes (SHA-1, libcrypto). Plain WIMs only: one part, not pipable, no solid
- * resources; the rest is left to wimlib. */
+ * resources; the rest is left to wimlib. A compressed resource whose bytes passed the check
+ * before (wim_memo.h) is hashed with SHA-256 instead of expanded. */
 #include "source/wim_verify.h"
 
+#include "source/wim_memo.h"
 #include "util/progress.h"
 
 #include <openssl/evp.h>
@@ -37,6 +39,7 @@ struct pool {
     enum wimlib_compression_type ctype;
     uint32_t chunk_size;
     uint64_t total;
+    struct dm_wim_memo *memo; /* NULL: every resource expands */
     atomic_size_t next;
     atomic_uint_fast64_t done;
     atomic_int failed; /* the first wimlib error code */
@@ -48,7 +51,7 @@ struct pool {
 struct worker {
     struct pool *p;
     struct wimlib_decompressor *d;
-    EVP_MD_CTX *sha1;
+    EVP_MD_CTX *sha1, *sha256;
     uint8_t *buf, *out, *table;
     uint64_t buf_off;
     size_t buf_cap, buf_len, table_cap;
@@ -174,7 +177,42 @@ static int hash_chunks(struct worker *w, const struct blob *b)
     return 0;
 }
 
-static int check_one(struct worker *w, const struct blob *b)
+static void put_le(uint8_t *b, uint64_t v, size_t size)
+{
+    for (size_t i = 0; i < size; i++, v >>= 8)
+        b[i] = (uint8_t)v;
+}
+
+/* The memo's key of a compressed resource: SHA-256 over everything its expansion and verdict
+ * depend on — the compression, chunk size, sizes, the SHA-1 it must expand to, and its bytes as
+ * stored (chunk table and chunks). */
+static int memo_key(struct worker *w, const struct blob *b, uint8_t key[DM_WIM_MEMO_KEY])
+{
+    static const char tag[] = "dartmk wim resource 1";
+    uint8_t head[4 + 4 + 8 + 8 + 20];
+    unsigned int n = 0;
+    put_le(head, (uint64_t)w->p->ctype, 4);
+    put_le(head + 4, w->p->chunk_size, 4);
+    put_le(head + 8, b->usize, 8);
+    put_le(head + 16, b->csize, 8);
+    memcpy(head + 24, b->sha1, 20);
+    if (EVP_DigestInit_ex(w->sha256, NULL, NULL) != 1)
+        return WIMLIB_ERR_NOMEM;
+    EVP_DigestUpdate(w->sha256, tag, sizeof tag);
+    EVP_DigestUpdate(w->sha256, head, sizeof head);
+    for (uint64_t off = b->offset, end = b->offset + b->csize; off < end;) {
+        size_t len = end - off < WINDOW ? (size_t)(end - off) : WINDOW;
+        const uint8_t *bytes = get(w, off, len, end);
+        if (!bytes)
+            return WIMLIB_ERR_READ;
+        EVP_DigestUpdate(w->sha256, bytes, len);
+        off += len;
+    }
+    return EVP_DigestFinal_ex(w->sha256, key, &n) == 1 && n == DM_WIM_MEMO_KEY ? 0
+                                                                           : WIMLIB_ERR_NOMEM;
+}
+
+static int expand_and_hash(struct worker *w, const struct blob *b)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -185,6 +223,24 @@ static int check_one(struct worker *w, const struct blob *b)
         return err;
     EVP_DigestFinal_ex(w->sha1, md, &n);
     return n == 20 && memcmp(md, b->sha1, 20) == 0 ? 0 : WIMLIB_ERR_INVALID_RESOURCE_HASH;
+}
+
+/* A compressed resource remembered by the memo counts as checked once its key is found; one
+ * that expands to its SHA-1 is remembered. */
+static int check_one(struct worker *w, const struct blob *b)
+{
+    uint8_t key[DM_WIM_MEMO_KEY];
+    int memo = b->compressed && w->p->memo;
+    int err = memo ? memo_key(w, b, key) : 0;
+    if (!err && memo && dm_wim_memo_has(w->p->memo, key)) {
+        atomic_fetch_add(&w->p->done, b->usize);
+        return 0;
+    }
+    if (!err)
+        err = expand_and_hash(w, b);
+    if (!err && memo && !atomic_load(&w->p->stop) && !atomic_load(&w->p->failed))
+        dm_wim_memo_add(w->p->memo, key);
+    return err;
 }
 
 static void fail(struct pool *p, int err)
@@ -217,8 +273,11 @@ static int worker_init(struct worker *w, struct pool *p)
     w->buf = malloc(w->buf_cap);
     w->out = malloc(p->chunk_size ? p->chunk_size : 1);
     w->sha1 = EVP_MD_CTX_new();
+    w->sha256 = EVP_MD_CTX_new();
     /* here, before the threads: libcrypto sets itself up on first use */
-    if (!w->buf || !w->out || !w->sha1 || EVP_DigestInit_ex(w->sha1, EVP_sha1(), NULL) != 1)
+    if (!w->buf || !w->out || !w->sha1 || !w->sha256 ||
+        EVP_DigestInit_ex(w->sha1, EVP_sha1(), NULL) != 1 ||
+        EVP_DigestInit_ex(w->sha256, EVP_sha256(), NULL) != 1)
         return WIMLIB_ERR_NOMEM;
     if (p->ctype != WIMLIB_COMPRESSION_TYPE_NONE &&
         wimlib_create_decompressor(p->ctype, p->chunk_size, &w->d) != 0)
@@ -231,6 +290,7 @@ static void worker_free(struct worker *w)
     if (w->d)
         wimlib_free_decompressor(w->d);
     EVP_MD_CTX_free(w->sha1);
+    EVP_MD_CTX_free(w->sha256);
     free(w->buf);
     free(w->out);
     free(w->table);
@@ -331,9 +391,13 @@ int dm_wim_verify_parallel(WIMStruct *wim, int fd, struct dm_wim_watch *watch)
         qsort(p.blobs, p.n, sizeof *p.blobs, by_offset);
         atomic_init(&p.next, 0), atomic_init(&p.done, 0);
         atomic_init(&p.failed, 0), atomic_init(&p.stop, 0);
+        p.memo = dm_wim_memo_load();
         err = run(&p, watch);
         if (!err && atomic_load(&p.stop))
             err = WIMLIB_ERR_ABORTED_BY_PROGRESS;
+        if (!err)
+            dm_wim_memo_save(p.memo);
+        dm_wim_memo_free(p.memo);
     }
     free(p.blobs);
     return err;

@@ -9,7 +9,7 @@
 . "$TOP/tests/lib/disks.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -d "$SAMPLES/dvd" ] || make -C "$TOP" -s samples >/dev/null
-plan 52
+plan 66
 writers_scratch
 j() { printf '%s' "$out" | jq -r "$1"; }
 damage() { # WIM: four bytes of its first resource overwritten
@@ -149,4 +149,87 @@ for where in last metadata; do
     like "$rc/$(printf '%s\n' "$err" | grep -c .)/$err" "^1/1/dartmk: .*cap-$where\.wim: (damaged|cannot read the image)" \
         "LZX: a byte changed in the $where resource is found: exit 1, one line"
 done
+# The memo (source/wim_memo.c): a compressed resource whose stored bytes passed the check before
+# is hashed, not expanded. Every run above had one (tests/lib/exec); these runs have their own.
+export DARTMK_CACHE_DIR=$S/memo
+memo_keys() { # how many keys the memo holds, or "bad" when it is not of the memo's shape
+    python3 -c 'import os, sys
+b = open(sys.argv[1], "rb").read()
+print((len(b) - 16) // 32 if b[:16] == b"dartmk checked1\n" and len(b) % 32 == 16 else "bad")' "$1"
+}
+forge() { # WIM MEMO: keys for every compressed resource of WIM as it is now, appended to MEMO
+    python3 - "$1" "$2" <<'PY'
+import hashlib, struct, sys
+b = open(sys.argv[1], 'rb').read()
+ctype = {0x20000: 1, 0x40000: 2, 0x80000: 3}[struct.unpack_from('<I', b, 0x10)[0] & 0xe0000]
+chunk = struct.unpack_from('<I', b, 0x14)[0] or 32768
+size = int.from_bytes(b[0x30:0x37], 'little'); table = struct.unpack_from('<Q', b, 0x38)[0]
+keys = b''
+for e in range(table, table + size, 50):
+    csize = int.from_bytes(b[e:e + 7], 'little'); flags = b[e + 7]
+    off, usize = struct.unpack_from('<QQ', b, e + 8); sha1 = b[e + 30:e + 50]
+    if flags & 4:
+        keys += hashlib.sha256(b'dartmk wim resource 1\0' + struct.pack('<IIQQ', ctype, chunk, usize, csize)
+                               + sha1 + b[off:off + csize]).digest()
+open(sys.argv[2], 'ab').write(keys)
+PY
+}
+w=$S/memo.wim
+wimcapture "$S/capture" "$w" "cap" --compress=LZX >/dev/null
+run "$DARTMK" inspect "$w" -q
+n=$(memo_keys "$S/memo/checked")
+is "$rc/$((n > 0))" "0/1" "a sound WIM checked: its resources remembered ($n keys)"
+is "$(stat -c %a "$S/memo" "$S/memo/checked" | tr '\n' ' ')" "700 600 " "the memo: a folder and a file for this user alone"
+run "$DARTMK" inspect "$w" -q
+is "$rc/$(memo_keys "$S/memo/checked")" "0/$n" "checked again: nothing new to remember"
+hit "$w" "$(spot "$w" biggest)"
+run "$DARTMK" inspect "$w"
+like "$rc/$err" "^1/dartmk: .*memo\.wim: damaged: " "damaged after its sound bytes were remembered: found (other bytes, another key)"
+# What the memo says is believed: keys written for the damaged bytes let them pass. That is why
+# it must be this user's own, and why the key covers every byte the verdict depends on.
+forge "$w" "$S/memo/checked"
+run "$DARTMK" inspect "$w" -q
+is "$rc" 0 "a memo naming the damaged bytes themselves is believed (the skip is real)"
+chmod 0666 "$S/memo/checked"
+run "$DARTMK" inspect "$w" -q
+like "$rc/$err" "^1/dartmk: .*damaged: " "the same memo writable by others: not used, the damage found"
+chmod 0600 "$S/memo/checked" && chown 65534 "$S/memo/checked"
+run "$DARTMK" inspect "$w" -q
+like "$rc/$err" "^1/dartmk: .*damaged: " "the same memo owned by another user: not used, the damage found"
+chown 0 "$S/memo/checked"
+DARTMK_CACHE_DIR='' run "$DARTMK" inspect "$w" -q
+like "$rc/$err" "^1/dartmk: .*damaged: " "DARTMK_CACHE_DIR set empty: no memo, the damage found"
+printf 'garbage' >>"$S/memo/checked"
+run "$DARTMK" inspect "$w" -q
+like "$rc/$err" "^1/dartmk: .*damaged: " "a memo torn or of another shape: not believed, the damage found"
+wimcapture "$S/capture" "$S/memo2.wim" "cap" --compress=XPRESS >/dev/null
+run "$DARTMK" inspect "$S/memo2.wim" -q
+is "$rc/$(memo_keys "$S/memo/checked")" "0/$n" \
+    "the torn memo replaced by a sound one (the XPRESS WIM's keys alone)"
+# Two checks at once, each saving what it learnt: the memo ends with both.
+rm -rf "$S/memo"
+"$DARTMK" inspect "$S/cap-2m.wim" -q >/dev/null 2>&1 # damaged: remembers nothing
+"$DARTMK" inspect "$S/memo2.wim" -q >/dev/null 2>&1 & a=$!
+"$DARTMK" inspect "$S/cap-LZMS.wim" -q >/dev/null 2>&1 & b=$!
+wimcapture "$S/capture" "$S/memo3.wim" "cap" --compress=LZX >/dev/null
+"$DARTMK" inspect "$S/memo3.wim" -q >/dev/null 2>&1; wait $a $b
+both=$(memo_keys "$S/memo/checked")
+rm -rf "$S/memo"
+"$DARTMK" inspect "$S/memo2.wim" -q >/dev/null && "$DARTMK" inspect "$S/memo3.wim" -q >/dev/null
+is "$both" "$(memo_keys "$S/memo/checked")" "two checks at once: the memo holds what each learnt ($both keys)"
+# Where it lives without DARTMK_CACHE_DIR: ~/.cache/dartmk, or $XDG_CACHE_HOME/dartmk.
+(unset DARTMK_CACHE_DIR; HOME=$S/h "$DARTMK" inspect "$S/memo2.wim" -q;
+ XDG_CACHE_HOME=$S/x "$DARTMK" inspect "$S/memo2.wim" -q) >/dev/null
+is "$(memo_keys "$S/h/.cache/dartmk/checked")/$(memo_keys "$S/x/dartmk/checked")" "$n/$n" \
+    "kept in ~/.cache/dartmk, or \$XDG_CACHE_HOME/dartmk"
+# A real job: the second stick from the same media expands nothing it checked for the first.
+rm -rf "$S/memo"
+run "$DARTMK" usb "$SAMPLES/adk" "$S/m1.img" --size 64M --yes -q
+k1=$(memo_keys "$S/memo/checked")
+run "$DARTMK" usb "$SAMPLES/adk" "$S/m2.img" --size 64M --yes -q
+is "$rc/$((k1 > 0))/$(memo_keys "$S/memo/checked")" "0/1/$k1" "usb twice from the same media: remembered once, used again"
+run "$DARTMK" verify "$S/m2.img"
+is "$rc" 0 "the second stick verifies"
+rm -f "$S/m1.img" "$S/m2.img"
+unset DARTMK_CACHE_DIR
 done_testing
