@@ -183,7 +183,7 @@ bench: deps
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-build --runs 7
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-iso --runs 7
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb --runs 7
-	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb --runs 5 --size 700M --layout adk
+	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb --runs 5 --size 1200M --layout dvd
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-usb-multi
 	DARTMK=$(CURDIR)/$(BIN) scripts/bench-memory
 	DARTMK=$(CURDIR)/$(BIN) FIXTURES=$(CURDIR)/$(BUILD)/fixtures scripts/bench-ansible-fleet

@@ -966,6 +966,12 @@ int dm_recovery_open(const struct dm_job *j, struct dm_recovery **out)
     return rc;
 }
 
+void dm_recovery_release_staged(struct dm_recovery *rt)
+{
+    if (rt && atomic_exchange(&rt->released, 1) == 0)
+        dm_staging_remove(&rt->staging);
+}
+
 void dm_recovery_free(struct dm_recovery *rt)
 {
     if (!rt)

@@ -11,6 +11,8 @@
 
 #include "image/image.h"
 
+#include <stdatomic.h>
+
 enum {
     DM_RECOVERY_EL_TORITO = 1, /* make the El Torito images files of the tree */
     /* The manifest at the root lists every file with its size and SHA-256, hashed as the target
@@ -67,6 +69,7 @@ struct dm_recovery {
     int checked, check_rc;      /* its verdict, once waited for */
     struct json_object *inputs; /* DM_RECOVERY_MANIFEST: the inputs of the fingerprint */
     char source_sha[65];        /* the source boot.wim's SHA-256, once known ("" before) */
+    atomic_int released;        /* the staged files removed early (dm_recovery_release_staged) */
 };
 
 struct dm_job;
@@ -87,6 +90,12 @@ int dm_recovery_fingerprint(struct dm_recovery *rt, char hex[65]);
  * (the rename, the table write, the first byte over what was there). 0, or DM_FAIL after one
  * line naming the WIM and what failed. */
 int dm_recovery_checked(struct dm_recovery *rt);
+/* A target that has written the whole tree (every entry streamed: a FAT volume, through the
+ * tee for several sticks) reads the staged files no more: they are removed now, not at
+ * dm_recovery_free, so that a flush of the whole system (the syslinux installer's sync) does
+ * not write the staged boot.wim to the disk for nothing. Descriptors open on them stay good
+ * (the integrity check's). Once, from whichever writer thread comes first. */
+void dm_recovery_release_staged(struct dm_recovery *rt);
 void dm_recovery_free(struct dm_recovery *rt);
 
 /* Does a recovery tree keep this entry of the media without --whole-media? The allow-list,

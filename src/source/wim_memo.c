@@ -179,8 +179,12 @@ static void sort_unique(struct keys *a)
 void dm_wim_memo_save(struct dm_wim_memo *m)
 {
     struct keys now;
-    if (!m || !m->added.n || make_dir(m->dir) != 0 || read_keys(m->path, &now) != 0)
-        return; /* nothing new, or not ours to write: the file is left as it is */
+    if (!m || !m->added.n || make_dir(m->dir) != 0)
+        return;
+    free(m->known.k); /* looked up no more: not held twice with what is read now */
+    m->known = (struct keys){0};
+    if (read_keys(m->path, &now) != 0)
+        return; /* not ours to write: the file is left as it is */
     sort_unique(&m->added);
     size_t kept = 0; /* what is on disk now (another run may have added to it), less ours */
     for (size_t i = 0; i < now.n; i++)

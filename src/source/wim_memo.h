@@ -25,7 +25,7 @@ int dm_wim_memo_has(const struct dm_wim_memo *m, const uint8_t key[DM_WIM_MEMO_K
 void dm_wim_memo_add(struct dm_wim_memo *m, const uint8_t key[DM_WIM_MEMO_KEY]);
 /* Writes the keys added to the file (with what another run added meanwhile; the oldest dropped
  * past DM_WIM_MEMO_MAX), through a new file renamed over the old. Failures are ignored: the next
- * check expands those resources again. NULL-safe. */
+ * check expands those resources again. Nothing is looked up after it. NULL-safe. */
 void dm_wim_memo_save(struct dm_wim_memo *m);
 void dm_wim_memo_free(struct dm_wim_memo *m);
 /* The memo's file (malloc'd), or NULL when there is none to use: for tests and messages. */

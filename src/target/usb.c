@@ -130,6 +130,7 @@ int dm_usb_finish(const struct dm_usb *s, const struct dm_fat_plan *fat, uint64_
                   uint64_t size, const struct dm_usb_finish_opts *o, struct dm_usb_result *r)
 {
     struct dm_fat_info info;
+    dm_recovery_release_staged(o->rt); /* before the installer's sync */
     /* The installer reads and writes the same file or device through the same page cache: one
      * flush at the end covers both. */
     int rc = dm_syslinux_install_at(s->path, start, size);

@@ -22,7 +22,7 @@ for t in sfdisk fsck.fat blkid wipefs mcopy mdir minfo mshowfat jq losetup strac
     command -v $t >/dev/null || { echo "1..1"; echo "not ok 1 - $t is installed (scripts/install-deps.sh)"; exit 1; }
 done
 [ -f "$SHIM" ] || make -C "$TOP" -s "${SHIM#"$TOP"/}" >&2
-plan 345
+plan 347
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
 writers_scratch
@@ -651,4 +651,14 @@ like "$out" "$L +\(loop\) +verified" "two sticks, one full: the other is verifie
 
 losetup -d "$L" "$R" "$B" "$M"
 LOOPS=()
+# The staged files are removed once the FAT volume is written, before the syslinux installer,
+# whose sync() would otherwise write the exported boot.wim to the disk for nothing.
+mkdir -p "$S/spy"
+printf '#!/bin/sh\nfind "%s" -path "%s/dartmk-*" -type f >"%s/spy/seen"\nexec /usr/bin/syslinux "$@"\n' "$TMPDIR" "$TMPDIR" "$S" >"$S/spy/syslinux"
+chmod +x "$S/spy/syslinux"
+PATH=$S/spy:$PATH run "$DARTMK" usb "$SAMPLES/dvd" "$S/spied.img" --size 64M --yes -q
+is "$rc/$(wc -l <"$S/spy/seen")" "0/0" "usb: nothing staged is left in TMPDIR when the syslinux installer runs"
+run "$DARTMK" verify "$S/spied.img"
+is "$rc" 0 "usb: that stick verifies"
+rm -rf "$S/spy" "$S/spied.img"
 done_testing
