@@ -194,7 +194,8 @@ void dm_wim_memo_save(struct dm_wim_memo *m)
     size_t over = kept + m->added.n > DM_WIM_MEMO_MAX ? kept + m->added.n - DM_WIM_MEMO_MAX : 0;
     size_t drop_old = over < kept ? over : kept; /* the oldest go first */
     char *tmp = NULL;
-    int fd = asprintf(&tmp, "%s/checked.XXXXXX", m->dir) < 0 ? (tmp = NULL, -1) : mkostemp(tmp, O_CLOEXEC);
+    int fd = asprintf(&tmp, "%s/checked.XXXXXX", m->dir) < 0 ? (tmp = NULL, -1)
+                                                             : mkostemp(tmp, O_CLOEXEC);
     if (fd >= 0 && (write_keys(fd, &now, drop_old, &m->added, over - drop_old) != 0 ||
                     rename(tmp, m->path) != 0))
         unlink(tmp);

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { DM_WIM_MEMO_KEY = 32, DM_WIM_MEMO_MAX = 1 << 17 };
+enum { DM_WIM_MEMO_KEY = 32, DM_WIM_MEMO_MAX = 1 << 16 };
 
 struct dm_wim_memo;
 

@@ -209,7 +209,7 @@ static int memo_key(struct worker *w, const struct blob *b, uint8_t key[DM_WIM_M
         off += len;
     }
     return EVP_DigestFinal_ex(w->sha256, key, &n) == 1 && n == DM_WIM_MEMO_KEY ? 0
-                                                                           : WIMLIB_ERR_NOMEM;
+                                                                               : WIMLIB_ERR_NOMEM;
 }
 
 static int expand_and_hash(struct worker *w, const struct blob *b)
