@@ -1,6 +1,7 @@
 /* wim_memo.c — the compressed resources that passed boot.wim's check before (wim_memo.h). */
 #include "source/wim_memo.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char MAGIC[16] = {'d', 'a', 'r', 't', 'm', 'k', ' ', 'c',
@@ -151,18 +153,31 @@ static int make_dir(const char *dir)
     return p && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && ours(&st) ? 0 : -1;
 }
 
+/* n bytes to fd, 64 KiB at a time. */
+static int write_all(int fd, const void *p, size_t n)
+{
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < (64u << 10) ? n - done : (64u << 10);
+        ssize_t w = write(fd, (const char *)p + done, k);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+/* The header, old's keys from `from` on, add's from `add_from` on; closes fd. */
 static int write_keys(int fd, const struct keys *old, size_t from, const struct keys *add,
                       size_t add_from)
 {
-    FILE *f = fdopen(fd, "w");
-    if (!f)
-        return close(fd), -1;
-    int bad = fwrite(MAGIC, sizeof MAGIC, 1, f) != 1;
+    int bad = write_all(fd, MAGIC, sizeof MAGIC) != 0;
     if (!bad && old->n > from)
-        bad = fwrite(old->k[from], DM_WIM_MEMO_KEY, old->n - from, f) != old->n - from;
+        bad = write_all(fd, old->k[from], (old->n - from) * DM_WIM_MEMO_KEY) != 0;
     if (!bad && add->n > add_from)
-        bad = fwrite(add->k[add_from], DM_WIM_MEMO_KEY, add->n - add_from, f) != add->n - add_from;
-    return (fclose(f) != 0 || bad) ? -1 : 0;
+        bad = write_all(fd, add->k[add_from], (add->n - add_from) * DM_WIM_MEMO_KEY) != 0;
+    return (close(fd) != 0 || bad) ? -1 : 0;
 }
 
 /* `a` sorted, each key once. */
@@ -174,6 +189,23 @@ static void sort_unique(struct keys *a)
         if (n == 0 || memcmp(a->k[n - 1], a->k[i], DM_WIM_MEMO_KEY) != 0)
             memmove(a->k[n++], a->k[i], DM_WIM_MEMO_KEY);
     a->n = n;
+}
+
+/* New memos left by runs killed before their rename ("checked.XXXXXX", this user's, a minute
+ * old: one that is younger may be another run's, still being written). */
+static void sweep(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct stat st;
+    time_t now = time(NULL);
+    while (d && (e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, "checked.", 8) == 0 && strlen(e->d_name) == 14 &&
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            st.st_uid == geteuid() && now - st.st_mtime > 60)
+            unlinkat(dirfd(d), e->d_name, 0);
+    if (d)
+        closedir(d);
 }
 
 void dm_wim_memo_save(struct dm_wim_memo *m)
@@ -199,6 +231,7 @@ void dm_wim_memo_save(struct dm_wim_memo *m)
     if (fd >= 0 && (write_keys(fd, &now, drop_old, &m->added, over - drop_old) != 0 ||
                     rename(tmp, m->path) != 0))
         unlink(tmp);
+    sweep(m->dir);
     free(tmp);
     free(now.k);
 }

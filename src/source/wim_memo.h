@@ -24,7 +24,8 @@ int dm_wim_memo_has(const struct dm_wim_memo *m, const uint8_t key[DM_WIM_MEMO_K
 /* Remembers `key` once the memo is saved (from several threads; NULL-safe). */
 void dm_wim_memo_add(struct dm_wim_memo *m, const uint8_t key[DM_WIM_MEMO_KEY]);
 /* Writes the keys added to the file (with what another run added meanwhile; the oldest dropped
- * past DM_WIM_MEMO_MAX), through a new file renamed over the old. Failures are ignored: the next
+ * past DM_WIM_MEMO_MAX), through a new file renamed over the old (one left by a run killed
+ * before its rename, a minute old or more, is removed). Failures are ignored: the next
  * check expands those resources again. Nothing is looked up after it. NULL-safe. */
 void dm_wim_memo_save(struct dm_wim_memo *m);
 void dm_wim_memo_free(struct dm_wim_memo *m);

@@ -9,7 +9,9 @@
 . "$TOP/tests/lib/disks.sh"
 SAMPLES=${SAMPLES:-$TOP/build/samples}
 [ -d "$SAMPLES/dvd" ] || make -C "$TOP" -s samples >/dev/null
-plan 66
+SLOW=${TOOLS:-$TOP/build/tests/tools}/slowwrite.so
+[ -f "$SLOW" ] || make -C "$TOP" -s "${SLOW#"$TOP"/}" >&2
+plan 68
 writers_scratch
 j() { printf '%s' "$out" | jq -r "$1"; }
 damage() { # WIM: four bytes of its first resource overwritten
@@ -222,6 +224,26 @@ is "$both" "$(memo_keys "$S/memo/checked")" "two checks at once: the memo holds 
  XDG_CACHE_HOME=$S/x "$DARTMK" inspect "$S/memo2.wim" -q) >/dev/null
 is "$(memo_keys "$S/h/.cache/dartmk/checked")/$(memo_keys "$S/x/dartmk/checked")" "$n/$n" \
     "kept in ~/.cache/dartmk, or \$XDG_CACHE_HOME/dartmk"
+# Killed while saving (its writes slowed by the slow-write shim): the memo is the old one, byte
+# for byte; the half-written new one is removed by a later save once it is a minute old.
+rm -rf "$S/memo" && mkdir -m 700 "$S/memo"
+{ printf 'dartmk checked1\n'; head -c $((65000 * 32)) /dev/urandom; } >"$S/memo/checked"
+chmod 600 "$S/memo/checked"
+before=$(sha256sum <"$S/memo/checked")
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" SLOWWRITE_PREFIX=$S/memo \
+    SLOWWRITE_USEC=100000 LD_PRELOAD=$SLOW "$DARTMK" inspect "$S/memo3.wim" -q >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+    [ -n "$(find "$S/memo" -name 'checked.??????' -size +8k)" ] && break
+    sleep 0.05
+done
+kill -9 $pid; wait $pid 2>/dev/null
+is "$(sha256sum <"$S/memo/checked")/$(find "$S/memo" -name 'checked.??????' | wc -l)" "$before/1" \
+    "killed while saving: the memo is the old one; the half-written new one is beside it"
+touch -d '2 minutes ago' "$S/memo"/checked.??????
+run "$DARTMK" inspect "$S/memo2.wim" -q
+is "$rc/$(find "$S/memo" -name 'checked.*' | wc -l)/$(memo_keys "$S/memo/checked")" "0/0/$((65000 + n))" \
+    "the next save keeps the old keys and its own, and removes the half-written one"
 # A real job: the second stick from the same media expands nothing it checked for the first.
 rm -rf "$S/memo"
 run "$DARTMK" usb "$SAMPLES/adk" "$S/m1.img" --size 64M --yes -q

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static char root[64], dir[128], file[160];
@@ -195,6 +196,26 @@ static void test_not_ours_to_write(void **state)
     assert_int_equal(size_of(file), 16 + DM_WIM_MEMO_KEY);
 }
 
+/* New memos left by killed runs: removed by the next save once a minute old, not before. */
+static void test_left_by_killed_runs(void **state)
+{
+    (void)state;
+    char old[192], young[192];
+    save_keys(1, 2);
+    snprintf(old, sizeof old, "%s/checked.ABCDEF", dir);
+    snprintf(young, sizeof young, "%s/checked.GHIJKL", dir);
+    fclose(fopen(old, "w"));
+    fclose(fopen(young, "w"));
+    struct timeval two_minutes_ago[2];
+    gettimeofday(&two_minutes_ago[0], NULL);
+    two_minutes_ago[0].tv_sec -= 120, two_minutes_ago[1] = two_minutes_ago[0];
+    assert_int_equal(utimes(old, two_minutes_ago), 0);
+    save_keys(2, 3);
+    assert_int_equal(size_of(old), -1);
+    assert_int_equal(size_of(young), 0);
+    assert_true(remembered(1) && remembered(2));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +226,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_not_its_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_ours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_ours_to_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_left_by_killed_runs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
