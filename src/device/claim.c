@@ -2,6 +2,7 @@
 #include "device/claim.h"
 
 #include "util/cleanup.h"
+#include "util/userdir.h"
 #include "partition/layout.h"
 #include "util/report.h"
 
@@ -279,12 +280,10 @@ static void unmake(char *dir, const char *top)
 /* $XDG_STATE_HOME/dartmk/tables, else ~/.local/state/dartmk/tables (malloc'd), or NULL. */
 static char *tables_dir(void)
 {
-    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-    char *dir = NULL;
-    if (state && *state   ? asprintf(&dir, "%s/dartmk/tables", state) < 0
-        : !home || !*home ? (dir = NULL, 1)
-                          : asprintf(&dir, "%s/.local/state/dartmk/tables", home) < 0)
-        return NULL;
+    char *top = dm_user_dir("XDG_STATE_HOME", ".local/state"), *dir = NULL;
+    if (top && asprintf(&dir, "%s/tables", top) < 0)
+        dir = NULL;
+    free(top);
     return dir;
 }
 
@@ -344,16 +343,7 @@ static char *default_backup(const struct dm_claim *t, char **made)
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
     if (!dir)
         return NULL;
-    *made = NULL;
-    for (char *s = dir + 1;; s++) /* mkdir -p */
-        if (*s == '/' || !*s) {
-            char c = *s;
-            *s = '\0';
-            if (mkdir(dir, 0700) == 0 && !*made)
-                *made = strdup(dir);
-            if (!(*s = c))
-                break;
-        }
+    dm_make_dirs(dir, made);
     for (int n = 1; n < 100; n++) { /* two runs in one second keep both tables */
         if (asprintf(&file, n == 1 ? "%s/%s-%s.sfdisk" : "%s/%s-%s-%d.sfdisk", dir, name, stamp,
                      n) < 0)

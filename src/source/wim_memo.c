@@ -1,6 +1,8 @@
 /* wim_memo.c — the compressed resources that passed boot.wim's check before (wim_memo.h). */
 #include "source/wim_memo.h"
 
+#include "util/userdir.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,23 +32,22 @@ struct dm_wim_memo {
 /* DARTMK_CACHE_DIR (empty: none), else $XDG_CACHE_HOME/dartmk, else ~/.cache/dartmk. */
 static char *cache_dir(void)
 {
-    const char *set = getenv("DARTMK_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
-               *home = getenv("HOME");
-    char *dir = NULL;
+    const char *set = getenv("DARTMK_CACHE_DIR");
     if (set)
         return *set ? strdup(set) : NULL;
-    if (xdg && *xdg)
-        return asprintf(&dir, "%s/dartmk", xdg) < 0 ? NULL : dir;
-    if (home && *home)
-        return asprintf(&dir, "%s/.cache/dartmk", home) < 0 ? NULL : dir;
-    return NULL;
+    return dm_user_dir("XDG_CACHE_HOME", ".cache");
+}
+
+/* The memo's file in `dir` (malloc'd), or NULL. */
+static char *memo_file(const char *dir)
+{
+    char *path = NULL;
+    return dir && asprintf(&path, "%s/checked", dir) >= 0 ? path : NULL;
 }
 
 char *dm_wim_memo_path(void)
 {
-    char *dir = cache_dir(), *path = NULL;
-    if (dir && asprintf(&path, "%s/checked", dir) < 0)
-        path = NULL;
+    char *dir = cache_dir(), *path = memo_file(dir);
     free(dir);
     return path;
 }
@@ -98,8 +99,8 @@ struct dm_wim_memo *dm_wim_memo_load(void)
     struct stat st;
     struct dm_wim_memo *m = dir ? calloc(1, sizeof *m) : NULL;
     int usable = m && (stat(dir, &st) == 0 ? S_ISDIR(st.st_mode) && ours(&st) : errno == ENOENT);
-    if (usable && asprintf(&m->path, "%s/checked", dir) < 0)
-        m->path = NULL, usable = 0;
+    if (usable && !(m->path = memo_file(dir)))
+        usable = 0;
     if (usable && read_keys(m->path, &m->known) != 0)
         usable = 0;
     if (!usable) {
@@ -140,17 +141,9 @@ void dm_wim_memo_add(struct dm_wim_memo *m, const uint8_t key[DM_WIM_MEMO_KEY])
 /* Makes the cache folder (and its parents) for this user alone; 0 when it is ours to write. */
 static int make_dir(const char *dir)
 {
-    char *p = strdup(dir);
     struct stat st;
-    for (char *s = p ? strchr(p + 1, '/') : NULL; s; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        (void)mkdir(p, 0700);
-        *s = '/';
-    }
-    if (p)
-        (void)mkdir(p, 0700);
-    free(p);
-    return p && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && ours(&st) ? 0 : -1;
+    dm_make_dirs(dir, NULL);
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && ours(&st) ? 0 : -1;
 }
 
 /* n bytes to fd, 64 KiB at a time. */
