@@ -28,30 +28,17 @@ done
 plan 101
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
+# shellcheck source=tests/lib/partition.sh
+. "$TOP/tests/lib/partition.sh"
 writers_scratch
 DVD=$SAMPLES/dvd
 CODE=${DISKS_MBR_CODE:-/usr/lib/syslinux/mbr/extra/mbr_f.bin}
 
-j() { printf '%s' "$out" | jq -r "$1" 2>/dev/null; }
-lines() { if [ -z "$1" ]; then echo 0; else printf '%s\n' "$1" | wc -l; fi; }
-part() { run "$DARTMK" partition "$@" </dev/null; }
 status() { part --status "$@" --json; }
 code_of() { dd if="$1" bs=440 count=1 status=none | sha256sum | cut -d' ' -f1; }
 active_of() { sfdisk --json "$1" | jq -r '[.partitiontable.partitions[] | select(.bootable == true) | .node | capture("(?<n>[0-9]+)$").n] | join(",")'; }
 count_parts() { sfdisk --json "$1" | jq '.partitiontable.partitions | length'; }
 start_of() { sfdisk --json "$1" | jq ".partitiontable.partitions[] | select(.node | test(\"[^0-9]$2\$\")) | .start"; }
-# bad DESCRIPTION RC REGEX IMG ARGS...: exit RC, one line on stderr matching REGEX, nothing on
-# stdout, IMG (a file) byte for byte as it was.
-bad() {
-    local d=$1 want=$2 re=$3 img=$4 before
-    shift 4
-    before=$(sum "$img")
-    part "$@"
-    is "$rc" "$want" "$d: exit $want"
-    like "$err" "$re" "$d: says why"
-    is "$(lines "$err")/${#out}" "1/0" "$d: one line on stderr, nothing on stdout"
-    is "$(sum "$img")" "$before" "$d: $(basename "$img") byte for byte as it was"
-}
 
 # --- a Windows-like MBR disk: status, add, the same again, update, remove ------------------------
 M=$S/mbr.img

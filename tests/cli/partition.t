@@ -33,6 +33,8 @@ done
 plan 459
 # shellcheck source=tests/lib/writers.sh
 . "$TOP/tests/lib/writers.sh"
+# shellcheck source=tests/lib/partition.sh
+. "$TOP/tests/lib/partition.sh"
 writers_scratch
 DVD=$SAMPLES/dvd ADK=$SAMPLES/adk
 MIB=1048576
@@ -43,11 +45,8 @@ MBR_FREE=2304000 MBR_END=4194303  # disk_mbr_windows: free from the end of Windo
 MIN=921600                        # 450 MiB: the smallest recovery partition (the samples are tiny)
 JSON_KEYS=action,after,backup_table,before,bios_boot,change,changed,disk,dry_run,efi_entry,files,fingerprint,fingerprint_before,incomplete,partition,scheme,sha256,source_image,update,verified,whole_media
 
-j() { printf '%s' "$out" | jq -r "$1" 2>/dev/null; }
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
-lines() { if [ -z "$1" ]; then echo 0; else printf '%s\n' "$1" | wc -l; fi; }
 tables() { find "$XDG_STATE_HOME/dartmk/tables" -type f 2>/dev/null | wc -l; }
-part() { run "$DARTMK" partition "$@" </dev/null; }
 pt() { sfdisk --json "$1" 2>/dev/null | jq -r ".partitiontable | $2"; }
 # dump IMG: sfdisk --dump without the lines that name the device.
 dump() { sfdisk --dump "$1" 2>/dev/null | grep -v '^device:' | sed -E 's/^[^ ]+ : /: /'; }
@@ -56,18 +55,6 @@ absent() { if [ -e "$1" ]; then fail "$2"; else pass "$2"; fi; }
 same_tree() { # A B DESCRIPTION [DIFF-OPTIONS...]
     local o
     if o=$(diff -r "${@:4}" "$1" "$2" 2>&1); then pass "$3"; else fail "$3"; printf '%s\n' "$o" | head -10 | sed 's/^/#   /' >&2; fi
-}
-# bad DESCRIPTION RC REGEX IMG ARGS...: exit RC, one line on stderr matching REGEX, nothing on
-# stdout, IMG byte for byte as it was (ARGS are dartmk partition's arguments).
-bad() {
-    local d=$1 want=$2 re=$3 img=$4 before
-    shift 4
-    before=$(sum "$img")
-    part "$@"
-    is "$rc" "$want" "$d: exit $want"
-    like "$err" "$re" "$d: says why"
-    is "$(lines "$err")/${#out}" "1/0" "$d: one line on stderr, nothing on stdout"
-    untouched "$img" "$before" "$d: $(basename "$img") byte for byte as it was"
 }
 
 # --- judges of a disk with a recovery partition --------------------------------------------------
